@@ -94,7 +94,7 @@ describe("naming", () => {
                 for (const name of [albLogicalName("vnv-ingress"), targetGroupLogicalName("vnv-ingress", svcName)]) {
                     assert.ok(name.length + LIMITS.autoNameSuffix <= 32 && ALB_TG.test(name), name);
                 }
-                const role = roleLogicalName(`vnv-${label}`, "task-role");
+                const role = roleLogicalName("vnv-services", `${svcName}-task-role`);
                 assert.ok(role.length + LIMITS.autoNameSuffix <= LIMITS.iamRoleName, role);
             }),
         );
