@@ -1,0 +1,314 @@
+import * as aws from "@pulumi/aws";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { FargateCluster } from "./fargateCluster";
+import { logGroupName, roleLogicalName, serviceNamespaceName } from "./naming";
+import { isDigest, serviceProblems, type Capacity, type ServiceSpec } from "./service";
+
+/** Arguments of {@link EcsServices}. */
+export interface EcsServicesArgs {
+    /** Project name used in log-group and namespace names (`vnv`). */
+    readonly project: string;
+    /** Environment name (`prod`, `dev`, `v1-2-3-rc-1`). */
+    readonly environment: string;
+    /** Canonical version (`v1.2.3-rc.1`): the default image tag and RELEASE_VERSION. */
+    readonly version: string;
+    readonly services: readonly ServiceSpec[];
+    /** AWS region, for the awslogs driver. */
+    readonly region: pulumi.Input<string>;
+    readonly vpcId: pulumi.Input<string>;
+    /** Subnets the tasks run in (private subnets with a NAT, or public with `assignPublicIp`). */
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** @default false */
+    readonly assignPublicIp?: boolean;
+    /** Existing cluster (the test platform's); when absent the component creates one. @default a new cluster */
+    readonly clusterArn?: pulumi.Input<string>;
+    /** @default "FARGATE" */
+    readonly capacity?: Capacity;
+    /** Security group of the load balancer that reaches the public services. Required with public services. */
+    readonly albSecurityGroupId?: pulumi.Input<string>;
+    /** Target group per public service name (from Ingress). Required with public services. */
+    readonly targetGroupArns?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** The environment's frontend bucket, given to containers as FRONTEND_BUCKET. */
+    readonly frontendBucket: pulumi.Input<string>;
+    /** CloudWatch log retention in days. @default 30 */
+    readonly logRetentionDays?: number;
+    /** Seconds a new task may fail load-balancer health checks before ECS counts it. @default 60 */
+    readonly healthCheckGracePeriodSeconds?: number;
+}
+
+/**
+ * The environment's Fargate services: one task definition and one service each, images pinned
+ * by digest, deployment circuit breaker with rollback, Service Connect so services reach one
+ * another by name (`redis:6379`), and security groups that admit the load balancer only on
+ * public ports and the environment's own services only among themselves.
+ */
+export class EcsServices extends pulumi.ComponentResource {
+    public readonly clusterArn: pulumi.Output<string>;
+    /** `repository@sha256:…` per service. */
+    public readonly images: Record<string, pulumi.Output<string>>;
+    /** `sha256:…` per service. */
+    public readonly imageDigests: pulumi.Output<Record<string, string>>;
+    public readonly taskRoleArn: pulumi.Output<string>;
+    public readonly securityGroupId: pulumi.Output<string>;
+    public readonly serviceNames: Record<string, pulumi.Output<string>>;
+
+    private readonly name: string;
+    private readonly args: EcsServicesArgs;
+
+    constructor(name: string, args: EcsServicesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("vnv:components:EcsServices", name, {}, opts);
+        this.name = name;
+        this.args = args;
+        checkArgs(args);
+
+        const clusterArn = this.createCluster();
+        const digests = this.resolveDigests();
+        const roles = this.createRoles();
+        const securityGroup = this.createSecurityGroup();
+        const namespace = this.createNamespace();
+        this.serviceNames = {};
+        this.images = {};
+        for (const spec of args.services) {
+            const image = pulumi.interpolate`${spec.image}@${digests[spec.name]!}`;
+            this.images[spec.name] = image;
+            const taskDefinition = this.createTaskDefinition(spec, image, digests[spec.name]!, roles);
+            this.serviceNames[spec.name] = this.createService(spec, clusterArn, taskDefinition, securityGroup, namespace);
+        }
+
+        this.clusterArn = clusterArn;
+        this.imageDigests = pulumi.output(digests);
+        this.taskRoleArn = roles.task.arn;
+        this.securityGroupId = securityGroup.id;
+        this.registerOutputs({
+            clusterArn: this.clusterArn,
+            images: this.images,
+            imageDigests: this.imageDigests,
+            taskRoleArn: this.taskRoleArn,
+            securityGroupId: this.securityGroupId,
+        });
+    }
+
+    private createCluster(): pulumi.Output<string> {
+        if (this.args.clusterArn !== undefined) {
+            return pulumi.output(this.args.clusterArn);
+        }
+        return new FargateCluster(`${this.name}-cluster`, {}, { parent: this }).clusterArn;
+    }
+
+    /** The digest per service: given as is, or resolved from its tag without pulling. */
+    private resolveDigests(): Record<string, pulumi.Output<string>> {
+        const out: Record<string, pulumi.Output<string>> = {};
+        for (const spec of this.args.services) {
+            if (spec.digest !== undefined) {
+                out[spec.name] = pulumi.output(spec.digest);
+                continue;
+            }
+            const reference = `${spec.image}:${spec.tag ?? this.args.version}`;
+            out[spec.name] = docker.getRegistryImageOutput({ name: reference }, { parent: this }).sha256Digest.apply((d) => {
+                if (!isDigest(d)) {
+                    throw new Error(`registry answered no sha256 digest for ${reference} (got ${JSON.stringify(d)})`);
+                }
+                return d;
+            });
+        }
+        return out;
+    }
+
+    private createRoles(): { execution: aws.iam.Role; task: aws.iam.Role } {
+        const assume = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        });
+        const execution = new aws.iam.Role(
+            roleLogicalName(this.name, "execution"),
+            { assumeRolePolicy: assume, description: `ECS task execution for ${this.args.environment}` },
+            { parent: this },
+        );
+        new aws.iam.RolePolicyAttachment(
+            `${this.name}-execution-policy`,
+            { role: execution.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" },
+            { parent: this },
+        );
+        const secretArns = [...new Set(this.args.services.flatMap((s) => Object.values(s.secrets ?? {})))].sort();
+        if (secretArns.length > 0) {
+            // Scoped to exactly the secrets the containers name, nothing else.
+            new aws.iam.RolePolicy(
+                `${this.name}-execution-secrets`,
+                {
+                    role: execution.name,
+                    policy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            ...statementFor(secretArns.filter((a) => a.includes(":ssm:")), ["ssm:GetParameters"]),
+                            ...statementFor(secretArns.filter((a) => a.includes(":secretsmanager:")), ["secretsmanager:GetSecretValue"]),
+                        ],
+                    }),
+                },
+                { parent: this },
+            );
+        }
+        const task = new aws.iam.Role(
+            roleLogicalName(this.name, "task"),
+            { assumeRolePolicy: assume, description: `Application role of ${this.args.environment}` },
+            { parent: this },
+        );
+        return { execution, task };
+    }
+
+    private createSecurityGroup(): aws.ec2.SecurityGroup {
+        const ingress: aws.types.input.ec2.SecurityGroupIngress[] = [];
+        for (const s of this.args.services) {
+            if (s.public ?? false) {
+                ingress.push({
+                    protocol: "tcp",
+                    fromPort: s.port,
+                    toPort: s.port,
+                    securityGroups: [this.args.albSecurityGroupId!],
+                    description: `${s.name} from the load balancer`,
+                });
+            }
+            ingress.push({ protocol: "tcp", fromPort: s.port, toPort: s.port, self: true, description: `${s.name} from the environment's services` });
+        }
+        return new aws.ec2.SecurityGroup(
+            `${this.name}-sg`,
+            {
+                vpcId: this.args.vpcId,
+                description: `Services of ${this.args.environment}`,
+                ingress,
+                egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "registries, AWS APIs" }],
+            },
+            { parent: this },
+        );
+    }
+
+    private createNamespace(): aws.servicediscovery.HttpNamespace {
+        return new aws.servicediscovery.HttpNamespace(
+            `${this.name}-namespace`,
+            {
+                name: serviceNamespaceName(this.args.project, this.args.environment),
+                description: `Service Connect of ${this.args.environment}`,
+            },
+            { parent: this },
+        );
+    }
+
+    private createTaskDefinition(
+        spec: ServiceSpec,
+        image: pulumi.Output<string>,
+        digest: pulumi.Output<string>,
+        roles: { execution: aws.iam.Role; task: aws.iam.Role },
+    ): aws.ecs.TaskDefinition {
+        const logs = new aws.cloudwatch.LogGroup(
+            `${this.name}-${spec.name}-logs`,
+            {
+                name: logGroupName(this.args.project, this.args.environment, spec.name),
+                retentionInDays: this.args.logRetentionDays ?? 30,
+            },
+            { parent: this },
+        );
+        const environment = {
+            ...(spec.environment ?? {}),
+            RELEASE_VERSION: this.args.version,
+            IMAGE_TAG: spec.tag ?? this.args.version,
+            IMAGE_DIGEST: digest,
+            FRONTEND_BUCKET: this.args.frontendBucket,
+        };
+        const container = {
+            name: spec.name,
+            image,
+            essential: true,
+            portMappings: [
+                { containerPort: spec.port, protocol: "tcp", name: spec.name, ...(spec.public ?? false ? { appProtocol: "http" } : {}) },
+            ],
+            environment: Object.keys(environment)
+                .sort()
+                .map((key) => ({ name: key, value: environment[key as keyof typeof environment] })),
+            secrets: Object.entries(spec.secrets ?? {})
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([key, arn]) => ({ name: key, valueFrom: arn })),
+            logConfiguration: {
+                logDriver: "awslogs",
+                options: { "awslogs-group": logs.name, "awslogs-region": this.args.region, "awslogs-stream-prefix": spec.name },
+            },
+        };
+        return new aws.ecs.TaskDefinition(
+            `${this.name}-${spec.name}`,
+            {
+                family: `${this.args.project}-${this.args.environment}-${spec.name}`.slice(0, 255),
+                requiresCompatibilities: ["FARGATE"],
+                networkMode: "awsvpc",
+                cpu: String(spec.cpu),
+                memory: String(spec.memory),
+                executionRoleArn: roles.execution.arn,
+                taskRoleArn: roles.task.arn,
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+                containerDefinitions: pulumi.jsonStringify([container]),
+            },
+            { parent: this },
+        );
+    }
+
+    private createService(
+        spec: ServiceSpec,
+        clusterArn: pulumi.Output<string>,
+        taskDefinition: aws.ecs.TaskDefinition,
+        securityGroup: aws.ec2.SecurityGroup,
+        namespace: aws.servicediscovery.HttpNamespace,
+    ): pulumi.Output<string> {
+        const isPublic = spec.public ?? false;
+        const service = new aws.ecs.Service(
+            `${this.name}-${spec.name}`,
+            {
+                cluster: clusterArn,
+                taskDefinition: taskDefinition.arn,
+                desiredCount: spec.desiredCount,
+                capacityProviderStrategies: [{ capacityProvider: this.args.capacity ?? "FARGATE", weight: 1 }],
+                networkConfiguration: {
+                    subnets: this.args.subnetIds,
+                    securityGroups: [securityGroup.id],
+                    assignPublicIp: this.args.assignPublicIp ?? false,
+                },
+                deploymentCircuitBreaker: { enable: true, rollback: true },
+                deploymentMinimumHealthyPercent: 100,
+                deploymentMaximumPercent: 200,
+                healthCheckGracePeriodSeconds: isPublic ? this.args.healthCheckGracePeriodSeconds ?? 60 : undefined,
+                loadBalancers: isPublic
+                    ? [{ targetGroupArn: this.args.targetGroupArns![spec.name]!, containerName: spec.name, containerPort: spec.port }]
+                    : [],
+                serviceConnectConfiguration: {
+                    enabled: true,
+                    namespace: namespace.arn,
+                    services: [{ portName: spec.name, discoveryName: spec.name, clientAlias: [{ port: spec.port, dnsName: spec.name }] }],
+                },
+                propagateTags: "SERVICE",
+                enableEcsManagedTags: true,
+            },
+            { parent: this },
+        );
+        return service.name;
+    }
+}
+
+function statementFor(resources: string[], actions: string[]): object[] {
+    return resources.length === 0 ? [] : [{ Effect: "Allow", Action: actions, Resource: resources }];
+}
+
+function checkArgs(args: EcsServicesArgs): void {
+    const problems = serviceProblems(args.services);
+    const publics = args.services.filter((s) => s.public ?? false);
+    if (publics.length > 0 && args.albSecurityGroupId === undefined) {
+        problems.push("albSecurityGroupId: required when a service is public");
+    }
+    for (const s of publics) {
+        if (args.targetGroupArns?.[s.name] === undefined) {
+            problems.push(`targetGroupArns: no target group for public service ${s.name}`);
+        }
+    }
+    if (args.capacity !== undefined && args.capacity !== "FARGATE" && args.capacity !== "FARGATE_SPOT") {
+        problems.push(`capacity: expected FARGATE or FARGATE_SPOT, got ${JSON.stringify(args.capacity)}`);
+    }
+    if (problems.length > 0) {
+        throw new Error(`EcsServices: ${problems.join("; ")}`);
+    }
+}

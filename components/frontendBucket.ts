@@ -1,0 +1,139 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** What `release.json` says about the environment (seed 000's release metadata). */
+export interface ReleaseManifest {
+    readonly version: string;
+    readonly bucket: string;
+    /** `sha256:…` per service. */
+    readonly images: Record<string, string>;
+}
+
+/** Arguments of {@link FrontendBucket}. */
+export interface FrontendBucketArgs {
+    /** Physical bucket name from the naming module (`studio-app-test-v1-2-3-rc-1`). */
+    readonly bucketName: string;
+    /** IAM roles allowed to read the bucket (the environment's task role). @default [] */
+    readonly readerRoleArns?: readonly pulumi.Input<string>[];
+    /** Contents of `release.json`. */
+    readonly release: pulumi.Input<ReleaseManifest>;
+    /**
+     * Opt-in public website for the seeds' proxy-to-website-endpoint setup
+     * (`http://<bucket>.s3-website.<region>.amazonaws.com`): relaxes the public access block
+     * (before the public policy), adds a website configuration and a public-read policy.
+     * Website endpoints are HTTP only and an account-level block still wins.
+     * @default false (private: access block on, owner-enforced, readable only by readerRoleArns)
+     */
+    readonly publicWebsite?: boolean;
+    /** Delete the objects with the bucket: for ephemeral environments only. @default false */
+    readonly forceDestroy?: boolean;
+    /** Keep the bucket when the stack or version goes away (production audit trail). @default false */
+    readonly retain?: boolean;
+}
+
+/**
+ * The versioned frontend bucket of one environment: encrypted, bucket-owner-enforced, private
+ * by default, holding `release.json` (version, bucket, image digests).
+ */
+export class FrontendBucket extends pulumi.ComponentResource {
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly bucketArn: pulumi.Output<string>;
+    /** The website endpoint in public-website mode, else undefined. */
+    public readonly websiteEndpoint: pulumi.Output<string> | undefined;
+
+    constructor(name: string, args: FrontendBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("vnv:components:FrontendBucket", name, {}, opts);
+        if ((args.forceDestroy ?? false) && (args.retain ?? false)) {
+            throw new Error("FrontendBucket: forceDestroy and retain conflict: forceDestroy is for ephemeral environments, retain for production");
+        }
+        const publicWebsite = args.publicWebsite ?? false;
+        const bucket = new aws.s3.Bucket(
+            `${name}-bucket`,
+            { bucket: args.bucketName, forceDestroy: args.forceDestroy ?? false },
+            { parent: this, retainOnDelete: args.retain ?? false },
+        );
+        new aws.s3.BucketOwnershipControls(
+            `${name}-ownership`,
+            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            { parent: this },
+        );
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+            { parent: this },
+        );
+        const accessBlock = new aws.s3.BucketPublicAccessBlock(
+            `${name}-access`,
+            {
+                bucket: bucket.id,
+                blockPublicAcls: true,
+                ignorePublicAcls: true,
+                blockPublicPolicy: !publicWebsite,
+                restrictPublicBuckets: !publicWebsite,
+            },
+            { parent: this },
+        );
+        let website: aws.s3.BucketWebsiteConfiguration | undefined;
+        if (publicWebsite) {
+            website = new aws.s3.BucketWebsiteConfiguration(
+                `${name}-website`,
+                { bucket: bucket.id, indexDocument: { suffix: "index.html" }, errorDocument: { key: "index.html" } },
+                { parent: this },
+            );
+        }
+        new aws.s3.BucketPolicy(
+            `${name}-policy`,
+            { bucket: bucket.id, policy: policyDocument(bucket.arn, args.readerRoleArns ?? [], publicWebsite) },
+            // S3 refuses a public policy while the public access block is still on: the block
+            // must be relaxed first, which nothing in the values tells the engine.
+            { parent: this, dependsOn: [accessBlock] },
+        );
+        new aws.s3.BucketObjectv2(
+            `${name}-release`,
+            {
+                bucket: bucket.id,
+                key: "release.json",
+                content: pulumi.jsonStringify(args.release),
+                contentType: "application/json",
+                cacheControl: "no-cache",
+            },
+            { parent: this },
+        );
+        this.bucketName = bucket.bucket;
+        this.bucketArn = bucket.arn;
+        this.websiteEndpoint = website?.websiteEndpoint;
+        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, websiteEndpoint: this.websiteEndpoint });
+    }
+}
+
+function policyDocument(
+    bucketArn: pulumi.Output<string>,
+    readers: readonly pulumi.Input<string>[],
+    publicWebsite: boolean,
+): pulumi.Output<string> {
+    return pulumi.all([bucketArn, pulumi.all([...readers])]).apply(([arn, roles]) => {
+        const statements: object[] = [];
+        if (roles.length > 0) {
+            statements.push({
+                Sid: "EnvironmentReads",
+                Effect: "Allow",
+                Principal: { AWS: roles },
+                Action: ["s3:GetObject", "s3:ListBucket"],
+                Resource: [arn, `${arn}/*`],
+            });
+        }
+        if (publicWebsite) {
+            statements.push({ Sid: "PublicWebsite", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${arn}/*` });
+        } else {
+            statements.push({
+                Sid: "TlsOnly",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [arn, `${arn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            });
+        }
+        return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+    });
+}

@@ -1,0 +1,158 @@
+/**
+ * The description of one ECS service, shared by EcsServices and Ingress, and its checks.
+ *
+ * Pure module: no `@pulumi/*` import.
+ */
+import { validateServiceName } from "./naming";
+
+export type Capacity = "FARGATE" | "FARGATE_SPOT";
+export const CAPACITIES: readonly Capacity[] = ["FARGATE", "FARGATE_SPOT"];
+
+export interface ServiceSpec {
+    /** Short name (`proxy-server`); also the Service Connect name other services reach it by. */
+    readonly name: string;
+    /** Image repository without tag (`ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server`). */
+    readonly image: string;
+    /** Tag to resolve instead of the environment's version (`7.4-alpine` for redis). @default the version */
+    readonly tag?: string;
+    /** Digest to pin as is (`sha256:…`), resolved beforehand by the automation. @default resolved from the tag */
+    readonly digest?: string;
+    /** Container port. */
+    readonly port: number;
+    /** Reached through the load balancer. @default false */
+    readonly public?: boolean;
+    /**
+     * Path patterns routed to this public service. A public service without paths takes
+     * everything else (the listener's default); exactly one public service has none.
+     * @default []
+     */
+    readonly paths?: readonly string[];
+    /** HTTP health-check path for the target group. @default "/health" */
+    readonly healthCheckPath?: string;
+    /** Fargate CPU units. */
+    readonly cpu: number;
+    /** Fargate memory (MiB). */
+    readonly memory: number;
+    /** Number of tasks. */
+    readonly desiredCount: number;
+    /** Plain environment variables (never secrets). @default {} */
+    readonly environment?: Readonly<Record<string, string>>;
+    /** Secrets: variable name → SSM parameter or Secrets Manager ARN. @default {} */
+    readonly secrets?: Readonly<Record<string, string>>;
+}
+
+/** Fargate's CPU units and the memory (MiB) each allows. */
+export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
+    256: [512, 1024, 2048],
+    512: [1024, 2048, 3072, 4096],
+    1024: range(2048, 8192, 1024),
+    2048: range(4096, 16384, 1024),
+    4096: range(8192, 30720, 1024),
+    8192: range(16384, 61440, 4096),
+    16384: range(32768, 122880, 8192),
+};
+
+function range(from: number, to: number, step: number): number[] {
+    const out: number[] = [];
+    for (let n = from; n <= to; n += step) {
+        out.push(n);
+    }
+    return out;
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:(ssm|secretsmanager):[a-z0-9-]+:\d{12}:(parameter\/|secret:).+$/;
+const RESERVED_ENV = ["RELEASE_VERSION", "IMAGE_TAG", "IMAGE_DIGEST", "FRONTEND_BUCKET"];
+
+export function isDigest(text: string): boolean {
+    return DIGEST.test(text);
+}
+
+/**
+ * Problems with a list of services, each naming the field (`services[1].port`) and what is allowed.
+ * An empty answer means the list is usable.
+ */
+export function serviceProblems(services: readonly ServiceSpec[], where: string = "services"): string[] {
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    const ports = new Set<number>();
+    services.forEach((s, i) => {
+        const at = `${where}[${i}]`;
+        try {
+            validateServiceName(s.name);
+        } catch (e) {
+            problems.push(`${at}.name: ${(e as Error).message}`);
+        }
+        if (seen.has(s.name)) {
+            problems.push(`${at}.name: ${JSON.stringify(s.name)} appears twice; service names must be unique`);
+        }
+        seen.add(s.name);
+        if (!IMAGE.test(s.image)) {
+            problems.push(`${at}.image: ${JSON.stringify(s.image)} is not an image repository without tag, such as ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server`);
+        }
+        if (s.tag !== undefined && !TAG.test(s.tag)) {
+            problems.push(`${at}.tag: ${JSON.stringify(s.tag)} is not a valid image tag`);
+        }
+        if (s.digest !== undefined && !isDigest(s.digest)) {
+            problems.push(`${at}.digest: ${JSON.stringify(s.digest)} is not sha256: followed by 64 lowercase hex digits`);
+        }
+        if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535) {
+            problems.push(`${at}.port: expected an integer from 1 to 65535, got ${JSON.stringify(s.port)}`);
+        } else if (ports.has(s.port)) {
+            problems.push(`${at}.port: port ${s.port} is used by another service of the environment`);
+        }
+        ports.add(s.port);
+        const memories = FARGATE_SIZES[s.cpu];
+        if (memories === undefined) {
+            problems.push(`${at}.cpu: expected one of ${Object.keys(FARGATE_SIZES).join(", ")}, got ${JSON.stringify(s.cpu)}`);
+        } else if (!memories.includes(s.memory)) {
+            problems.push(`${at}.memory: ${s.cpu} CPU units allow ${memories[0]} to ${memories[memories.length - 1]} MiB in Fargate's steps, got ${JSON.stringify(s.memory)}`);
+        }
+        if (!Number.isInteger(s.desiredCount) || s.desiredCount < 0 || s.desiredCount > 100) {
+            problems.push(`${at}.desiredCount: expected an integer from 0 to 100, got ${JSON.stringify(s.desiredCount)}`);
+        }
+        for (const p of s.paths ?? []) {
+            if (!/^\/[A-Za-z0-9_\-.$/~"'@:+*?&=]*$/.test(p) || p.length > 128) {
+                problems.push(`${at}.paths: ${JSON.stringify(p)} is not an ALB path pattern (starts with /, at most 128 characters)`);
+            }
+        }
+        if ((s.paths ?? []).length > 0 && !(s.public ?? false)) {
+            problems.push(`${at}.paths: only a public service can have paths`);
+        }
+        if (s.healthCheckPath !== undefined && !/^\/\S*$/.test(s.healthCheckPath)) {
+            problems.push(`${at}.healthCheckPath: expected a path starting with /, got ${JSON.stringify(s.healthCheckPath)}`);
+        }
+        for (const key of [...Object.keys(s.environment ?? {}), ...Object.keys(s.secrets ?? {})]) {
+            if (!ENV_NAME.test(key)) {
+                problems.push(`${at}: ${JSON.stringify(key)} is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)`);
+            }
+            if (RESERVED_ENV.includes(key)) {
+                problems.push(`${at}: ${key} is set by vnv itself; choose another name`);
+            }
+        }
+        for (const [key, arn] of Object.entries(s.secrets ?? {})) {
+            if (!SECRET_ARN.test(arn)) {
+                problems.push(`${at}.secrets.${key}: expected an SSM parameter or Secrets Manager ARN, got ${JSON.stringify(arn)}`);
+            }
+            if (key in (s.environment ?? {})) {
+                problems.push(`${at}.secrets.${key}: also set as a plain environment variable; a secret goes in secrets only`);
+            }
+        }
+    });
+    const publics = services.filter((s) => s.public ?? false);
+    const defaults = publics.filter((s) => (s.paths ?? []).length === 0);
+    if (publics.length > 0 && defaults.length !== 1) {
+        problems.push(
+            `${where}: exactly one public service must have no paths (it takes the listener's default route); found ${defaults.length}: ${defaults.map((s) => s.name).join(", ") || "none"}`,
+        );
+    }
+    return problems;
+}
+
+/** The public service that takes the default route. */
+export function defaultService(services: readonly ServiceSpec[]): ServiceSpec | undefined {
+    return services.find((s) => (s.public ?? false) && (s.paths ?? []).length === 0);
+}

@@ -1,0 +1,234 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AuthRedirects, type RedirectType } from "./authRedirects";
+import { DnsAlias } from "./dnsAlias";
+import { EcsServices } from "./ecsServices";
+import { FrontendBucket } from "./frontendBucket";
+import { Ingress } from "./ingress";
+import { redirectUrisFor } from "./redirects";
+import type { Capacity, ServiceSpec } from "./service";
+import { SiteCertificate } from "./siteCertificate";
+
+/** What the test platform (the dev stack's outputs) gives a shared-ingress environment. */
+export interface SharedPlatform {
+    readonly listenerArn: pulumi.Input<string>;
+    readonly albSecurityGroupId: pulumi.Input<string>;
+    readonly albDnsName: pulumi.Input<string>;
+    readonly albZoneId: pulumi.Input<string>;
+    readonly clusterArn: pulumi.Input<string>;
+    /** @default false */
+    readonly dualstack?: boolean;
+}
+
+export interface NetworkArgs {
+    readonly vpcId: pulumi.Input<string>;
+    readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Tasks in public subnets without NAT need a public IP to pull images. @default false */
+    readonly assignPublicIp?: boolean;
+}
+
+export type VersionedIngressArgs =
+    | { readonly mode: "dedicated"; readonly deletionProtection?: boolean; readonly ipAddressType?: "ipv4" | "dualstack" }
+    | { readonly mode: "shared"; readonly platform: SharedPlatform; readonly slot: number };
+
+/** Arguments of {@link VersionedStack}. */
+export interface VersionedStackArgs {
+    /** Project name in derived names (`vnv`). */
+    readonly project: string;
+    /** Environment name (`prod`, `dev`, `v1-2-3-rc-1`). */
+    readonly environment: string;
+    /** Canonical version (`v1.2.3-rc.1`). */
+    readonly version: string;
+    /** Host the environment answers at (`1-2-3-rc-1.step-studio.be`). */
+    readonly hostname: string;
+    readonly hostedZoneId: pulumi.Input<string>;
+    readonly region: pulumi.Input<string>;
+    readonly network: NetworkArgs;
+    readonly services: readonly ServiceSpec[];
+    /** @default "FARGATE" */
+    readonly capacity?: Capacity;
+    /** @default 30 */
+    readonly logRetentionDays?: number;
+    readonly ingress: VersionedIngressArgs;
+    readonly frontend: {
+        readonly bucketName: string;
+        /** @default false */
+        readonly publicWebsite?: boolean;
+        /** @default false */
+        readonly forceDestroy?: boolean;
+        /** @default false */
+        readonly retain?: boolean;
+    };
+    /** Paths under the host that Azure AD redirects to (`/`, `/auth/callback`). */
+    readonly redirectPaths: readonly string[];
+    /**
+     * Register the redirect list in Azure AD from this stack. Only for a stack that is the sole
+     * owner of that application's list (production with its own application); see AuthRedirects.
+     * @default undefined (the URIs are only exported)
+     */
+    readonly ownRedirects?: {
+        readonly applicationId: pulumi.Input<string>;
+        readonly type: RedirectType;
+        /** URIs of other hosts that must stay registered. @default [] */
+        readonly extraRedirectUris?: readonly string[];
+    };
+}
+
+/**
+ * One version of the VNV tool as one environment: certificate (dedicated ingress only),
+ * ingress, Fargate services, frontend bucket, DNS alias and, when asked, its redirect URIs.
+ */
+export class VersionedStack extends pulumi.ComponentResource {
+    public readonly url: pulumi.Output<string>;
+    public readonly version: pulumi.Output<string>;
+    public readonly imageDigests: pulumi.Output<Record<string, string>>;
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly redirectUris: pulumi.Output<string[]>;
+
+    private readonly name: string;
+    private readonly args: VersionedStackArgs;
+
+    constructor(name: string, args: VersionedStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("vnv:components:VersionedStack", name, {}, opts);
+        this.name = name;
+        this.args = args;
+        const redirectUris = redirectUrisFor(args.hostname, args.redirectPaths);
+
+        const certificate = this.createCertificate();
+        const ingress = this.createIngress(certificate);
+        const services = this.createServices(ingress);
+        const frontend = this.createFrontend(services);
+        this.createDnsAlias(ingress);
+        this.createRedirects(redirectUris);
+
+        this.url = pulumi.output(`https://${args.hostname}`);
+        this.version = pulumi.output(args.version);
+        this.imageDigests = services.imageDigests;
+        this.bucketName = frontend.bucketName;
+        this.redirectUris = pulumi.output(redirectUris);
+        this.registerOutputs({
+            url: this.url,
+            version: this.version,
+            imageDigests: this.imageDigests,
+            bucketName: this.bucketName,
+            redirectUris: this.redirectUris,
+        });
+    }
+
+    /** Only a dedicated ingress owns a certificate; a shared one uses the platform's wildcard. */
+    private createCertificate(): SiteCertificate | undefined {
+        if (this.args.ingress.mode !== "dedicated") {
+            return undefined;
+        }
+        return new SiteCertificate(
+            `${this.name}-certificate`,
+            { domainName: this.args.hostname, hostedZoneId: this.args.hostedZoneId },
+            { parent: this },
+        );
+    }
+
+    private createIngress(certificate: SiteCertificate | undefined): Ingress {
+        const { ingress, network, services } = this.args;
+        if (ingress.mode === "dedicated") {
+            return new Ingress(
+                `${this.name}-ingress`,
+                {
+                    mode: "dedicated",
+                    vpcId: network.vpcId,
+                    services,
+                    publicSubnetIds: network.publicSubnetIds,
+                    certificateArn: certificate!.certificateArn,
+                    deletionProtection: ingress.deletionProtection,
+                    ipAddressType: ingress.ipAddressType,
+                },
+                { parent: this },
+            );
+        }
+        return new Ingress(
+            `${this.name}-ingress`,
+            {
+                mode: "shared",
+                vpcId: network.vpcId,
+                services,
+                hostname: this.args.hostname,
+                listenerArn: ingress.platform.listenerArn,
+                albSecurityGroupId: ingress.platform.albSecurityGroupId,
+                albDnsName: ingress.platform.albDnsName,
+                albZoneId: ingress.platform.albZoneId,
+                dualstack: ingress.platform.dualstack,
+                slot: ingress.slot,
+            },
+            { parent: this },
+        );
+    }
+
+    private createServices(ingress: Ingress): EcsServices {
+        const { args } = this;
+        return new EcsServices(
+            `${this.name}-services`,
+            {
+                project: args.project,
+                environment: args.environment,
+                version: args.version,
+                services: args.services,
+                region: args.region,
+                vpcId: args.network.vpcId,
+                subnetIds: args.network.privateSubnetIds,
+                assignPublicIp: args.network.assignPublicIp,
+                clusterArn: args.ingress.mode === "shared" ? args.ingress.platform.clusterArn : undefined,
+                capacity: args.capacity,
+                albSecurityGroupId: ingress.albSecurityGroupId,
+                targetGroupArns: ingress.targetGroupArns,
+                frontendBucket: args.frontend.bucketName,
+                logRetentionDays: args.logRetentionDays,
+            },
+            // ECS refuses a service whose target group is not yet attached to a listener: the
+            // services wait for every listener and rule of the ingress.
+            { parent: this, dependsOn: [ingress] },
+        );
+    }
+
+    private createFrontend(services: EcsServices): FrontendBucket {
+        const { frontend, version } = this.args;
+        return new FrontendBucket(
+            `${this.name}-frontend`,
+            {
+                bucketName: frontend.bucketName,
+                readerRoleArns: [services.taskRoleArn],
+                release: pulumi.output({ version, bucket: frontend.bucketName, images: services.imageDigests }),
+                publicWebsite: frontend.publicWebsite,
+                forceDestroy: frontend.forceDestroy,
+                retain: frontend.retain,
+            },
+            { parent: this },
+        );
+    }
+
+    private createDnsAlias(ingress: Ingress): DnsAlias {
+        return new DnsAlias(
+            `${this.name}-dns`,
+            {
+                hostedZoneId: this.args.hostedZoneId,
+                hostname: this.args.hostname,
+                targetDnsName: ingress.albDnsName,
+                targetZoneId: ingress.albZoneId,
+                // On the shared ALB one broken version must not mark the ALB unhealthy for all.
+                evaluateTargetHealth: !ingress.shared,
+                ipv6: ingress.dualstack,
+            },
+            { parent: this },
+        );
+    }
+
+    private createRedirects(uris: readonly string[]): AuthRedirects | undefined {
+        const own = this.args.ownRedirects;
+        if (own === undefined) {
+            return undefined;
+        }
+        return new AuthRedirects(
+            `${this.name}-auth`,
+            { applicationId: own.applicationId, type: own.type, redirectUris: [...uris, ...(own.extraRedirectUris ?? [])] },
+            { parent: this },
+        );
+    }
+}

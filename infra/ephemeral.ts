@@ -1,0 +1,62 @@
+/**
+ * Ephemeral settings from the dev stack's configuration: the same services, images, network
+ * and domain, with what makes an environment ephemeral changed and every dev-only choice
+ * (host, dedicated ingress, test platform, log retention, capacity, bucket prefix, ownership of
+ * the redirect list) dropped so the ephemeral role's defaults apply.
+ *
+ * No `@pulumi/*` import.
+ */
+import type { Capacity } from "../components/service";
+import type { RawSettings } from "./settings";
+
+export interface EphemeralOptions {
+    readonly version: string;
+    /** The dev stack the shared ingress comes from (`organization/vnv/dev`). */
+    readonly platformStack: string;
+    /** Slot on the shared listener (see Ingress). */
+    readonly slot: number;
+    /** @default "FARGATE_SPOT" (the ephemeral role's default) */
+    readonly capacity?: Capacity;
+    /** Per-service digests resolved beforehand (`release check`), pinned as is. */
+    readonly digests?: Readonly<Record<string, string>>;
+}
+
+const DEV_ONLY = ["hostname", "ingress", "testPlatform", "logRetentionDays", "capacity", "role", "version"];
+
+export function ephemeralFromDev(dev: RawSettings, options: EphemeralOptions): RawSettings {
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(dev)) {
+        if (!DEV_ONLY.includes(k)) {
+            raw[k] = structuredClone(v);
+        }
+    }
+    if (isObject(raw.frontend)) {
+        const { bucketPrefix: _p, retain: _r, ...frontend } = raw.frontend;
+        raw.frontend = frontend;
+    }
+    if (isObject(raw.auth)) {
+        const { manageRedirects: _m, applicationId: _a, ...auth } = raw.auth;
+        raw.auth = auth;
+    }
+    if (Array.isArray(raw.services)) {
+        raw.services = raw.services.map((s: unknown) => {
+            if (!isObject(s)) {
+                return s;
+            }
+            const { desiredCount: _d, ...service } = s;
+            const digest = typeof service.name === "string" ? options.digests?.[service.name] : undefined;
+            return digest === undefined ? service : { ...service, digest };
+        });
+    }
+    return {
+        ...raw,
+        role: "ephemeral",
+        version: options.version,
+        ingress: { mode: "shared", platformStack: options.platformStack, slot: options.slot },
+        ...(options.capacity !== undefined ? { capacity: options.capacity } : {}),
+    };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}

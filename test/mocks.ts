@@ -1,0 +1,231 @@
+/**
+ * The one Pulumi mocks module: realistic provider state per type token, and a recorder of every
+ * registered resource (type, name, parent, dependencies, inputs, state).
+ *
+ * Import this before any program code: it calls `setMocks` at load time.
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+
+export const ACCOUNT = "123456789012";
+export const REGION = "eu-central-1";
+/** Canonical hosted zone of ALBs in eu-central-1. */
+export const ALB_ZONE_ID = "Z215JYRZR1TBD5";
+
+export interface Recorded {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly custom: boolean;
+    /** URN of the parent ("" for none / the stack). */
+    readonly parent: string;
+    /** URNs this resource depends on (explicit dependsOn plus those its inputs came from). */
+    readonly dependencies: readonly string[];
+    /** The `retainOnDelete` option. */
+    readonly retainOnDelete: boolean;
+    readonly inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- provider inputs are untyped JSON
+    readonly state: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- provider state is untyped JSON
+}
+
+export interface Invocation {
+    readonly token: string;
+    readonly inputs: Record<string, unknown>;
+}
+
+const recorded: Recorded[] = [];
+const invocations: Invocation[] = [];
+let inflight = 0;
+
+function hex(text: string, length: number): string {
+    return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/** Pulumi's auto-name: logical name, `-`, 7 random-looking characters. */
+function autoName(name: string): string {
+    return `${name}-${hex(name, 7)}`;
+}
+
+export function digestOf(reference: string): string {
+    return `sha256:${hex(reference, 64)}`;
+}
+
+type State = Record<string, unknown>;
+
+function stateFor(type: string, name: string, inputs: State): { id: string; state: State } {
+    const arn = (service: string, resource: string): string => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
+    const physical = (inputs.name as string | undefined) ?? autoName(name);
+    switch (type) {
+        case "aws:lb/loadBalancer:LoadBalancer":
+            return {
+                id: arn("elasticloadbalancing", `loadbalancer/app/${physical}/${hex(name, 16)}`),
+                state: {
+                    ...inputs,
+                    name: physical,
+                    arn: arn("elasticloadbalancing", `loadbalancer/app/${physical}/${hex(name, 16)}`),
+                    dnsName: `${physical}-${parseInt(hex(name, 8), 16)}.${REGION}.elb.amazonaws.com`,
+                    zoneId: ALB_ZONE_ID,
+                },
+            };
+        case "aws:lb/targetGroup:TargetGroup":
+            return { id: name, state: { ...inputs, name: physical, arn: arn("elasticloadbalancing", `targetgroup/${physical}/${hex(name, 16)}`) } };
+        case "aws:lb/listener:Listener":
+        case "aws:lb/listenerRule:ListenerRule":
+            return { id: name, state: { ...inputs, arn: arn("elasticloadbalancing", `listener/app/alb/${hex(name, 16)}`) } };
+        case "aws:acm/certificate:Certificate": {
+            const names = [inputs.domainName as string, ...((inputs.subjectAlternativeNames as string[] | undefined) ?? [])];
+            return {
+                id: name,
+                state: {
+                    ...inputs,
+                    arn: arn("acm", `certificate/${hex(name, 8)}-${hex(name, 4)}`),
+                    // ACM gives one option per name; a wildcard and its apex share the record.
+                    domainValidationOptions: names.map((n) => {
+                        const base = n.replace(/^\*\./, "");
+                        return {
+                            domainName: n,
+                            resourceRecordName: `_${hex(base, 32)}.${base}.`,
+                            resourceRecordType: "CNAME",
+                            resourceRecordValue: `_${hex(`v${base}`, 32)}.zfyfvmchrl.acm-validations.aws.`,
+                        };
+                    }),
+                },
+            };
+        }
+        case "aws:acm/certificateValidation:CertificateValidation":
+            return { id: name, state: { ...inputs } };
+        case "aws:route53/record:Record":
+            return { id: `${inputs.zoneId}_${inputs.name}_${inputs.type}`, state: { ...inputs, fqdn: String(inputs.name).replace(/\.$/, "") } };
+        case "aws:s3/bucket:Bucket": {
+            const bucket = (inputs.bucket as string | undefined) ?? autoName(name);
+            return { id: bucket, state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${REGION}.amazonaws.com` } };
+        }
+        case "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration":
+            return { id: name, state: { ...inputs, websiteEndpoint: `${inputs.bucket}.s3-website.${REGION}.amazonaws.com` } };
+        case "aws:ecs/cluster:Cluster":
+            return { id: name, state: { ...inputs, name: physical, arn: arn("ecs", `cluster/${physical}`) } };
+        case "aws:ecs/service:Service":
+            return { id: name, state: { ...inputs, name: physical } };
+        case "aws:ecs/taskDefinition:TaskDefinition":
+            return { id: name, state: { ...inputs, revision: 1, arn: arn("ecs", `task-definition/${inputs.family}:1`) } };
+        case "aws:iam/role:Role":
+            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:iam::${ACCOUNT}:role/${physical}` } };
+        case "aws:ec2/securityGroup:SecurityGroup":
+            return { id: `sg-${hex(name, 17)}`, state: { ...inputs, name: physical, arn: arn("ec2", `security-group/sg-${hex(name, 17)}`) } };
+        case "aws:servicediscovery/httpNamespace:HttpNamespace":
+            return { id: `ns-${hex(name, 16)}`, state: { ...inputs, arn: arn("servicediscovery", `namespace/ns-${hex(name, 16)}`) } };
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return { id: physical, state: { ...inputs, name: physical, arn: arn("logs", `log-group:${physical}`) } };
+        case "pulumi:pulumi:StackReference":
+            return { id: String(inputs.name), state: { name: inputs.name, outputs: stackOutputs[String(inputs.name)] ?? {}, secretOutputNames: [] } };
+        default:
+            return { id: `${name}-id`, state: { ...inputs } };
+    }
+}
+
+/** Outputs that StackReferences to a stack name see (the dev stack's `platform`). */
+export const stackOutputs: Record<string, Record<string, unknown>> = {
+    "organization/vnv/dev": {
+        platform: {
+            httpsListenerArn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/app/vnv-platform-lb-alb-1a2b3c4/50dc6c495c0c9188/f2f7dc8efc522ab2`,
+            albSecurityGroupId: "sg-0123456789abcdef0",
+            albDnsName: `vnv-platform-lb-alb-1a2b3c4-1234567890.${REGION}.elb.amazonaws.com`,
+            albZoneId: ALB_ZONE_ID,
+            clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/vnv-platform-cluster-cluster-9f8e7d6`,
+        },
+    },
+};
+
+pulumi.runtime.setMocks(
+    {
+        newResource(args) {
+            const { id, state } = stateFor(args.type, args.name, args.inputs as State);
+            return { id, state };
+        },
+        call(args) {
+            invocations.push({ token: args.token, inputs: args.inputs });
+            if (args.token === "docker:index/getRegistryImage:getRegistryImage") {
+                return { name: args.inputs.name, sha256Digest: digestOf(String(args.inputs.name)), insecureSkipVerify: false };
+            }
+            return args.inputs;
+        },
+    },
+    "vnv",
+    "test",
+    false,
+);
+
+// Record parent and dependencies, which the mocks API does not pass to newResource.
+const original = MockMonitor.prototype.registerResource;
+MockMonitor.prototype.registerResource = async function (req: any, callback: (err: any, res: any) => void): Promise<void> { // eslint-disable-line @typescript-eslint/no-explicit-any -- gRPC request object of the SDK
+    inflight++;
+    return original.call(this, req, (err: unknown, res: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any -- gRPC response object
+        if (!err) {
+            const urn: string = res.getUrn();
+            const entry = this.resources.get(urn);
+            recorded.push({
+                urn,
+                type: req.getType(),
+                name: req.getName(),
+                custom: req.getCustom(),
+                parent: req.getParent() ?? "",
+                dependencies: req.getDependenciesList(),
+                retainOnDelete: req.getRetainondelete() ?? false,
+                inputs: pulumi.runtime.deserializeProperties(req.getObject()),
+                state: entry ? pulumi.runtime.deserializeProperties(entry.state) : {},
+            });
+        }
+        inflight--;
+        callback(err, res);
+    });
+};
+
+/** Waits until no registration is under way for a while: the program's resources are all in. */
+async function settle(): Promise<void> {
+    let quiet = 0;
+    while (quiet < 20) {
+        await new Promise((r) => setTimeout(r, 2));
+        quiet = inflight === 0 ? quiet + 1 : 0;
+    }
+}
+
+/** Runs `program`, waits for its outputs and registrations, answers what it registered. */
+export async function run<T>(program: () => T): Promise<{ result: T; resources: Recorded[]; invocations: Invocation[] }> {
+    recorded.length = 0;
+    invocations.length = 0;
+    const result = program();
+    await settle();
+    return { result, resources: [...recorded], invocations: [...invocations] };
+}
+
+/** The resolved value of an output (undefined when unknown). */
+export function valueOf<T>(output: pulumi.Input<T> | undefined): Promise<T> {
+    return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
+}
+
+export function ofType(resources: readonly Recorded[], type: string): Recorded[] {
+    return resources.filter((r) => r.type === type);
+}
+
+export const T = {
+    alb: "aws:lb/loadBalancer:LoadBalancer",
+    targetGroup: "aws:lb/targetGroup:TargetGroup",
+    listener: "aws:lb/listener:Listener",
+    rule: "aws:lb/listenerRule:ListenerRule",
+    certificate: "aws:acm/certificate:Certificate",
+    validation: "aws:acm/certificateValidation:CertificateValidation",
+    record: "aws:route53/record:Record",
+    bucket: "aws:s3/bucket:Bucket",
+    accessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    object: "aws:s3/bucketObjectv2:BucketObjectv2",
+    website: "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
+    cluster: "aws:ecs/cluster:Cluster",
+    capacity: "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+    service: "aws:ecs/service:Service",
+    taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    role: "aws:iam/role:Role",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    redirects: "azuread:index/applicationRedirectUris:ApplicationRedirectUris",
+} as const;

@@ -1,0 +1,141 @@
+import { strict as assert } from "node:assert";
+import { parseSettings, SettingsError } from "../infra/settings";
+import { readStackFile } from "../infra/stackFile";
+import { ephemeralRaw, ephemeralSettings, stackSettings } from "./fixtures";
+
+function problemsOf(fn: () => unknown): string[] {
+    try {
+        fn();
+    } catch (e) {
+        if (e instanceof SettingsError) {
+            return [...e.problems];
+        }
+        throw e;
+    }
+    assert.fail("expected a SettingsError");
+}
+
+function devWith(overrides: Record<string, unknown>): () => unknown {
+    const { raw, region } = readStackFile("dev");
+    return () => parseSettings({ ...raw, ...overrides }, { project: "vnv", region });
+}
+
+describe("settings", () => {
+    it("the committed dev and prod stack files make valid environments", () => {
+        assert.equal(stackSettings("dev").role, "dev");
+        assert.equal(stackSettings("prod").role, "prod");
+    });
+
+    it("a missing key fails with an error naming the key", () => {
+        const { raw, region } = readStackFile("dev");
+        const { hostedZoneId: _zone, ...rest } = raw as Record<string, unknown>;
+        const problems = problemsOf(() => parseSettings(rest, { project: "vnv", region }));
+        assert.ok(problems.some((p) => p.startsWith("vnv:hostedZoneId: missing")), problems.join("\n"));
+    });
+
+    it("a bad value fails naming its path and what is allowed", () => {
+        const { raw } = readStackFile("dev");
+        const services = structuredClone(raw.services) as Record<string, unknown>[];
+        services[1]!.port = "80a";
+        const problems = problemsOf(devWith({ services }));
+        assert.deepEqual(problems, ['vnv:services[1].port: expected an integer from 1 to 65535, got "80a"']);
+    });
+
+    it("an unknown key (a typo) is reported, not ignored", () => {
+        const problems = problemsOf(devWith({ logRetentionDay: 7 }));
+        assert.ok(problems[0]!.startsWith("vnv:logRetentionDay: unknown key; known keys: role, version"), problems[0]);
+    });
+
+    it("a bad version names the input and the allowed forms", () => {
+        const problems = problemsOf(devWith({ version: "latest" }));
+        assert.match(problems[0]!, /^vnv:version: invalid version "latest": .*vX\.Y\.Z-rc\.N/);
+    });
+
+    it("every problem is reported at once", () => {
+        const problems = problemsOf(devWith({ role: "staging", capacity: "EC2", logRetentionDays: 10 }));
+        assert.equal(problems.length, 3, problems.join("\n"));
+    });
+
+    it("a bad aws:region is named", () => {
+        const { raw } = readStackFile("dev");
+        const problems = problemsOf(() => parseSettings(raw, { project: "vnv", region: undefined }));
+        assert.ok(problems.some((p) => p.startsWith("aws:region: missing")));
+    });
+
+    it("production refuses fewer than two tasks of a public service", () => {
+        const { raw, region } = readStackFile("prod");
+        const services = structuredClone(raw.services) as Record<string, unknown>[];
+        services[0]!.desiredCount = 1;
+        const problems = problemsOf(() => parseSettings({ ...raw, services }, { project: "vnv", region }));
+        assert.deepEqual(problems, ["vnv:services[0].desiredCount: production runs at least 2 tasks of a public service, got 1"]);
+    });
+
+    it("production defaults public services to two tasks", () => {
+        const { raw, region } = readStackFile("prod");
+        const services = (structuredClone(raw.services) as Record<string, unknown>[]).map(({ desiredCount: _d, ...s }) => s);
+        const settings = parseSettings({ ...raw, services }, { project: "vnv", region });
+        assert.ok(settings.services.filter((s) => s.public).every((s) => s.desiredCount === 2));
+    });
+
+    it("production cannot use the shared ingress", () => {
+        const { raw, region } = readStackFile("prod");
+        const problems = problemsOf(() =>
+            parseSettings({ ...raw, ingress: { mode: "shared", platformStack: "organization/vnv/dev", slot: 0 } }, { project: "vnv", region }),
+        );
+        assert.ok(problems.includes("vnv:ingress.mode: production uses a dedicated ingress"), problems.join("\n"));
+    });
+
+    it("an ephemeral environment derives its host from the version and refuses a configured one", () => {
+        assert.equal(ephemeralSettings("v1.2.3-RC1").hostname, "1-2-3-rc-1.step-studio.be");
+        const problems = problemsOf(() => parseSettings({ ...ephemeralRaw("v1.2.3-rc.1"), hostname: "x.step-studio.be" }, { project: "vnv", region: "eu-central-1" }));
+        assert.match(problems[0]!, /^vnv:hostname: an ephemeral environment's host is derived/);
+    });
+
+    it("an ephemeral environment runs one task per service on Fargate Spot with short logs and force-destroyed buckets", () => {
+        const s = ephemeralSettings();
+        assert.ok(s.services.every((x) => x.desiredCount === 1));
+        assert.equal(s.capacity, "FARGATE_SPOT");
+        assert.equal(s.logRetentionDays, 3);
+        assert.equal(s.frontend.forceDestroy, true);
+        assert.equal(s.frontend.bucketName, "studio-app-test-v1-2-3-rc-1");
+    });
+
+    it("only an ephemeral bucket may be force-destroyed", () => {
+        const problems = problemsOf(devWith({ frontend: { forceDestroy: true } }));
+        assert.deepEqual(problems, ["vnv:frontend.forceDestroy: only an ephemeral environment's bucket is force-destroyed"]);
+    });
+
+    it("an ephemeral environment never owns the redirect list", () => {
+        const problems = problemsOf(() =>
+            parseSettings(
+                ephemeralRaw("v1.2.3-rc.1", { auth: { manageRedirects: true, applicationId: "/applications/3f2a9c1e-7b4d-4e8a-9c6f-1d2e3f4a5b6c" } }),
+                { project: "vnv", region: "eu-central-1" },
+            ),
+        );
+        assert.ok(problems.some((p) => p.startsWith("vnv:auth.manageRedirects: an ephemeral environment never owns")));
+    });
+
+    it("exactly one public service takes the default route", () => {
+        const { raw } = readStackFile("dev");
+        const services = structuredClone(raw.services) as Record<string, unknown>[];
+        delete services[1]!.paths;
+        const problems = problemsOf(devWith({ services }));
+        assert.ok(problems.some((p) => p.includes("exactly one public service must have no paths") && p.includes("proxy-server, event-bridge")), problems.join("\n"));
+    });
+
+    it("Fargate CPU/memory pairs are checked", () => {
+        const { raw } = readStackFile("dev");
+        const services = structuredClone(raw.services) as Record<string, unknown>[];
+        services[0]!.memory = 300;
+        const problems = problemsOf(devWith({ services }));
+        assert.ok(problems.some((p) => p.startsWith("vnv:services[0].memory:")), problems.join("\n"));
+    });
+
+    it("a secret cannot also be a plain environment variable", () => {
+        const { raw } = readStackFile("dev");
+        const services = structuredClone(raw.services) as Record<string, unknown>[];
+        services[3]!.environment = { NEO4J_AUTH: "neo4j/secret" };
+        const problems = problemsOf(devWith({ services }));
+        assert.deepEqual(problems, ["vnv:services[3].secrets.NEO4J_AUTH: also set as a plain environment variable; a secret goes in secrets only"]);
+    });
+});
