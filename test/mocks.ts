@@ -15,6 +15,7 @@ export const ALB_ZONE_ID = "Z215JYRZR1TBD5";
 
 export interface Recorded {
     readonly urn: string;
+    readonly id: string;
     readonly type: string;
     readonly name: string;
     readonly custom: boolean;
@@ -165,6 +166,7 @@ MockMonitor.prototype.registerResource = async function (req: any, callback: (er
             const entry = this.resources.get(urn);
             recorded.push({
                 urn,
+                id: res.getId(),
                 type: req.getType(),
                 name: req.getName(),
                 custom: req.getCustom(),
@@ -172,7 +174,7 @@ MockMonitor.prototype.registerResource = async function (req: any, callback: (er
                 dependencies: req.getDependenciesList(),
                 retainOnDelete: req.getRetainondelete() ?? false,
                 inputs: pulumi.runtime.deserializeProperties(req.getObject()),
-                state: entry ? pulumi.runtime.deserializeProperties(entry.state) : {},
+                state: entry?.state ?? {},
             });
         }
         inflight--;

@@ -1,0 +1,337 @@
+/**
+ * The environment definition under Pulumi mocks, for the three roles: what each stack creates
+ * and the rules every one of them keeps.
+ */
+import { ALB_ZONE_ID, digestOf, ofType, run, T, valueOf, type Recorded } from "./mocks";
+import { strict as assert } from "node:assert";
+import { defineEnvironment, type EnvironmentOutputs } from "../infra/environment";
+import type { EnvironmentSettings } from "../infra/settings";
+import { ephemeralSettings, stackSettings } from "./fixtures";
+
+type Deployed = { result: EnvironmentOutputs; resources: Recorded[]; invocations: { token: string; inputs: Record<string, unknown> }[] };
+
+async function deploy(settings: EnvironmentSettings): Promise<Deployed> {
+    return run(() => defineEnvironment(settings));
+}
+
+const roles: Record<string, () => EnvironmentSettings> = {
+    prod: () => stackSettings("prod"),
+    dev: () => stackSettings("dev"),
+    ephemeral: () => ephemeralSettings("v1.2.3-rc.1"),
+};
+
+function nameOfUrn(urn: string): string {
+    return urn.split("::").pop()!;
+}
+
+function containers(td: Recorded): Array<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any -- ECS container JSON
+    return JSON.parse(td.inputs.containerDefinitions);
+}
+
+describe("environment definition", () => {
+    for (const [role, settings] of Object.entries(roles)) {
+        describe(`${role} stack`, () => {
+            let d: Deployed;
+            before(async () => {
+                d = await deploy(settings());
+            });
+
+            it("every child is parented and prefixed by its component's name", () => {
+                const byUrn = new Map(d.resources.map((r) => [r.urn, r]));
+                for (const r of d.resources) {
+                    if (r.type.startsWith("pulumi:providers:") || r.type === "pulumi:pulumi:StackReference") {
+                        continue;
+                    }
+                    if (r.parent === "" || r.parent.includes("pulumi:pulumi:Stack")) {
+                        assert.ok(!r.custom, `${r.type} ${r.name} has no component parent`);
+                        continue;
+                    }
+                    const parent = byUrn.get(r.parent);
+                    assert.ok(parent, `${r.name}: parent ${r.parent} was not registered`);
+                    assert.ok(r.name.startsWith(`${nameOfUrn(r.parent)}-`), `${r.name} is not prefixed by ${nameOfUrn(r.parent)}`);
+                }
+            });
+
+            it("every task definition image is pinned by digest", () => {
+                const tds = ofType(d.resources, T.taskDefinition);
+                assert.equal(tds.length, 5);
+                for (const td of tds) {
+                    for (const c of containers(td)) {
+                        assert.match(c.image, /^[a-z0-9./-]+@sha256:[0-9a-f]{64}$/, c.image);
+                    }
+                }
+            });
+
+            it("port 80 only redirects to HTTPS", () => {
+                const albs = ofType(d.resources, T.alb);
+                const http = ofType(d.resources, T.listener).filter((l) => l.inputs.port === 80);
+                assert.equal(http.length, albs.length);
+                for (const l of http) {
+                    assert.deepEqual(
+                        l.inputs.defaultActions.map((a: { type: string; redirect: unknown }) => [a.type, a.redirect]),
+                        [["redirect", { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" }]],
+                    );
+                    const arn = l.state.arn;
+                    assert.ok(!ofType(d.resources, T.rule).some((rule) => rule.inputs.listenerArn === arn), "a rule sits on port 80");
+                }
+            });
+
+            it("the HTTPS listener uses the validated certificate with a TLS 1.2+ policy", () => {
+                const validations = ofType(d.resources, T.validation);
+                for (const l of ofType(d.resources, T.listener).filter((x) => x.inputs.port === 443)) {
+                    const validation = validations.find((v) => v.state.certificateArn === l.inputs.certificateArn);
+                    assert.ok(validation, "listener certificate is not a validated one");
+                    assert.ok(l.dependencies.includes(validation.urn), "listener does not wait for validation");
+                    assert.match(l.inputs.sslPolicy, /TLS13-1-2|TLS-1-2/);
+                }
+            });
+
+            it("no security group opens anything but 80 and 443 to the world", () => {
+                for (const sg of ofType(d.resources, T.securityGroup)) {
+                    for (const rule of sg.inputs.ingress ?? []) {
+                        const world = (rule.cidrBlocks ?? []).includes("0.0.0.0/0") || (rule.ipv6CidrBlocks ?? []).includes("::/0");
+                        if (world) {
+                            assert.ok([80, 443].includes(rule.fromPort) && rule.fromPort === rule.toPort, `${sg.name} opens ${rule.fromPort}-${rule.toPort}`);
+                        }
+                    }
+                }
+            });
+
+            it("internal services accept traffic only from the environment's own services", () => {
+                const sg = ofType(d.resources, T.securityGroup).find((s) => s.name.endsWith("-services-sg"))!;
+                const redis = sg.inputs.ingress.filter((r: { fromPort: number }) => r.fromPort === 6379);
+                assert.deepEqual(redis.map((r: Record<string, unknown>) => [r.self, r.cidrBlocks, r.securityGroups]), [[true, undefined, undefined]]);
+            });
+
+            it("public services accept the load balancer's security group on their port", () => {
+                const sg = ofType(d.resources, T.securityGroup).find((s) => s.name.endsWith("-services-sg"))!;
+                const albSg = role === "ephemeral" ? "sg-0123456789abcdef0" : ofType(d.resources, T.securityGroup).find((s) => s.name === "vnv-ingress-lb-sg")!.id;
+                const fromAlb = sg.inputs.ingress.filter((r: { securityGroups?: string[] }) => (r.securityGroups ?? []).length > 0);
+                assert.deepEqual(fromAlb.map((r: { fromPort: number }) => r.fromPort).sort(), [8080, 8081, 8082]);
+                assert.ok(fromAlb.every((r: { securityGroups: string[] }) => r.securityGroups.length === 1 && r.securityGroups[0] === albSg));
+            });
+
+            it("buckets are private: access block on, no public grant", () => {
+                for (const block of ofType(d.resources, T.accessBlock)) {
+                    assert.deepEqual(
+                        [block.inputs.blockPublicAcls, block.inputs.ignorePublicAcls, block.inputs.blockPublicPolicy, block.inputs.restrictPublicBuckets],
+                        [true, true, true, true],
+                    );
+                }
+                for (const policy of ofType(d.resources, T.bucketPolicy)) {
+                    const doc = JSON.parse(policy.inputs.policy);
+                    assert.ok(!doc.Statement.some((s: { Effect: string; Principal: unknown }) => s.Effect === "Allow" && s.Principal === "*"));
+                }
+            });
+
+            it("release.json holds the version, the bucket and every image digest", () => {
+                const [object] = ofType(d.resources, T.object);
+                const release = JSON.parse(object!.inputs.content);
+                const tds = ofType(d.resources, T.taskDefinition).flatMap(containers);
+                assert.equal(release.version, role === "prod" ? "v1.2.2" : "v1.2.3-rc.1");
+                assert.equal(release.bucket, ofType(d.resources, T.bucket)[0]!.state.bucket);
+                for (const c of tds) {
+                    assert.equal(`${c.image.split("@")[0]}@${release.images[c.name]}`, c.image);
+                }
+            });
+
+            it("every service rolls back a failed deployment and names its capacity provider instead of a launch type", () => {
+                for (const s of ofType(d.resources, T.service)) {
+                    assert.deepEqual(s.inputs.deploymentCircuitBreaker, { enable: true, rollback: true });
+                    assert.equal(s.inputs.launchType, undefined);
+                    assert.equal(s.inputs.capacityProviderStrategies.length, 1);
+                }
+            });
+
+            it("services reach each other by name through Service Connect", () => {
+                const aliases = ofType(d.resources, T.service).flatMap((s) => s.inputs.serviceConnectConfiguration.services[0].clientAlias);
+                assert.deepEqual(
+                    aliases.map((a: { dnsName: string; port: number }) => `${a.dnsName}:${a.port}`).sort(),
+                    ["event-bridge:8082", "neo-server:3000", "pnp-server:8081", "proxy-server:8080", "redis:6379"],
+                );
+            });
+
+            it("no listener rule has more than 5 condition values", () => {
+                for (const rule of ofType(d.resources, T.rule)) {
+                    const count = rule.inputs.conditions.reduce(
+                        (n: number, c: Record<string, { values?: string[] } | undefined>) =>
+                            n + Object.values(c).reduce((m, v) => m + (v?.values?.length ?? 0), 0),
+                        0,
+                    );
+                    assert.ok(count <= 5, `${rule.name} has ${count}`);
+                }
+            });
+
+            it("target groups drain within Fargate Spot's 2-minute notice", () => {
+                for (const tg of ofType(d.resources, T.targetGroup)) {
+                    assert.ok(tg.inputs.deregistrationDelay < 120);
+                }
+            });
+
+            it("secrets reach containers only through ECS secrets", () => {
+                for (const c of ofType(d.resources, T.taskDefinition).flatMap(containers)) {
+                    for (const e of c.environment) {
+                        assert.ok(!String(e.value).startsWith("arn:aws:secretsmanager"), `${c.name} ${e.name}`);
+                    }
+                }
+                const neo = ofType(d.resources, T.taskDefinition).flatMap(containers).find((c) => c.name === "neo-server")!;
+                assert.deepEqual(neo.secrets.map((s: { name: string }) => s.name), ["NEO4J_AUTH"]);
+            });
+
+            it("containers know their version, tag, digest and frontend bucket", () => {
+                const proxy = ofType(d.resources, T.taskDefinition).flatMap(containers).find((c) => c.name === "proxy-server")!;
+                const env = Object.fromEntries(proxy.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+                assert.equal(env.RELEASE_VERSION, role === "prod" ? "v1.2.2" : "v1.2.3-rc.1");
+                assert.equal(env.IMAGE_TAG, env.RELEASE_VERSION);
+                assert.equal(`${proxy.image.split("@")[0]}@${env.IMAGE_DIGEST}`, proxy.image);
+                assert.equal(env.FRONTEND_BUCKET, ofType(d.resources, T.bucket)[0]!.state.bucket);
+            });
+
+            it("the stack outputs the url, version, digests, bucket and redirect URIs", async () => {
+                const host = { prod: "vnv.step-studio.be", dev: "dev.step-studio.be", ephemeral: "1-2-3-rc-1.step-studio.be" }[role];
+                assert.equal(await valueOf(d.result.url), `https://${host}`);
+                assert.deepEqual(await valueOf(d.result.redirectUris), [`https://${host}/`, `https://${host}/auth/callback`]);
+                assert.equal(Object.keys(await valueOf(d.result.imageDigests)).length, 5);
+                assert.match(await valueOf(d.result.bucket), /^studio-app-/);
+            });
+        });
+    }
+
+    describe("roles differ", () => {
+        it("production: own ALB with deletion protection, on-demand Fargate, at least two tasks per public service, retained bucket", async () => {
+            const d = await deploy(stackSettings("prod"));
+            const [alb] = ofType(d.resources, T.alb);
+            assert.equal(alb!.inputs.enableDeletionProtection, true);
+            for (const s of ofType(d.resources, T.service)) {
+                assert.equal(s.inputs.capacityProviderStrategies[0].capacityProvider, "FARGATE");
+            }
+            const publicServices = ofType(d.resources, T.service).filter((s) => (s.inputs.loadBalancers ?? []).length > 0);
+            assert.equal(publicServices.length, 3);
+            assert.ok(publicServices.every((s) => s.inputs.desiredCount >= 2));
+            const [bucket] = ofType(d.resources, T.bucket);
+            assert.equal(bucket!.retainOnDelete, true);
+            assert.equal(bucket!.inputs.forceDestroy, false);
+        });
+
+        it("production owns its application's redirect list", async () => {
+            const d = await deploy(stackSettings("prod"));
+            const [list] = ofType(d.resources, T.redirects);
+            assert.deepEqual(list!.inputs.redirectUris, ["https://vnv.step-studio.be/", "https://vnv.step-studio.be/auth/callback"]);
+            assert.equal(list!.inputs.type, "SPA");
+        });
+
+        it("dev: its own environment plus the test platform (wildcard certificate, shared ALB answering 404, Spot-capable cluster) as outputs", async () => {
+            const d = await deploy(stackSettings("dev"));
+            const certs = ofType(d.resources, T.certificate).map((c) => c.inputs.domainName).sort();
+            assert.deepEqual(certs, ["*.step-studio.be", "dev.step-studio.be"]);
+            assert.equal(ofType(d.resources, T.alb).length, 2);
+            const https = ofType(d.resources, T.listener).filter((l) => l.inputs.port === 443 && l.name.startsWith("vnv-platform"));
+            assert.equal(https[0]!.inputs.defaultActions[0].fixedResponse.statusCode, "404");
+            const capacity = ofType(d.resources, T.capacity).find((c) => c.name.startsWith("vnv-platform"))!;
+            assert.deepEqual(capacity.inputs.capacityProviders, ["FARGATE", "FARGATE_SPOT"]);
+            const platform = d.result.platform!;
+            assert.equal(await valueOf(platform.httpsListenerArn as string), https[0]!.state.arn);
+            assert.equal(await valueOf(platform.albZoneId as string), ALB_ZONE_ID);
+        });
+
+        it("ephemeral: no ALB, no certificate, no validation record, no cluster of its own", async () => {
+            const d = await deploy(ephemeralSettings());
+            assert.equal(ofType(d.resources, T.alb).length, 0);
+            assert.equal(ofType(d.resources, T.certificate).length, 0);
+            assert.equal(ofType(d.resources, T.validation).length, 0);
+            assert.equal(ofType(d.resources, T.record).filter((r) => r.inputs.type === "CNAME").length, 0);
+            assert.equal(ofType(d.resources, T.cluster).length, 0);
+            assert.ok(ofType(d.resources, T.service).every((s) => String(s.inputs.cluster).endsWith("cluster/vnv-platform-cluster-cluster-9f8e7d6")));
+        });
+
+        it("ephemeral: Fargate Spot, one task each, 3-day logs, force-destroyed bucket, no redirect list of its own", async () => {
+            const d = await deploy(ephemeralSettings());
+            for (const s of ofType(d.resources, T.service)) {
+                assert.equal(s.inputs.capacityProviderStrategies[0].capacityProvider, "FARGATE_SPOT");
+                assert.equal(s.inputs.desiredCount, 1);
+            }
+            assert.ok(ofType(d.resources, T.logGroup).every((l) => l.inputs.retentionInDays === 3));
+            assert.equal(ofType(d.resources, T.bucket)[0]!.inputs.forceDestroy, true);
+            assert.equal(ofType(d.resources, T.redirects).length, 0);
+        });
+
+        it("ephemeral: host-header rules on the platform listener within its slot's priorities, alias without target health", async () => {
+            const d = await deploy(ephemeralSettings());
+            const rules = ofType(d.resources, T.rule);
+            assert.ok(rules.every((r) => r.inputs.listenerArn.includes(":listener/app/vnv-platform-lb-alb")));
+            assert.ok(rules.every((r) => r.inputs.conditions.some((c: { hostHeader?: { values: string[] } }) => c.hostHeader?.values[0] === "1-2-3-rc-1.step-studio.be")));
+            const priorities = rules.map((r) => r.inputs.priority).sort((a, b) => a - b);
+            assert.deepEqual(priorities, [31, 32, 33]);
+            const [alias] = ofType(d.resources, T.record);
+            assert.equal(alias!.inputs.aliases[0].evaluateTargetHealth, false);
+            assert.equal(alias!.inputs.name, "1-2-3-rc-1.step-studio.be");
+        });
+
+        it("dedicated ingress evaluates target health in its alias", async () => {
+            const d = await deploy(stackSettings("prod"));
+            const alias = ofType(d.resources, T.record).find((r) => r.inputs.type === "A")!;
+            assert.equal(alias.inputs.aliases[0].evaluateTargetHealth, true);
+            assert.equal(alias.inputs.aliases[0].zoneId, ALB_ZONE_ID);
+        });
+    });
+
+    describe("images", () => {
+        it("resolves each image from the version tag, or from the service's tag override", async () => {
+            const d = await deploy(ephemeralSettings());
+            const asked = d.invocations.filter((i) => i.token === "docker:index/getRegistryImage:getRegistryImage").map((i) => i.inputs.name).sort();
+            assert.deepEqual(asked, [
+                "docker.io/library/redis:7.4-alpine",
+                "ghcr.io/infrasoftbe/infrasoft-vnv-event-bridge:v1.2.3-rc.1",
+                "ghcr.io/infrasoftbe/infrasoft-vnv-neo-server:v1.2.3-rc.1",
+                "ghcr.io/infrasoftbe/infrasoft-vnv-pnp-server:v1.2.3-rc.1",
+                "ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server:v1.2.3-rc.1",
+            ]);
+            const proxy = ofType(d.resources, T.taskDefinition).flatMap(containers).find((c) => c.name === "proxy-server")!;
+            assert.equal(proxy.image, `ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server@${digestOf("ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server:v1.2.3-rc.1")}`);
+        });
+
+        it("a digest given in the settings is pinned as is and not resolved again", async () => {
+            const base = ephemeralSettings();
+            const given = `sha256:${"ab".repeat(32)}`;
+            const settings = { ...base, services: base.services.map((s) => (s.name === "proxy-server" ? { ...s, digest: given } : s)) };
+            const d = await deploy(settings);
+            const asked = d.invocations.map((i) => String(i.inputs.name));
+            assert.ok(!asked.some((n) => n.includes("proxy-server")));
+            const proxy = ofType(d.resources, T.taskDefinition).flatMap(containers).find((c) => c.name === "proxy-server")!;
+            assert.equal(proxy.image, `ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server@${given}`);
+        });
+    });
+
+    describe("limits", () => {
+        it("names stay within AWS limits for v123.456.789-rc.12345", async () => {
+            const d = await deploy(ephemeralSettings("v123.456.789-rc.12345"));
+            for (const r of [...ofType(d.resources, T.alb), ...ofType(d.resources, T.targetGroup)]) {
+                assert.ok(r.state.name.length <= 32 && /^[A-Za-z0-9-]+$/.test(r.state.name), r.state.name);
+            }
+            const bucket = ofType(d.resources, T.bucket)[0]!.state.bucket as string;
+            assert.ok(bucket.length <= 63 && /^[a-z0-9-]+$/.test(bucket), bucket);
+            for (const role of ofType(d.resources, T.role)) {
+                assert.ok(role.state.name.length <= 64, role.state.name);
+            }
+            for (const s of [...ofType(d.resources, T.service), ...ofType(d.resources, T.cluster)]) {
+                assert.ok(/^[A-Za-z0-9_-]{1,255}$/.test(s.state.name), s.state.name);
+            }
+            for (const td of ofType(d.resources, T.taskDefinition)) {
+                assert.ok(/^[A-Za-z0-9_-]{1,255}$/.test(td.inputs.family), td.inputs.family);
+            }
+            const host = ofType(d.resources, T.record)[0]!.inputs.name as string;
+            assert.ok(host.split(".")[0]!.length <= 63 && host.length <= 253, host);
+        });
+
+        it("a service with many paths is split over rules of at most 5 condition values", async () => {
+            const base = ephemeralSettings();
+            const paths = Array.from({ length: 9 }, (_, i) => `/p${i}/*`);
+            const settings = { ...base, services: base.services.map((s) => (s.name === "pnp-server" ? { ...s, paths } : s)) };
+            const d = await deploy(settings);
+            const pnp = ofType(d.resources, T.rule).filter((r) => r.name.includes("pnp-server"));
+            const routed = pnp.flatMap((r) => r.inputs.conditions.flatMap((c: { pathPattern?: { values: string[] } }) => c.pathPattern?.values ?? []));
+            assert.deepEqual(routed.sort(), [...paths].sort());
+            assert.equal(pnp.length, 3);
+        });
+    });
+});
