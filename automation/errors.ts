@@ -1,0 +1,87 @@
+/** Typed failures of the automation, each with the exit code the command line uses. */
+
+/** Bad input (a version, a TTL, a flag): nothing was touched. Exit code 2. */
+export class UsageError extends Error {
+    readonly exitCode = 2;
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+
+/** The operation could not be carried out. Exit code 1. */
+export class OperationError extends Error {
+    readonly exitCode: number = 1;
+    constructor(message: string, options?: { cause?: unknown }) {
+        super(message, options);
+        this.name = "OperationError";
+    }
+}
+
+export class EnvironmentNotFoundError extends OperationError {
+    constructor(readonly stack: string) {
+        super(`no environment ${stack}: \`vnv env ls\` lists the live ones`);
+        this.name = "EnvironmentNotFoundError";
+    }
+}
+
+export class NotEphemeralError extends OperationError {
+    constructor(readonly stack: string, reason: string) {
+        super(`stack ${stack} is not an ephemeral environment (${reason}); vnv env commands leave it alone`);
+        this.name = "NotEphemeralError";
+    }
+}
+
+export class MissingSecretsError extends UsageError {
+    constructor() {
+        super(
+            "no secrets provider: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) for the passphrase provider, " +
+                "or pass --secrets-provider with a KMS URL such as awskms://alias/vnv-state",
+        );
+        this.name = "MissingSecretsError";
+    }
+}
+
+/** One lock file on a self-managed backend: who holds the stack, where, since when. */
+export interface LockInfo {
+    readonly url: string;
+    readonly user: string;
+    readonly host: string;
+    readonly pid: number;
+    readonly since: Date;
+}
+
+export function describeLock(lock: LockInfo): string {
+    return `${lock.user}@${lock.host} (pid ${lock.pid}) since ${lock.since.toISOString()}`;
+}
+
+export class StackLockedError extends OperationError {
+    constructor(readonly stack: string, readonly locks: readonly LockInfo[]) {
+        super(
+            `environment ${stack} is being changed by another run: ${locks.map(describeLock).join("; ") || "lock holder unknown"}. ` +
+                "Wait for it to finish; a lock whose process is gone is cleared by the next run.",
+        );
+        this.name = "StackLockedError";
+    }
+}
+
+export class CapacityError extends OperationError {
+    constructor(readonly max: number, readonly live: ReadonlyArray<{ stack: string; version: string; expiresAt: Date }>) {
+        super(
+            `the shared ALB holds at most ${max} environments and ${live.length} are live:\n` +
+                live.map((e) => `  ${e.version.padEnd(24)} expires ${e.expiresAt.toISOString()}`).join("\n") +
+                "\nTake one down (`vnv env down <version>`) or wait for the reaper.",
+        );
+        this.name = "CapacityError";
+    }
+}
+
+/** Lines like `  file:///…/x.json: created by root@host (pid 42) at 2026-11-23T01:02:03Z` of a DIY lock error. */
+export function parseLocks(text: string): LockInfo[] {
+    const locks: LockInfo[] = [];
+    for (const m of text.matchAll(/^\s*(\S+): created by (.*?)@(\S+) \(pid (\d+)\) at (\S+)\s*$/gm)) {
+        const since = new Date(m[5]!);
+        locks.push({ url: m[1]!, user: m[2]!, host: m[3]!, pid: Number(m[4]), since: Number.isNaN(since.getTime()) ? new Date(0) : since });
+    }
+    return locks;
+}

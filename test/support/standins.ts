@@ -1,0 +1,71 @@
+/**
+ * Stand-in programs for the automation's tests: they need no cloud provider, but have real
+ * resources (a dynamic resource whose create and delete can be slowed down), a secret in the
+ * state, and the outputs an environment has.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { AuthProgramFactory, ProgramFactory } from "../../automation/environments";
+
+interface MarkerInputs {
+    hostname: string;
+    createDelayMs: number;
+    deleteDelayMs: number;
+    token: string;
+}
+
+const markerProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: MarkerInputs) {
+        await new Promise((r) => setTimeout(r, inputs.createDelayMs));
+        return { id: `marker-${inputs.hostname}`, outs: inputs };
+    },
+    async delete(_id: string, props: MarkerInputs) {
+        await new Promise((r) => setTimeout(r, props.deleteDelayMs));
+    },
+    async diff() {
+        return { changes: false };
+    },
+};
+
+class Marker extends pulumi.dynamic.Resource {
+    constructor(name: string, args: { [K in keyof MarkerInputs]: pulumi.Input<MarkerInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+        super(markerProvider, name, args, opts);
+    }
+}
+
+class StandInEnvironment extends pulumi.ComponentResource {
+    constructor(name: string, args: { hostname: string; createDelayMs: number; deleteDelayMs: number }, opts?: pulumi.ComponentResourceOptions) {
+        super("vnvtest:index:StandInEnvironment", name, {}, opts);
+        new Marker(`${name}-marker`, { ...args, token: pulumi.secret(`token-for-${args.hostname}`) }, { parent: this });
+        this.registerOutputs({});
+    }
+}
+
+export interface StandInOptions {
+    readonly createDelayMs?: number;
+    readonly deleteDelayMs?: number;
+    /** Versions whose update fails (to test that a failed `up` is still collected). */
+    readonly failFor?: readonly string[];
+}
+
+/** The environment stand-in: one component, one slow-able dynamic resource, the usual outputs. */
+export function standIn(options: StandInOptions = {}): ProgramFactory {
+    return (settings) => async () => {
+        if ((options.failFor ?? []).includes(settings.version)) {
+            throw new Error(`stand-in failure for ${settings.version}`);
+        }
+        new StandInEnvironment(settings.project, {
+            hostname: settings.hostname,
+            createDelayMs: options.createDelayMs ?? 0,
+            deleteDelayMs: options.deleteDelayMs ?? 0,
+        });
+        return {
+            url: `https://${settings.hostname}`,
+            version: settings.version,
+            slot: settings.ingress.mode === "shared" ? settings.ingress.slot : -1,
+            apiToken: pulumi.secret(`secret-of-${settings.version}`),
+        };
+    };
+}
+
+/** The auth owner stand-in: exports the list it would register. */
+export const authStandIn: AuthProgramFactory = (uris) => async () => ({ redirectUris: [...uris] });
