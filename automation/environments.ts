@@ -36,7 +36,9 @@ import {
 import {
     environmentCapacity,
     lowestFreeSlot,
+    claimedSlots,
     metaToTags,
+    reslot,
     planReap,
     shortStackName,
     TAG,
@@ -346,9 +348,7 @@ export class Environments {
             stack = await LocalWorkspace.createStack({ stackName: name, projectName: this.project, program: noProgram }, wsOptions(ws));
         } catch (e) {
             if (e instanceof StackAlreadyExistsError) {
-                // Another run created it a moment ago: it is the creator; this run updates.
-                const existing = (await this.select(name))!;
-                return { stack: existing, meta: await this.metaOf(existing) };
+                throw new StackLockedError(name, [], `environment ${name} is being created by another run right now; try again when it has finished`);
             }
             throw e;
         }
@@ -360,21 +360,23 @@ export class Environments {
             owner,
             createdAt,
             expiresAt: expiryFor(createdAt, ttl, this.cfg.ttl),
-            slot: lowestFreeSlot(live.map((l) => l.slot)),
+            slot: lowestFreeSlot(claimedSlots(await this.stacks(), name)),
         };
-        // Reserve the slot optimistically: write it, then look again; whoever sees another
-        // environment in the same slot moves on, so two concurrent creations never share one.
+        await this.writeTags(stack, meta);
+        // The slot is reserved optimistically: written, then checked. Of two runs that chose the
+        // same slot, the later writer always sees the other and moves (both may move); a move
+        // picks among the lowest free slots at random, so the runs soon part.
         for (let attempt = 0; ; attempt++) {
-            await this.writeTags(stack, meta);
-            const others = (await this.live()).filter((l) => l.stack !== name);
-            if (!others.some((o) => o.slot === meta.slot)) {
+            const taken = claimedSlots(await this.stacks(), name);
+            if (!taken.includes(meta.slot)) {
                 break;
             }
-            if (attempt >= 5) {
+            if (attempt >= 10) {
                 throw new OperationError(`${name}: could not reserve a slot on the shared listener; try again`);
             }
-            await sleep(50 + Math.random() * 250);
-            meta = { ...meta, slot: lowestFreeSlot([...others.map((o) => o.slot), meta.slot]) };
+            meta = { ...meta, slot: reslot(taken, Math.random()) };
+            await stack.setTag(TAG.slot, String(meta.slot));
+            await sleep(Math.random() * 300);
         }
         this.log(`${name}: created stack in slot ${meta.slot}, owner ${owner}, expires ${meta.expiresAt.toISOString()}`);
         return { stack, meta };

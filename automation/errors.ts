@@ -56,10 +56,11 @@ export function describeLock(lock: LockInfo): string {
 }
 
 export class StackLockedError extends OperationError {
-    constructor(readonly stack: string, readonly locks: readonly LockInfo[]) {
+    constructor(readonly stack: string, readonly locks: readonly LockInfo[], detail?: string) {
         super(
-            `environment ${stack} is being changed by another run: ${locks.map(describeLock).join("; ") || "lock holder unknown"}. ` +
-                "Wait for it to finish; a lock whose process is gone is cleared by the next run.",
+            detail ??
+                `environment ${stack} is being changed by another run: ${locks.map(describeLock).join("; ") || "lock holder unknown"}. ` +
+                    "Wait for it to finish; a lock whose process is gone is cleared by the next run.",
         );
         this.name = "StackLockedError";
     }

@@ -32,16 +32,44 @@ export interface EnvironmentMeta {
 
 export type TagMap = Readonly<Record<string, string>>;
 
+/**
+ * The tags of an environment, in the order they are written: kind and expiry first, so that a
+ * run killed while tagging still leaves a stack the reaper collects; the slot next, so that
+ * concurrent creations see it as early as possible.
+ */
 export function metaToTags(meta: EnvironmentMeta): Record<string, string> {
     return {
         [TAG.kind]: EPHEMERAL,
+        [TAG.expiresAt]: meta.expiresAt.toISOString(),
+        [TAG.slot]: String(meta.slot),
+        [TAG.createdAt]: meta.createdAt.toISOString(),
         [TAG.version]: meta.version,
         [TAG.hostname]: meta.hostname,
         [TAG.owner]: meta.owner,
-        [TAG.createdAt]: meta.createdAt.toISOString(),
-        [TAG.expiresAt]: meta.expiresAt.toISOString(),
-        [TAG.slot]: String(meta.slot),
     };
+}
+
+/** Slots claimed by stacks other than `self` (any stack with a slot tag, tagged completely or not). */
+export function claimedSlots(stacks: readonly StackSummary[], self: string): number[] {
+    return stacks
+        .filter((s) => s.name !== self)
+        .map((s) => Number(s.tags[TAG.slot]))
+        .filter((n) => Number.isInteger(n) && n >= 0);
+}
+
+/**
+ * A slot after a conflict: one of the `spread` lowest free slots, chosen by `random` in [0, 1),
+ * so that two runs that collided are unlikely to collide again.
+ */
+export function reslot(taken: Iterable<number>, random: number, spread: number = 4): number {
+    const used = new Set(taken);
+    const free: number[] = [];
+    for (let slot = 0; free.length < spread; slot++) {
+        if (!used.has(slot)) {
+            free.push(slot);
+        }
+    }
+    return free[Math.min(free.length - 1, Math.floor(random * free.length))]!;
 }
 
 /** The metadata of an ephemeral stack, or a reason it is not one we can trust. */

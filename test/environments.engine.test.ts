@@ -63,3 +63,156 @@ describe("@engine ephemeral environments", function () {
         assert.ok(!(await authUris(dir)).some((u) => u.includes("1-2-3-rc-1")));
     });
 });
+
+describe("@engine reaper", function () {
+    this.timeout(300_000);
+    let dir: string;
+    beforeEach(() => {
+        dir = tempDir();
+    });
+    afterEach(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** A stack that is not made by `env up`, with the given tags. */
+    async function foreignStack(name: string, tags: Record<string, string>): Promise<void> {
+        fs.mkdirSync(`${dir}/state`, { recursive: true });
+        const cli = resolveCli();
+        const stack = await LocalWorkspace.createStack(
+            { stackName: name, projectName: "vnv", program: async () => ({}) },
+            {
+                pulumiCommand: await pulumiCommand(cli),
+                envVars: engineEnv(cli, { home: `${dir}/home`, passphrase: PASSPHRASE, backendUrl: `file://${dir}/state` }),
+                secretsProvider: "passphrase",
+                projectSettings: { name: "vnv", runtime: "nodejs", backend: { url: `file://${dir}/state` } },
+            },
+        );
+        for (const [k, v] of Object.entries(tags)) {
+            await stack.setTag(k, v);
+        }
+    }
+
+    it("destroys exactly the expired ephemeral stacks", async () => {
+        const env = makeDriver(dir, { auth: undefined });
+        await env.up("v1.0.0-rc.1", { ttl: "1h" });
+        await env.up("v1.0.0-rc.2", { ttl: "3h" });
+        await env.up("v1.0.0-rc.3", { ttl: "1h" });
+        const summary = await env.reap({ now: new Date(Date.now() + 2 * HOUR), concurrency: 2 });
+        assert.deepEqual(summary.destroyed, ["v1-0-0-rc-1", "v1-0-0-rc-3"]);
+        assert.deepEqual(summary.failed, []);
+        assert.deepEqual((await env.list()).map((e) => e.stack), ["v1-0-0-rc-2"]);
+        assert.deepEqual(stackFiles(dir), ["vnv/v1-0-0-rc-2.json"]);
+    });
+
+    it("leaves a protected stack with an expired ephemeral tag alone", async () => {
+        const expired = { [TAG.kind]: "ephemeral", [TAG.expiresAt]: "2020-01-01T00:00:00.000Z" };
+        await foreignStack("dev", expired);
+        await foreignStack("demo", expired);
+        const env = makeDriver(dir, { auth: undefined, protectedStacks: ["demo"] });
+        const summary = await env.reap();
+        assert.deepEqual(summary.destroyed, []);
+        assert.deepEqual(summary.skipped.map((s) => `${s.stack}: ${s.reason}`).sort(), ["demo: protected", "dev: protected"]);
+        assert.deepEqual(stackFiles(dir), ["vnv/demo.json", "vnv/dev.json"]);
+    });
+
+    it("leaves a stack without vnv:kind=ephemeral alone, whatever its expiry", async () => {
+        await foreignStack("shared-db", { [TAG.expiresAt]: "2020-01-01T00:00:00.000Z" });
+        const env = makeDriver(dir, { auth: undefined });
+        const summary = await env.reap();
+        assert.deepEqual(summary.destroyed, []);
+        assert.equal(summary.skipped[0]!.reason, "not tagged vnv:kind=ephemeral");
+    });
+
+    it("a dry run destroys nothing and says what it would destroy", async () => {
+        const env = makeDriver(dir, { auth: undefined });
+        await env.up("v2.0.0-rc.1", { ttl: "1h" });
+        const summary = await env.reap({ dryRun: true, now: new Date(Date.now() + 2 * HOUR) });
+        assert.deepEqual(summary.wouldDestroy, ["v2-0-0-rc-1"]);
+        assert.deepEqual(stackFiles(dir), ["vnv/v2-0-0-rc-1.json"]);
+    });
+
+    it("a reaper on another machine, with only the backend URL and passphrase, destroys a stack with secrets in its state", async () => {
+        await makeDriver(dir, { auth: undefined }).up("v3.0.0-rc.1", { ttl: "1h" });
+        const state = fs.readFileSync(`${dir}/state/.pulumi/stacks/vnv/v3-0-0-rc-1.json`, "utf8");
+        assert.ok(state.includes("ciphertext") && !state.includes("token-for-"), "the stand-in's secret is not encrypted in the state");
+        const elsewhere = tempDir("vnv-reaper-");
+        try {
+            // A fresh PULUMI_HOME and workspace: nothing but the backend and the passphrase is shared.
+            const reaper = makeDriver(dir, { auth: undefined, pulumiHome: `${elsewhere}/home` });
+            const summary = await reaper.reap({ now: new Date(Date.now() + 2 * HOUR) });
+            assert.deepEqual([summary.destroyed, summary.failed], [["v3-0-0-rc-1"], []]);
+            assert.deepEqual(stackFiles(dir), []);
+        } finally {
+            fs.rmSync(elsewhere, { recursive: true, force: true });
+        }
+    });
+
+    it("a failed up leaves the environment tagged with its expiry, and the reaper collects it", async () => {
+        const env = makeDriver(dir, { auth: undefined, program: standIn({ failFor: ["v4.0.0-rc.1"] }) });
+        await assert.rejects(env.up("v4.0.0-rc.1", { ttl: "1h" }), /stand-in failure/);
+        const [row] = await env.list();
+        assert.equal(row!.stack, "v4-0-0-rc-1");
+        const summary = await env.reap({ now: new Date(Date.now() + 2 * HOUR) });
+        assert.deepEqual(summary.destroyed, ["v4-0-0-rc-1"]);
+    });
+});
+
+describe("@engine environments under contention", function () {
+    this.timeout(300_000);
+    let dir: string;
+    beforeEach(() => {
+        dir = tempDir();
+    });
+    afterEach(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("two concurrent ups of different versions both succeed, in different slots", async () => {
+        const env = makeDriver(dir, { auth: undefined });
+        const [a, b] = await Promise.all([env.up("v5.0.0-rc.1"), env.up("v5.0.0-rc.2")]);
+        assert.deepEqual([a.created, b.created], [true, true]);
+        assert.notEqual(a.outputs.slot, b.outputs.slot);
+    });
+
+    it("two concurrent ups of the same version: one proceeds, the other fails saying who holds the lock", async () => {
+        const env = makeDriver(dir, { auth: undefined, program: standIn({ createDelayMs: 6000 }) });
+        const results = await Promise.allSettled([env.up("v6.0.0-rc.1"), env.up("v6.0.0-rc.1")]);
+        const ok = results.filter((r) => r.status === "fulfilled");
+        const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+        assert.equal(ok.length, 1, JSON.stringify(results.map((r) => (r.status === "rejected" ? String(r.reason) : "ok"))));
+        assert.ok(failed[0]!.reason instanceof StackLockedError, String(failed[0]!.reason));
+        assert.match(failed[0]!.reason.message, /being created by another run right now|being changed by another run: .*@.* \(pid \d+\) since /);
+    });
+
+    it("refuses an environment beyond the capacity, listing the live ones and their expiry", async () => {
+        const env = makeDriver(dir, { auth: undefined, maxEnvironments: 1 });
+        await env.up("v7.0.0-rc.1");
+        await assert.rejects(env.up("v7.0.0-rc.2"), (e: unknown) => e instanceof CapacityError && /at most 1 environments .*\n\s+v7\.0\.0-rc\.1\s+expires /.test((e as Error).message));
+        assert.deepEqual(stackFiles(dir), ["vnv/v7-0-0-rc-1.json"]);
+    });
+});
+
+describe("@engine bad input is refused before any stack exists", function () {
+    this.timeout(60_000);
+    let dir: string;
+    beforeEach(() => {
+        dir = tempDir();
+    });
+    afterEach(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    for (const version of ["latest", "v1.2", "1.2.3-beta.1", "v1.2.3_rc1"]) {
+        it(`refuses the version ${version}`, async () => {
+            await assert.rejects(makeDriver(dir).up(version), (e: unknown) => e instanceof UsageError && e.message.includes(JSON.stringify(version)));
+            assert.deepEqual(stackFiles(dir), []);
+        });
+    }
+
+    for (const ttl of ["-1h", "abc", "0h", "4d"]) {
+        it(`refuses the TTL ${ttl}`, async () => {
+            await assert.rejects(makeDriver(dir).up("v1.2.3-rc.1", { ttl }), (e: unknown) => e instanceof UsageError && /TTL/.test((e as Error).message));
+            assert.deepEqual(stackFiles(dir), []);
+        });
+    }
+});
