@@ -3,7 +3,9 @@
  * and stand-in programs (no cloud).
  */
 import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { CapacityError, StackLockedError, UsageError } from "../automation/errors";
 import { TAG } from "../automation/metadata";
@@ -215,4 +217,65 @@ describe("@engine bad input is refused before any stack exists", function () {
             assert.deepEqual(stackFiles(dir), []);
         });
     }
+});
+
+describe("@engine recovery from a killed run", function () {
+    this.timeout(300_000);
+    let dir: string;
+    beforeEach(() => {
+        dir = tempDir();
+    });
+    afterEach(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** Starts `op` in a child process group, waits until the stand-in resource is mid-operation, then SIGKILLs the group. */
+    async function killMidway(op: "up" | "down", version: string, marker: RegExp): Promise<void> {
+        const pause = `${dir}/pause`;
+        fs.writeFileSync(pause, "");
+        const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "support", "child.ts"), op, dir, version, pause], {
+            detached: true,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let out = "";
+        child.stdout!.on("data", (d) => (out += d));
+        child.stderr!.on("data", (d) => (out += d));
+        const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+        const deadline = Date.now() + 120_000;
+        while (!marker.test(out)) {
+            if (Date.now() > deadline || child.exitCode !== null) {
+                throw new Error(`the child never reached ${marker}:\n${out}`);
+            }
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        await new Promise((r) => setTimeout(r, 500));
+        process.kill(-child.pid!, "SIGKILL"); // the node process and the pulumi CLI it runs
+        await exited;
+        fs.rmSync(pause);
+    }
+
+    it("an up killed midway is recovered by the next up: stale lock cleared, pending operations cleared", async () => {
+        await killMidway("up", "v8.0.0-rc.1", /dynamic:Resource vnv-marker creating/);
+        const state = JSON.parse(fs.readFileSync(`${dir}/state/.pulumi/stacks/vnv/v8-0-0-rc-1.json`, "utf8"));
+        assert.ok((state.checkpoint.latest.pending_operations ?? []).length > 0, "the killed run left no pending operation");
+        assert.ok(fs.readdirSync(`${dir}/state/.pulumi/locks`, { recursive: true }).some((f) => String(f).endsWith(".json")), "the killed run left no lock");
+        const lines: string[] = [];
+        const env = makeDriver(dir, { auth: undefined, log: (l) => lines.push(l) });
+        const up = await env.up("v8.0.0-rc.1");
+        assert.equal(up.created, false);
+        assert.ok(lines.some((l) => /clearing stale lock/.test(l)), lines.join("\n"));
+        assert.ok(lines.some((l) => /clearing \d+ pending operation/.test(l)), lines.join("\n"));
+        assert.equal((await env.list())[0]!.stack, "v8-0-0-rc-1");
+    });
+
+    it("a down killed midway is recovered by the next down", async () => {
+        // The pause file is absent now, so this create is quick; the delete will find it.
+        await makeDriver(dir, { auth: undefined, program: standIn({ pauseFile: `${dir}/pause` }) }).up("v9.0.0-rc.1");
+        await killMidway("down", "v9.0.0-rc.1", /dynamic:Resource vnv-marker deleting/);
+        const lines: string[] = [];
+        const env = makeDriver(dir, { auth: undefined, log: (l) => lines.push(l) });
+        await env.down("v9.0.0-rc.1");
+        assert.ok(lines.some((l) => /clearing stale lock/.test(l)), lines.join("\n"));
+        assert.deepEqual(stackFiles(dir), []);
+    });
 });

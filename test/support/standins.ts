@@ -10,15 +10,26 @@ interface MarkerInputs {
     hostname: string;
     createDelayMs: number;
     deleteDelayMs: number;
+    /** While this file exists, create and delete wait (at most a minute): lets a test kill a run mid-operation. */
+    pauseFile: string;
     token: string;
 }
 
 const markerProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: MarkerInputs) {
+        // Runs in the dynamic provider's own process: only what is required here is available.
+        const fs = require("node:fs"); // eslint-disable-line @typescript-eslint/no-require-imports
+        for (let i = 0; inputs.pauseFile !== "" && fs.existsSync(inputs.pauseFile) && i < 600; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+        }
         await new Promise((r) => setTimeout(r, inputs.createDelayMs));
         return { id: `marker-${inputs.hostname}`, outs: inputs };
     },
     async delete(_id: string, props: MarkerInputs) {
+        const fs = require("node:fs"); // eslint-disable-line @typescript-eslint/no-require-imports
+        for (let i = 0; props.pauseFile !== "" && fs.existsSync(props.pauseFile) && i < 600; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+        }
         await new Promise((r) => setTimeout(r, props.deleteDelayMs));
     },
     async diff() {
@@ -33,7 +44,7 @@ class Marker extends pulumi.dynamic.Resource {
 }
 
 class StandInEnvironment extends pulumi.ComponentResource {
-    constructor(name: string, args: { hostname: string; createDelayMs: number; deleteDelayMs: number }, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: { hostname: string; createDelayMs: number; deleteDelayMs: number; pauseFile: string }, opts?: pulumi.ComponentResourceOptions) {
         super("vnvtest:index:StandInEnvironment", name, {}, opts);
         new Marker(`${name}-marker`, { ...args, token: pulumi.secret(`token-for-${args.hostname}`) }, { parent: this });
         this.registerOutputs({});
@@ -43,6 +54,8 @@ class StandInEnvironment extends pulumi.ComponentResource {
 export interface StandInOptions {
     readonly createDelayMs?: number;
     readonly deleteDelayMs?: number;
+    /** See MarkerInputs.pauseFile. @default "" (never pause) */
+    readonly pauseFile?: string;
     /** Versions whose update fails (to test that a failed `up` is still collected). */
     readonly failFor?: readonly string[];
 }
@@ -57,6 +70,7 @@ export function standIn(options: StandInOptions = {}): ProgramFactory {
             hostname: settings.hostname,
             createDelayMs: options.createDelayMs ?? 0,
             deleteDelayMs: options.deleteDelayMs ?? 0,
+            pauseFile: options.pauseFile ?? "",
         });
         return {
             url: `https://${settings.hostname}`,
