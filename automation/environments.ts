@@ -148,14 +148,7 @@ export class Environments {
 
     /** Parses a version given by a user; a bad one is a {@link UsageError}. */
     version(text: string): Version {
-        try {
-            return parseVersion(text);
-        } catch (e) {
-            if (e instanceof VersionError) {
-                throw new UsageError(e.message);
-            }
-            throw e;
-        }
+        return userVersion(text);
     }
 
     private checkTtl(ttl: string | undefined): void {
@@ -567,6 +560,30 @@ export class Environments {
                 await sleep(250 + Math.random() * 750);
             }
         }
+    }
+}
+
+/** Parses a version given by a user; a bad one is a {@link UsageError}. */
+export function userVersion(text: string): Version {
+    try {
+        return parseVersion(text);
+    } catch (e) {
+        if (e instanceof VersionError) {
+            throw new UsageError(e.message);
+        }
+        throw e;
+    }
+}
+
+/** Checks a TTL given by a user (the maximum is checked by the driver). */
+export function userTtl(text: string | undefined): void {
+    if (text === undefined) {
+        return;
+    }
+    try {
+        parseDuration(text, "TTL");
+    } catch (e) {
+        throw e instanceof TtlError ? new UsageError(e.message) : e;
     }
 }
 

@@ -65,6 +65,30 @@ export interface EnvironmentSettings {
     readonly auth: AuthSettings;
     /** The stack also provides the test platform (dev). */
     readonly testPlatform: boolean;
+    /** Dev only: the rules of the ephemeral environments derived from it. */
+    readonly ephemeral?: EphemeralPolicy;
+}
+
+/** How ephemeral environments are run (the dev stack's `vnv:ephemeral`). */
+export interface EphemeralPolicy {
+    /** TTL when `env up` is given none. */
+    readonly defaultTtl: string;
+    /** The longest TTL anyone may ask for, counted from creation. */
+    readonly maxTtl: string;
+    /** At most this many live environments (never above what the shared ALB holds). */
+    readonly maxEnvironments?: number;
+    /** Stacks the reaper never touches besides dev and prod. */
+    readonly protectedStacks: readonly string[];
+    /** The dev stack as a StackReference name. */
+    readonly platformStack: string;
+    /** A lock older than this is stale even when its process cannot be checked. */
+    readonly staleLockAfter: string;
+    /** The stack that owns the shared application's redirect list. */
+    readonly authStack: string;
+    /** `/applications/<object id>` of the shared test application; absent: no reconciliation. */
+    readonly authApplicationId?: string;
+    /** Hosts whose redirect URIs always stay registered. */
+    readonly fixedRedirectHosts: readonly string[];
 }
 
 /** Raw values by key without the `vnv:` namespace; objects already parsed from JSON/YAML. */
@@ -85,6 +109,7 @@ export const SETTING_KEYS = [
     "frontend",
     "auth",
     "testPlatform",
+    "ephemeral",
 ] as const;
 
 /** CloudWatch Logs' allowed retention values. */
@@ -404,10 +429,13 @@ export function parseSettings(raw: RawSettings, context: { project: string; regi
         r.fail("testPlatform", "only the dev stack provides the test platform");
     }
 
+    const ephemeral = parseEphemeralPolicy(r, raw.ephemeral, role, hostname, context.project);
+
     if (r.problems.length > 0) {
         throw new SettingsError(r.problems);
     }
     return {
+        ephemeral,
         project: context.project,
         role,
         version,
@@ -424,6 +452,34 @@ export function parseSettings(raw: RawSettings, context: { project: string; regi
         frontend,
         auth,
         testPlatform,
+    };
+}
+
+const DURATION = /^(\d+[smhdw])+$/;
+
+function parseEphemeralPolicy(r: Reader, value: unknown, role: Role, devHost: string, project: string): EphemeralPolicy | undefined {
+    const o = r.object(value, "ephemeral", false);
+    if (o === undefined) {
+        return role === "dev"
+            ? { defaultTtl: "6h", maxTtl: "3d", protectedStacks: [], platformStack: `organization/${project}/dev`, staleLockAfter: "2h", authStack: "auth", fixedRedirectHosts: [devHost] }
+            : undefined;
+    }
+    if (role !== "dev") {
+        r.fail("ephemeral", "only the dev stack, which ephemeral environments derive from, takes this");
+        return undefined;
+    }
+    r.unknownKeys(o, "ephemeral", ["defaultTtl", "maxTtl", "maxEnvironments", "protectedStacks", "platformStack", "staleLockAfter", "authStack", "authApplicationId", "fixedRedirectHosts"]);
+    const duration = { pattern: DURATION, allowed: "a duration such as 30m, 6h, 1d or 1d12h" };
+    return {
+        defaultTtl: r.string(o.defaultTtl, "ephemeral.defaultTtl", duration) ?? "6h",
+        maxTtl: r.string(o.maxTtl, "ephemeral.maxTtl", duration) ?? "3d",
+        maxEnvironments: o.maxEnvironments === undefined ? undefined : r.integer(o.maxEnvironments, "ephemeral.maxEnvironments", 1, 5000),
+        protectedStacks: r.strings(o.protectedStacks, "ephemeral.protectedStacks", STACK_REF, "stack names", false),
+        platformStack: r.string(o.platformStack, "ephemeral.platformStack", { pattern: STACK_REF, allowed: "the dev stack, such as organization/vnv/dev" }) ?? `organization/${project}/dev`,
+        staleLockAfter: r.string(o.staleLockAfter, "ephemeral.staleLockAfter", duration) ?? "2h",
+        authStack: r.string(o.authStack, "ephemeral.authStack", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name" }) ?? "auth",
+        authApplicationId: r.string(o.authApplicationId, "ephemeral.authApplicationId", { pattern: APPLICATION_ID, allowed: "/applications/<object id> of the Azure AD application" }),
+        fixedRedirectHosts: o.fixedRedirectHosts === undefined ? [devHost] : r.strings(o.fixedRedirectHosts, "ephemeral.fixedRedirectHosts", /^[a-z0-9.-]+$/, "host names", true),
     };
 }
 
