@@ -5,6 +5,7 @@
  * The program is a dependency ({@link ProgramFactory}): the real one is the environment
  * definition of infra/ run as an inline program; tests pass stand-ins that need no cloud.
  */
+import * as fs from "node:fs";
 import * as os from "node:os";
 import {
     ConcurrentUpdateError,
@@ -600,12 +601,27 @@ function wsOptions(ws: LocalWorkspace): Parameters<typeof LocalWorkspace.selectS
     };
 }
 
-function processAlive(pid: number): boolean {
+/**
+ * Whether the process that took a lock on this host still runs. On Linux, /proc also tells a
+ * zombie (killed, not yet reaped: dead for our purpose) and a reused pid (no longer a pulumi
+ * process) apart from a live holder.
+ */
+export function processAlive(pid: number): boolean {
     try {
         process.kill(pid, 0);
-        return true;
     } catch (e) {
         return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+        if (state === "Z" || state === "X") {
+            return false;
+        }
+        const argv0 = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] ?? "";
+        return argv0 === "pulumi" || argv0.endsWith("/pulumi");
+    } catch {
+        return true; // no /proc: trust kill(0)
     }
 }
 

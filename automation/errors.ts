@@ -80,7 +80,12 @@ export class CapacityError extends OperationError {
 /** Lines like `  file:///…/x.json: created by root@host (pid 42) at 2026-11-23T01:02:03Z` of a DIY lock error. */
 export function parseLocks(text: string): LockInfo[] {
     const locks: LockInfo[] = [];
+    const seen = new Set<string>();
     for (const m of text.matchAll(/^\s*(\S+): created by (.*?)@(\S+) \(pid (\d+)\) at (\S+)\s*$/gm)) {
+        if (seen.has(m[1]!)) {
+            continue; // the engine's text can come twice (message and stderr)
+        }
+        seen.add(m[1]!);
         const since = new Date(m[5]!);
         locks.push({ url: m[1]!, user: m[2]!, host: m[3]!, pid: Number(m[4]), since: Number.isNaN(since.getTime()) ? new Date(0) : since });
     }

@@ -2,7 +2,9 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { spawn } from "node:child_process";
 import { resolveBackend, resolveSecrets } from "../automation/backend";
+import { processAlive } from "../automation/environments";
 import { MissingSecretsError, parseLocks, UsageError } from "../automation/errors";
 
 describe("state backend and secrets", () => {
@@ -50,5 +52,24 @@ describe("state backend and secrets", () => {
         assert.deepEqual(parseLocks(text), [
             { url: "file:///tmp/s/.pulumi/locks/organization/vnv/v1/7f3b.json", user: "ana", host: "build-7", pid: 4242, since: new Date("2026-11-23T01:02:03Z") },
         ]);
+    });
+});
+
+describe("lock holders", () => {
+    it("a zombie (killed, not reaped) holds no lock", async () => {
+        // sh starts a child and exec's into sleep: the child, once killed, stays a zombie of sleep.
+        const parent = spawn("sh", ["-c", "sleep 30 & exec sleep 30"], { stdio: "ignore" });
+        await new Promise((r) => setTimeout(r, 200));
+        const children = fs.readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, "utf8").trim().split(/\s+/).map(Number);
+        const zombie = children[0]!;
+        process.kill(zombie, "SIGKILL");
+        await new Promise((r) => setTimeout(r, 200));
+        assert.match(fs.readFileSync(`/proc/${zombie}/stat`, "utf8"), /\) Z /);
+        assert.equal(processAlive(zombie), false);
+        parent.kill("SIGKILL");
+    });
+
+    it("a live process that is not pulumi (a reused pid) holds no lock", async () => {
+        assert.equal(processAlive(process.pid), false);
     });
 });
