@@ -14,6 +14,10 @@ import { resolveBackend, resolveSecrets } from "./backend";
 import { Environments, firstLine, userTtl, userVersion, type AuthProgramFactory, type EnvironmentInfo, type ProgramFactory, type ReapSummary } from "./environments";
 import { OperationError, UsageError } from "./errors";
 import { resolveCli } from "./pulumiCli";
+import { RegistryClient, RegistryError } from "./registry/client";
+import { credentialsFrom } from "./registry/credentials";
+import { applyPromotion, checkRelease, MissingImagesError, planPromotion, type CheckResult, type PromotionPlan } from "./registry/release";
+import { writePins } from "./pins";
 import { parseDuration, parseTime, TtlError, ttlPolicy } from "./ttl";
 
 export interface CliDeps {
@@ -28,6 +32,8 @@ export interface CliDeps {
     readonly projectDir?: string;
     /** PULUMI_HOME for the engine. @default the user's */
     readonly pulumiHome?: string;
+    /** @default a client with credentials from `env` and the Docker config */
+    readonly registry?: RegistryClient;
 }
 
 interface GlobalOptions {
@@ -80,7 +86,15 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         const backendUrl = resolveBackend(opts.backend, deps.env);
         const secrets = resolveSecrets(opts.secretsProvider, deps.env);
         const log = (line: string): void => deps.stderr(`vnv: ${line}\n`);
+        const registry = registryClient();
         return new Environments({
+            checkImages: async (version, services) => {
+                const result = await checkRelease(registry, services, version.canonical);
+                if (result.missing.length > 0) {
+                    throw new MissingImagesError(result);
+                }
+                return result.digests;
+            },
             backendUrl,
             secrets,
             cli: resolveCli(deps.env),
@@ -105,6 +119,22 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
             log,
             engineOutput: opts.quiet || opts.json ? undefined : (text) => deps.stderr(text),
         });
+    };
+
+    const registryClient = (): RegistryClient => deps.registry ?? new RegistryClient({ credentials: credentialsFrom(deps.env) });
+
+    /** The services of a stack file (their images are what a version consists of). */
+    const stackServices = (stack: string) => {
+        const dir = deps.projectDir ?? PROJECT_DIR;
+        if (!/^(dev|prod)$/.test(stack)) {
+            throw new UsageError(`invalid --stack ${JSON.stringify(stack)}: expected dev or prod`);
+        }
+        const file = readStackFile(stack, "vnv", dir);
+        try {
+            return parseSettings(file.raw, { project: "vnv", region: file.region }).services;
+        } catch (e) {
+            throw e instanceof SettingsError ? new UsageError(`Pulumi.${stack}.yaml: ${e.message}`) : e;
+        }
     };
 
     const emit = (opts: GlobalOptions, json: unknown, text: string): void => {
@@ -164,6 +194,49 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
             }
         });
 
+    const release = program.command("release").description("release images: check that a version exists, promote a release candidate");
+
+    release
+        .command("check <version>")
+        .description("check that every service image of <version> exists in its registry; print each digest")
+        .option("--stack <name>", "whose services: dev or prod", "dev")
+        .option("--pin", "write vnv:version and vnv:digests into Pulumi.<stack>.yaml, so `pulumi up` deploys exactly these digests")
+        .option("--json", "machine-readable output on stdout")
+        .action(async (version: string, opts: { stack: string; pin?: boolean; json?: boolean }) => {
+            userVersion(version);
+            const services = stackServices(opts.stack);
+            const result = await checkRelease(registryClient(), services, version);
+            emit(opts, result, checkText(result));
+            if (result.missing.length > 0) {
+                deps.stderr(`vnv: error: ${new MissingImagesError(result).message}\n`);
+                exitCode = 1;
+                return;
+            }
+            if (opts.pin) {
+                const file = writePins(deps.projectDir ?? PROJECT_DIR, opts.stack, result.version, result.digests);
+                deps.stderr(`vnv: pinned ${result.version} and ${Object.keys(result.digests).length} digest(s) in ${file}\n`);
+            }
+        });
+
+    release
+        .command("promote <release>")
+        .description("promote a release candidate to <release> (vX.Y.Z) by tagging the same manifests; no rebuild, no pull")
+        .option("--from <rc>", "the release candidate (default: the highest vX.Y.Z-rc.N present for every service, in semver order)")
+        .option("--env-tag <tag>", "environment tag of the double tagging, moved along", "prod")
+        .option("--stack <name>", "whose services: dev or prod", "dev")
+        .option("--dry-run", "check everything and say what would be tagged, tag nothing")
+        .option("--json", "machine-readable output on stdout")
+        .action(async (target: string, opts: { from?: string; envTag: string; stack: string; dryRun?: boolean; json?: boolean }) => {
+            userVersion(target);
+            if (opts.from !== undefined) {
+                userVersion(opts.from);
+            }
+            const client = registryClient();
+            const plan = await planPromotion(client, stackServices(opts.stack), target, { from: opts.from, envTag: opts.envTag });
+            const written = opts.dryRun ? [] : await applyPromotion(client, plan);
+            emit(opts, { ...plan, dryRun: opts.dryRun ?? false, written }, promoteText(plan, opts.dryRun ?? false));
+        });
+
     try {
         await program.parseAsync([...argv], { from: "user" });
         return exitCode;
@@ -171,6 +244,10 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         if (e instanceof CommanderError) {
             // --help and --version end here too, with exit code 0.
             return e.exitCode === 0 ? 0 : 2;
+        }
+        if (e instanceof RegistryError) {
+            deps.stderr(`vnv: error: ${e.message}\n`);
+            return 1;
         }
         if (e instanceof UsageError || e instanceof TtlError) {
             deps.stderr(`vnv: error: ${e.message}\n`);
@@ -183,6 +260,20 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         deps.stderr(`vnv: error: ${firstLine(e)}\n`);
         return 1;
     }
+}
+
+function checkText(r: CheckResult): string {
+    const width = Math.max(...r.images.map((i) => `${i.image}:${i.tag}`.length));
+    return r.images.map((i) => `${`${i.image}:${i.tag}`.padEnd(width)}  ${i.digest ?? "MISSING"}`).join("\n");
+}
+
+function promoteText(plan: PromotionPlan, dryRun: boolean): string {
+    const lines = [`${dryRun ? "would promote" : "promoted"} ${plan.from} → ${plan.release} (+ ${plan.envTag})`];
+    for (const step of plan.steps) {
+        const what = step.write.length > 0 ? `${dryRun ? "would tag" : "tagged"} ${step.write.join(", ")}` : "already done";
+        lines.push(`  ${step.image}@${step.digest}: ${what}`);
+    }
+    return lines.join("\n");
 }
 
 function table(rows: readonly EnvironmentInfo[]): string {

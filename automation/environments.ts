@@ -17,6 +17,7 @@ import {
     type StackSummary as PulumiStackSummary,
 } from "@pulumi/pulumi/automation";
 import { planRules } from "../components/ingress";
+import type { ServiceSpec } from "../components/service";
 import { hostname as versionHost, stackName as versionStack } from "../components/naming";
 import { redirectUrisFor, validateRedirectList } from "../components/redirects";
 import { parseVersion, VersionError, type Version } from "../components/versions";
@@ -88,6 +89,11 @@ export interface DriverConfig {
     /** A lock older than this is stale even if its process may live on another machine. @default 2h */
     readonly staleLockAfterMs?: number;
     readonly auth?: AuthOwnerConfig;
+    /**
+     * Checks that every image of the version exists and answers their digests, before any stack
+     * is touched (`release check`); the environment pins exactly these. @default no check
+     */
+    readonly checkImages?: (version: Version, services: readonly ServiceSpec[]) => Promise<Readonly<Record<string, string>>>;
     /** @default () => new Date() */
     readonly clock?: () => Date;
     /** Progress lines. @default none */
@@ -296,8 +302,13 @@ export class Environments {
         const version = this.version(versionText);
         this.checkTtl(options.ttl);
         const name = versionStack(version);
-        this.settingsFor(version, 0, options.digests); // the configuration is valid for this version
+        const checked = this.settingsFor(version, 0, options.digests); // the configuration is valid for this version
         const owner = options.owner ?? safeUser();
+        let digests = options.digests;
+        if (digests === undefined && this.cfg.checkImages !== undefined) {
+            this.log(`${name}: checking the images of ${version.canonical}`);
+            digests = await this.cfg.checkImages(version, checked.services);
+        }
 
         let stack = await this.select(name);
         let meta: EnvironmentMeta;
@@ -308,7 +319,7 @@ export class Environments {
         } else {
             meta = await this.metaOf(stack);
         }
-        const settings = this.settingsFor(version, meta.slot, options.digests);
+        const settings = this.settingsFor(version, meta.slot, digests);
         const program = this.cfg.program(settings);
         stack = (await this.select(name, program))!;
         await this.recover(stack);

@@ -21,7 +21,7 @@ export interface EphemeralOptions {
     readonly digests?: Readonly<Record<string, string>>;
 }
 
-const DEV_ONLY = ["hostname", "ingress", "testPlatform", "logRetentionDays", "capacity", "role", "version", "ephemeral"];
+const DEV_ONLY = ["hostname", "ingress", "testPlatform", "logRetentionDays", "capacity", "role", "version", "ephemeral", "digests"];
 
 export function ephemeralFromDev(dev: RawSettings, options: EphemeralOptions): RawSettings {
     const raw: Record<string, unknown> = {};

@@ -110,6 +110,7 @@ export const SETTING_KEYS = [
     "auth",
     "testPlatform",
     "ephemeral",
+    "digests",
 ] as const;
 
 /** CloudWatch Logs' allowed retention values. */
@@ -373,7 +374,7 @@ export function parseSettings(raw: RawSettings, context: { project: string; regi
         r.fail("logRetentionDays", `expected one of CloudWatch's values ${LOG_RETENTION_DAYS.join(", ")}, got ${logRetentionDays}`);
     }
 
-    const services = parseServices(r, raw.services, role, defaults.minPublicTasks);
+    const services = pinDigests(r, parseServices(r, raw.services, role, defaults.minPublicTasks), raw.digests);
 
     const fe = r.object(raw.frontend, "frontend", false);
     r.unknownKeys(fe, "frontend", ["bucketPrefix", "publicWebsite", "forceDestroy", "retain"]);
@@ -456,6 +457,26 @@ export function parseSettings(raw: RawSettings, context: { project: string; regi
 }
 
 const DURATION = /^(\d+[smhdw])+$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/**
+ * `vnv:digests` (service → sha256 digest, written by `vnv release check --pin`): the digests
+ * the stack pins instead of resolving tags, so a deploy runs exactly what was checked.
+ */
+function pinDigests(r: Reader, services: ServiceSpec[], value: unknown): ServiceSpec[] {
+    const o = r.object(value, "digests", false);
+    if (o === undefined) {
+        return services;
+    }
+    for (const [name, digest] of Object.entries(o)) {
+        if (!services.some((svc) => svc.name === name)) {
+            r.fail(`digests.${name}`, `no service named ${name}; services: ${services.map((svc) => svc.name).join(", ")}`);
+        } else if (typeof digest !== "string" || !DIGEST.test(digest)) {
+            r.fail(`digests.${name}`, `expected sha256: followed by 64 lowercase hex digits, got ${JSON.stringify(digest)}`);
+        }
+    }
+    return services.map((svc) => (typeof o[svc.name] === "string" && DIGEST.test(o[svc.name] as string) ? { ...svc, digest: o[svc.name] as string } : svc));
+}
 
 function parseEphemeralPolicy(r: Reader, value: unknown, role: Role, devHost: string, project: string): EphemeralPolicy | undefined {
     const o = r.object(value, "ephemeral", false);

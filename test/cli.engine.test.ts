@@ -1,9 +1,34 @@
 /** @engine: the `vnv` command line, in-process, on the real engine with stand-in programs. */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { main } from "../automation/cli";
+import { RegistryClient } from "../automation/registry/client";
+import { PROJECT_DIR } from "../infra/stackFile";
 import { PASSPHRASE, stackFiles, tempDir } from "./support/driver";
+import { pushImage, startRegistry, type TestRegistry } from "./support/registry";
 import { authStandIn, standIn } from "./support/standins";
+
+const VERSIONED = ["proxy-server", "event-bridge", "pnp-server", "neo-server"];
+
+/** A project directory whose stack files take their images from the test registry. */
+function projectOn(reg: TestRegistry, dir: string): string {
+    const project = path.join(dir, "project");
+    fs.mkdirSync(project, { recursive: true });
+    for (const stack of ["dev", "prod"]) {
+        const text = fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
+        fs.writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), text.replace(/ghcr\.io\/infrasoftbe\/infrasoft-vnv-/g, `${reg.host}/infrasoftbe/`).replace(/docker\.io\/library\//g, `${reg.host}/library/`));
+    }
+    return project;
+}
+
+/** Pushes every versioned image of `version` (and redis) into the test registry. */
+async function pushVersion(reg: TestRegistry, version: string, skip: string[] = []): Promise<void> {
+    for (const svc of VERSIONED.filter((v) => !skip.includes(v))) {
+        await pushImage(reg, `infrasoftbe/${svc}`, version, `${svc}@${version}`);
+    }
+    await pushImage(reg, "library/redis", "7.4-alpine", "redis");
+}
 
 interface Run {
     code: number;
@@ -14,10 +39,15 @@ interface Run {
 describe("@engine vnv command line", function () {
     this.timeout(300_000);
     let dir: string;
-    beforeEach(() => {
+    let reg: TestRegistry;
+    let project: string;
+    beforeEach(async () => {
         dir = tempDir("vnv-cli-");
+        reg = await startRegistry();
+        project = projectOn(reg, dir);
     });
-    afterEach(() => {
+    afterEach(async () => {
+        await reg.stop();
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -31,11 +61,14 @@ describe("@engine vnv command line", function () {
             program: standIn(),
             authProgram: authStandIn,
             pulumiHome: `${dir}/home`,
+            projectDir: project,
+            registry: new RegistryClient({ credentials: () => undefined, backoffMs: 10 }),
         });
         return { code, out, err };
     }
 
     it("up, ls, extend, reap --dry-run and down, with --json for machines", async () => {
+        await pushVersion(reg, "v1.4.0-rc.2");
         const up = await vnv(["env", "up", "v1.4.0-rc.2", "--ttl", "2h", "--owner", "ana", "--json"]);
         assert.equal(up.code, 0, up.err);
         assert.equal(JSON.parse(up.out).url, "https://1-4-0-rc-2.step-studio.be");
@@ -59,6 +92,58 @@ describe("@engine vnv command line", function () {
         assert.equal(down.code, 0, down.err);
         assert.equal(down.out, "destroyed v1-4-0-rc-2\n");
         assert.deepEqual(stackFiles(dir), ["vnv/auth.json"]);
+    });
+
+    it("env up checks the images first: the stack pins the digests the registry gave", async () => {
+        await pushVersion(reg, "v1.5.0-rc.1");
+        const check = await vnv(["release", "check", "v1.5.0-rc.1", "--json"]);
+        const up = await vnv(["env", "up", "v1.5.0-rc.1", "--json"]);
+        assert.equal(up.code, 0, up.err);
+        assert.deepEqual(JSON.parse(up.out).outputs.digests, JSON.parse(check.out).digests);
+    });
+
+    it("env up with a missing image fails naming it, before any stack is created", async () => {
+        await pushVersion(reg, "v1.6.0-rc.1", ["pnp-server"]);
+        const up = await vnv(["env", "up", "v1.6.0-rc.1"]);
+        assert.equal(up.code, 1);
+        assert.match(up.err, new RegExp(`1 image\\(s\\) of v1\\.6\\.0-rc\\.1 missing: pnp-server \\(${reg.host.replace(/\./g, "\\.")}/infrasoftbe/pnp-server:v1\\.6\\.0-rc\\.1\\)`));
+        assert.deepEqual(stackFiles(dir), []);
+    });
+
+    it("release check prints each digest and exits 1 naming the missing images", async () => {
+        await pushVersion(reg, "v1.7.0-rc.1", ["neo-server"]);
+        const r = await vnv(["release", "check", "v1.7.0-rc.1"]);
+        assert.equal(r.code, 1);
+        assert.match(r.out, /infrasoftbe\/proxy-server:v1\.7\.0-rc\.1\s+sha256:[0-9a-f]{64}/);
+        assert.match(r.out, /infrasoftbe\/neo-server:v1\.7\.0-rc\.1\s+MISSING/);
+        assert.match(r.err, /missing: neo-server/);
+    });
+
+    it("release check --pin writes the version and digests into the stack file, comments kept", async () => {
+        await pushVersion(reg, "v1.8.0");
+        const r = await vnv(["release", "check", "v1.8.0", "--stack", "prod", "--pin", "--json"]);
+        assert.equal(r.code, 0, r.err);
+        const text = fs.readFileSync(path.join(project, "Pulumi.prod.yaml"), "utf8");
+        assert.match(text, /vnv:version: v1\.8\.0/);
+        assert.match(text, /# Production: dedicated ALB/);
+        for (const [svc, digest] of Object.entries(JSON.parse(r.out).digests as Record<string, string>)) {
+            assert.ok(text.includes(`${svc}: ${digest}`), `${svc} not pinned`);
+        }
+    });
+
+    it("release promote tags the highest candidate as the release and prod; twice is a no-op", async () => {
+        await pushVersion(reg, "v2.0.0-rc.9");
+        await pushVersion(reg, "v2.0.0-rc.10");
+        const first = await vnv(["release", "promote", "v2.0.0", "--json"]);
+        assert.equal(first.code, 0, first.err);
+        const plan = JSON.parse(first.out);
+        assert.equal(plan.from, "v2.0.0-rc.10");
+        assert.equal(plan.written.length, 8);
+        const second = await vnv(["release", "promote", "v2.0.0", "--json"]);
+        assert.deepEqual(JSON.parse(second.out).written, []);
+        const client = new RegistryClient({ credentials: () => undefined });
+        const rc = await client.resolve(`${reg.host}/infrasoftbe/proxy-server`, "v2.0.0-rc.10");
+        assert.equal((await client.resolve(`${reg.host}/infrasoftbe/proxy-server`, "prod")).digest, rc.digest);
     });
 
     it("a missing passphrase is refused with exit code 2 before any stack exists", async () => {

@@ -139,3 +139,18 @@ describe("settings", () => {
         assert.deepEqual(problems, ["vnv:services[3].secrets.NEO4J_AUTH: also set as a plain environment variable; a secret goes in secrets only"]);
     });
 });
+
+describe("pinned digests", () => {
+    const digest = `sha256:${"0f".repeat(32)}`;
+
+    it("vnv:digests pins a service's image digest", () => {
+        const s = stackSettings("prod", { digests: { "proxy-server": digest } });
+        assert.equal(s.services.find((x) => x.name === "proxy-server")!.digest, digest);
+        assert.equal(s.services.find((x) => x.name === "pnp-server")!.digest, undefined);
+    });
+
+    it("a digest for an unknown service or of the wrong form is named", () => {
+        assert.throws(() => stackSettings("prod", { digests: { "proxy-srv": digest } }), /vnv:digests\.proxy-srv: no service named proxy-srv; services: proxy-server, /);
+        assert.throws(() => stackSettings("prod", { digests: { "proxy-server": "latest" } }), /vnv:digests\.proxy-server: expected sha256: followed by 64/);
+    });
+});
