@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { main } from "../automation/cli";
 import { RegistryClient } from "../automation/registry/client";
 import { PROJECT_DIR } from "../infra/stackFile";
-import { PASSPHRASE, stackFiles, tempDir } from "./support/driver";
+import { PASSPHRASE, stackFiles, useTempDir } from "./support/driver";
 import { pushImage, startRegistry, type TestRegistry } from "./support/registry";
 import { authStandIn, standIn } from "./support/standins";
 
@@ -38,29 +38,27 @@ interface Run {
 
 describe("@engine vnv command line", function () {
     this.timeout(300_000);
-    let dir: string;
+    const tmp = useTempDir("vnv-cli-");
     let reg: TestRegistry;
     let project: string;
     beforeEach(async () => {
-        dir = tempDir("vnv-cli-");
         reg = await startRegistry();
-        project = projectOn(reg, dir);
+        project = projectOn(reg, tmp());
     });
     afterEach(async () => {
         await reg.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
     });
 
     async function vnv(args: string[], env: NodeJS.ProcessEnv = { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE }): Promise<Run> {
         let out = "";
         let err = "";
         const code = await main(args, {
-            env: { ...env, PULUMI_BACKEND_URL: `file://${dir}/state` },
+            env: { ...env, PULUMI_BACKEND_URL: `file://${tmp()}/state` },
             stdout: (t) => (out += t),
             stderr: (t) => (err += t),
             program: standIn(),
             authProgram: authStandIn,
-            pulumiHome: `${dir}/home`,
+            pulumiHome: `${tmp()}/home`,
             projectDir: project,
             registry: new RegistryClient({ credentials: () => undefined, backoffMs: 10 }),
         });
@@ -91,7 +89,7 @@ describe("@engine vnv command line", function () {
         const down = await vnv(["env", "down", "v1.4.0-rc.2"]);
         assert.equal(down.code, 0, down.err);
         assert.equal(down.out, "destroyed v1-4-0-rc-2\n");
-        assert.deepEqual(stackFiles(dir), ["vnv/auth.json"]);
+        assert.deepEqual(stackFiles(tmp()), ["vnv/auth.json"]);
     });
 
     it("env up checks the images first: the stack pins the digests the registry gave", async () => {
@@ -107,7 +105,7 @@ describe("@engine vnv command line", function () {
         const up = await vnv(["env", "up", "v1.6.0-rc.1"]);
         assert.equal(up.code, 1);
         assert.match(up.err, new RegExp(`1 image\\(s\\) of v1\\.6\\.0-rc\\.1 missing: pnp-server \\(${reg.host.replace(/\./g, "\\.")}/infrasoftbe/pnp-server:v1\\.6\\.0-rc\\.1\\)`));
-        assert.deepEqual(stackFiles(dir), []);
+        assert.deepEqual(stackFiles(tmp()), []);
     });
 
     it("release check prints each digest and exits 1 naming the missing images", async () => {
@@ -153,7 +151,7 @@ describe("@engine vnv command line", function () {
         const r = await vnv(["env", "up", "v1.4.0-rc.2"], env);
         assert.equal(r.code, 2);
         assert.match(r.err, /no secrets provider: set PULUMI_CONFIG_PASSPHRASE/);
-        assert.deepEqual(stackFiles(dir), []);
+        assert.deepEqual(stackFiles(tmp()), []);
     });
 
     it("a bad version, TTL or concurrency is refused with exit code 2, naming it", async () => {
@@ -169,7 +167,7 @@ describe("@engine vnv command line", function () {
             assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
             assert.match(r.err, message);
         }
-        assert.deepEqual(stackFiles(dir), []);
+        assert.deepEqual(stackFiles(tmp()), []);
     });
 
     it("down of an environment that does not exist fails with exit code 1", async () => {

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { engineEnv, pulumiCommand, resolveCli } from "../automation/pulumiCli";
+import { jsonFilesUnder } from "./support/driver";
 
 class Greeting extends pulumi.ComponentResource {
     public readonly text: pulumi.Output<string>;
@@ -17,22 +18,6 @@ class Greeting extends pulumi.ComponentResource {
         this.text = pulumi.output(`hello from ${name}`);
         this.registerOutputs({ text: this.text });
     }
-}
-
-function stackFiles(backendDir: string): string[] {
-    const out: string[] = [];
-    const walk = (dir: string): void => {
-        for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
-            const p = path.join(dir, entry.name);
-            if (entry.isDirectory()) {
-                walk(p);
-            } else if (/\.json(\.gz)?$/.test(entry.name)) {
-                out.push(path.relative(backendDir, p));
-            }
-        }
-    };
-    walk(path.join(backendDir, ".pulumi", "stacks"));
-    return out;
 }
 
 describe("@engine Pulumi engine smoke test", function () {
@@ -74,9 +59,9 @@ describe("@engine Pulumi engine smoke test", function () {
         const outputs = await stack.outputs();
         assert.equal(outputs.token!.secret, true);
 
-        const files = stackFiles(backend);
+        const files = jsonFilesUnder(path.join(backend, ".pulumi", "stacks"));
         assert.equal(files.length, 1, files.join(" "));
-        const onDisk = fs.readFileSync(path.join(backend, files[0]!), "utf8");
+        const onDisk = fs.readFileSync(path.join(backend, ".pulumi", "stacks", files[0]!), "utf8");
         assert.ok(onDisk.includes("s3cr3t") === false && onDisk.includes("ciphertext"), "the secret is not encrypted in the state file");
 
         await stack.setTag("vnv:kind", "ephemeral");
@@ -89,7 +74,7 @@ describe("@engine Pulumi engine smoke test", function () {
         const destroyed = await stack.destroy();
         assert.equal(destroyed.summary.result, "succeeded");
         await stack.workspace.removeStack("smoke");
-        assert.deepEqual(stackFiles(backend), []);
+        assert.deepEqual(jsonFilesUnder(path.join(backend, ".pulumi", "stacks")), []);
         console.log(`      engine ${cli.version} (${cli.source}): smoke test took ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });
 });

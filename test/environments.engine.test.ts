@@ -9,35 +9,24 @@ import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { CapacityError, StackLockedError, UsageError } from "../automation/errors";
 import { TAG } from "../automation/metadata";
-import { engineEnv, pulumiCommand, resolveCli } from "../automation/pulumiCli";
-import { makeDriver, PASSPHRASE, stackFiles, tempDir } from "./support/driver";
+import { makeDriver, stackFiles, tempDir, useTempDir, workspaceOptions } from "./support/driver";
 import { standIn } from "./support/standins";
 
 const HOUR = 3_600_000;
 
+/** The redirect list the auth stand-in registered. */
 async function authUris(dir: string): Promise<string[]> {
-    const cli = resolveCli();
-    const ws = await LocalWorkspace.create({
-        pulumiCommand: await pulumiCommand(cli),
-        envVars: engineEnv(cli, { home: `${dir}/home`, passphrase: PASSPHRASE, backendUrl: `file://${dir}/state` }),
-        projectSettings: { name: "vnv", runtime: "nodejs", backend: { url: `file://${dir}/state` } },
-    });
+    const ws = await LocalWorkspace.create(await workspaceOptions(dir));
     const outputs = await ws.stackOutputs("auth");
     return outputs.redirectUris!.value as string[];
 }
 
 describe("@engine ephemeral environments", function () {
     this.timeout(300_000);
-    let dir: string;
-    beforeEach(() => {
-        dir = tempDir();
-    });
-    afterEach(() => {
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const tmp = useTempDir();
 
     it("lives through up, ls, update, extend and down, registering and dropping its redirect URIs", async () => {
-        const env = makeDriver(dir);
+        const env = makeDriver(tmp());
         const up = await env.up("v1.2.3-RC1", { ttl: "2h", owner: "ana" });
         assert.deepEqual([up.stack, up.url, up.created], ["v1-2-3-rc-1", "https://1-2-3-rc-1.step-studio.be", true]);
         assert.equal(up.outputs.apiToken, "[secret]");
@@ -47,7 +36,7 @@ describe("@engine ephemeral environments", function () {
         assert.equal(row!.owner, "ana");
         assert.equal(new Date(row!.expiresAt).getTime() - new Date(row!.createdAt).getTime(), 2 * HOUR);
         assert.ok(row!.resourceCount! >= 3, `resource count ${row!.resourceCount}`);
-        assert.ok((await authUris(dir)).includes("https://1-2-3-rc-1.step-studio.be/auth/callback"));
+        assert.ok((await authUris(tmp())).includes("https://1-2-3-rc-1.step-studio.be/auth/callback"));
 
         const again = await env.up("v1.2.3-rc.1");
         assert.equal(again.created, false);
@@ -61,41 +50,25 @@ describe("@engine ephemeral environments", function () {
 
         await env.down("v1.2.3-rc.1");
         assert.deepEqual(await env.list(), []);
-        assert.deepEqual(stackFiles(dir), ["vnv/auth.json"]);
-        assert.ok(!(await authUris(dir)).some((u) => u.includes("1-2-3-rc-1")));
+        assert.deepEqual(stackFiles(tmp()), ["vnv/auth.json"]);
+        assert.ok(!(await authUris(tmp())).some((u) => u.includes("1-2-3-rc-1")));
     });
 });
 
 describe("@engine reaper", function () {
     this.timeout(300_000);
-    let dir: string;
-    beforeEach(() => {
-        dir = tempDir();
-    });
-    afterEach(() => {
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const tmp = useTempDir();
 
     /** A stack that is not made by `env up`, with the given tags. */
     async function foreignStack(name: string, tags: Record<string, string>): Promise<void> {
-        fs.mkdirSync(`${dir}/state`, { recursive: true });
-        const cli = resolveCli();
-        const stack = await LocalWorkspace.createStack(
-            { stackName: name, projectName: "vnv", program: async () => ({}) },
-            {
-                pulumiCommand: await pulumiCommand(cli),
-                envVars: engineEnv(cli, { home: `${dir}/home`, passphrase: PASSPHRASE, backendUrl: `file://${dir}/state` }),
-                secretsProvider: "passphrase",
-                projectSettings: { name: "vnv", runtime: "nodejs", backend: { url: `file://${dir}/state` } },
-            },
-        );
+        const stack = await LocalWorkspace.createStack({ stackName: name, projectName: "vnv", program: async () => ({}) }, await workspaceOptions(tmp()));
         for (const [k, v] of Object.entries(tags)) {
             await stack.setTag(k, v);
         }
     }
 
     it("destroys exactly the expired ephemeral stacks", async () => {
-        const env = makeDriver(dir, { auth: undefined });
+        const env = makeDriver(tmp(), { auth: undefined });
         await env.up("v1.0.0-rc.1", { ttl: "1h" });
         await env.up("v1.0.0-rc.2", { ttl: "3h" });
         await env.up("v1.0.0-rc.3", { ttl: "1h" });
@@ -103,54 +76,54 @@ describe("@engine reaper", function () {
         assert.deepEqual(summary.destroyed, ["v1-0-0-rc-1", "v1-0-0-rc-3"]);
         assert.deepEqual(summary.failed, []);
         assert.deepEqual((await env.list()).map((e) => e.stack), ["v1-0-0-rc-2"]);
-        assert.deepEqual(stackFiles(dir), ["vnv/v1-0-0-rc-2.json"]);
+        assert.deepEqual(stackFiles(tmp()), ["vnv/v1-0-0-rc-2.json"]);
     });
 
     it("leaves a protected stack with an expired ephemeral tag alone", async () => {
         const expired = { [TAG.kind]: "ephemeral", [TAG.expiresAt]: "2020-01-01T00:00:00.000Z" };
         await foreignStack("dev", expired);
         await foreignStack("demo", expired);
-        const env = makeDriver(dir, { auth: undefined, protectedStacks: ["demo"] });
+        const env = makeDriver(tmp(), { auth: undefined, protectedStacks: ["demo"] });
         const summary = await env.reap();
         assert.deepEqual(summary.destroyed, []);
         assert.deepEqual(summary.skipped.map((s) => `${s.stack}: ${s.reason}`).sort(), ["demo: protected", "dev: protected"]);
-        assert.deepEqual(stackFiles(dir), ["vnv/demo.json", "vnv/dev.json"]);
+        assert.deepEqual(stackFiles(tmp()), ["vnv/demo.json", "vnv/dev.json"]);
     });
 
     it("leaves a stack without vnv:kind=ephemeral alone, whatever its expiry", async () => {
         await foreignStack("shared-db", { [TAG.expiresAt]: "2020-01-01T00:00:00.000Z" });
-        const env = makeDriver(dir, { auth: undefined });
+        const env = makeDriver(tmp(), { auth: undefined });
         const summary = await env.reap();
         assert.deepEqual(summary.destroyed, []);
         assert.equal(summary.skipped[0]!.reason, "not tagged vnv:kind=ephemeral");
     });
 
     it("a dry run destroys nothing and says what it would destroy", async () => {
-        const env = makeDriver(dir, { auth: undefined });
+        const env = makeDriver(tmp(), { auth: undefined });
         await env.up("v2.0.0-rc.1", { ttl: "1h" });
         const summary = await env.reap({ dryRun: true, now: new Date(Date.now() + 2 * HOUR) });
         assert.deepEqual(summary.wouldDestroy, ["v2-0-0-rc-1"]);
-        assert.deepEqual(stackFiles(dir), ["vnv/v2-0-0-rc-1.json"]);
+        assert.deepEqual(stackFiles(tmp()), ["vnv/v2-0-0-rc-1.json"]);
     });
 
     it("a reaper on another machine, with only the backend URL and passphrase, destroys a stack with secrets in its state", async () => {
-        await makeDriver(dir, { auth: undefined }).up("v3.0.0-rc.1", { ttl: "1h" });
-        const state = fs.readFileSync(`${dir}/state/.pulumi/stacks/vnv/v3-0-0-rc-1.json`, "utf8");
+        await makeDriver(tmp(), { auth: undefined }).up("v3.0.0-rc.1", { ttl: "1h" });
+        const state = fs.readFileSync(`${tmp()}/state/.pulumi/stacks/vnv/v3-0-0-rc-1.json`, "utf8");
         assert.ok(state.includes("ciphertext") && !state.includes("token-for-"), "the stand-in's secret is not encrypted in the state");
         const elsewhere = tempDir("vnv-reaper-");
         try {
             // A fresh PULUMI_HOME and workspace: nothing but the backend and the passphrase is shared.
-            const reaper = makeDriver(dir, { auth: undefined, pulumiHome: `${elsewhere}/home` });
+            const reaper = makeDriver(tmp(), { auth: undefined, pulumiHome: `${elsewhere}/home` });
             const summary = await reaper.reap({ now: new Date(Date.now() + 2 * HOUR) });
             assert.deepEqual([summary.destroyed, summary.failed], [["v3-0-0-rc-1"], []]);
-            assert.deepEqual(stackFiles(dir), []);
+            assert.deepEqual(stackFiles(tmp()), []);
         } finally {
             fs.rmSync(elsewhere, { recursive: true, force: true });
         }
     });
 
     it("a failed up leaves the environment tagged with its expiry, and the reaper collects it", async () => {
-        const env = makeDriver(dir, { auth: undefined, program: standIn({ failFor: ["v4.0.0-rc.1"] }) });
+        const env = makeDriver(tmp(), { auth: undefined, program: standIn({ failFor: ["v4.0.0-rc.1"] }) });
         await assert.rejects(env.up("v4.0.0-rc.1", { ttl: "1h" }), /stand-in failure/);
         const [row] = await env.list();
         assert.equal(row!.stack, "v4-0-0-rc-1");
@@ -161,23 +134,17 @@ describe("@engine reaper", function () {
 
 describe("@engine environments under contention", function () {
     this.timeout(300_000);
-    let dir: string;
-    beforeEach(() => {
-        dir = tempDir();
-    });
-    afterEach(() => {
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const tmp = useTempDir();
 
     it("two concurrent ups of different versions both succeed, in different slots", async () => {
-        const env = makeDriver(dir, { auth: undefined });
+        const env = makeDriver(tmp(), { auth: undefined });
         const [a, b] = await Promise.all([env.up("v5.0.0-rc.1"), env.up("v5.0.0-rc.2")]);
         assert.deepEqual([a.created, b.created], [true, true]);
         assert.notEqual(a.outputs.slot, b.outputs.slot);
     });
 
     it("two concurrent ups of the same version: one proceeds, the other fails saying who holds the lock", async () => {
-        const env = makeDriver(dir, { auth: undefined, program: standIn({ createDelayMs: 6000 }) });
+        const env = makeDriver(tmp(), { auth: undefined, program: standIn({ createDelayMs: 6000 }) });
         const results = await Promise.allSettled([env.up("v6.0.0-rc.1"), env.up("v6.0.0-rc.1")]);
         const ok = results.filter((r) => r.status === "fulfilled");
         const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -187,53 +154,41 @@ describe("@engine environments under contention", function () {
     });
 
     it("refuses an environment beyond the capacity, listing the live ones and their expiry", async () => {
-        const env = makeDriver(dir, { auth: undefined, maxEnvironments: 1 });
+        const env = makeDriver(tmp(), { auth: undefined, maxEnvironments: 1 });
         await env.up("v7.0.0-rc.1");
         await assert.rejects(env.up("v7.0.0-rc.2"), (e: unknown) => e instanceof CapacityError && /at most 1 environments .*\n\s+v7\.0\.0-rc\.1\s+expires /.test((e as Error).message));
-        assert.deepEqual(stackFiles(dir), ["vnv/v7-0-0-rc-1.json"]);
+        assert.deepEqual(stackFiles(tmp()), ["vnv/v7-0-0-rc-1.json"]);
     });
 });
 
 describe("@engine bad input is refused before any stack exists", function () {
     this.timeout(60_000);
-    let dir: string;
-    beforeEach(() => {
-        dir = tempDir();
-    });
-    afterEach(() => {
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const tmp = useTempDir();
 
     for (const version of ["latest", "v1.2", "1.2.3-beta.1", "v1.2.3_rc1"]) {
         it(`refuses the version ${version}`, async () => {
-            await assert.rejects(makeDriver(dir).up(version), (e: unknown) => e instanceof UsageError && e.message.includes(JSON.stringify(version)));
-            assert.deepEqual(stackFiles(dir), []);
+            await assert.rejects(makeDriver(tmp()).up(version), (e: unknown) => e instanceof UsageError && e.message.includes(JSON.stringify(version)));
+            assert.deepEqual(stackFiles(tmp()), []);
         });
     }
 
     for (const ttl of ["-1h", "abc", "0h", "4d"]) {
         it(`refuses the TTL ${ttl}`, async () => {
-            await assert.rejects(makeDriver(dir).up("v1.2.3-rc.1", { ttl }), (e: unknown) => e instanceof UsageError && /TTL/.test((e as Error).message));
-            assert.deepEqual(stackFiles(dir), []);
+            await assert.rejects(makeDriver(tmp()).up("v1.2.3-rc.1", { ttl }), (e: unknown) => e instanceof UsageError && /TTL/.test((e as Error).message));
+            assert.deepEqual(stackFiles(tmp()), []);
         });
     }
 });
 
 describe("@engine recovery from a killed run", function () {
     this.timeout(300_000);
-    let dir: string;
-    beforeEach(() => {
-        dir = tempDir();
-    });
-    afterEach(() => {
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const tmp = useTempDir();
 
     /** Starts `op` in a child process group, waits until the stand-in resource is mid-operation, then SIGKILLs the group. */
     async function killMidway(op: "up" | "down", version: string, marker: RegExp): Promise<void> {
-        const pause = `${dir}/pause`;
+        const pause = `${tmp()}/pause`;
         fs.writeFileSync(pause, "");
-        const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "support", "child.ts"), op, dir, version, pause], {
+        const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "support", "child.ts"), op, tmp(), version, pause], {
             detached: true,
             stdio: ["ignore", "pipe", "pipe"],
         });
@@ -256,11 +211,11 @@ describe("@engine recovery from a killed run", function () {
 
     it("an up killed midway is recovered by the next up: stale lock cleared, pending operations cleared", async () => {
         await killMidway("up", "v8.0.0-rc.1", /dynamic:Resource vnv-marker creating/);
-        const state = JSON.parse(fs.readFileSync(`${dir}/state/.pulumi/stacks/vnv/v8-0-0-rc-1.json`, "utf8"));
+        const state = JSON.parse(fs.readFileSync(`${tmp()}/state/.pulumi/stacks/vnv/v8-0-0-rc-1.json`, "utf8"));
         assert.ok((state.checkpoint.latest.pending_operations ?? []).length > 0, "the killed run left no pending operation");
-        assert.ok(fs.readdirSync(`${dir}/state/.pulumi/locks`, { recursive: true }).some((f) => String(f).endsWith(".json")), "the killed run left no lock");
+        assert.ok(fs.readdirSync(`${tmp()}/state/.pulumi/locks`, { recursive: true }).some((f) => String(f).endsWith(".json")), "the killed run left no lock");
         const lines: string[] = [];
-        const env = makeDriver(dir, { auth: undefined, log: (l) => lines.push(l) });
+        const env = makeDriver(tmp(), { auth: undefined, log: (l) => lines.push(l) });
         const up = await env.up("v8.0.0-rc.1");
         assert.equal(up.created, false);
         assert.ok(lines.some((l) => /clearing stale lock/.test(l)), lines.join("\n"));
@@ -270,12 +225,12 @@ describe("@engine recovery from a killed run", function () {
 
     it("a down killed midway is recovered by the next down", async () => {
         // The pause file is absent now, so this create is quick; the delete will find it.
-        await makeDriver(dir, { auth: undefined, program: standIn({ pauseFile: `${dir}/pause` }) }).up("v9.0.0-rc.1");
+        await makeDriver(tmp(), { auth: undefined, program: standIn({ pauseFile: `${tmp()}/pause` }) }).up("v9.0.0-rc.1");
         await killMidway("down", "v9.0.0-rc.1", /dynamic:Resource vnv-marker deleting/);
         const lines: string[] = [];
-        const env = makeDriver(dir, { auth: undefined, log: (l) => lines.push(l) });
+        const env = makeDriver(tmp(), { auth: undefined, log: (l) => lines.push(l) });
         await env.down("v9.0.0-rc.1");
         assert.ok(lines.some((l) => /clearing stale lock/.test(l)), lines.join("\n"));
-        assert.deepEqual(stackFiles(dir), []);
+        assert.deepEqual(stackFiles(tmp()), []);
     });
 });

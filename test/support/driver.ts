@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Environments, type DriverConfig } from "../../automation/environments";
-import { resolveCli } from "../../automation/pulumiCli";
+import type { LocalWorkspaceOptions } from "@pulumi/pulumi/automation";
+import { engineEnv, pulumiCommand, resolveCli } from "../../automation/pulumiCli";
 import { ttlPolicy } from "../../automation/ttl";
 import { readStackFile } from "../../infra/stackFile";
 import { authStandIn, standIn } from "./standins";
@@ -33,9 +34,41 @@ export function makeDriver(dir: string, overrides: Partial<DriverConfig> = {}): 
     });
 }
 
+/**
+ * A fresh temporary directory for each test of the enclosing `describe`, removed after it.
+ * Call inside `describe`; read the current directory through the returned function.
+ */
+export function useTempDir(prefix: string = "vnv-auto-"): () => string {
+    let dir = "";
+    beforeEach(() => {
+        dir = tempDir(prefix);
+    });
+    afterEach(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+    return () => dir;
+}
+
+/** Workspace options for a test's backend in `dir` (`dir/state`), passphrase secrets. */
+export async function workspaceOptions(dir: string): Promise<LocalWorkspaceOptions> {
+    fs.mkdirSync(path.join(dir, "state"), { recursive: true });
+    const cli = resolveCli();
+    const url = pathToFileURL(path.join(dir, "state")).href;
+    return {
+        pulumiCommand: await pulumiCommand(cli),
+        envVars: engineEnv(cli, { home: path.join(dir, "home"), passphrase: PASSPHRASE, backendUrl: url }),
+        secretsProvider: "passphrase",
+        projectSettings: { name: "vnv", runtime: "nodejs", backend: { url } },
+    };
+}
+
 /** Stack files under the backend (`.pulumi/stacks/<project>/<name>.json`). */
 export function stackFiles(dir: string): string[] {
-    const root = path.join(dir, "state", ".pulumi", "stacks");
+    return jsonFilesUnder(path.join(dir, "state", ".pulumi", "stacks"));
+}
+
+/** Every `.json` / `.json.gz` file below `root`, relative to it, sorted. */
+export function jsonFilesUnder(root: string): string[] {
     const out: string[] = [];
     const walk = (d: string): void => {
         for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
