@@ -560,9 +560,26 @@ export class Environments {
         for (let attempt = 0; ; attempt++) {
             const uris = await this.redirectList();
             const ws = await this.workspace(auth.program(uris));
-            const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, projectName: this.project, program: auth.program(uris) }, wsOptions(ws));
+            let stack: Stack;
+            try {
+                stack = await LocalWorkspace.createOrSelectStack({ stackName: name, projectName: this.project, program: auth.program(uris) }, wsOptions(ws));
+            } catch (e) {
+                if (e instanceof StackAlreadyExistsError && attempt < 20) {
+                    continue; // created by a concurrent run a moment ago: select it next time
+                }
+                throw e;
+            }
             try {
                 await this.withLock(stack, "auth", () => stack.up({ onOutput: this.cfg.engineOutput }));
+                // Another run may have changed the set of environments while this list was
+                // being applied, or applied an older list after it: look again, and converge.
+                const now = await this.redirectList();
+                if (now.length !== uris.length || now.some((u, i) => u !== uris[i])) {
+                    if (attempt >= 20) {
+                        throw new OperationError(`${name}: the redirect list keeps changing; run again to converge`);
+                    }
+                    continue;
+                }
                 this.log(`${name}: ${uris.length} redirect URI(s) registered`);
                 return uris;
             } catch (e) {

@@ -143,6 +143,13 @@ describe("@engine environments under contention", function () {
         assert.notEqual(a.outputs.slot, b.outputs.slot);
     });
 
+    it("concurrent ups converge on one redirect list holding every live environment", async () => {
+        const env = makeDriver(tmp());
+        await Promise.all([env.up("v5.1.0-rc.1"), env.up("v5.1.0-rc.2")]);
+        const uris = await authUris(tmp());
+        assert.ok(uris.includes("https://5-1-0-rc-1.step-studio.be/") && uris.includes("https://5-1-0-rc-2.step-studio.be/"), uris.join(" "));
+    });
+
     it("two concurrent ups of the same version: one proceeds, the other fails saying who holds the lock", async () => {
         const env = makeDriver(tmp(), { auth: undefined, program: standIn({ createDelayMs: 6000 }) });
         const results = await Promise.allSettled([env.up("v6.0.0-rc.1"), env.up("v6.0.0-rc.1")]);
