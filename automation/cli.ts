@@ -99,6 +99,8 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
             secrets,
             cli: resolveCli(deps.env),
             pulumiHome: deps.pulumiHome,
+            // The real program needs the aws, azuread and docker plugins; stand-ins need none.
+            pluginDownloads: deps.program === undefined,
             program: deps.program ?? environmentProgram,
             devSettings: dev.raw,
             region: dev.region,

@@ -75,6 +75,8 @@ export interface DriverConfig {
     readonly cli: ResolvedCli;
     /** PULUMI_HOME for the engine (tests give each run its own). */
     readonly pulumiHome?: string;
+    /** Let the engine download missing provider plugins. @default false */
+    readonly pluginDownloads?: boolean;
     readonly program: ProgramFactory;
     /** The dev stack's configuration (`vnv:` keys) and region: what ephemeral settings derive from. */
     readonly devSettings: RawSettings;
@@ -207,6 +209,7 @@ export class Environments {
         const envVars = engineEnv(this.cfg.cli, {
             home: this.cfg.pulumiHome,
             backendUrl: this.cfg.backendUrl,
+            pluginDownloads: this.cfg.pluginDownloads,
             passphrase: "passphrase" in this.cfg.secrets ? this.cfg.secrets.passphrase : undefined,
         });
         return LocalWorkspace.create({

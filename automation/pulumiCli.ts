@@ -104,18 +104,23 @@ export interface EngineEnvOptions {
     readonly passphrase?: string;
     /** Backend URL (`file://…`, `s3://…`). */
     readonly backendUrl?: string;
+    /**
+     * Let the engine download provider plugins it lacks (real deployments: aws, azuread, docker).
+     * Tests keep it off: a download cannot work there, and a hermetic run wants none. @default false
+     */
+    readonly pluginDownloads?: boolean;
 }
 
 /**
- * The environment for the engine: no update check, no plugin downloads (they cannot work
- * here, and a silent download is not what a reproducible run wants), no colour, and the
- * home/passphrase/backend given. The directory of `bin/pulumi` comes first on PATH, so
+ * The environment for the engine: no update check, no plugin downloads unless asked (they
+ * cannot work here, and a silent download is not what a reproducible run wants), no colour,
+ * and the home/passphrase/backend given. The directory of `bin/pulumi` comes first on PATH, so
  * plugins placed beside the CLI (the dynamic-provider launcher) are found.
  */
 export function engineEnv(cli: ResolvedCli, options: EngineEnvOptions = {}): Record<string, string> {
     const env: Record<string, string> = {
         PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: options.pluginDownloads ?? false ? "false" : "true",
         PULUMI_SKIP_CONFIRMATIONS: "true",
         PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
         NO_COLOR: "1",
