@@ -2,9 +2,9 @@
  * The one place that finds the Pulumi CLI for the Automation API and gives it a quiet,
  * hermetic environment.
  *
- * Order: VNV_PULUMI_ROOT (a directory with bin/pulumi), the pinned build in the cache directory
- * (`npm run setup:pulumi`), a `pulumi` on PATH new enough for stack tags on self-managed
- * backends (>= 3.211). None: a {@link PulumiCliNotFoundError} that says how to get one.
+ * Order, the same as `npm run setup:pulumi`: VNV_PULUMI_ROOT (a directory with bin/pulumi), a
+ * `pulumi` on PATH new enough for stack tags on self-managed backends (>= 3.211), the pinned
+ * build in the cache directory. None: a {@link PulumiCliNotFoundError} that says how to get one.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -55,21 +55,14 @@ function versionOf(binary: string): string | undefined {
 /** Finds the CLI (see module doc); throws {@link PulumiCliNotFoundError} naming what was tried. */
 export function resolveCli(env: NodeJS.ProcessEnv = process.env): ResolvedCli {
     const tried: string[] = [];
-    const candidates: Array<{ root: string; source: ResolvedCli["source"] }> = [];
     if (env.VNV_PULUMI_ROOT) {
-        candidates.push({ root: path.resolve(env.VNV_PULUMI_ROOT), source: "VNV_PULUMI_ROOT" });
-    }
-    candidates.push({ root: locate.cachedRoot(env), source: "cache" });
-    for (const c of candidates) {
-        const binary = path.join(c.root, "bin", "pulumi");
+        const root = path.resolve(env.VNV_PULUMI_ROOT);
+        const binary = path.join(root, "bin", "pulumi");
         const version = versionOf(binary);
-        if (version !== undefined) {
-            return { root: c.root, binary, version, source: c.source };
+        if (version === undefined) {
+            throw new PulumiCliNotFoundError([`${binary} (VNV_PULUMI_ROOT): ${fs.existsSync(binary) ? "does not run" : "absent"}`]);
         }
-        tried.push(`${binary} (${c.source}): ${fs.existsSync(binary) ? "does not run" : "absent"}`);
-        if (c.source === "VNV_PULUMI_ROOT") {
-            throw new PulumiCliNotFoundError(tried);
-        }
+        return { root, binary, version, source: "VNV_PULUMI_ROOT" };
     }
     for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
         const binary = path.join(dir, "pulumi");
@@ -83,9 +76,16 @@ export function resolveCli(env: NodeJS.ProcessEnv = process.env): ResolvedCli {
         }
         tried.push(`${binary} (PATH): version ${version} is below ${MINIMUM_VERSION}`);
     }
-    if (!tried.some((t) => t.includes("(PATH)"))) {
+    if (tried.length === 0) {
         tried.push("pulumi on PATH: absent");
     }
+    const root = locate.cachedRoot(env);
+    const binary = path.join(root, "bin", "pulumi");
+    const version = versionOf(binary);
+    if (version !== undefined) {
+        return { root, binary, version, source: "cache" };
+    }
+    tried.push(`${binary} (cache of npm run setup:pulumi): ${fs.existsSync(binary) ? "does not run" : "absent"}`);
     throw new PulumiCliNotFoundError(tried);
 }
 
