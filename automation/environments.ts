@@ -345,7 +345,8 @@ export class Environments {
 
     /** A new stack with its metadata, in a free slot, within capacity. */
     private async create(version: Version, name: string, owner: string, ttl: string | undefined): Promise<{ stack: Stack; meta: EnvironmentMeta }> {
-        const live = await this.live();
+        const all = await this.stacks();
+        const live = liveOf(all);
         const max = this.capacity();
         if (live.length >= max) {
             throw new CapacityError(max, live);
@@ -368,7 +369,7 @@ export class Environments {
             owner,
             createdAt,
             expiresAt: expiryFor(createdAt, ttl, this.cfg.ttl),
-            slot: lowestFreeSlot(claimedSlots(await this.stacks(), name)),
+            slot: lowestFreeSlot(claimedSlots(all, name)),
         };
         await this.writeTags(stack, meta);
         // The slot is reserved optimistically: written, then checked. Of two runs that chose the
@@ -453,14 +454,7 @@ export class Environments {
 
     /** The live ephemeral environments (by their tags). */
     async live(): Promise<EnvironmentMeta[]> {
-        const out: EnvironmentMeta[] = [];
-        for (const s of await this.stacks()) {
-            const meta = tagsToMeta(s.name, s.tags);
-            if (!("problem" in meta)) {
-                out.push(meta);
-            }
-        }
-        return out;
+        return liveOf(await this.stacks());
     }
 
     /** Every ephemeral environment, for `env ls`. */
@@ -593,6 +587,11 @@ export class Environments {
             }
         }
     }
+}
+
+/** The ephemeral environments among `stacks` (by their tags). */
+function liveOf(stacks: readonly StackSummary[]): EnvironmentMeta[] {
+    return stacks.map((s) => tagsToMeta(s.name, s.tags)).filter((m): m is EnvironmentMeta => !("problem" in m));
 }
 
 /** Parses a version given by a user; a bad one is a {@link UsageError}. */

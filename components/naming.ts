@@ -109,11 +109,6 @@ export function stackName(version: Version | string): string {
     return fit(`v${dnsLabel(version)}`, LIMITS.stackName);
 }
 
-/** True for names {@link stackName} can produce (a `v` then a version label); false for `dev`, `prod`. */
-export function isVersionStackName(name: string): boolean {
-    return /^v[0-9][a-z0-9-]*$/.test(name);
-}
-
 const BUCKET_PREFIX = /^[a-z0-9][a-z0-9-]*[a-z0-9]$/;
 
 /**

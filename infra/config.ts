@@ -1,6 +1,6 @@
 /** Reads the stack's Pulumi configuration once into typed settings. The only config reader. */
 import * as pulumi from "@pulumi/pulumi";
-import { parseSettings, SETTING_KEYS, type EnvironmentSettings, type RawSettings } from "./settings";
+import { parseSettings, type EnvironmentSettings, type RawSettings } from "./settings";
 
 /** Keys whose values are structured (objects or lists) in Pulumi.<stack>.yaml. */
 const STRUCTURED = new Set<string>(["network", "services", "ingress", "frontend", "auth"]);
@@ -41,4 +41,3 @@ export function loadSettings(): EnvironmentSettings {
     return parseSettings(readRawConfig(project), { project, region: new pulumi.Config("aws").get("region") });
 }
 
-export { SETTING_KEYS };

@@ -4,8 +4,8 @@
  * re-pointing tags at the same manifests — never rebuilt, never pulled (`promote`).
  */
 import type { ServiceSpec } from "../../components/service";
-import { highestReleaseCandidate, parseVersion, sameVersion, type Version } from "../../components/versions";
-import { mapLimit } from "../environments";
+import { highestReleaseCandidate, sameVersion, type Version } from "../../components/versions";
+import { mapLimit, userVersion } from "../environments";
 import { OperationError, UsageError } from "../errors";
 import { RegistryError, type Manifest, type RegistryClient } from "./client";
 
@@ -45,14 +45,6 @@ export class MissingImagesError extends OperationError {
     constructor(readonly result: CheckResult) {
         super(`${result.missing.length} image(s) of ${result.version} missing: ${result.missing.join(", ")}`);
         this.name = "MissingImagesError";
-    }
-}
-
-function userVersion(text: string): Version {
-    try {
-        return parseVersion(text);
-    } catch (e) {
-        throw new UsageError((e as Error).message);
     }
 }
 
