@@ -19,15 +19,15 @@ export class OperationError extends Error {
 }
 
 export class EnvironmentNotFoundError extends OperationError {
-    constructor(readonly stack: string) {
-        super(`no environment ${stack}: \`vnv env ls\` lists the live ones`);
+    constructor(readonly stackName: string) {
+        super(`no environment ${stackName}: \`vnv env ls\` lists the live ones`);
         this.name = "EnvironmentNotFoundError";
     }
 }
 
 export class NotEphemeralError extends OperationError {
-    constructor(readonly stack: string, reason: string) {
-        super(`stack ${stack} is not an ephemeral environment (${reason}); vnv env commands leave it alone`);
+    constructor(readonly stackName: string, reason: string) {
+        super(`stack ${stackName} is not an ephemeral environment (${reason}); vnv env commands leave it alone`);
         this.name = "NotEphemeralError";
     }
 }
@@ -56,10 +56,10 @@ export function describeLock(lock: LockInfo): string {
 }
 
 export class StackLockedError extends OperationError {
-    constructor(readonly stack: string, readonly locks: readonly LockInfo[], detail?: string) {
+    constructor(readonly stackName: string, readonly locks: readonly LockInfo[], detail?: string) {
         super(
             detail ??
-                `environment ${stack} is being changed by another run: ${locks.map(describeLock).join("; ") || "lock holder unknown"}. ` +
+                `environment ${stackName} is being changed by another run: ${locks.map(describeLock).join("; ") || "lock holder unknown"}. ` +
                     "Wait for it to finish; a lock whose process is gone is cleared by the next run.",
         );
         this.name = "StackLockedError";

@@ -160,6 +160,29 @@ describe("@engine environments under contention", function () {
         assert.match(failed[0]!.reason.message, /being created by another run right now|being changed by another run: .*@.* \(pid \d+\) since /);
     });
 
+    it("two processes running up of the same version at once: exactly one proceeds, the other fails clearly", async () => {
+        const pause = `${tmp()}/pause`;
+        fs.writeFileSync(pause, ""); // holds the create, so the two runs overlap
+        const run = () => {
+            const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "support", "child.ts"), "up", tmp(), "v6.1.0-rc.1", pause], { stdio: ["ignore", "pipe", "pipe"] });
+            let out = "";
+            child.stdout!.on("data", (d) => (out += d));
+            child.stderr!.on("data", (d) => (out += d));
+            return { child, output: () => out, exit: new Promise<number>((r) => child.on("exit", (code) => r(code ?? -1))) };
+        };
+        const [a, b] = [run(), run()];
+        const deadline = Date.now() + 120_000;
+        while (!/dynamic:Resource vnv-marker creating/.test(a.output() + b.output()) && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        await new Promise((r) => setTimeout(r, 3000));
+        fs.rmSync(pause);
+        const codes = await Promise.all([a.exit, b.exit]);
+        assert.deepEqual([...codes].sort(), [0, 1], `${a.output()}\n----\n${b.output()}`);
+        const loser = codes[0] === 1 ? a.output() : b.output();
+        assert.match(loser, /StackLockedError: environment v6-1-0-rc-1 is being (created by another run right now|changed by another run: .*@.* \(pid \d+\) since )/);
+    });
+
     it("refuses an environment beyond the capacity, listing the live ones and their expiry", async () => {
         const env = makeDriver(tmp(), { auth: undefined, maxEnvironments: 1 });
         await env.up("v7.0.0-rc.1");
