@@ -45,13 +45,15 @@ export function defineEnvironment(settings: EnvironmentSettings): EnvironmentOut
                   hostedZoneId: settings.hostedZoneId,
                   vpcId: settings.network.vpcId,
                   publicSubnetIds: [...settings.network.publicSubnetIds],
+                  // The same address type as dev's own ALB: ephemeral settings derive theirs from it.
+                  ipAddressType: settings.ingress.mode === "dedicated" ? settings.ingress.ipAddressType : undefined,
               },
               opts,
           )
         : undefined;
     const ingress =
         settings.ingress.mode === "shared"
-            ? { mode: "shared" as const, platform: readPlatform(settings.ingress.platformStack), slot: settings.ingress.slot }
+            ? { mode: "shared" as const, platform: { ...readPlatform(settings.ingress.platformStack), dualstack: settings.ingress.dualstack }, slot: settings.ingress.slot }
             : { mode: "dedicated" as const, deletionProtection: settings.ingress.deletionProtection, ipAddressType: settings.ingress.ipAddressType };
     const env = new VersionedStack(
         settings.project,

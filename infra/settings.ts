@@ -24,7 +24,13 @@ export interface NetworkSettings {
 
 export type IngressSettings =
     | { readonly mode: "dedicated"; readonly deletionProtection: boolean; readonly ipAddressType: "ipv4" | "dualstack" }
-    | { readonly mode: "shared"; readonly platformStack: string; readonly slot: number };
+    | {
+          readonly mode: "shared";
+          readonly platformStack: string;
+          readonly slot: number;
+          /** The platform's ALB is dualstack (then the environment gets an AAAA alias too). */
+          readonly dualstack: boolean;
+      };
 
 export interface FrontendSettings {
     readonly bucketPrefix: string;
@@ -332,7 +338,7 @@ export function parseSettings(raw: RawSettings, context: { project: string; regi
     }
 
     const ing = r.object(raw.ingress, "ingress", false);
-    r.unknownKeys(ing, "ingress", ["mode", "deletionProtection", "ipAddressType", "platformStack", "slot"]);
+    r.unknownKeys(ing, "ingress", ["mode", "deletionProtection", "ipAddressType", "platformStack", "slot", "dualstack"]);
     const mode = r.oneOf(ing?.mode, "ingress.mode", ["dedicated", "shared"] as const, defaults.ingress) ?? defaults.ingress;
     let ingress: IngressSettings;
     if (role === "ephemeral" && mode !== "shared") {
@@ -351,9 +357,10 @@ export function parseSettings(raw: RawSettings, context: { project: string; regi
             mode,
             platformStack: r.string(ing?.platformStack, "ingress.platformStack", { required: true, pattern: STACK_REF, allowed: "the dev stack, such as organization/vnv/dev" }) ?? "",
             slot: r.integer(ing?.slot, "ingress.slot", 0, 4999) ?? 0,
+            dualstack: r.boolean(ing?.dualstack, "ingress.dualstack", false),
         };
     } else {
-        for (const k of ["platformStack", "slot"]) {
+        for (const k of ["platformStack", "slot", "dualstack"]) {
             if (ing?.[k] !== undefined) {
                 r.fail(`ingress.${k}`, "only a shared ingress takes this");
             }

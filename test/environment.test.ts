@@ -5,7 +5,9 @@
 import { ALB_ZONE_ID, digestOf, ofType, run, T, valueOf, type Recorded } from "./mocks";
 import { strict as assert } from "node:assert";
 import { defineEnvironment, type EnvironmentOutputs } from "../infra/environment";
-import type { EnvironmentSettings } from "../infra/settings";
+import { ephemeralFromDev } from "../infra/ephemeral";
+import { parseSettings, type EnvironmentSettings } from "../infra/settings";
+import { readStackFile } from "../infra/stackFile";
 import { ephemeralSettings, stackSettings } from "./fixtures";
 
 type Deployed = { result: EnvironmentOutputs; resources: Recorded[]; invocations: { token: string; inputs: Record<string, unknown> }[] };
@@ -265,6 +267,13 @@ describe("environment definition", () => {
             const [alias] = ofType(d.resources, T.record);
             assert.equal(alias!.inputs.aliases[0].evaluateTargetHealth, false);
             assert.equal(alias!.inputs.name, "1-2-3-rc-1.step-studio.be");
+        });
+
+        it("ephemeral: an AAAA alias too when dev (and so the platform's ALB) is dualstack", async () => {
+            const dev = readStackFile("dev");
+            const raw = ephemeralFromDev({ ...dev.raw, ingress: { ipAddressType: "dualstack" } }, { version: "v1.2.3-rc.1", platformStack: "organization/vnv/dev", slot: 0 });
+            const d = await deploy(parseSettings(raw, { project: "vnv", region: dev.region }));
+            assert.deepEqual(ofType(d.resources, T.record).map((r) => r.inputs.type).sort(), ["A", "AAAA"]);
         });
 
         it("dedicated ingress evaluates target health in its alias", async () => {
