@@ -221,10 +221,10 @@ export class Environments {
         });
     }
 
-    private async select(name: string, program?: PulumiFn): Promise<Stack | undefined> {
-        const ws = await this.workspace(program ?? noProgram);
+    private async select(name: string): Promise<Stack | undefined> {
+        const ws = await this.workspace(noProgram);
         try {
-            return await LocalWorkspace.selectStack({ stackName: name, projectName: this.project, program: program ?? noProgram }, wsOptions(ws));
+            return await LocalWorkspace.selectStack({ stackName: name, projectName: this.project, program: noProgram }, wsOptions(ws));
         } catch (e) {
             if (e instanceof StackNotFoundError) {
                 return undefined;
@@ -323,11 +323,12 @@ export class Environments {
             meta = await this.metaOf(stack);
         }
         const settings = this.settingsFor(version, meta.slot, digests);
-        const program = this.cfg.program(settings);
-        stack = (await this.select(name, program))!;
+        // The stack is already selected: give its workspace the program instead of selecting again.
+        (stack.workspace as LocalWorkspace).program = this.cfg.program(settings);
         await this.recover(stack);
         this.log(`${name}: ${created ? "creating" : "updating"} ${version.canonical} at https://${settings.hostname}`);
-        const result = await this.withLock(stack, "up", () => stack!.up({ onOutput: this.cfg.engineOutput }));
+        const target = stack;
+        const result = await this.withLock(target, "up", () => target.up({ onOutput: this.cfg.engineOutput }));
         if (!created && options.ttl !== undefined) {
             meta = await this.setExpiry(stack, meta, options.ttl);
         }
@@ -554,12 +555,13 @@ export class Environments {
             return undefined;
         }
         const name = auth.stackName ?? "auth";
+        let uris = await this.redirectList();
         for (let attempt = 0; ; attempt++) {
-            const uris = await this.redirectList();
-            const ws = await this.workspace(auth.program(uris));
+            const program = auth.program(uris);
             let stack: Stack;
             try {
-                stack = await LocalWorkspace.createOrSelectStack({ stackName: name, projectName: this.project, program: auth.program(uris) }, wsOptions(ws));
+                const ws = await this.workspace(program);
+                stack = await LocalWorkspace.createOrSelectStack({ stackName: name, projectName: this.project, program }, wsOptions(ws));
             } catch (e) {
                 if (e instanceof StackAlreadyExistsError && attempt < 20) {
                     continue; // created by a concurrent run a moment ago: select it next time
@@ -568,23 +570,25 @@ export class Environments {
             }
             try {
                 await this.withLock(stack, "auth", () => stack.up({ onOutput: this.cfg.engineOutput }));
-                // Another run may have changed the set of environments while this list was
-                // being applied, or applied an older list after it: look again, and converge.
-                const now = await this.redirectList();
-                if (now.length !== uris.length || now.some((u, i) => u !== uris[i])) {
-                    if (attempt >= 20) {
-                        throw new OperationError(`${name}: the redirect list keeps changing; run again to converge`);
-                    }
-                    continue;
-                }
-                this.log(`${name}: ${uris.length} redirect URI(s) registered`);
-                return uris;
             } catch (e) {
                 if (!(e instanceof StackLockedError) || attempt >= 20) {
                     throw e;
                 }
                 await sleep(250 + Math.random() * 750);
+                uris = await this.redirectList();
+                continue;
             }
+            // Another run may have changed the set of environments while this list was being
+            // applied, or applied an older list after it: look again, and converge.
+            const now = await this.redirectList();
+            if (now.length === uris.length && now.every((u, i) => u === uris[i])) {
+                this.log(`${name}: ${uris.length} redirect URI(s) registered`);
+                return uris;
+            }
+            if (attempt >= 20) {
+                throw new OperationError(`${name}: the redirect list keeps changing; run again to converge`);
+            }
+            uris = now;
         }
     }
 }

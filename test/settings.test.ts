@@ -16,8 +16,7 @@ function problemsOf(fn: () => unknown): string[] {
 }
 
 function devWith(overrides: Record<string, unknown>): () => unknown {
-    const { raw, region } = readStackFile("dev");
-    return () => parseSettings({ ...raw, ...overrides }, { project: "vnv", region });
+    return () => stackSettings("dev", overrides);
 }
 
 describe("settings", () => {
