@@ -139,6 +139,25 @@ export class SettingsError extends Error {
     }
 }
 
+/**
+ * The Pulumi engine hands every configuration value to the program as a string: objects and
+ * lists arrive as their JSON text, whatever the key. Every top-level value is therefore taken
+ * either parsed (a stack file read with a YAML parser, settings built in code) or as JSON text
+ * (config through the engine), so no structured key depends on a list of names. Text that is
+ * not a JSON object or list stays text and is judged by the key's reader.
+ */
+function structured(value: unknown): unknown {
+    if (typeof value !== "string" || !/^\s*[[{]/.test(value)) {
+        return value;
+    }
+    try {
+        const parsed: unknown = JSON.parse(value);
+        return typeof parsed === "object" && parsed !== null ? parsed : value;
+    } catch {
+        return value;
+    }
+}
+
 /** Reads typed values out of a raw object, collecting problems instead of throwing. */
 class Reader {
     readonly problems: string[] = [];
@@ -271,8 +290,9 @@ const SERVICE_KEYS = ["name", "image", "tag", "digest", "port", "public", "paths
  * @param raw values by key without namespace (`role`, `services`, …)
  * @param context the project (`vnv`), its config namespace and the AWS region
  */
-export function parseSettings(raw: RawSettings, context: { project: string; region: string | undefined; namespace?: string }): EnvironmentSettings {
+export function parseSettings(given: RawSettings, context: { project: string; region: string | undefined; namespace?: string }): EnvironmentSettings {
     const r = new Reader(context.namespace ?? context.project);
+    const raw: RawSettings = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, structured(v)]));
     for (const k of Object.keys(raw)) {
         if (!(SETTING_KEYS as readonly string[]).includes(k)) {
             r.fail(k, `unknown key; known keys: ${SETTING_KEYS.join(", ")}`);
