@@ -5,13 +5,14 @@
 //  3. the pinned version built from the Go module proxy into a versioned cache directory,
 //     reused on later runs.
 // Prints what it did and how long it took; exits non-zero with the reason when it cannot.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 const require = createRequire(import.meta.url);
 const { pin, cachedRoot, moduleDir } = require("./locate.cjs");
+const { goVersion, goBuild } = require("../gobuild.cjs");
 const started = Date.now();
 const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
 const quiet = process.argv.includes("--quiet");
@@ -53,40 +54,23 @@ function placeDynamicProvider(binDir) {
 }
 
 function build(root) {
-    const go = spawnSync("go", ["version"], { encoding: "utf8" });
-    if (go.status !== 0) {
+    const go = goVersion();
+    if (!go) {
         console.error("setup:pulumi: no Pulumi CLI >= " + pin.minimumOnPath + " on PATH, and no Go toolchain to build " + pin.version + ".");
         console.error("  Install Go 1.24+ (https://go.dev/doc/install) and run `npm run setup:pulumi` again,");
         console.error("  or install the Pulumi CLI and put it on PATH, or set VNV_PULUMI_ROOT to a directory holding bin/pulumi.");
         process.exit(1);
     }
-    log(`building Pulumi CLI ${pin.version} from the Go module proxy with ${go.stdout.trim()} (a first build takes minutes)...`);
-    const staging = `${root}.partial-${process.pid}`;
-    fs.rmSync(staging, { recursive: true, force: true });
-    fs.mkdirSync(path.join(staging, "bin"), { recursive: true });
-    const args = [
-        "build",
-        "-trimpath",
-        "-ldflags",
-        `-s -w -X ${pin.versionVariable}=${pin.version}`,
-        "-o",
-        path.join(staging, "bin", "pulumi"),
-        pin.package,
-    ];
-    const r = spawnSync("go", args, {
-        cwd: moduleDir,
-        stdio: ["ignore", "inherit", "inherit"],
-        env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly -buildvcs=false", GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "auto" },
+    log(`building Pulumi CLI ${pin.version} from the Go module proxy with ${go} (a first build takes minutes)...`);
+    goBuild({
+        tag: "setup:pulumi",
+        moduleDir,
+        pkg: pin.package,
+        root,
+        binary: "pulumi",
+        ldflags: `-s -w -X ${pin.versionVariable}=${pin.version}`,
+        finish: placeDynamicProvider,
     });
-    if (r.status !== 0) {
-        fs.rmSync(staging, { recursive: true, force: true });
-        console.error(`setup:pulumi: go ${args.join(" ")} failed (exit ${r.status}) in ${moduleDir}`);
-        process.exit(1);
-    }
-    placeDynamicProvider(path.join(staging, "bin"));
-    fs.rmSync(root, { recursive: true, force: true });
-    fs.mkdirSync(path.dirname(root), { recursive: true });
-    fs.renameSync(staging, root); // atomic: a half-built CLI is never found
 }
 
 function main() {
