@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { AuthRedirects } from "../components/authRedirects";
-import { defineEnvironment } from "../infra/environment";
+import { deployEnvironment } from "../infra/environment";
 import { parseSettings, SettingsError } from "../infra/settings";
 import { readStackFile, PROJECT_DIR } from "../infra/stackFile";
 import { resolveBackend, resolveSecrets } from "./backend";
@@ -44,7 +44,7 @@ interface GlobalOptions {
 }
 
 /** The real environment program: the same definition `pulumi up` runs, as an inline program. */
-export const environmentProgram: ProgramFactory = (settings) => async () => defineEnvironment(settings);
+export const environmentProgram: ProgramFactory = (settings) => async () => deployEnvironment(settings);
 
 function authProgramFor(applicationId: string, type: "SPA" | "Web"): AuthProgramFactory {
     return (uris) => async () => {

@@ -198,7 +198,7 @@ export class Environments {
     /** How many environments may be live at once (the shared ALB's bound, or lower). */
     capacity(): number {
         const settings = this.settingsFor(parseVersion("v0.0.0"), 0);
-        const rules = planRules(settings.services, settings.hostname).length;
+        const rules = planRules(settings.services, { hostname: settings.hostname, slot: 0 }).length;
         const targetGroups = settings.services.filter((s) => s.public ?? false).length;
         return environmentCapacity(rules, targetGroups, this.cfg.maxEnvironments);
     }

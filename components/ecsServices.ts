@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { FargateCluster } from "./fargateCluster";
+import { ecsTasksTrustPolicy, executionPolicy, type RegistryCredentials } from "./iamPolicies";
+import { lookupReference, parseRepository } from "./imageReference";
 import { logGroupName, roleLogicalName, serviceNamespaceName } from "./naming";
 import { isDigest, serviceProblems, type Capacity, type ServiceSpec } from "./service";
 
@@ -35,13 +37,29 @@ export interface EcsServicesArgs {
     readonly logRetentionDays?: number;
     /** Seconds a new task may fail load-balancer health checks before ECS counts it. @default 60 */
     readonly healthCheckGracePeriodSeconds?: number;
+    /**
+     * Pull credentials per private registry host (`ghcr.io`): every image from that registry is
+     * pulled with them (`repositoryCredentials`), and the execution role may read exactly those
+     * secrets. @default {} (public images only)
+     */
+    readonly registryCredentials?: Readonly<Record<string, RegistryCredentials>>;
+}
+
+/** The execution role and the policies it needs before a task can start. */
+interface Roles {
+    readonly execution: aws.iam.Role;
+    readonly task: aws.iam.Role;
+    /** The execution role's policies: every service waits for them (image pull, secrets, logs). */
+    readonly grants: pulumi.Resource[];
 }
 
 /**
  * The environment's Fargate services: one task definition and one service each, images pinned
  * by digest, deployment circuit breaker with rollback, Service Connect so services reach one
  * another by name (`redis:6379`), and security groups that admit the load balancer only on
- * public ports and the environment's own services only among themselves.
+ * public ports and the environment's own services only among themselves. An update is done
+ * when every service is steady (`waitForSteadyState`): a service whose tasks never become
+ * healthy fails the update instead of reporting success.
  */
 export class EcsServices extends pulumi.ComponentResource {
     public readonly clusterArn: pulumi.Output<string>;
@@ -73,7 +91,7 @@ export class EcsServices extends pulumi.ComponentResource {
             const image = pulumi.interpolate`${spec.image}@${digests[spec.name]!}`;
             this.images[spec.name] = image;
             const taskDefinition = this.createTaskDefinition(spec, image, digests[spec.name]!, roles);
-            this.serviceNames[spec.name] = this.createService(spec, clusterArn, taskDefinition, securityGroup, namespace);
+            this.serviceNames[spec.name] = this.createService(spec, clusterArn, taskDefinition, securityGroup, namespace, roles);
         }
 
         this.clusterArn = clusterArn;
@@ -96,7 +114,13 @@ export class EcsServices extends pulumi.ComponentResource {
         return new FargateCluster(`${this.name}-cluster`, {}, { parent: this }).clusterArn;
     }
 
-    /** The digest per service: given as is, or resolved from its tag without pulling. */
+    /**
+     * The digest per service: given as is (pinned by `release check`), or, for an image whose tag
+     * is the version (immutable: releases never move), resolved without pulling through the
+     * docker provider of this component's parent chain (whose `registryAuth` carries the
+     * registries' credentials). An image with a tag of its own (`redis:7.4-alpine`) must come
+     * pinned: a moving tag resolved at every update would redeploy the service by itself.
+     */
     private resolveDigests(): Record<string, pulumi.Output<string>> {
         const out: Record<string, pulumi.Output<string>> = {};
         for (const spec of this.args.services) {
@@ -104,7 +128,7 @@ export class EcsServices extends pulumi.ComponentResource {
                 out[spec.name] = pulumi.output(spec.digest);
                 continue;
             }
-            const reference = `${spec.image}:${spec.tag ?? this.args.version}`;
+            const reference = lookupReference(spec.image, this.args.version);
             out[spec.name] = docker.getRegistryImageOutput({ name: reference }, { parent: this }).sha256Digest.apply((d) => {
                 if (!isDigest(d)) {
                     throw new Error(`registry answered no sha256 digest for ${reference} (got ${JSON.stringify(d)})`);
@@ -115,45 +139,40 @@ export class EcsServices extends pulumi.ComponentResource {
         return out;
     }
 
-    private createRoles(): { execution: aws.iam.Role; task: aws.iam.Role } {
-        const assume = JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        });
+    private createRoles(): Roles {
+        const assume = aws.getCallerIdentityOutput({}, { parent: this }).accountId.apply(ecsTasksTrustPolicy);
         const execution = new aws.iam.Role(
             roleLogicalName(this.name, "execution"),
             { assumeRolePolicy: assume, description: `ECS task execution for ${this.args.environment}` },
             { parent: this },
         );
-        new aws.iam.RolePolicyAttachment(
-            `${this.name}-execution-policy`,
-            { role: execution.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" },
-            { parent: this },
-        );
-        const secretArns = [...new Set(this.args.services.flatMap((s) => Object.values(s.secrets ?? {})))].sort();
-        if (secretArns.length > 0) {
-            // Scoped to exactly the secrets the containers name, nothing else.
-            new aws.iam.RolePolicy(
-                `${this.name}-execution-secrets`,
-                {
-                    role: execution.name,
-                    policy: JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            ...statementFor(secretArns.filter((a) => a.includes(":ssm:")), ["ssm:GetParameters"]),
-                            ...statementFor(secretArns.filter((a) => a.includes(":secretsmanager:")), ["secretsmanager:GetSecretValue"]),
-                        ],
-                    }),
-                },
+        const grants: pulumi.Resource[] = [
+            new aws.iam.RolePolicyAttachment(
+                `${this.name}-execution-policy`,
+                { role: execution.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" },
                 { parent: this },
-            );
+            ),
+        ];
+        // Scoped to exactly the secrets the containers name and the registries' credentials.
+        const policy = executionPolicy({
+            secrets: this.args.services.flatMap((s) => Object.values(s.secrets ?? {})),
+            registries: this.usedRegistries().map(([, credentials]) => credentials),
+        });
+        if (policy !== undefined) {
+            grants.push(new aws.iam.RolePolicy(`${this.name}-execution-secrets`, { role: execution.name, policy }, { parent: this }));
         }
         const task = new aws.iam.Role(
             roleLogicalName(this.name, "task"),
             { assumeRolePolicy: assume, description: `Application role of ${this.args.environment}` },
             { parent: this },
         );
-        return { execution, task };
+        return { execution, task, grants };
+    }
+
+    /** The private registries the services' images come from, with their credentials. */
+    private usedRegistries(): [string, RegistryCredentials][] {
+        const hosts = new Set(this.args.services.map((s) => parseRepository(s.image).registry));
+        return Object.entries(this.args.registryCredentials ?? {}).filter(([host]) => hosts.has(host));
     }
 
     private createSecurityGroup(): aws.ec2.SecurityGroup {
@@ -168,7 +187,7 @@ export class EcsServices extends pulumi.ComponentResource {
                     description: `${s.name} from the load balancer`,
                 });
             }
-            ingress.push({ protocol: "tcp", fromPort: s.port, toPort: s.port, self: true, description: `${s.name} from the environment's services` });
+            ingress.push({ protocol: "tcp", fromPort: s.port, toPort: s.port, self: true, description: `${s.name} from the services of this environment` });
         }
         return new aws.ec2.SecurityGroup(
             `${this.name}-sg`,
@@ -197,7 +216,7 @@ export class EcsServices extends pulumi.ComponentResource {
         spec: ServiceSpec,
         image: pulumi.Output<string>,
         digest: pulumi.Output<string>,
-        roles: { execution: aws.iam.Role; task: aws.iam.Role },
+        roles: Roles,
     ): aws.ecs.TaskDefinition {
         const logs = new aws.cloudwatch.LogGroup(
             `${this.name}-${spec.name}-logs`,
@@ -214,9 +233,11 @@ export class EcsServices extends pulumi.ComponentResource {
             IMAGE_DIGEST: digest,
             FRONTEND_BUCKET: this.args.frontendBucket,
         };
+        const credentials = this.args.registryCredentials?.[parseRepository(spec.image).registry];
         const container = {
             name: spec.name,
             image,
+            ...(credentials === undefined ? {} : { repositoryCredentials: { credentialsParameter: credentials.secretArn } }),
             essential: true,
             portMappings: [
                 { containerPort: spec.port, protocol: "tcp", name: spec.name, ...(spec.public ?? false ? { appProtocol: "http" } : {}) },
@@ -255,6 +276,7 @@ export class EcsServices extends pulumi.ComponentResource {
         taskDefinition: aws.ecs.TaskDefinition,
         securityGroup: aws.ec2.SecurityGroup,
         namespace: aws.servicediscovery.HttpNamespace,
+        roles: Roles,
     ): pulumi.Output<string> {
         const isPublic = spec.public ?? false;
         const service = new aws.ecs.Service(
@@ -270,6 +292,12 @@ export class EcsServices extends pulumi.ComponentResource {
                     assignPublicIp: this.args.assignPublicIp ?? false,
                 },
                 deploymentCircuitBreaker: { enable: true, rollback: true },
+                // The update is done when the service is steady; a rolled-back deployment fails it.
+                waitForSteadyState: true,
+                // The provider refuses a capacity-provider change without it (its CustomizeDiff:
+                // "force_new_deployment should be true when capacity_provider_strategy is being
+                // updated"); it is sent with every UpdateService, which only runs on a change.
+                forceNewDeployment: true,
                 deploymentMinimumHealthyPercent: 100,
                 deploymentMaximumPercent: 200,
                 healthCheckGracePeriodSeconds: isPublic ? this.args.healthCheckGracePeriodSeconds ?? 60 : undefined,
@@ -284,14 +312,17 @@ export class EcsServices extends pulumi.ComponentResource {
                 propagateTags: "SERVICE",
                 enableEcsManagedTags: true,
             },
-            { parent: this },
+            {
+                parent: this,
+                // Tasks need the execution role's policies to pull their image and read secrets.
+                dependsOn: roles.grants,
+                // A Service Connect discovery name is unique in its namespace: a replacement
+                // created beside its predecessor would be refused ("SC service is already used").
+                deleteBeforeReplace: true,
+            },
         );
         return service.name;
     }
-}
-
-function statementFor(resources: string[], actions: string[]): object[] {
-    return resources.length === 0 ? [] : [{ Effect: "Allow", Action: actions, Resource: resources }];
 }
 
 function checkArgs(args: EcsServicesArgs): void {
@@ -303,6 +334,13 @@ function checkArgs(args: EcsServicesArgs): void {
     for (const s of publics) {
         if (args.targetGroupArns?.[s.name] === undefined) {
             problems.push(`targetGroupArns: no target group for public service ${s.name}`);
+        }
+    }
+    for (const s of args.services) {
+        if (s.digest === undefined && s.tag !== undefined && s.tag !== args.version) {
+            problems.push(
+                `services: ${s.name} uses the moving tag ${s.image}:${s.tag} without a pinned digest; pin it with \`vnv release check <version> --stack <stack> --pin\` (vnv:digests), so the tag moving never redeploys the service by itself`,
+            );
         }
     }
     if (args.capacity !== undefined && args.capacity !== "FARGATE" && args.capacity !== "FARGATE_SPOT") {

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { bucketReadStatements } from "./iamPolicies";
 
 /** What `release.json` says about the environment (seed 000's release metadata). */
 export interface ReleaseManifest {
@@ -27,8 +28,17 @@ export interface FrontendBucketArgs {
     readonly publicWebsite?: boolean;
     /** Delete the objects with the bucket: for ephemeral environments only. @default false */
     readonly forceDestroy?: boolean;
-    /** Keep the bucket when the stack or version goes away (production audit trail). @default false */
+    /**
+     * Keep the bucket, and everything in and on it (policy, access block, ownership, encryption,
+     * release.json), when the stack or version goes away (production audit trail). @default false
+     */
     readonly retain?: boolean;
+    /**
+     * The bucket already exists, kept from an earlier deployment of this version (`retain`):
+     * adopt it (import) instead of creating it, which S3 refuses with BucketAlreadyOwnedByYou.
+     * @default false
+     */
+    readonly adopt?: boolean;
 }
 
 /**
@@ -46,21 +56,26 @@ export class FrontendBucket extends pulumi.ComponentResource {
         if ((args.forceDestroy ?? false) && (args.retain ?? false)) {
             throw new Error("FrontendBucket: forceDestroy and retain conflict: forceDestroy is for ephemeral environments, retain for production");
         }
+        if ((args.adopt ?? false) && !(args.retain ?? false)) {
+            throw new Error("FrontendBucket: adopt is for a retained bucket (retain: true) kept from an earlier deployment");
+        }
         const publicWebsite = args.publicWebsite ?? false;
+        // `retainOnDelete` holds for the resource it is given to only, not for its children.
+        const child = { parent: this, retainOnDelete: args.retain ?? false };
         const bucket = new aws.s3.Bucket(
             `${name}-bucket`,
             { bucket: args.bucketName, forceDestroy: args.forceDestroy ?? false },
-            { parent: this, retainOnDelete: args.retain ?? false },
+            { ...child, ...((args.adopt ?? false) ? { import: args.bucketName } : {}) },
         );
         new aws.s3.BucketOwnershipControls(
             `${name}-ownership`,
             { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            { parent: this },
+            child,
         );
         new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-encryption`,
             { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
-            { parent: this },
+            child,
         );
         const accessBlock = new aws.s3.BucketPublicAccessBlock(
             `${name}-access`,
@@ -71,14 +86,14 @@ export class FrontendBucket extends pulumi.ComponentResource {
                 blockPublicPolicy: !publicWebsite,
                 restrictPublicBuckets: !publicWebsite,
             },
-            { parent: this },
+            child,
         );
         let website: aws.s3.BucketWebsiteConfiguration | undefined;
         if (publicWebsite) {
             website = new aws.s3.BucketWebsiteConfiguration(
                 `${name}-website`,
                 { bucket: bucket.id, indexDocument: { suffix: "index.html" }, errorDocument: { key: "index.html" } },
-                { parent: this },
+                child,
             );
         }
         new aws.s3.BucketPolicy(
@@ -86,7 +101,7 @@ export class FrontendBucket extends pulumi.ComponentResource {
             { bucket: bucket.id, policy: policyDocument(bucket.arn, args.readerRoleArns ?? [], publicWebsite) },
             // S3 refuses a public policy while the public access block is still on: the block
             // must be relaxed first, which nothing in the values tells the engine.
-            { parent: this, dependsOn: [accessBlock] },
+            { ...child, dependsOn: [accessBlock] },
         );
         new aws.s3.BucketObjectv2(
             `${name}-release`,
@@ -97,7 +112,7 @@ export class FrontendBucket extends pulumi.ComponentResource {
                 contentType: "application/json",
                 cacheControl: "no-cache",
             },
-            { parent: this },
+            child,
         );
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
@@ -112,16 +127,7 @@ function policyDocument(
     publicWebsite: boolean,
 ): pulumi.Output<string> {
     return pulumi.all([bucketArn, pulumi.all([...readers])]).apply(([arn, roles]) => {
-        const statements: object[] = [];
-        if (roles.length > 0) {
-            statements.push({
-                Sid: "EnvironmentReads",
-                Effect: "Allow",
-                Principal: { AWS: roles },
-                Action: ["s3:GetObject", "s3:ListBucket"],
-                Resource: [arn, `${arn}/*`],
-            });
-        }
+        const statements: object[] = bucketReadStatements(arn, roles);
         if (publicWebsite) {
             statements.push({ Sid: "PublicWebsite", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${arn}/*` });
         } else {

@@ -51,3 +51,16 @@ export function parseRepository(name: string): Repository {
     const apiHost = registry === "docker.io" ? "registry-1.docker.io" : registry;
     return { name, registry, baseUrl: `${isLoopback(apiHost) ? "http" : "https"}://${apiHost}`, path };
 }
+
+/**
+ * The name to give the docker provider's `getRegistryImage` for `repository:tag`. The provider
+ * takes a first segment with a dot as the registry host and asks `https://<host>/v2/…`; it maps
+ * only registry-less names to Docker Hub's API host. `docker.io/library/redis` would therefore be
+ * asked of `https://docker.io`, which serves no registry API: Docker Hub images are named by
+ * their API host instead (kreuzwerker/terraform-provider-docker, parseImageOptions and
+ * dataSourceDockerRegistryImageRead).
+ */
+export function lookupReference(repository: string, tag: string): string {
+    const repo = parseRepository(repository);
+    return repo.registry === "docker.io" ? `registry-1.docker.io/${repo.path}:${tag}` : `${repository}:${tag}`;
+}

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { chunk, LIMITS, rulePriority, shortHash, targetGroupLogicalName } from "./naming";
+import { chunk, LIMITS, rulePriority, targetGroupLogicalName } from "./naming";
 import { PublicLoadBalancer } from "./publicLoadBalancer";
 import { defaultService, type ServiceSpec } from "./service";
 
@@ -50,7 +50,17 @@ export const RULES_PER_SLOT = 10;
 /** Seconds a draining target keeps connections: below Fargate Spot's 2-minute notice. */
 export const DEREGISTRATION_DELAY = 30;
 
-interface PlannedRule {
+/** One listener rule of an environment. */
+export interface PlannedRule {
+    /**
+     * The rule's identity: `path-1`, `path-2`, … in evaluation order, and `host` for the shared
+     * ingress's catch-all. A key always comes with the same priority, so a rule never moves to a
+     * priority another rule may still hold: reordering services or changing paths updates the
+     * rules' conditions and actions in place, and a new rule only ever takes a priority no rule
+     * of the environment had.
+     */
+    readonly key: string;
+    readonly priority: number;
     readonly service: string;
     readonly hosts: readonly string[];
     readonly paths: readonly string[];
@@ -58,20 +68,28 @@ interface PlannedRule {
 
 /**
  * The listener rules an environment needs, in evaluation order, each with at most 5 condition
- * values (host-header and path-pattern values counted together). Pure: exported for tests.
+ * values (host-header and path-pattern values counted together). Without `shared`, the rules of
+ * a dedicated listener: `path-n` at priority n. With `shared`, the rules of the environment's
+ * slot on the platform's listener: `path-n` at the slot's n-th priority and the catch-all `host`
+ * rule at its last. Pure: exported for tests and the automation's capacity count.
  */
-export function planRules(services: readonly ServiceSpec[], hostname?: string): PlannedRule[] {
-    const hosts = hostname === undefined ? [] : [hostname];
+export function planRules(services: readonly ServiceSpec[], shared?: { readonly hostname: string; readonly slot: number }): PlannedRule[] {
+    const hosts = shared === undefined ? [] : [shared.hostname];
     const perRule = LIMITS.conditionValuesPerRule - hosts.length;
+    const priority = (index: number): number => (shared === undefined ? index + 1 : rulePriority(shared.slot, index, RULES_PER_SLOT));
     const rules: PlannedRule[] = [];
     for (const s of services.filter((x) => (x.public ?? false) && (x.paths ?? []).length > 0)) {
         for (const paths of chunk(s.paths ?? [], perRule)) {
-            rules.push({ service: s.name, hosts, paths });
+            const index = rules.length;
+            if (shared !== undefined && index >= RULES_PER_SLOT - 1) {
+                throw new Error(`shared ingress: the services need more than ${RULES_PER_SLOT - 1} path rules; a slot holds ${RULES_PER_SLOT - 1} and its catch-all`);
+            }
+            rules.push({ key: `path-${index + 1}`, priority: priority(index), service: s.name, hosts, paths });
         }
     }
     const fallback = defaultService(services);
-    if (hostname !== undefined && fallback) {
-        rules.push({ service: fallback.name, hosts, paths: [] });
+    if (shared !== undefined && fallback) {
+        rules.push({ key: "host", priority: priority(RULES_PER_SLOT - 1), service: fallback.name, hosts, paths: [] });
     }
     return rules;
 }
@@ -112,16 +130,13 @@ export class Ingress extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            this.createRules(name, alb.httpsListenerArn, planRules(args.services), (i) => i + 1);
+            this.createRules(name, alb.httpsListenerArn, planRules(args.services));
             this.albDnsName = alb.dnsName;
             this.albZoneId = alb.zoneId;
             this.albSecurityGroupId = alb.securityGroupId;
             this.dualstack = alb.dualstack;
         } else {
-            const slot = args.slot;
-            this.createRules(name, pulumi.output(args.listenerArn), planRules(args.services, args.hostname), (i) =>
-                rulePriority(slot, i, RULES_PER_SLOT),
-            );
+            this.createRules(name, pulumi.output(args.listenerArn), planRules(args.services, { hostname: args.hostname, slot: args.slot }));
             this.albDnsName = pulumi.output(args.albDnsName);
             this.albZoneId = pulumi.output(args.albZoneId);
             this.albSecurityGroupId = pulumi.output(args.albSecurityGroupId);
@@ -162,13 +177,8 @@ export class Ingress extends pulumi.ComponentResource {
         return arns;
     }
 
-    private createRules(
-        name: string,
-        listenerArn: pulumi.Output<string>,
-        rules: readonly PlannedRule[],
-        priority: (index: number) => number,
-    ): void {
-        rules.forEach((rule, index) => {
+    private createRules(name: string, listenerArn: pulumi.Output<string>, rules: readonly PlannedRule[]): void {
+        for (const rule of rules) {
             const conditions: aws.types.input.lb.ListenerRuleCondition[] = [];
             if (rule.hosts.length > 0) {
                 conditions.push({ hostHeader: { values: [...rule.hosts] } });
@@ -176,20 +186,17 @@ export class Ingress extends pulumi.ComponentResource {
             if (rule.paths.length > 0) {
                 conditions.push({ pathPattern: { values: [...rule.paths] } });
             }
-            // Named by content (service and its paths), never by position: reordering the
-            // services changes priorities in place instead of replacing rules.
-            const role = rule.paths.length > 0 ? `${rule.service}-${shortHash(rule.paths.join(" "))}` : `${rule.service}-host`;
             new aws.lb.ListenerRule(
-                `${name}-rule-${role}`,
+                `${name}-rule-${rule.key}`,
                 {
                     listenerArn,
-                    priority: priority(index),
+                    priority: rule.priority,
                     conditions,
                     actions: [{ type: "forward", targetGroupArn: this.targetGroupArns[rule.service] }],
                 },
                 { parent: this },
             );
-        });
+        }
     }
 }
 
@@ -210,10 +217,6 @@ function checkArgs(args: IngressArgs): void {
         throw new Error("Ingress needs exactly one public service without paths: it takes the default route");
     }
     if (args.mode === "shared") {
-        const count = planRules(args.services, args.hostname).length;
-        if (count > RULES_PER_SLOT) {
-            throw new Error(`shared ingress: the services need ${count} listener rules; a slot holds ${RULES_PER_SLOT}`);
-        }
-        rulePriority(args.slot, 0, RULES_PER_SLOT);
+        planRules(args.services, { hostname: args.hostname, slot: args.slot });
     }
 }

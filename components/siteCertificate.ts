@@ -20,8 +20,13 @@ export function validationKey(name: string): string {
 /**
  * An ACM certificate validated through DNS: one Route 53 record per distinct validation name
  * (built from every entry of `domainValidationOptions`, never only the first), and the
- * CertificateValidation that waits for them. The validation records belong to this stack,
- * the one that owns the certificate.
+ * CertificateValidation that waits for them.
+ *
+ * ACM gives every certificate for a name in an account the same validation CNAME, so the record
+ * may already be in the zone (another stack's certificate, a replaced certificate of this one):
+ * it is written with UPSERT (`allowOverwrite`) and never deleted (`retainOnDelete`), because a
+ * delete removes whatever record is live under that name (terraform-provider-aws,
+ * route53/record.go) and with it the renewal of every other certificate for the name.
  */
 export class SiteCertificate extends pulumi.ComponentResource {
     /** ARN of the *validated* certificate: a listener using it waits for validation. */
@@ -61,8 +66,9 @@ export class SiteCertificate extends pulumi.ComponentResource {
                     type: option.resourceRecordType,
                     records: [option.resourceRecordValue],
                     ttl: 60,
+                    allowOverwrite: true,
                 },
-                { parent: this },
+                { parent: this, retainOnDelete: true },
             );
         });
         const validation = new aws.acm.CertificateValidation(

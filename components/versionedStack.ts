@@ -3,6 +3,7 @@ import { AuthRedirects, type RedirectType } from "./authRedirects";
 import { DnsAlias } from "./dnsAlias";
 import { EcsServices } from "./ecsServices";
 import { FrontendBucket } from "./frontendBucket";
+import type { RegistryCredentials } from "./iamPolicies";
 import { Ingress } from "./ingress";
 import { redirectUrisFor } from "./redirects";
 import type { Capacity, ServiceSpec } from "./service";
@@ -45,6 +46,8 @@ export interface VersionedStackArgs {
     readonly region: pulumi.Input<string>;
     readonly network: NetworkArgs;
     readonly services: readonly ServiceSpec[];
+    /** Pull credentials per private registry host (see EcsServices). @default {} */
+    readonly registryCredentials?: Readonly<Record<string, RegistryCredentials>>;
     /** @default "FARGATE" */
     readonly capacity?: Capacity;
     /** @default 30 */
@@ -58,6 +61,8 @@ export interface VersionedStackArgs {
         readonly forceDestroy?: boolean;
         /** @default false */
         readonly retain?: boolean;
+        /** The retained bucket exists already: adopt it (see FrontendBucket). @default false */
+        readonly adopt?: boolean;
     };
     /** Paths under the host that Azure AD redirects to (`/`, `/auth/callback`). */
     readonly redirectPaths: readonly string[];
@@ -181,6 +186,7 @@ export class VersionedStack extends pulumi.ComponentResource {
                 targetGroupArns: ingress.targetGroupArns,
                 frontendBucket: args.frontend.bucketName,
                 logRetentionDays: args.logRetentionDays,
+                registryCredentials: args.registryCredentials,
             },
             // ECS refuses a service whose target group is not yet attached to a listener: the
             // services wait for every listener and rule of the ingress.
@@ -199,6 +205,7 @@ export class VersionedStack extends pulumi.ComponentResource {
                 publicWebsite: frontend.publicWebsite,
                 forceDestroy: frontend.forceDestroy,
                 retain: frontend.retain,
+                adopt: frontend.adopt,
             },
             { parent: this },
         );

@@ -4,7 +4,9 @@
  * program with settings built in code.
  */
 import * as aws from "@pulumi/aws";
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { parseRepository } from "../components/imageReference";
 import { TestPlatform, VersionedStack, type SharedPlatform } from "../components";
 import type { EnvironmentSettings } from "./settings";
 
@@ -30,13 +32,53 @@ export function environmentTags(settings: EnvironmentSettings): Record<string, s
     };
 }
 
-/** Defines one environment from settings. Creates resources: call it inside a Pulumi program. */
-export function defineEnvironment(settings: EnvironmentSettings): EnvironmentOutputs {
-    const provider = new aws.Provider(`${settings.project}-aws`, {
+/** What {@link defineEnvironment} takes besides the settings. */
+export interface DefineOptions {
+    /** The AWS provider of the environment. @default one made from the settings ({@link awsProvider}) */
+    readonly provider?: aws.Provider;
+    /** The retained bucket of this version exists already: adopt it (see FrontendBucket). @default false */
+    readonly adoptBucket?: boolean;
+}
+
+/** The environment's AWS provider: its region, and the environment's tags on every resource. */
+export function awsProvider(settings: EnvironmentSettings): aws.Provider {
+    return new aws.Provider(`${settings.project}-aws`, {
         region: settings.region as aws.Region,
         defaultTags: { tags: environmentTags(settings) },
     });
-    const opts = { providers: { aws: provider } };
+}
+
+/**
+ * The program of a stack: looks up what the definition must know before it registers anything
+ * (whether a retained bucket of this version is already there), then defines the environment.
+ */
+export async function deployEnvironment(settings: EnvironmentSettings): Promise<EnvironmentOutputs> {
+    const provider = awsProvider(settings);
+    const adoptBucket = settings.frontend.retain && (await bucketExists(settings.frontend.bucketName, provider));
+    return defineEnvironment(settings, { provider, adoptBucket });
+}
+
+/**
+ * Whether a bucket exists, through the provider's `getBucket`. Only "not found" means absent
+ * (terraform-provider-aws, s3/bucket_data_source.go: `reading S3 Bucket (…): couldn't find
+ * resource`); any other answer (access denied, throttling) fails the update.
+ */
+export async function bucketExists(bucket: string, provider: aws.Provider): Promise<boolean> {
+    try {
+        await aws.s3.getBucket({ bucket }, { provider });
+        return true;
+    } catch (e) {
+        if (String((e as Error)?.message ?? e).includes("couldn't find resource")) {
+            return false;
+        }
+        throw e;
+    }
+}
+
+/** Defines one environment from settings. Creates resources: call it inside a Pulumi program. */
+export function defineEnvironment(settings: EnvironmentSettings, options: DefineOptions = {}): EnvironmentOutputs {
+    const provider = options.provider ?? awsProvider(settings);
+    const opts = { providers: { aws: provider, ...registryLookups(settings) } };
     const platform = settings.testPlatform
         ? new TestPlatform(
               `${settings.project}-platform`,
@@ -71,10 +113,11 @@ export function defineEnvironment(settings: EnvironmentSettings): EnvironmentOut
                 assignPublicIp: settings.network.assignPublicIp,
             },
             services: settings.services,
+            registryCredentials: settings.registries,
             capacity: settings.capacity,
             logRetentionDays: settings.logRetentionDays,
             ingress,
-            frontend: settings.frontend,
+            frontend: { ...settings.frontend, adopt: options.adoptBucket ?? false },
             redirectPaths: settings.auth.redirectPaths,
             ownRedirects: settings.auth.manageRedirects
                 ? { applicationId: settings.auth.applicationId!, type: settings.auth.type, extraRedirectUris: settings.auth.extraRedirectUris }
@@ -90,6 +133,23 @@ export function defineEnvironment(settings: EnvironmentSettings): EnvironmentOut
         redirectUris: env.redirectUris,
         ...(platform ? { platform: platform.outputs() } : {}),
     };
+}
+
+/**
+ * The docker provider for the digest lookups of images that come without a pinned digest (a
+ * hand-run `pulumi up` without `release check --pin`). It authenticates to the private
+ * registries (`vnv:registries`) those images come from with the credentials `docker login`
+ * stored (`~/.docker/config.json` or `$DOCKER_CONFIG`), which the provider reads only for the
+ * addresses in its `registryAuth`; other registries are asked anonymously. No provider at all
+ * when everything is pinned: `env up` and pinned deploys need no docker plugin.
+ */
+function registryLookups(settings: EnvironmentSettings): { docker?: docker.Provider } {
+    const unpinned = settings.services.filter((s) => s.digest === undefined);
+    if (unpinned.length === 0) {
+        return {};
+    }
+    const hosts = [...new Set(unpinned.map((s) => parseRepository(s.image).registry))].filter((h) => h in settings.registries).sort();
+    return { docker: new docker.Provider(`${settings.project}-registries`, { registryAuth: hosts.map((address) => ({ address })) }) };
 }
 
 /** The test platform's outputs from the dev stack (`platform` output of {@link defineEnvironment}). */

@@ -1,5 +1,5 @@
 /** The Pulumi program of `pulumi up` for prod and dev: config → settings → environment. */
 import { loadSettings } from "./config";
-import { defineEnvironment } from "./environment";
+import { deployEnvironment } from "./environment";
 
-export = defineEnvironment(loadSettings());
+export = deployEnvironment(loadSettings());

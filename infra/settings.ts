@@ -9,6 +9,7 @@
  */
 import { bucketName, environmentName, hostname as versionHost, validateDomain } from "../components/naming";
 import { redirectUriProblem } from "../components/redirects";
+import type { RegistryCredentials } from "../components/iamPolicies";
 import { CAPACITIES, serviceProblems, type Capacity, type ServiceSpec } from "../components/service";
 import { parseVersion, VersionError } from "../components/versions";
 
@@ -71,6 +72,8 @@ export interface EnvironmentSettings {
     readonly auth: AuthSettings;
     /** The stack also provides the test platform (dev). */
     readonly testPlatform: boolean;
+    /** Pull credentials per private registry host (`ghcr.io`), for Fargate and the digest lookups. */
+    readonly registries: Readonly<Record<string, RegistryCredentials>>;
     /** Dev only: the rules of the ephemeral environments derived from it. */
     readonly ephemeral?: EphemeralPolicy;
 }
@@ -117,6 +120,7 @@ export const SETTING_KEYS = [
     "testPlatform",
     "ephemeral",
     "digests",
+    "registries",
 ] as const;
 
 /** CloudWatch Logs' allowed retention values. */
@@ -127,7 +131,9 @@ export const ROLE_DEFAULTS: Readonly<
     Record<Role, { ingress: "dedicated" | "shared"; capacity: Capacity; minPublicTasks: number; logRetentionDays: number; retain: boolean; forceDestroy: boolean; deletionProtection: boolean; testPlatform: boolean; bucketPrefix: string }>
 > = {
     prod: { ingress: "dedicated", capacity: "FARGATE", minPublicTasks: 2, logRetentionDays: 90, retain: true, forceDestroy: false, deletionProtection: true, testPlatform: false, bucketPrefix: "studio-app-prod" },
-    dev: { ingress: "dedicated", capacity: "FARGATE", minPublicTasks: 1, logRetentionDays: 30, retain: false, forceDestroy: false, deletionProtection: false, testPlatform: true, bucketPrefix: "studio-app-dev" },
+    // Dev's bucket of the previous version is removed at a version change, objects and all: a
+    // non-empty bucket could not be deleted and would fail the update.
+    dev: { ingress: "dedicated", capacity: "FARGATE", minPublicTasks: 1, logRetentionDays: 30, retain: false, forceDestroy: true, deletionProtection: false, testPlatform: true, bucketPrefix: "studio-app-dev" },
     ephemeral: { ingress: "shared", capacity: "FARGATE_SPOT", minPublicTasks: 1, logRetentionDays: 3, retain: false, forceDestroy: true, deletionProtection: false, testPlatform: false, bucketPrefix: "studio-app-test" },
 };
 
@@ -408,8 +414,8 @@ export function parseSettings(given: RawSettings, context: { project: string; re
     const bucketPrefix = r.string(fe?.bucketPrefix, "frontend.bucketPrefix", { pattern: /^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$/, allowed: "2-40 characters of [a-z0-9-]" }) ?? defaults.bucketPrefix;
     const forceDestroy = r.boolean(fe?.forceDestroy, "frontend.forceDestroy", defaults.forceDestroy);
     const retain = r.boolean(fe?.retain, "frontend.retain", defaults.retain);
-    if (forceDestroy && role !== "ephemeral") {
-        r.fail("frontend.forceDestroy", "only an ephemeral environment's bucket is force-destroyed");
+    if (forceDestroy && role === "prod") {
+        r.fail("frontend.forceDestroy", "production's buckets are kept (frontend.retain), never force-destroyed");
     }
     if (retain && forceDestroy) {
         r.fail("frontend.retain", "conflicts with frontend.forceDestroy");
@@ -458,6 +464,7 @@ export function parseSettings(given: RawSettings, context: { project: string; re
     }
 
     const ephemeral = parseEphemeralPolicy(r, raw.ephemeral, role, hostname, context.project);
+    const registries = parseRegistries(r, raw.registries);
 
     if (r.problems.length > 0) {
         throw new SettingsError(r.problems);
@@ -480,7 +487,43 @@ export function parseSettings(given: RawSettings, context: { project: string; re
         frontend,
         auth,
         testPlatform,
+        registries,
     };
+}
+
+const REGISTRY_HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$/;
+/** A whole Secrets Manager secret ARN (ECS takes no JSON key in `credentialsParameter`). */
+const SECRET = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const KMS_KEY = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/**
+ * `vnv:registries` (registry host → `{credentialsSecretArn, kmsKeyArn?}`): the private
+ * registries' pull credentials. Fargate pulls with the secret (`repositoryCredentials`); the
+ * execution role may read exactly it, and decrypt it with `kmsKeyArn` when a customer managed
+ * key encrypts it.
+ */
+function parseRegistries(r: Reader, value: unknown): Record<string, RegistryCredentials> {
+    const o = r.object(value, "registries", false) ?? {};
+    const out: Record<string, RegistryCredentials> = {};
+    for (const [host, entry] of Object.entries(o)) {
+        const at = `registries.${host}`;
+        if (!REGISTRY_HOST.test(host) || host === "docker.io") {
+            r.fail(at, "expected a private registry host such as ghcr.io or registry.example.com:5000 (Docker Hub's public images need none)");
+            continue;
+        }
+        const e = r.object(entry, at, true);
+        r.unknownKeys(e, at, ["credentialsSecretArn", "kmsKeyArn"]);
+        const secretArn = r.string(e?.credentialsSecretArn, `${at}.credentialsSecretArn`, {
+            required: e !== undefined,
+            pattern: SECRET,
+            allowed: "the ARN of a Secrets Manager secret holding the registry's username and password",
+        });
+        const kmsKeyArn = r.string(e?.kmsKeyArn, `${at}.kmsKeyArn`, { pattern: KMS_KEY, allowed: "the ARN of the customer managed KMS key (arn:aws:kms:<region>:<account>:key/<id>)" });
+        if (secretArn !== undefined) {
+            out[host] = kmsKeyArn === undefined ? { secretArn } : { secretArn, kmsKeyArn };
+        }
+    }
+    return out;
 }
 
 const DURATION = /^(\d+[smhdw])+$/;

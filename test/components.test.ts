@@ -71,7 +71,33 @@ describe("components", () => {
             const { resources } = await run(() => new FrontendBucket("fe", { bucketName: "studio-app-dev-v1-2-3", release, readerRoleArns: [role] }));
             const doc = JSON.parse(ofType(resources, T.bucketPolicy)[0]!.inputs.policy);
             const allows = doc.Statement.filter((s: { Effect: string }) => s.Effect === "Allow");
-            assert.deepEqual(allows.map((s: { Principal: unknown }) => s.Principal), [{ AWS: [role] }]);
+            assert.deepEqual([...new Set(allows.map((s: { Principal: unknown }) => JSON.stringify(s.Principal)))], [JSON.stringify({ AWS: [role] })]);
+        });
+
+        it("lists the bucket on its own ARN and reads objects on bucket/*", async () => {
+            const role = "arn:aws:iam::123456789012:role/vnv-services-task-1a2b3c4";
+            const { resources } = await run(() => new FrontendBucket("fe", { bucketName: "studio-app-dev-v1-2-3", release, readerRoleArns: [role] }));
+            const doc = JSON.parse(ofType(resources, T.bucketPolicy)[0]!.inputs.policy);
+            const allows = doc.Statement.filter((s: { Effect: string }) => s.Effect === "Allow");
+            assert.deepEqual(
+                allows.map((s: { Action: string; Resource: string }) => [s.Action, s.Resource]),
+                [
+                    ["s3:ListBucket", "arn:aws:s3:::studio-app-dev-v1-2-3"],
+                    ["s3:GetObject", "arn:aws:s3:::studio-app-dev-v1-2-3/*"],
+                ],
+            );
+        });
+
+        it("a retained bucket keeps its children too: none of them is deleted with the stack", async () => {
+            const { resources } = await run(() => new FrontendBucket("fe", { bucketName: "studio-app-prod-v1-2-3", release, retain: true }));
+            const custom = resources.filter((r) => r.custom);
+            assert.ok(custom.length >= 6, custom.map((r) => r.type).join(" "));
+            assert.deepEqual(custom.filter((r) => !r.retainOnDelete).map((r) => r.type), []);
+        });
+
+        it("an adopted bucket is imported by its name instead of created", async () => {
+            const { resources } = await run(() => new FrontendBucket("fe", { bucketName: "studio-app-prod-v1-2-3", release, retain: true, adopt: true }));
+            assert.equal(ofType(resources, T.bucket)[0]!.importId, "studio-app-prod-v1-2-3");
         });
 
         it("refuses forceDestroy together with retain", () => {
@@ -111,7 +137,7 @@ describe("components", () => {
                     }),
             );
             assert.deepEqual([T.alb, T.listener, T.certificate, T.validation].map((t) => ofType(resources, t).length), [0, 0, 0, 0]);
-            assert.deepEqual(ofType(resources, T.rule).map((r) => r.inputs.priority).sort(), [1, 2]);
+            assert.deepEqual(ofType(resources, T.rule).map((r) => r.inputs.priority).sort((a, b) => a - b), [1, 10]);
         });
 
         it("refuses a slot outside the listener's priorities", () => {

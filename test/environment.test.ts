@@ -8,7 +8,7 @@ import { defineEnvironment, type EnvironmentOutputs } from "../infra/environment
 import { ephemeralFromDev } from "../infra/ephemeral";
 import { parseSettings, type EnvironmentSettings } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
-import { ephemeralSettings, stackSettings } from "./fixtures";
+import { checkedDigests, ephemeralSettings, handRunSettings, stackSettings } from "./fixtures";
 
 type Deployed = { result: EnvironmentOutputs; resources: Recorded[]; invocations: { token: string; inputs: Record<string, unknown> }[] };
 
@@ -263,7 +263,7 @@ describe("environment definition", () => {
             assert.ok(rules.every((r) => r.inputs.listenerArn.includes(":listener/app/vnv-platform-lb-alb")));
             assert.ok(rules.every((r) => r.inputs.conditions.some((c: { hostHeader?: { values: string[] } }) => c.hostHeader?.values[0] === "1-2-3-rc-1.step-studio.be")));
             const priorities = rules.map((r) => r.inputs.priority).sort((a, b) => a - b);
-            assert.deepEqual(priorities, [31, 32, 33]);
+            assert.deepEqual(priorities, [31, 32, 40]);
             const [alias] = ofType(d.resources, T.record);
             assert.equal(alias!.inputs.aliases[0].evaluateTargetHealth, false);
             assert.equal(alias!.inputs.name, "1-2-3-rc-1.step-studio.be");
@@ -271,7 +271,10 @@ describe("environment definition", () => {
 
         it("ephemeral: an AAAA alias too when dev (and so the platform's ALB) is dualstack", async () => {
             const dev = readStackFile("dev");
-            const raw = ephemeralFromDev({ ...dev.raw, ingress: { ipAddressType: "dualstack" } }, { version: "v1.2.3-rc.1", platformStack: "organization/vnv/dev", slot: 0 });
+            const raw = ephemeralFromDev(
+                { ...dev.raw, ingress: { ipAddressType: "dualstack" } },
+                { version: "v1.2.3-rc.1", platformStack: "organization/vnv/dev", slot: 0, digests: checkedDigests(dev.raw, "v1.2.3-rc.1") },
+            );
             const d = await deploy(parseSettings(raw, { project: "vnv", region: dev.region }));
             assert.deepEqual(ofType(d.resources, T.record).map((r) => r.inputs.type).sort(), ["A", "AAAA"]);
         });
@@ -285,29 +288,52 @@ describe("environment definition", () => {
     });
 
     describe("images", () => {
-        it("resolves each image from the version tag, or from the service's tag override", async () => {
-            const d = await deploy(ephemeralSettings());
-            const asked = d.invocations.filter((i) => i.token === "docker:index/getRegistryImage:getRegistryImage").map((i) => i.inputs.name).sort();
-            assert.deepEqual(asked, [
-                "docker.io/library/redis:7.4-alpine",
-                "ghcr.io/infrasoftbe/infrasoft-vnv-event-bridge:v1.2.3-rc.1",
-                "ghcr.io/infrasoftbe/infrasoft-vnv-neo-server:v1.2.3-rc.1",
-                "ghcr.io/infrasoftbe/infrasoft-vnv-pnp-server:v1.2.3-rc.1",
-                "ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server:v1.2.3-rc.1",
-            ]);
+        const lookups = (d: Deployed): string[] =>
+            d.invocations.filter((i) => i.token === "docker:index/getRegistryImage:getRegistryImage").map((i) => String(i.inputs.name)).sort();
+
+        it("a pinned deploy runs exactly the pinned digests and looks nothing up (no docker provider)", async () => {
+            const d = await deploy(stackSettings("prod"));
+            assert.deepEqual(lookups(d), []);
+            assert.deepEqual(ofType(d.resources, "pulumi:providers:docker"), []);
             const proxy = ofType(d.resources, T.taskDefinition).flatMap(containers).find((c) => c.name === "proxy-server")!;
-            assert.equal(proxy.image, `ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server@${digestOf("ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server:v1.2.3-rc.1")}`);
+            assert.equal(proxy.image, `ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server@${digestOf("ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server:v1.2.2")}`);
         });
 
-        it("a digest given in the settings is pinned as is and not resolved again", async () => {
-            const base = ephemeralSettings();
-            const given = `sha256:${"ab".repeat(32)}`;
-            const settings = { ...base, services: base.services.map((s) => (s.name === "proxy-server" ? { ...s, digest: given } : s)) };
-            const d = await deploy(settings);
-            const asked = d.invocations.map((i) => String(i.inputs.name));
-            assert.ok(!asked.some((n) => n.includes("proxy-server")));
-            const proxy = ofType(d.resources, T.taskDefinition).flatMap(containers).find((c) => c.name === "proxy-server")!;
-            assert.equal(proxy.image, `ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server@${given}`);
+        it("a hand-run update without pins looks up only the version's images, authenticated to the private registries", async () => {
+            const redis = `sha256:${"cd".repeat(32)}`;
+            const d = await deploy(handRunSettings("prod", { digests: { redis } }));
+            assert.deepEqual(lookups(d), [
+                "ghcr.io/infrasoftbe/infrasoft-vnv-event-bridge:v1.2.2",
+                "ghcr.io/infrasoftbe/infrasoft-vnv-neo-server:v1.2.2",
+                "ghcr.io/infrasoftbe/infrasoft-vnv-pnp-server:v1.2.2",
+                "ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server:v1.2.2",
+            ]);
+            const [provider] = ofType(d.resources, "pulumi:providers:docker");
+            assert.deepEqual(JSON.parse(provider!.inputs.registryAuth), [{ address: "ghcr.io" }]);
+        });
+
+        it("a Docker Hub image is looked up at Docker Hub's API host, which the docker provider does not map docker.io to", async () => {
+            const base = handRunSettings("prod", { digests: { redis: `sha256:${"cd".repeat(32)}` } });
+            const services = base.services.map((s) => (s.name === "neo-server" ? { ...s, image: "docker.io/infrasoft/neo-server" } : s));
+            const d = await deploy({ ...base, services });
+            assert.ok(lookups(d).includes("registry-1.docker.io/infrasoft/neo-server:v1.2.2"), lookups(d).join("\n"));
+        });
+
+        it("a moving tag without a pinned digest is refused, naming the service and how to pin it", () => {
+            assert.throws(() => defineEnvironment(handRunSettings("prod")), /redis uses the moving tag docker\.io\/library\/redis:7\.4-alpine without a pinned digest; pin it with `vnv release check/);
+        });
+
+        it("private images are pulled with the registry's credentials, which the execution role alone may read and decrypt", async () => {
+            const d = await deploy(stackSettings("prod"));
+            const registry = stackSettings("prod").registries["ghcr.io"]!;
+            for (const c of ofType(d.resources, T.taskDefinition).flatMap(containers)) {
+                const expected = c.image.startsWith("ghcr.io/") ? { credentialsParameter: registry.secretArn } : undefined;
+                assert.deepEqual(c.repositoryCredentials, expected, c.name);
+            }
+            const policy = JSON.parse(ofType(d.resources, "aws:iam/rolePolicy:RolePolicy")[0]!.inputs.policy);
+            const grants = Object.fromEntries(policy.Statement.map((s: { Action: string[]; Resource: string[] }) => [s.Action.join(), s.Resource]));
+            assert.ok(grants["secretsmanager:GetSecretValue"].includes(registry.secretArn));
+            assert.deepEqual(grants["kms:Decrypt"], registry.kmsKeyArn === undefined ? undefined : [registry.kmsKeyArn]);
         });
     });
 
@@ -337,7 +363,8 @@ describe("environment definition", () => {
             const paths = Array.from({ length: 9 }, (_, i) => `/p${i}/*`);
             const settings = { ...base, services: base.services.map((s) => (s.name === "pnp-server" ? { ...s, paths } : s)) };
             const d = await deploy(settings);
-            const pnp = ofType(d.resources, T.rule).filter((r) => r.name.includes("pnp-server"));
+            const pnpTarget = ofType(d.resources, T.targetGroup).find((r) => r.name.includes("pnp-server"))!.state.arn;
+            const pnp = ofType(d.resources, T.rule).filter((r) => r.inputs.actions[0].targetGroupArn === pnpTarget);
             const routed = pnp.flatMap((r) => r.inputs.conditions.flatMap((c: { pathPattern?: { values: string[] } }) => c.pathPattern?.values ?? []));
             assert.deepEqual(routed.sort(), [...paths].sort());
             assert.equal(pnp.length, 3);

@@ -1,16 +1,43 @@
-/** Settings of the committed stacks, and an ephemeral one derived from dev the way the automation does. */
+/**
+ * Settings of the committed stacks, as a deploy runs them: prod and dev pinned the way
+ * `release check --stack <stack> --pin` leaves them, an ephemeral one derived from dev with the
+ * digests `env up` found. `handRunSettings` is a hand-run `pulumi up` without pins.
+ */
+import { createHash } from "node:crypto";
+import { parseVersion } from "../components/versions";
 import { ephemeralFromDev } from "../infra/ephemeral";
 import { parseSettings, type EnvironmentSettings, type RawSettings } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
 
+/** The digest the test registry (and the mocks' `getRegistryImage`) answers for `image:tag`. */
+export function digestOf(reference: string): string {
+    return `sha256:${createHash("sha256").update(reference).digest("hex")}`;
+}
+
+/** service → digest of every image of `raw`'s services at `version`: what `release check` pins. */
+export function checkedDigests(raw: RawSettings, version: string): Record<string, string> {
+    const services = raw.services as { name: string; image: string; tag?: string }[];
+    return Object.fromEntries(services.map((s) => [s.name, digestOf(`${s.image}:${s.tag ?? version}`)]));
+}
+
+/** A committed stack pinned by `release check --pin` (its own version unless overridden). */
 export function stackSettings(stack: "dev" | "prod", overrides: RawSettings = {}): EnvironmentSettings {
+    const { raw, region } = readStackFile(stack);
+    const merged = { ...raw, ...overrides };
+    return parseSettings({ digests: checkedDigests(merged, String(merged.version)), ...merged }, { project: "vnv", region });
+}
+
+/** A committed stack as a hand-run `pulumi up` without pins sees it (`digests` only if given). */
+export function handRunSettings(stack: "dev" | "prod", overrides: RawSettings = {}): EnvironmentSettings {
     const { raw, region } = readStackFile(stack);
     return parseSettings({ ...raw, ...overrides }, { project: "vnv", region });
 }
 
 /** The dev configuration turned ephemeral for `version`: what `env up` will build in code. */
 export function ephemeralRaw(version: string, overrides: RawSettings = {}): RawSettings {
-    return { ...ephemeralFromDev(readStackFile("dev").raw, { version, platformStack: "organization/vnv/dev", slot: 3 }), ...overrides };
+    const dev = readStackFile("dev").raw;
+    const digests = checkedDigests(dev, parseVersion(version).canonical);
+    return { ...ephemeralFromDev(dev, { version, platformStack: "organization/vnv/dev", slot: 3, digests }), ...overrides };
 }
 
 export function ephemeralSettings(version: string = "v1.2.3-rc.1", overrides: RawSettings = {}): EnvironmentSettings {

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { digestOf } from "./fixtures";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-central-1";
@@ -25,6 +26,10 @@ export interface Recorded {
     readonly dependencies: readonly string[];
     /** The `retainOnDelete` option. */
     readonly retainOnDelete: boolean;
+    /** The `deleteBeforeReplace` option. */
+    readonly deleteBeforeReplace: boolean;
+    /** The `import` option ("" for none). */
+    readonly importId: string;
     readonly inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- provider inputs are untyped JSON
     readonly state: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- provider state is untyped JSON
 }
@@ -47,9 +52,7 @@ function autoName(name: string): string {
     return `${name}-${hex(name, 7)}`;
 }
 
-export function digestOf(reference: string): string {
-    return `sha256:${hex(reference, 64)}`;
-}
+export { digestOf };
 
 type State = Record<string, unknown>;
 
@@ -124,6 +127,9 @@ function stateFor(type: string, name: string, inputs: State): { id: string; stat
     }
 }
 
+/** Buckets that exist in the mocked account before the program runs (`aws.s3.getBucket` finds them). */
+export const existingBuckets = new Set<string>();
+
 /** Outputs that StackReferences to a stack name see (the dev stack's `platform`). */
 export const stackOutputs: Record<string, Record<string, unknown>> = {
     "organization/vnv/dev": {
@@ -145,10 +151,22 @@ pulumi.runtime.setMocks(
         },
         call(args) {
             invocations.push({ token: args.token, inputs: args.inputs });
-            if (args.token === "docker:index/getRegistryImage:getRegistryImage") {
-                return { name: args.inputs.name, sha256Digest: digestOf(String(args.inputs.name)), insecureSkipVerify: false };
+            switch (args.token) {
+                case "docker:index/getRegistryImage:getRegistryImage":
+                    return { name: args.inputs.name, sha256Digest: digestOf(String(args.inputs.name)), insecureSkipVerify: false };
+                case "aws:index/getCallerIdentity:getCallerIdentity":
+                    return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDAEXAMPLE", id: ACCOUNT };
+                case "aws:s3/getBucket:getBucket": {
+                    const bucket = String(args.inputs.bucket);
+                    if (!existingBuckets.has(bucket)) {
+                        // The provider's answer for a bucket that is not there (s3/bucket_data_source.go).
+                        throw new Error(`reading S3 Bucket (${bucket}): couldn't find resource`);
+                    }
+                    return { bucket, arn: `arn:aws:s3:::${bucket}`, region: REGION, id: bucket };
+                }
+                default:
+                    throw new Error(`the mocks answer no invoke ${args.token}: add it to test/mocks.ts with the provider's realistic answer`);
             }
-            return args.inputs;
         },
     },
     "vnv",
@@ -173,6 +191,8 @@ MockMonitor.prototype.registerResource = async function (req: any, callback: (er
                 parent: req.getParent() ?? "",
                 dependencies: req.getDependenciesList(),
                 retainOnDelete: req.getRetainondelete() ?? false,
+                deleteBeforeReplace: req.getDeletebeforereplace() ?? false,
+                importId: req.getImportid() ?? "",
                 inputs: pulumi.runtime.deserializeProperties(req.getObject()),
                 state: entry?.state ?? {},
             });

@@ -99,9 +99,13 @@ describe("settings", () => {
         assert.equal(s.frontend.bucketName, "studio-app-test-v1-2-3-rc-1");
     });
 
-    it("only an ephemeral bucket may be force-destroyed", () => {
-        const problems = problemsOf(devWith({ frontend: { forceDestroy: true } }));
-        assert.deepEqual(problems, ["vnv:frontend.forceDestroy: only an ephemeral environment's bucket is force-destroyed"]);
+    it("production's buckets are never force-destroyed", () => {
+        const problems = problemsOf(() => stackSettings("prod", { frontend: { forceDestroy: true, retain: false } }));
+        assert.deepEqual(problems, ["vnv:frontend.forceDestroy: production's buckets are kept (frontend.retain), never force-destroyed"]);
+    });
+
+    it("dev's bucket of an earlier version is force-destroyed at a version change, so a non-empty one cannot fail the update", () => {
+        assert.equal(stackSettings("dev").frontend.forceDestroy, true);
     });
 
     it("an ephemeral environment never owns the redirect list", () => {

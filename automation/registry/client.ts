@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { credentialsFrom, type CredentialLookup, type Credentials } from "./credentials";
-import { parseRepository, type Repository } from "./reference";
+import { parseRepository, type Repository } from "../../components/imageReference";
 
 export const MEDIA_TYPES = {
     ociIndex: "application/vnd.oci.image.index.v1+json",
