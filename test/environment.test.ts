@@ -2,9 +2,9 @@
  * The environment definition under Pulumi mocks, for the three roles: what each stack creates
  * and the rules every one of them keeps.
  */
-import { ALB_ZONE_ID, digestOf, ofType, run, T, valueOf, type Recorded } from "./mocks";
+import { ALB_ZONE_ID, digestOf, existingBuckets, ofType, run, T, valueOf, type Recorded } from "./mocks";
 import { strict as assert } from "node:assert";
-import { defineEnvironment, type EnvironmentOutputs } from "../infra/environment";
+import { defineEnvironment, deployEnvironment, type EnvironmentOutputs } from "../infra/environment";
 import { ephemeralFromDev } from "../infra/ephemeral";
 import { parseSettings, type EnvironmentSettings } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
@@ -189,6 +189,43 @@ describe("environment definition", () => {
                 assert.equal(env.FRONTEND_BUCKET, ofType(d.resources, T.bucket)[0]!.state.bucket);
             });
 
+            it("an update is done only when every service is steady; a capacity change redeploys as the provider requires", () => {
+                for (const s of ofType(d.resources, T.service)) {
+                    assert.equal(s.inputs.waitForSteadyState, true, s.name);
+                    assert.equal(s.inputs.forceNewDeployment, true, s.name);
+                }
+            });
+
+            it("every service waits for the execution role's policies, which its tasks need to start", () => {
+                const grants = d.resources.filter((r) => ["aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"].includes(r.type));
+                assert.ok(grants.length >= 2);
+                for (const s of ofType(d.resources, T.service)) {
+                    assert.deepEqual(grants.filter((g) => !s.dependencies.includes(g.urn)).map((g) => g.name), [], s.name);
+                }
+            });
+
+            it("the task roles trust only ECS tasks of the deploying account", () => {
+                for (const r of ofType(d.resources, T.role)) {
+                    const policy = JSON.parse(r.inputs.assumeRolePolicy);
+                    assert.deepEqual(policy.Statement[0].Condition, { StringEquals: { "aws:SourceAccount": "123456789012" } }, r.name);
+                }
+            });
+
+            it("a secret named with a JSON key is granted as the secret itself", () => {
+                const policy = JSON.parse(ofType(d.resources, "aws:iam/rolePolicy:RolePolicy")[0]!.inputs.policy);
+                const resources = policy.Statement.flatMap((st: { Resource: string[] }) => st.Resource);
+                assert.ok(resources.every((arn: string) => !/:secret:[^:]+:/.test(arn)), resources.join("\n"));
+            });
+
+            it("certificate validation records tolerate an existing record and are never deleted", () => {
+                const validations = ofType(d.resources, T.record).filter((r) => r.inputs.type === "CNAME");
+                assert.equal(validations.length, role === "ephemeral" ? 0 : role === "dev" ? 2 : 1);
+                for (const r of validations) {
+                    assert.equal(r.inputs.allowOverwrite, true);
+                    assert.equal(r.retainOnDelete, true);
+                }
+            });
+
             it("the stack outputs the url, version, digests, bucket and redirect URIs", async () => {
                 const host = { prod: "vnv.step-studio.be", dev: "dev.step-studio.be", ephemeral: "1-2-3-rc-1.step-studio.be" }[role];
                 assert.equal(await valueOf(d.result.url), `https://${host}`);
@@ -198,6 +235,27 @@ describe("environment definition", () => {
             });
         });
     }
+
+    describe("retained production buckets", () => {
+        afterEach(() => existingBuckets.clear());
+
+        it("a version whose retained bucket is still there adopts it instead of creating it", async () => {
+            const settings = stackSettings("prod", { version: "v1.2.1" });
+            existingBuckets.add(settings.frontend.bucketName);
+            const [bucket] = ofType((await run(() => deployEnvironment(settings))).resources, T.bucket);
+            assert.equal(bucket!.importId, settings.frontend.bucketName);
+        });
+
+        it("a version without a bucket creates one", async () => {
+            const [bucket] = ofType((await run(() => deployEnvironment(stackSettings("prod")))).resources, T.bucket);
+            assert.equal(bucket!.importId, "");
+        });
+
+        it("only a retained bucket is ever looked up", async () => {
+            const d = await run(() => deployEnvironment(stackSettings("dev")));
+            assert.deepEqual(d.invocations.filter((i) => i.token === "aws:s3/getBucket:getBucket"), []);
+        });
+    });
 
     describe("roles differ", () => {
         it("production: own ALB with deletion protection, on-demand Fargate, at least two tasks per public service, retained bucket", async () => {

@@ -159,8 +159,12 @@ pulumi.runtime.setMocks(
                 case "aws:s3/getBucket:getBucket": {
                     const bucket = String(args.inputs.bucket);
                     if (!existingBuckets.has(bucket)) {
-                        // The provider's answer for a bucket that is not there (s3/bucket_data_source.go).
-                        throw new Error(`reading S3 Bucket (${bucket}): couldn't find resource`);
+                        // The provider's answer for a bucket that is not there (terraform-provider-aws
+                        // s3/bucket_data_source.go), as the engine relays it: a gRPC error whose
+                        // details the SDK turns into the message (pulumi source_eval.go, invoke.ts).
+                        throw Object.assign(new Error("invoke failed"), {
+                            details: `invocation of ${args.token} returned an error: reading S3 Bucket (${bucket}): couldn't find resource`,
+                        });
                     }
                     return { bucket, arn: `arn:aws:s3:::${bucket}`, region: REGION, id: bucket };
                 }
@@ -212,10 +216,10 @@ async function settle(): Promise<void> {
 }
 
 /** Runs `program`, waits for its outputs and registrations, answers what it registered. */
-export async function run<T>(program: () => T): Promise<{ result: T; resources: Recorded[]; invocations: Invocation[] }> {
+export async function run<T>(program: () => T | Promise<T>): Promise<{ result: T; resources: Recorded[]; invocations: Invocation[] }> {
     recorded.length = 0;
     invocations.length = 0;
-    const result = program();
+    const result = await program();
     await settle();
     return { result, resources: [...recorded], invocations: [...invocations] };
 }
