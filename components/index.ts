@@ -5,6 +5,7 @@ export * from "./fargateCluster";
 export * from "./frontendBucket";
 export * from "./ingress";
 export * from "./naming";
+export * from "./platformGuard";
 export * from "./publicLoadBalancer";
 export * from "./redirects";
 export * from "./service";

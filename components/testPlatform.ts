@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FargateCluster } from "./fargateCluster";
+import { PlatformGuard } from "./platformGuard";
 import { validateDomain } from "./naming";
 import { PublicLoadBalancer } from "./publicLoadBalancer";
 import { SiteCertificate } from "./siteCertificate";
@@ -19,7 +20,8 @@ export interface TestPlatformArgs {
  * What the dev stack provides to ephemeral environments: a wildcard certificate for
  * `*.<domain>` (one label deep: `1-2-3-rc-1.step-studio.be`, not the apex), a shared ALB whose
  * HTTPS listener answers a fixed 404 unless an environment's host rule matches, and a cluster
- * with FARGATE and FARGATE_SPOT capacity. Its outputs become the dev stack's outputs.
+ * with FARGATE and FARGATE_SPOT capacity. Its outputs become the dev stack's outputs. A guard
+ * refuses to destroy or replace any of it while ephemeral environments are attached.
  */
 export class TestPlatform extends pulumi.ComponentResource {
     public readonly certificateArn: pulumi.Output<string>;
@@ -55,6 +57,12 @@ export class TestPlatform extends pulumi.ComponentResource {
             { parent: this },
         );
         const cluster = new FargateCluster(`${name}-cluster`, {}, { parent: this });
+        // Neither destroyed nor replaced while ephemeral environments use it.
+        new PlatformGuard(
+            `${name}-guard`,
+            { attachments: { httpsListenerArn: alb.httpsListenerArn, albSecurityGroupId: alb.securityGroupId, clusterArn: cluster.clusterArn } },
+            { parent: this },
+        );
         this.certificateArn = certificate.certificateArn;
         this.albArn = alb.arn;
         this.albDnsName = alb.dnsName;
