@@ -129,7 +129,7 @@ describe("components", () => {
                         vpcId: "vpc-1",
                         services: [web, api],
                         hostname: "1-2-3.step-studio.be",
-                        listenerArn: "arn:listener",
+                        listenerArn: "arn:aws:elasticloadbalancing:eu-central-1:123456789012:listener/app/platform/50dc6c495c0c9188/f2f7dc8efc522ab2",
                         albSecurityGroupId: "sg-1",
                         albDnsName: "alb.example",
                         albZoneId: "Z215JYRZR1TBD5",

@@ -2,7 +2,7 @@
  * The environment definition under Pulumi mocks, for the three roles: what each stack creates
  * and the rules every one of them keeps.
  */
-import { ALB_ZONE_ID, digestOf, existingBuckets, ofType, run, T, valueOf, type Recorded } from "./mocks";
+import { ALB_ZONE_ID, digestOf, existingBuckets, hasProviderRules, ofType, run, T, valueOf, type Recorded } from "./mocks";
 import { strict as assert } from "node:assert";
 import { defineEnvironment, deployEnvironment, type EnvironmentOutputs } from "../infra/environment";
 import { ephemeralFromDev } from "../infra/ephemeral";
@@ -52,6 +52,12 @@ describe("environment definition", () => {
                     assert.ok(parent, `${r.name}: parent ${r.parent} was not registered`);
                     assert.ok(r.name.startsWith(`${nameOfUrn(r.parent)}-`), `${r.name} is not prefixed by ${nameOfUrn(r.parent)}`);
                 }
+            });
+
+            it("the mocks check the provider's input rules of every resource type the stack creates", () => {
+                const types = [...new Set(d.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:docker")).map((r) => r.type))];
+                const exempt = ["pulumi:pulumi:StackReference", "pulumi-nodejs:dynamic:Resource"];
+                assert.deepEqual(types.filter((t) => !exempt.includes(t) && !hasProviderRules(t)).sort(), []);
             });
 
             it("every task definition image is pinned by digest", () => {

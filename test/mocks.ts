@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { digestOf } from "./fixtures";
+import { PROVIDER_RULES, providerViolations } from "./support/providerRules";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-central-1";
@@ -40,6 +41,8 @@ export interface Invocation {
 }
 
 const recorded: Recorded[] = [];
+/** Inputs the real provider (or AWS) would reject, found while the current program ran. */
+const violations: string[] = [];
 const invocations: Invocation[] = [];
 let inflight = 0;
 
@@ -146,6 +149,11 @@ export const stackOutputs: Record<string, Record<string, unknown>> = {
 pulumi.runtime.setMocks(
     {
         newResource(args) {
+            // As strict as the provider: every documented input constraint, its source named
+            // (test/support/providerRules.ts). A violation fails the run that built the resource.
+            for (const v of providerViolations(args.type, args.inputs as State)) {
+                violations.push(`${args.name}: ${v}`);
+            }
             const { id, state } = stateFor(args.type, args.name, args.inputs as State);
             return { id, state };
         },
@@ -219,9 +227,18 @@ async function settle(): Promise<void> {
 export async function run<T>(program: () => T | Promise<T>): Promise<{ result: T; resources: Recorded[]; invocations: Invocation[] }> {
     recorded.length = 0;
     invocations.length = 0;
+    violations.length = 0;
     const result = await program();
     await settle();
+    if (violations.length > 0) {
+        throw new Error(`the provider would reject ${violations.length} input(s):\n  - ${violations.join("\n  - ")}`);
+    }
     return { result, resources: [...recorded], invocations: [...invocations] };
+}
+
+/** Whether the mocks hold the provider's input rules for a resource type. */
+export function hasProviderRules(type: string): boolean {
+    return (PROVIDER_RULES[type] ?? []).length > 0;
 }
 
 /** The resolved value of an output (undefined when unknown). */

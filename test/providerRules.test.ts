@@ -1,0 +1,617 @@
+/**
+ * The provider rules on their own: for each rule tested, a valid input passes and a violating
+ * one fails with a message naming the property and the rule's source.
+ */
+import { strict as assert } from "node:assert";
+import { PROVIDER_RULES, providerViolations } from "./support/providerRules";
+
+type Inputs = Record<string, unknown>;
+
+const ACCOUNT = "123456789012";
+const REGION = "eu-central-1";
+const arn = (service: string, resource: string): string => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
+const LISTENER_ARN = arn("elasticloadbalancing", "listener/app/alb/50dc6c495c0c9188/f2f7dc8efc522ab2");
+const TG_ARN = arn("elasticloadbalancing", "targetgroup/web/c2b99168a4933caa");
+const SECRET_ARN = arn("secretsmanager", "secret:vnv/dev/ghcr-pull-GhIjKl");
+
+const T = {
+    alb: "aws:lb/loadBalancer:LoadBalancer",
+    targetGroup: "aws:lb/targetGroup:TargetGroup",
+    listener: "aws:lb/listener:Listener",
+    rule: "aws:lb/listenerRule:ListenerRule",
+    certificate: "aws:acm/certificate:Certificate",
+    validation: "aws:acm/certificateValidation:CertificateValidation",
+    record: "aws:route53/record:Record",
+    bucket: "aws:s3/bucket:Bucket",
+    ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    accessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    website: "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
+    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    object: "aws:s3/bucketObjectv2:BucketObjectv2",
+    cluster: "aws:ecs/cluster:Cluster",
+    capacity: "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+    service: "aws:ecs/service:Service",
+    taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    namespace: "aws:servicediscovery/httpNamespace:HttpNamespace",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    redirects: "azuread:index/applicationRedirectUris:ApplicationRedirectUris",
+    provider: "pulumi:providers:aws",
+} as const;
+
+/** Inputs that pass every rule of their type, shaped as the mock monitor sees them. */
+const valid: Record<keyof typeof T, Inputs> = {
+    alb: {
+        loadBalancerType: "application",
+        internal: false,
+        subnets: ["subnet-0a11b22c33d44e501", "subnet-0a11b22c33d44e502"],
+        securityGroups: ["sg-0123456789abcdef0"],
+        ipAddressType: "ipv4",
+        enableDeletionProtection: false,
+        dropInvalidHeaderFields: true,
+        idleTimeout: 60,
+    },
+    targetGroup: {
+        vpcId: "vpc-0a1b2c3d4e5f60718",
+        targetType: "ip",
+        protocol: "HTTP",
+        port: 8080,
+        deregistrationDelay: 30,
+        healthCheck: { path: "/health", matcher: "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
+        tags: { "vnv:service": "proxy-server" },
+    },
+    listener: {
+        loadBalancerArn: arn("elasticloadbalancing", "loadbalancer/app/alb/c9a13e35a312f7b7"),
+        port: 443,
+        protocol: "HTTPS",
+        sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        certificateArn: arn("acm", "certificate/18883152-1888"),
+        defaultActions: [{ type: "fixed-response", fixedResponse: { statusCode: "404", contentType: "text/plain", messageBody: "No environment answers at this host.\n" } }],
+    },
+    rule: {
+        listenerArn: LISTENER_ARN,
+        priority: 1,
+        conditions: [{ hostHeader: { values: ["1-2-3-rc-1.step-studio.be"] } }, { pathPattern: { values: ["/events", "/events/*"] } }],
+        actions: [{ type: "forward", targetGroupArn: TG_ARN }],
+    },
+    certificate: { domainName: "*.step-studio.be", validationMethod: "DNS" },
+    validation: { certificateArn: arn("acm", "certificate/18883152-1888"), validationRecordFqdns: ["_7cbe53ca.step-studio.be"] },
+    record: { zoneId: "Z04315321ABCDEFGHIJKL", name: "_7cbe53ca.step-studio.be.", type: "CNAME", records: ["_ae257161.acm-validations.aws."], ttl: 60 },
+    bucket: { bucket: "studio-app-dev-v1-2-3-rc-1", forceDestroy: false },
+    ownership: { bucket: "studio-app-dev-v1-2-3-rc-1", rule: { objectOwnership: "BucketOwnerEnforced" } },
+    encryption: { bucket: "studio-app-dev-v1-2-3-rc-1", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+    accessBlock: { bucket: "studio-app-dev-v1-2-3-rc-1", blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true },
+    website: { bucket: "studio-app-dev-v1-2-3-rc-1", indexDocument: { suffix: "index.html" }, errorDocument: { key: "index.html" } },
+    bucketPolicy: {
+        bucket: "studio-app-dev-v1-2-3-rc-1",
+        policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::studio-app-dev-v1-2-3-rc-1/*", Condition: { Bool: { "aws:SecureTransport": "false" } } }] }),
+    },
+    object: { bucket: "studio-app-dev-v1-2-3-rc-1", key: "release.json", content: "{}", contentType: "application/json", cacheControl: "no-cache" },
+    cluster: { settings: [{ name: "containerInsights", value: "disabled" }] },
+    capacity: { clusterName: "vnv-platform-cluster-9937276", capacityProviders: ["FARGATE", "FARGATE_SPOT"], defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1 }] },
+    service: {
+        cluster: arn("ecs", "cluster/vnv"),
+        taskDefinition: arn("ecs", "task-definition/vnv-dev-redis:1"),
+        desiredCount: 1,
+        capacityProviderStrategies: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }],
+        networkConfiguration: { subnets: ["subnet-0f99e88d77c66b501"], securityGroups: ["sg-2a5cc5916cd38ec4a"], assignPublicIp: false },
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        deploymentMinimumHealthyPercent: 100,
+        deploymentMaximumPercent: 200,
+        healthCheckGracePeriodSeconds: 60,
+        loadBalancers: [{ targetGroupArn: TG_ARN, containerName: "proxy-server", containerPort: 8080 }],
+        serviceConnectConfiguration: {
+            enabled: true,
+            namespace: arn("servicediscovery", "namespace/ns-cff80b796e068843"),
+            services: [{ portName: "redis", discoveryName: "redis", clientAlias: [{ port: 6379, dnsName: "redis" }] }],
+        },
+        propagateTags: "SERVICE",
+        enableEcsManagedTags: true,
+    },
+    taskDefinition: {
+        family: "vnv-dev-proxy-server",
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: "512",
+        memory: "1024",
+        executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/vnv-services-execution-1239f03`,
+        taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/vnv-services-task-d18410c`,
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+        containerDefinitions: JSON.stringify([
+            {
+                name: "proxy-server",
+                image: "ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server@sha256:eca5bce9683d5f8eebbdf9513f1e713e2ab624d0a6039991f3a4a6f48a6c313c",
+                essential: true,
+                repositoryCredentials: { credentialsParameter: SECRET_ARN },
+                portMappings: [{ containerPort: 8080, protocol: "tcp", name: "proxy-server", appProtocol: "http" }],
+                secrets: [{ name: "NEO4J_AUTH", valueFrom: arn("secretsmanager", "secret:vnv/dev/neo4j-auth-AbCdEf") }],
+            },
+        ]),
+    },
+    role: {
+        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        description: "ECS task execution for dev",
+    },
+    rolePolicy: {
+        role: "vnv-services-execution-1239f03",
+        policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [SECRET_ARN] }] }),
+    },
+    attachment: { role: "vnv-services-execution-1239f03", policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" },
+    securityGroup: {
+        vpcId: "vpc-0a1b2c3d4e5f60718",
+        description: "Public load balancer: 80 and 443 from anywhere",
+        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"], description: "HTTPS" }],
+        egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "registries, AWS APIs" }],
+    },
+    namespace: { name: "dev.vnv.internal", description: "Service Connect of dev" },
+    logGroup: { name: "/vnv/dev/proxy-server", retentionInDays: 30 },
+    redirects: { applicationId: "/applications/3f2a9c1e-7b4d-4e8a-9c6f-1d2e3f4a5b6c", type: "SPA", redirectUris: ["https://vnv.step-studio.be/", "http://localhost:3000/"] },
+    provider: { region: REGION, defaultTags: JSON.stringify({ tags: { "vnv:project": "vnv", "managed-by": "pulumi" } }) },
+};
+
+/** `base` with `changes` applied (`undefined` removes a property). */
+function edit(base: Inputs, changes: Inputs): Inputs {
+    const out: Inputs = { ...base, ...changes };
+    for (const [k, v] of Object.entries(changes)) {
+        if (v === undefined) {
+            delete out[k];
+        }
+    }
+    return out;
+}
+
+function container(changes: Record<string, unknown>): string {
+    const [first] = JSON.parse(valid.taskDefinition.containerDefinitions as string) as Record<string, unknown>[];
+    return JSON.stringify([{ ...first, ...changes }]);
+}
+
+function passes(kind: keyof typeof T, inputs: Inputs = valid[kind]): void {
+    assert.deepEqual(providerViolations(T[kind], inputs), [], `${T[kind]} should pass`);
+}
+
+/** Exactly one violation, naming the type, the property, the source and `also` (the offending value or the limit). */
+function fails(kind: keyof typeof T, inputs: Inputs, property: string, source: RegExp, also?: RegExp): string {
+    const violations = providerViolations(T[kind], inputs);
+    assert.equal(violations.length, 1, `expected one violation, got ${JSON.stringify(violations, null, 1)}`);
+    const [message = ""] = violations;
+    assert.ok(message.startsWith(`${T[kind]} ${property}: `), message);
+    assert.match(message, source);
+    assert.match(message, /\[source: .+\]$/);
+    if (also) {
+        assert.match(message, also);
+    }
+    return message;
+}
+
+describe("provider rules", () => {
+    describe("coverage", () => {
+        it("covers every resource type the project creates", () => {
+            assert.deepEqual(Object.keys(PROVIDER_RULES).sort(), Object.values(T).sort());
+        });
+
+        it("names a source for every rule, and the valid fixture of every type passes all of them", () => {
+            for (const [type, rules] of Object.entries(PROVIDER_RULES)) {
+                assert.ok(rules.length > 0, type);
+                for (const r of rules) {
+                    assert.equal(r.type, type);
+                    assert.ok(r.property.length > 0 && r.source.length > 10, `${type} ${r.property}`);
+                }
+            }
+            for (const kind of Object.keys(T) as (keyof typeof T)[]) {
+                passes(kind);
+            }
+        });
+
+        it("has no rules, so no violations, for a type it does not know", () => {
+            assert.deepEqual(providerViolations("aws:sqs/queue:Queue", { name: "!" }), []);
+        });
+
+        it("accepts absent optional values and values not known yet", () => {
+            passes("targetGroup", edit(valid.targetGroup, { healthCheck: undefined, deregistrationDelay: null }));
+            passes("rule", edit(valid.rule, { priority: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }));
+        });
+    });
+
+    describe("EC2 security groups", () => {
+        it("a rule description allows only a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*: an apostrophe in an ingress description is rejected", () => {
+            const ingress = [{ protocol: "tcp", fromPort: 8080, toPort: 8080, self: true, description: "web from the environment's services" }];
+            fails("securityGroup", edit(valid.securityGroup, { ingress }), "ingress[].description", /validate\.go: validSecurityGroupRuleDescription/, /environment's services/);
+            passes("securityGroup", edit(valid.securityGroup, { ingress: [{ ...ingress[0], description: "web from the services of this environment" }] }));
+        });
+
+        it("an egress rule description is limited to 255 characters", () => {
+            const egress = [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "x".repeat(256) }];
+            fails("securityGroup", edit(valid.securityGroup, { egress }), "egress[].description", /validSecurityGroupRuleDescription/, /256 characters/);
+        });
+
+        it("the group description allows the same characters (an em dash is rejected)", () => {
+            fails("securityGroup", edit(valid.securityGroup, { description: "Public load balancer — 80 and 443" }), "description", /CreateSecurityGroup/);
+        });
+
+        it("a group name cannot begin with sg-", () => {
+            fails("securityGroup", edit(valid.securityGroup, { name: "sg-web" }), "name", /vpc_security_group\.go/, /"sg-web"/);
+        });
+
+        it('protocol "-1" needs fromPort and toPort 0', () => {
+            const egress = [{ protocol: "-1", fromPort: 0, toPort: 65535, cidrBlocks: ["0.0.0.0/0"] }];
+            fails("securityGroup", edit(valid.securityGroup, { egress }), "egress[]", /expandIPPerms/, /65535/);
+        });
+
+        it("a CIDR block must be the network address", () => {
+            const ingress = [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.1/16"] }];
+            fails("securityGroup", edit(valid.securityGroup, { ingress }), "ingress[]", /ValidIPv4CIDRNetworkAddress/, /10\.0\.0\.1\/16/);
+        });
+    });
+
+    describe("ELBv2 listener rules", () => {
+        for (const priority of [0, 50001]) {
+            it(`priority must be 1..50000: ${priority} is rejected`, () => {
+                fails("rule", edit(valid.rule, { priority }), "priority", /listener_rule\.go: validListenerRulePriority/, new RegExp(`got ${priority},`));
+            });
+        }
+
+        it("priority 1 and 50000 are accepted", () => {
+            passes("rule", edit(valid.rule, { priority: 1 }));
+            passes("rule", edit(valid.rule, { priority: 50000 }));
+        });
+
+        it("at most 5 condition values per rule across its conditions: 6 are rejected", () => {
+            const conditions = [{ hostHeader: { values: ["a.step-studio.be"] } }, { pathPattern: { values: ["/a", "/b", "/c", "/d", "/e"] } }];
+            fails("rule", edit(valid.rule, { conditions }), "conditions", /Condition Values per Rule 5/, /found 6/);
+            passes("rule", edit(valid.rule, { conditions: [conditions[0], { pathPattern: { values: ["/a", "/b", "/c", "/d"] } }] }));
+        });
+
+        it("a path-pattern value is at most 128 characters", () => {
+            const conditions = [{ pathPattern: { values: [`/${"p".repeat(128)}`] } }];
+            fails("rule", edit(valid.rule, { conditions }), "conditions[].hostHeader.values / pathPattern.values", /path_pattern\.values/, /129 characters/);
+        });
+
+        it("each condition sets exactly one field", () => {
+            const conditions = [{ hostHeader: { values: ["a.step-studio.be"] }, pathPattern: { values: ["/a"] } }];
+            fails("rule", edit(valid.rule, { conditions }), "conditions", /expandRuleConditions/, /found 2/);
+        });
+
+        it("listenerArn is required", () => {
+            fails("rule", edit(valid.rule, { listenerArn: undefined }), "listenerArn", /required input/, /required but absent/);
+        });
+
+        it("a forward action needs a target group", () => {
+            fails("rule", edit(valid.rule, { actions: [{ type: "forward" }] }), "actions", /listener_rule\.go: action/, /without targetGroupArn/);
+        });
+    });
+
+    describe("ELBv2 listeners and load balancers", () => {
+        it("an HTTPS listener needs a certificate", () => {
+            fails("listener", edit(valid.listener, { certificateArn: undefined }), "certificateArn", /CreateListener Certificates/);
+        });
+
+        it("a redirect's status code is HTTP_301 or HTTP_302", () => {
+            const defaultActions = [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "301" } }];
+            fails("listener", edit(valid.listener, { port: 80, protocol: "HTTP", certificateArn: undefined, defaultActions }), "defaultActions", /listener\.go: default_action/, /"301"/);
+        });
+
+        it("the ALB idle timeout is 1..4000 seconds", () => {
+            fails("alb", edit(valid.alb, { idleTimeout: 4001 }), "idleTimeout", /idle_timeout\.timeout_seconds, valid range 1-4000/, /4001/);
+            passes("alb", edit(valid.alb, { idleTimeout: 4000 }));
+        });
+
+        it("a load balancer name is at most 32 of [0-9A-Za-z-] and does not begin with internal-", () => {
+            fails("alb", edit(valid.alb, { name: "internal-web" }), "name", /elbv2\/validate\.go: validName/);
+            fails("alb", edit(valid.alb, { name: "web_alb" }), "name", /validName/);
+        });
+
+        it("a regional ALB needs subnets in two Availability Zones", () => {
+            fails("alb", edit(valid.alb, { subnets: ["subnet-0a11b22c33d44e501"] }), "subnets", /CreateLoadBalancer Subnets/);
+        });
+    });
+
+    describe("ELBv2 target groups", () => {
+        const check = (healthCheck: Inputs): Inputs => edit(valid.targetGroup, { healthCheck: { ...(valid.targetGroup.healthCheck as Inputs), ...healthCheck } });
+
+        it("the health check interval is 5..300", () => {
+            fails("targetGroup", check({ interval: 4 }), "healthCheck.interval", /target_group\.go: health_check\.interval IntBetween\(5, 300\)/);
+            fails("targetGroup", check({ interval: 301 }), "healthCheck.interval", /IntBetween\(5, 300\)/);
+        });
+
+        it("the health check timeout is 2..120", () => {
+            fails("targetGroup", check({ timeout: 121 }), "healthCheck.timeout", /IntBetween\(2, 120\)/);
+        });
+
+        it("the health check thresholds are 2..10", () => {
+            fails("targetGroup", check({ healthyThreshold: 1 }), "healthCheck.healthyThreshold", /IntBetween\(2, 10\)/);
+            fails("targetGroup", check({ unhealthyThreshold: 11 }), "healthCheck.unhealthyThreshold", /IntBetween\(2, 10\)/);
+        });
+
+        it("an ALB matcher is HTTP codes 200..499 (lists or ranges)", () => {
+            fails("targetGroup", check({ matcher: "200-599" }), "healthCheck.matcher", /Matcher/, /"200-599"/);
+            fails("targetGroup", check({ matcher: "2xx" }), "healthCheck.matcher", /Matcher/);
+            passes("targetGroup", check({ matcher: "200,202,300-399" }));
+        });
+
+        it("the deregistration delay is 0..3600", () => {
+            fails("targetGroup", edit(valid.targetGroup, { deregistrationDelay: 3601 }), "deregistrationDelay", /deregistration_delay/, /3601/);
+        });
+
+        it("the port is 1..65535", () => {
+            fails("targetGroup", edit(valid.targetGroup, { port: 0 }), "port", /IntBetween\(1, 65535\)/);
+        });
+    });
+
+    describe("ECS task definitions", () => {
+        it("an invalid Fargate cpu/memory pair is rejected", () => {
+            fails("taskDefinition", edit(valid.taskDefinition, { cpu: "256", memory: "4096" }), "cpu / memory", /RegisterTaskDefinition/, /512, 1024, 2048/);
+            passes("taskDefinition", edit(valid.taskDefinition, { cpu: "1 vCPU", memory: "2 GB" }));
+        });
+
+        it("Fargate needs task-level cpu and memory", () => {
+            fails("taskDefinition", edit(valid.taskDefinition, { memory: undefined }), "cpu / memory", /RegisterTaskDefinition/, /both are required/);
+        });
+
+        it("a repositoryCredentials parameter that is not a Secrets Manager secret ARN is rejected", () => {
+            const ssm = arn("ssm", "parameter/vnv/ghcr-pull");
+            const message = fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: container({ repositoryCredentials: { credentialsParameter: ssm } }) }), "containerDefinitions[].repositoryCredentials.credentialsParameter", /RepositoryCredentials/);
+            assert.ok(message.includes(ssm), message);
+        });
+
+        it("the family is 1..255 of [A-Za-z0-9_-]", () => {
+            fails("taskDefinition", edit(valid.taskDefinition, { family: "vnv.dev" }), "family", /task_definition\.go: family/, /"vnv\.dev"/);
+        });
+
+        it("a container name is up to 255 of [A-Za-z0-9_-]", () => {
+            fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: container({ name: "proxy server" }) }), "containerDefinitions[].name", /ContainerDefinition/);
+        });
+
+        it("a port mapping name is up to 64 of [a-z0-9_-], not starting with a hyphen", () => {
+            fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: container({ portMappings: [{ containerPort: 8080, name: "Proxy" }] }) }), "containerDefinitions[].portMappings[].name", /PortMapping name/, /"Proxy"/);
+        });
+
+        it("a secret's valueFrom is a Secrets Manager or SSM ARN", () => {
+            const secrets = [{ name: "TOKEN", valueFrom: arn("s3", "bucket/token") }];
+            fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: container({ secrets }) }), "containerDefinitions[].secrets[]", /ECS API reference, Secret/);
+            passes("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: container({ secrets: [{ name: "TOKEN", valueFrom: arn("ssm", "parameter/vnv/token") }] }) }));
+        });
+
+        it("containerDefinitions must be a JSON array", () => {
+            fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: "{not json" }), "containerDefinitions", /ValidTaskDefinitionContainerDefinitions/);
+        });
+    });
+
+    describe("ECS services and clusters", () => {
+        it("healthCheckGracePeriodSeconds is 0..2147483647", () => {
+            fails("service", edit(valid.service, { healthCheckGracePeriodSeconds: -1 }), "healthCheckGracePeriodSeconds", /math\.MaxInt32/);
+            fails("service", edit(valid.service, { healthCheckGracePeriodSeconds: 2147483648 }), "healthCheckGracePeriodSeconds", /math\.MaxInt32/);
+        });
+
+        it("a Service Connect discoveryName is up to 64 of [a-z0-9_-], not starting with a hyphen", () => {
+            const serviceConnectConfiguration = { enabled: true, services: [{ portName: "redis", discoveryName: "-Redis" }] };
+            fails("service", edit(valid.service, { serviceConnectConfiguration }), "serviceConnectConfiguration", /ServiceConnectService/, /"-Redis"/);
+        });
+
+        it("a Service Connect service has at most one client alias, whose dnsName may not start with a hyphen", () => {
+            const services = [{ portName: "redis", clientAlias: [{ port: 6379, dnsName: "redis" }, { port: 6380, dnsName: "-cache" }] }];
+            const message = fails("service", edit(valid.service, { serviceConnectConfiguration: { enabled: true, services } }), "serviceConnectConfiguration", /ServiceConnectClientAlias/);
+            assert.match(message, /at most 1 client alias/);
+            assert.match(message, /"-cache"/);
+        });
+
+        it("a capacity provider strategy's weight is 0..1000", () => {
+            fails("service", edit(valid.service, { capacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1001 }] }), "capacityProviderStrategies", /capacity_provider_strategy/, /1001/);
+        });
+
+        it("launchType and a capacity provider strategy exclude each other", () => {
+            fails("service", edit(valid.service, { launchType: "FARGATE" }), "launchType / capacityProviderStrategies", /CreateService launchType/);
+        });
+
+        it("a cluster setting value is enhanced, enabled or disabled", () => {
+            fails("cluster", edit(valid.cluster, { settings: [{ name: "containerInsights", value: "on" }] }), "settings", /ClusterSetting/, /"on"/);
+        });
+
+        it("the capacity providers' cluster is a name, not an ARN", () => {
+            fails("capacity", edit(valid.capacity, { clusterName: arn("ecs", "cluster/vnv") }), "clusterName", /validateClusterName/);
+        });
+    });
+
+    describe("IAM", () => {
+        it("a role description is at most 1000 characters of tab, newline, printable ASCII and Latin-1", () => {
+            fails("role", edit(valid.role, { description: "Application role – dev" }), "description", /role\.go: description/);
+            fails("role", edit(valid.role, { description: "x".repeat(1001) }), "description", /StringLenBetween\(0, 1000\)/);
+        });
+
+        it("a role name is 1..64 of [\\w+=,.@-] and a name prefix at most 38", () => {
+            fails("role", edit(valid.role, { name: "vnv services" }), "name", /validResourceName\(roleNameMaxLen = 64\)/);
+            fails("role", edit(valid.role, { namePrefix: "p".repeat(39) }), "namePrefix", /roleNamePrefixMaxLen/);
+        });
+
+        it("a role path starts and ends with /", () => {
+            fails("role", edit(valid.role, { path: "/vnv" }), "path", /CreateRole Path/, /"\/vnv"/);
+            passes("role", edit(valid.role, { path: "/vnv/" }));
+        });
+
+        it("a trust policy is at most 2048 characters (whitespace not counted)", () => {
+            const statement = { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole", Sid: "x".repeat(2000) };
+            fails("role", edit(valid.role, { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) }), "assumeRolePolicy", /role trust policy length 2,048/);
+        });
+
+        it("a trust policy is a JSON object without leading whitespace", () => {
+            fails("role", edit(valid.role, { assumeRolePolicy: ` ${valid.role.assumeRolePolicy as string}` }), "assumeRolePolicy", /ValidIAMPolicyJSON/);
+        });
+
+        it("a policy statement's Effect is Allow or Deny (case sensitive)", () => {
+            const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "allow", Action: "s3:GetObject", Resource: "*" }] });
+            fails("rolePolicy", edit(valid.rolePolicy, { policy }), "policy", /IAM JSON policy elements/, /Statement\[0\]\.Effect got "allow"/);
+            fails("bucketPolicy", edit(valid.bucketPolicy, { policy }), "policy", /IAM JSON policy elements/);
+        });
+
+        it("an inline role policy is at most 10240 characters", () => {
+            const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: Array.from({ length: 300 }, (_, i) => `arn:aws:s3:::studio-app-dev-v1-2-3-rc-${i}/*`) }] });
+            fails("rolePolicy", edit(valid.rolePolicy, { policy }), "policy", /10,240 characters/);
+        });
+
+        it("an inline policy's role is the role's name, not its ARN", () => {
+            fails("rolePolicy", edit(valid.rolePolicy, { role: `arn:aws:iam::${ACCOUNT}:role/vnv` }), "role", /validRolePolicyRole/);
+        });
+
+        it("a policy attachment's policyArn is an ARN", () => {
+            fails("attachment", edit(valid.attachment, { policyArn: "AmazonECSTaskExecutionRolePolicy" }), "policyArn", /AttachRolePolicy PolicyArn/);
+        });
+    });
+
+    describe("tags", () => {
+        it("a tag value of 257 characters is rejected (256 is accepted)", () => {
+            fails("targetGroup", edit(valid.targetGroup, { tags: { "vnv:service": "v".repeat(257) } }), "tags", /tag restrictions/, /257 characters/);
+            passes("targetGroup", edit(valid.targetGroup, { tags: { "vnv:service": "v".repeat(256) } }));
+        });
+
+        it("a tag key of 129 characters is rejected", () => {
+            fails("bucket", edit(valid.bucket, { tags: { ["k".repeat(129)]: "v" } }), "tags", /tag restrictions/, /at most 128 characters/);
+        });
+
+        it("the aws: prefix is reserved for tag keys", () => {
+            fails("role", edit(valid.role, { tags: { "AWS:owner": "ana" } }), "tags", /aws: prefix reserved/, /"AWS:owner"/);
+        });
+
+        it("at most 50 tags per resource", () => {
+            const tags = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"]));
+            fails("logGroup", edit(valid.logGroup, { tags }), "tags", /≤50 tags/, /51 tags/);
+        });
+
+        it("the provider's default tags follow the same limits (a 257-character value is rejected)", () => {
+            const defaultTags = JSON.stringify({ tags: { "vnv:version": "v".repeat(257) } });
+            fails("provider", edit(valid.provider, { defaultTags }), "defaultTags.tags", /tag restrictions/, /defaultTags\.tags\["vnv:version"\]/);
+        });
+
+        it("an S3 object carries at most 10 tags", () => {
+            const tags = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, "v"]));
+            fails("object", edit(valid.object, { tags }), "tags", /≤10 tags per object/, /11 tags/);
+        });
+    });
+
+    describe("S3", () => {
+        for (const [name, why] of [
+            ["Studio-App-Dev", /no uppercase letters/],
+            ["studio..app", /no two adjacent periods/],
+            ["192.168.5.4", /IP address/],
+            ["xn--studio", /xn--/],
+            ["studio-s3alias", /-s3alias/],
+            ["ab", /3 to 63 characters/],
+            ["-studio", /beginning and ending with a letter or digit/],
+        ] as const) {
+            it(`a bucket name breaking the naming rules is rejected: ${name}`, () => {
+                fails("bucket", edit(valid.bucket, { bucket: name }), "bucket", /bucket\.go: validBucketName.*General purpose bucket naming rules/, why);
+            });
+        }
+
+        it("a bucket prefix is at most 37 characters", () => {
+            fails("bucket", edit(valid.bucket, { bucket: undefined, bucketPrefix: "p".repeat(38) }), "bucketPrefix", /63 - 26/);
+        });
+
+        it("a bucket policy is at most 20 KB", () => {
+            const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "x".repeat(20 * 1024), Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*" }] });
+            fails("bucketPolicy", edit(valid.bucketPolicy, { policy }), "policy", /limited to 20 KB/);
+        });
+
+        it("an object key is at most 1024 bytes of UTF-8", () => {
+            fails("object", edit(valid.object, { key: "é".repeat(513) }), "key", /1,024 bytes/, /1026/);
+            passes("object", edit(valid.object, { key: "é".repeat(512) }));
+        });
+
+        it("cacheControl is a string", () => {
+            fails("object", edit(valid.object, { cacheControl: 60 }), "cacheControl", /cache_control/);
+        });
+
+        it("the public access block settings are booleans", () => {
+            fails("accessBlock", edit(valid.accessBlock, { blockPublicPolicy: "true" }), "blockPublicPolicy", /TypeBool/);
+        });
+
+        it("an index document suffix is not empty and has no slash", () => {
+            fails("website", edit(valid.website, { indexDocument: { suffix: "docs/index.html" } }), "indexDocument.suffix", /IndexDocument Suffix/);
+        });
+
+        it("object ownership is BucketOwnerPreferred, ObjectWriter or BucketOwnerEnforced", () => {
+            fails("ownership", edit(valid.ownership, { rule: { objectOwnership: "BucketOwner" } }), "rule.objectOwnership", /ObjectOwnership/);
+        });
+
+        it("the default encryption algorithm is a known one", () => {
+            fails("encryption", edit(valid.encryption, { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aes256" } }] }), "rules[].applyServerSideEncryptionByDefault.sseAlgorithm", /ServerSideEncryption/);
+        });
+    });
+
+    describe("DNS and certificates", () => {
+        it("a record has either records or an alias, not both", () => {
+            const aliases = [{ name: "alb.eu-central-1.elb.amazonaws.com", zoneId: "Z215JYRZR1TBD5", evaluateTargetHealth: true }];
+            const violations = providerViolations(T.record, edit(valid.record, { aliases }));
+            assert.ok(violations.some((v) => v.startsWith(`${T.record} aliases / records: `) && /ExactlyOneOf alias, records/.test(v)), violations.join("\n"));
+        });
+
+        it("a record with records needs a ttl", () => {
+            fails("record", edit(valid.record, { ttl: undefined }), "ttl", /TTL/, /needs a ttl/);
+        });
+
+        it("a record type is one of Route 53's", () => {
+            fails("record", edit(valid.record, { type: "ALIAS" }), "type", /RRType/, /"ALIAS"/);
+        });
+
+        it("a certificate's wildcard is only the whole first label", () => {
+            fails("certificate", edit(valid.certificate, { domainName: "a.*.step-studio.be" }), "domainName", /RequestCertificate/);
+            fails("certificate", edit(valid.certificate, { domainName: "*vnv.step-studio.be" }), "domainName", /RequestCertificate/);
+        });
+
+        it("a certificate's domain name is at most 253 characters and does not end with a period", () => {
+            fails("certificate", edit(valid.certificate, { domainName: "step-studio.be." }), "domainName", /cannot end with a period/);
+            const long = `${Array.from({ length: 5 }, () => "a".repeat(60)).join(".")}.be`;
+            fails("certificate", edit(valid.certificate, { domainName: long }), "domainName", /1–253/);
+        });
+
+        it("a certificate has at most 10 domain names (default quota)", () => {
+            const subjectAlternativeNames = Array.from({ length: 10 }, (_, i) => `h${i}.step-studio.be`);
+            fails("certificate", edit(valid.certificate, { subjectAlternativeNames }), "domainName + subjectAlternativeNames", /domain names per ACM certificate/, /found 11/);
+        });
+
+        it("a certificate validation needs the certificate ARN", () => {
+            fails("validation", edit(valid.validation, { certificateArn: undefined }), "certificateArn", /certificate_validation\.go/);
+        });
+    });
+
+    describe("Cloud Map and CloudWatch Logs", () => {
+        it("an HTTP namespace name is [0-9A-Za-z._-]", () => {
+            fails("namespace", edit(valid.namespace, { name: "dev/vnv" }), "name", /validNamespaceName/);
+        });
+
+        it("a log group name is 1..512 of [0-9A-Za-z_./#-], not starting with aws/", () => {
+            fails("logGroup", edit(valid.logGroup, { name: "aws/vnv" }), "name", /CreateLogGroup/, /aws\//);
+            fails("logGroup", edit(valid.logGroup, { name: "/vnv/dev/proxy server" }), "name", /validLogGroupName/);
+        });
+
+        it("log retention is one of CloudWatch's values", () => {
+            fails("logGroup", edit(valid.logGroup, { retentionInDays: 2 }), "retentionInDays", /retention_in_days IntInSlice/, /got 2,/);
+        });
+    });
+
+    describe("Azure AD redirect URIs", () => {
+        it("the type is SPA, Web or PublicClient", () => {
+            fails("redirects", edit(valid.redirects, { type: "Native" }), "type", /possibleValuesForRedirectUriType/);
+        });
+
+        it("an SPA or Web URI is https, except http for localhost", () => {
+            fails("redirects", edit(valid.redirects, { redirectUris: ["http://vnv.step-studio.be/"] }), "redirectUris", /Redirect URI \(reply URL\)/, /https/);
+            passes("redirects", edit(valid.redirects, { type: "PublicClient", redirectUris: ["myapp://auth"] }));
+        });
+
+        it("a URI is at most 256 characters", () => {
+            fails("redirects", edit(valid.redirects, { redirectUris: [`https://vnv.step-studio.be/${"p".repeat(230)}`] }), "redirectUris", /IsRedirectUriFunc/, /256 characters/);
+        });
+
+        it("an application has at most 256 redirect URIs", () => {
+            const redirectUris = Array.from({ length: 257 }, (_, i) => `https://h${i}.step-studio.be/`);
+            fails("redirects", edit(valid.redirects, { redirectUris }), "redirectUris", /at most 256 redirect URIs/, /257 URIs/);
+        });
+
+        it("the application ID is /applications/{object id}", () => {
+            fails("redirects", edit(valid.redirects, { applicationId: "3f2a9c1e-7b4d-4e8a-9c6f-1d2e3f4a5b6c" }), "applicationId", /ValidateApplicationID/);
+        });
+    });
+});
