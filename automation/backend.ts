@@ -35,7 +35,9 @@ export type Secrets = { readonly provider: "passphrase"; readonly passphrase: st
 export function resolveSecrets(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Secrets {
     if (flag !== undefined && flag !== "passphrase") {
         if (!/^(awskms|gcpkms|azurekeyvault|hashivault):\/\/\S+$/.test(flag)) {
-            throw new UsageError(`unsupported secrets provider ${JSON.stringify(flag)}: expected passphrase or a KMS URL (awskms://, gcpkms://, azurekeyvault://, hashivault://)`);
+            throw new UsageError(
+                `unsupported secrets provider ${JSON.stringify(flag)}: expected passphrase or a KMS URL (awskms://, gcpkms://, azurekeyvault://, hashivault://)`,
+            );
         }
         return { provider: flag };
     }

@@ -8,16 +8,25 @@
 import { Command, CommanderError, Option } from "commander";
 import { AuthRedirects } from "../components/authRedirects";
 import { deployEnvironment } from "../infra/environment";
-import { parseSettings, SettingsError } from "../infra/settings";
-import { readStackFile, PROJECT_DIR } from "../infra/stackFile";
+import { type EnvironmentSettings, parseSettings, SettingsError } from "../infra/settings";
+import { PROJECT_DIR, readStackFile } from "../infra/stackFile";
 import { resolveBackend, resolveSecrets } from "./backend";
-import { Environments, firstLine, userTtl, userVersion, type AuthProgramFactory, type EnvironmentInfo, type ProgramFactory, type ReapSummary } from "./environments";
+import {
+    type AuthProgramFactory,
+    type EnvironmentInfo,
+    Environments,
+    firstLine,
+    type ProgramFactory,
+    type ReapSummary,
+    userTtl,
+    userVersion,
+} from "./environments";
 import { OperationError, UsageError } from "./errors";
+import { writePins } from "./pins";
 import { resolveCli } from "./pulumiCli";
 import { RegistryClient, RegistryError } from "./registry/client";
 import { credentialsFrom } from "./registry/credentials";
-import { applyPromotion, checkRelease, MissingImagesError, planPromotion, type CheckResult, type PromotionPlan } from "./registry/release";
-import { writePins } from "./pins";
+import { applyPromotion, type CheckResult, checkRelease, MissingImagesError, type PromotionPlan, planPromotion } from "./registry/release";
 import { parseDuration, parseTime, TtlError, ttlPolicy } from "./ttl";
 
 export interface CliDeps {
@@ -73,7 +82,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     const driver = (opts: GlobalOptions): Environments => {
         const dir = deps.projectDir ?? PROJECT_DIR;
         const dev = readStackFile("dev", "vnv", dir);
-        let settings;
+        let settings: EnvironmentSettings;
         try {
             settings = parseSettings(dev.raw, { project: "vnv", region: dev.region });
         } catch (e) {
@@ -294,7 +303,14 @@ function table(rows: readonly EnvironmentInfo[]): string {
         String(r.resourceCount ?? 0),
     ]);
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-    return [head, ...body].map((cols) => cols.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+    return [head, ...body]
+        .map((cols) =>
+            cols
+                .map((c, i) => c.padEnd(widths[i]!))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
 }
 
 function reapText(s: ReapSummary): string {
@@ -308,6 +324,8 @@ function reapText(s: ReapSummary): string {
     for (const k of s.skipped) {
         lines.push(`  skipped    ${k.stack}: ${k.reason}`);
     }
-    lines.push(`${s.dryRun ? s.wouldDestroy.length : s.destroyed.length} ${s.dryRun ? "to destroy" : "destroyed"}, ${s.skipped.length} skipped, ${s.failed.length} failed`);
+    lines.push(
+        `${s.dryRun ? s.wouldDestroy.length : s.destroyed.length} ${s.dryRun ? "to destroy" : "destroyed"}, ${s.skipped.length} skipped, ${s.failed.length} failed`,
+    );
     return lines.join("\n");
 }

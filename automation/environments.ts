@@ -10,44 +10,44 @@ import * as os from "node:os";
 import {
     ConcurrentUpdateError,
     LocalWorkspace,
+    type PulumiFn,
+    type StackSummary as PulumiStackSummary,
+    type Stack,
     StackAlreadyExistsError,
     StackNotFoundError,
-    type PulumiFn,
-    type Stack,
-    type StackSummary as PulumiStackSummary,
 } from "@pulumi/pulumi/automation";
 import { planRules } from "../components/ingress";
-import type { ServiceSpec } from "../components/service";
 import { hostname as versionHost, stackName as versionStack } from "../components/naming";
 import { redirectUrisFor, validateRedirectList } from "../components/redirects";
-import { parseVersion, VersionError, type Version } from "../components/versions";
+import type { ServiceSpec } from "../components/service";
+import { parseVersion, type Version, VersionError } from "../components/versions";
 import { ephemeralFromDev } from "../infra/ephemeral";
-import { parseSettings, SettingsError, type EnvironmentSettings, type RawSettings } from "../infra/settings";
+import { type EnvironmentSettings, parseSettings, type RawSettings, SettingsError } from "../infra/settings";
 import type { Secrets } from "./backend";
 import {
     CapacityError,
+    describeLock,
     EnvironmentNotFoundError,
+    type LockInfo,
     NotEphemeralError,
     OperationError,
     parseLocks,
     StackLockedError,
     UsageError,
-    describeLock,
-    type LockInfo,
 } from "./errors";
 import {
+    claimedSlots,
+    type EnvironmentMeta,
     environmentCapacity,
     lowestFreeSlot,
-    claimedSlots,
     metaToTags,
-    reslot,
     planReap,
+    type ReapDecision,
+    reslot,
+    type StackSummary,
     shortStackName,
     TAG,
     tagsToMeta,
-    type EnvironmentMeta,
-    type ReapDecision,
-    type StackSummary,
 } from "./metadata";
 import { engineEnv, pulumiCommand, type ResolvedCli } from "./pulumiCli";
 import { expiryFor, formatDuration, parseDuration, TtlError, type TtlPolicy } from "./ttl";
@@ -673,7 +673,10 @@ function sleep(ms: number): Promise<void> {
 
 export function firstLine(e: unknown): string {
     const text = e instanceof Error ? e.message : String(e);
-    const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+    const lines = text
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean);
     const useful = lines.find((l) => /^error:/i.test(l)) ?? lines[0] ?? "unknown error";
     return useful.length > 300 ? `${useful.slice(0, 300)}…` : useful;
 }

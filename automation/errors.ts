@@ -26,7 +26,10 @@ export class EnvironmentNotFoundError extends OperationError {
 }
 
 export class NotEphemeralError extends OperationError {
-    constructor(readonly stackName: string, reason: string) {
+    constructor(
+        readonly stackName: string,
+        reason: string,
+    ) {
         super(`stack ${stackName} is not an ephemeral environment (${reason}); vnv env commands leave it alone`);
         this.name = "NotEphemeralError";
     }
@@ -56,7 +59,11 @@ export function describeLock(lock: LockInfo): string {
 }
 
 export class StackLockedError extends OperationError {
-    constructor(readonly stackName: string, readonly locks: readonly LockInfo[], detail?: string) {
+    constructor(
+        readonly stackName: string,
+        readonly locks: readonly LockInfo[],
+        detail?: string,
+    ) {
         super(
             detail ??
                 `environment ${stackName} is being changed by another run: ${locks.map(describeLock).join("; ") || "lock holder unknown"}. ` +
@@ -67,7 +74,10 @@ export class StackLockedError extends OperationError {
 }
 
 export class CapacityError extends OperationError {
-    constructor(readonly max: number, readonly live: ReadonlyArray<{ stack: string; version: string; expiresAt: Date }>) {
+    constructor(
+        readonly max: number,
+        readonly live: ReadonlyArray<{ stack: string; version: string; expiresAt: Date }>,
+    ) {
         super(
             `the shared ALB holds at most ${max} environments and ${live.length} are live:\n` +
                 live.map((e) => `  ${e.version.padEnd(24)} expires ${e.expiresAt.toISOString()}`).join("\n") +

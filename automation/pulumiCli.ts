@@ -13,7 +13,7 @@ import { PulumiCommand } from "@pulumi/pulumi/automation";
 import * as semver from "semver";
 
 // CommonJS helper shared with tools/pulumi/setup.mjs (one definition of the cache layout).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const locate = require("../tools/pulumi/locate.cjs") as {
     pin: { version: string; minimumOnPath: string };
     cachedRoot(env?: NodeJS.ProcessEnv): string;
@@ -49,7 +49,7 @@ function versionOf(binary: string): string | undefined {
         return undefined;
     }
     const r = spawnSync(binary, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
-    return r.status === 0 ? semver.clean(r.stdout.trim()) ?? undefined : undefined;
+    return r.status === 0 ? (semver.clean(r.stdout.trim()) ?? undefined) : undefined;
 }
 
 /** Finds the CLI (see module doc); throws {@link PulumiCliNotFoundError} naming what was tried. */
@@ -120,7 +120,7 @@ export interface EngineEnvOptions {
 export function engineEnv(cli: ResolvedCli, options: EngineEnvOptions = {}): Record<string, string> {
     const env: Record<string, string> = {
         PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: options.pluginDownloads ?? false ? "false" : "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: (options.pluginDownloads ?? false) ? "false" : "true",
         PULUMI_SKIP_CONFIRMATIONS: "true",
         PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
         NO_COLOR: "1",

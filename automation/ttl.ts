@@ -35,7 +35,12 @@ export function formatDuration(ms: number): string {
     const sign = ms < 0 ? "-" : "";
     let rest = Math.abs(Math.round(ms / 1000));
     const parts: string[] = [];
-    for (const [unit, size] of [["d", 86_400], ["h", 3_600], ["m", 60], ["s", 1]] as const) {
+    for (const [unit, size] of [
+        ["d", 86_400],
+        ["h", 3_600],
+        ["m", 60],
+        ["s", 1],
+    ] as const) {
         if (rest >= size) {
             parts.push(`${Math.floor(rest / size)}${unit}`);
             rest %= size;

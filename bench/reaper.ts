@@ -30,10 +30,15 @@ async function tagOnlyStacks(dir: string, count: number): Promise<void> {
     const envVars = engineEnv(cli, { home: `${dir}/home`, passphrase: PASSPHRASE, backendUrl: `file://${dir}/state` });
     fs.mkdirSync(`${dir}/state`, { recursive: true });
     const names = ["dev", "prod", ...Array.from({ length: count - 2 }, (_, i) => `v1-0-${i}`)];
-    await mapLimit(names, 4, async (name, ) => {
+    await mapLimit(names, 4, async (name) => {
         const stack = await LocalWorkspace.createStack(
             { stackName: name, projectName: "vnv", program: async () => ({}) },
-            { pulumiCommand: command, envVars, secretsProvider: "passphrase", projectSettings: { name: "vnv", runtime: "nodejs", backend: { url: `file://${dir}/state` } } },
+            {
+                pulumiCommand: command,
+                envVars,
+                secretsProvider: "passphrase",
+                projectSettings: { name: "vnv", runtime: "nodejs", backend: { url: `file://${dir}/state` } },
+            },
         );
         const i = names.indexOf(name);
         if (i % 7 !== 3) {
@@ -52,7 +57,9 @@ async function decision(): Promise<void> {
             const [stacks, ms] = await timed(() => env.stacks(concurrency));
             const [plan, planMs] = await timed(async () => (await import("../automation/metadata")).planReap(stacks, new Date(), []));
             const destroy = plan.filter((d) => d.action === "destroy").length;
-            console.log(`decision over ${stacks.length} stacks, tag reads ${concurrency} at a time: ${seconds(ms)} to read (${(ms / stacks.length).toFixed(0)} ms a stack), ${planMs} ms to plan; ${destroy} to destroy`);
+            console.log(
+                `decision over ${stacks.length} stacks, tag reads ${concurrency} at a time: ${seconds(ms)} to read (${(ms / stacks.length).toFixed(0)} ms a stack), ${planMs} ms to plan; ${destroy} to destroy`,
+            );
         }
         console.log(`(setting up 50 tagged stacks took ${seconds(setup)})`);
     } finally {
@@ -70,7 +77,9 @@ async function destroyAt(concurrency: number): Promise<void> {
         if (summary.destroyed.length !== 8 || summary.failed.length > 0) {
             throw new Error(`expected 8 destroyed: ${JSON.stringify(summary)}`);
         }
-        console.log(`reap of 8 expired environments at concurrency ${concurrency}: ${seconds(ms)} (${seconds(ms / 8)} each); creating them took ${seconds(upMs)} at 4 at a time`);
+        console.log(
+            `reap of 8 expired environments at concurrency ${concurrency}: ${seconds(ms)} (${seconds(ms / 8)} each); creating them took ${seconds(upMs)} at 4 at a time`,
+        );
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

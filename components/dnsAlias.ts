@@ -26,7 +26,7 @@ export class DnsAlias extends pulumi.ComponentResource {
 
     constructor(name: string, args: DnsAliasArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vnv:components:DnsAlias", name, {}, opts);
-        const types = args.ipv6 ?? false ? ["A", "AAAA"] : ["A"];
+        const types = (args.ipv6 ?? false) ? ["A", "AAAA"] : ["A"];
         const records = types.map(
             (type) =>
                 new aws.route53.Record(

@@ -5,7 +5,7 @@ import { FargateCluster } from "./fargateCluster";
 import { ecsTasksTrustPolicy, executionPolicy, type RegistryCredentials } from "./iamPolicies";
 import { lookupReference, parseRepository } from "./imageReference";
 import { logGroupName, roleLogicalName, serviceNamespaceName } from "./naming";
-import { isDigest, serviceProblems, type Capacity, type ServiceSpec } from "./service";
+import { type Capacity, isDigest, type ServiceSpec, serviceProblems } from "./service";
 
 /** Arguments of {@link EcsServices}. */
 export interface EcsServicesArgs {
@@ -212,12 +212,7 @@ export class EcsServices extends pulumi.ComponentResource {
         );
     }
 
-    private createTaskDefinition(
-        spec: ServiceSpec,
-        image: pulumi.Output<string>,
-        digest: pulumi.Output<string>,
-        roles: Roles,
-    ): aws.ecs.TaskDefinition {
+    private createTaskDefinition(spec: ServiceSpec, image: pulumi.Output<string>, digest: pulumi.Output<string>, roles: Roles): aws.ecs.TaskDefinition {
         const logs = new aws.cloudwatch.LogGroup(
             `${this.name}-${spec.name}-logs`,
             {
@@ -239,9 +234,7 @@ export class EcsServices extends pulumi.ComponentResource {
             image,
             ...(credentials === undefined ? {} : { repositoryCredentials: { credentialsParameter: credentials.secretArn } }),
             essential: true,
-            portMappings: [
-                { containerPort: spec.port, protocol: "tcp", name: spec.name, ...(spec.public ?? false ? { appProtocol: "http" } : {}) },
-            ],
+            portMappings: [{ containerPort: spec.port, protocol: "tcp", name: spec.name, ...((spec.public ?? false) ? { appProtocol: "http" } : {}) }],
             environment: Object.keys(environment)
                 .sort()
                 .map((key) => ({ name: key, value: environment[key as keyof typeof environment] })),
@@ -300,10 +293,8 @@ export class EcsServices extends pulumi.ComponentResource {
                 forceNewDeployment: true,
                 deploymentMinimumHealthyPercent: 100,
                 deploymentMaximumPercent: 200,
-                healthCheckGracePeriodSeconds: isPublic ? this.args.healthCheckGracePeriodSeconds ?? 60 : undefined,
-                loadBalancers: isPublic
-                    ? [{ targetGroupArn: this.args.targetGroupArns![spec.name]!, containerName: spec.name, containerPort: spec.port }]
-                    : [],
+                healthCheckGracePeriodSeconds: isPublic ? (this.args.healthCheckGracePeriodSeconds ?? 60) : undefined,
+                loadBalancers: isPublic ? [{ targetGroupArn: this.args.targetGroupArns![spec.name]!, containerName: spec.name, containerPort: spec.port }] : [],
                 serviceConnectConfiguration: {
                     enabled: true,
                     namespace: namespace.arn,

@@ -20,7 +20,7 @@ export class FargateCluster extends pulumi.ComponentResource {
         const cluster = new aws.ecs.Cluster(
             `${name}-cluster`,
             {
-                settings: [{ name: "containerInsights", value: args.containerInsights ?? false ? "enabled" : "disabled" }],
+                settings: [{ name: "containerInsights", value: (args.containerInsights ?? false) ? "enabled" : "disabled" }],
             },
             { parent: this },
         );

@@ -67,11 +67,7 @@ export class FrontendBucket extends pulumi.ComponentResource {
             { bucket: args.bucketName, forceDestroy: args.forceDestroy ?? false },
             { ...child, ...((args.adopt ?? false) ? { import: args.bucketName } : {}) },
         );
-        new aws.s3.BucketOwnershipControls(
-            `${name}-ownership`,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            child,
-        );
+        new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
         new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-encryption`,
             { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
@@ -121,11 +117,7 @@ export class FrontendBucket extends pulumi.ComponentResource {
     }
 }
 
-function policyDocument(
-    bucketArn: pulumi.Output<string>,
-    readers: readonly pulumi.Input<string>[],
-    publicWebsite: boolean,
-): pulumi.Output<string> {
+function policyDocument(bucketArn: pulumi.Output<string>, readers: readonly pulumi.Input<string>[], publicWebsite: boolean): pulumi.Output<string> {
     return pulumi.all([bucketArn, pulumi.all([...readers])]).apply(([arn, roles]) => {
         const statements: object[] = bucketReadStatements(arn, roles);
         if (publicWebsite) {

@@ -14,10 +14,10 @@ export interface Repository {
     readonly path: string;
 }
 
-export class ReferenceError extends Error {
+export class ImageReferenceError extends Error {
     constructor(message: string) {
         super(message);
-        this.name = "ReferenceError";
+        this.name = "ImageReferenceError";
     }
 }
 
@@ -32,7 +32,7 @@ export function isLoopback(host: string): boolean {
 /** `ghcr.io/org/app` → registry `ghcr.io`, path `org/app`; `redis` → Docker Hub `library/redis`. */
 export function parseRepository(name: string): Repository {
     if (name.includes("@") || /:[^/]*$/.test(name.split("/").slice(1).join("/") || "x")) {
-        throw new ReferenceError(`image ${JSON.stringify(name)} must be a repository without tag or digest`);
+        throw new ImageReferenceError(`image ${JSON.stringify(name)} must be a repository without tag or digest`);
     }
     const parts = name.split("/");
     const first = parts[0] ?? "";
@@ -46,7 +46,7 @@ export function parseRepository(name: string): Repository {
         }
     }
     if (!PATH.test(path)) {
-        throw new ReferenceError(`image ${JSON.stringify(name)}: ${JSON.stringify(path)} is not a valid repository path`);
+        throw new ImageReferenceError(`image ${JSON.stringify(name)}: ${JSON.stringify(path)} is not a valid repository path`);
     }
     const apiHost = registry === "docker.io" ? "registry-1.docker.io" : registry;
     return { name, registry, baseUrl: `${isLoopback(apiHost) ? "http" : "https"}://${apiHost}`, path };

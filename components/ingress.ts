@@ -82,7 +82,9 @@ export function planRules(services: readonly ServiceSpec[], shared?: { readonly 
         for (const paths of chunk(s.paths ?? [], perRule)) {
             const index = rules.length;
             if (shared !== undefined && index >= RULES_PER_SLOT - 1) {
-                throw new Error(`shared ingress: the services need more than ${RULES_PER_SLOT - 1} path rules; a slot holds ${RULES_PER_SLOT - 1} and its catch-all`);
+                throw new Error(
+                    `shared ingress: the services need more than ${RULES_PER_SLOT - 1} path rules; a slot holds ${RULES_PER_SLOT - 1} and its catch-all`,
+                );
             }
             rules.push({ key: `path-${index + 1}`, priority: priority(index), service: s.name, hosts, paths });
         }

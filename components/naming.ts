@@ -129,9 +129,7 @@ const SERVICE_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 /** Checks a service name (`proxy-server`): 2–32 characters of `[a-z0-9-]`, starting with a letter. */
 export function validateServiceName(name: string): string {
     if (!SERVICE_NAME.test(name) || name.includes("--")) {
-        throw new NamingError(
-            `invalid service name ${JSON.stringify(name)}: expected 2-32 characters of [a-z0-9-], starting with a letter, not ending with -`,
-        );
+        throw new NamingError(`invalid service name ${JSON.stringify(name)}: expected 2-32 characters of [a-z0-9-], starting with a letter, not ending with -`);
     }
     return name;
 }
@@ -200,9 +198,7 @@ export function rulePriority(slot: number, index: number, rulesPerSlot: number =
         throw new NamingError(`ingress slot must be an integer from 0 to ${maxSlot}, got ${slot}`);
     }
     if (!Number.isInteger(index) || index < 0 || index >= rulesPerSlot) {
-        throw new NamingError(
-            `an environment has at most ${rulesPerSlot} listener rules on a shared listener; rule ${index + 1} does not fit`,
-        );
+        throw new NamingError(`an environment has at most ${rulesPerSlot} listener rules on a shared listener; rule ${index + 1} does not fit`);
     }
     return slot * rulesPerSlot + index + 1;
 }

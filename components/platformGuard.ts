@@ -23,7 +23,7 @@ interface GuardState {
  * on, which is the one the environments' StackReference resolves on).
  */
 function attachedEnvironments(tag: string): string[] {
-    const { execFileSync } = require("node:child_process"); // eslint-disable-line @typescript-eslint/no-require-imports -- serialized into the dynamic provider
+    const { execFileSync } = require("node:child_process"); // required at run time: this function is serialized into the dynamic provider
     const out: string = execFileSync("pulumi", ["stack", "ls", "--all", "--json", "--non-interactive", "--tag", tag], {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "pipe"],

@@ -67,11 +67,9 @@ export interface RedirectListOptions {
  */
 export function validateRedirectList(uris: readonly string[], options: RedirectListOptions = {}): string[] {
     const unique = [...new Set(uris.map(validateRedirectUri))].sort();
-    const limit = options.personalAccounts ?? false ? REDIRECT_URIS_PER_APP_WITH_PERSONAL_ACCOUNTS : REDIRECT_URIS_PER_APP;
+    const limit = (options.personalAccounts ?? false) ? REDIRECT_URIS_PER_APP_WITH_PERSONAL_ACCOUNTS : REDIRECT_URIS_PER_APP;
     if (unique.length > limit) {
-        throw new RedirectUriError(
-            `${unique.length} redirect URIs exceed the application's limit of ${limit}; remove environments or fixed hosts`,
-        );
+        throw new RedirectUriError(`${unique.length} redirect URIs exceed the application's limit of ${limit}; remove environments or fixed hosts`);
     }
     return unique;
 }

@@ -91,7 +91,9 @@ export function serviceProblems(services: readonly ServiceSpec[], where: string 
         }
         seen.add(s.name);
         if (!IMAGE.test(s.image)) {
-            problems.push(`${at}.image: ${JSON.stringify(s.image)} is not an image repository without tag, such as ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server`);
+            problems.push(
+                `${at}.image: ${JSON.stringify(s.image)} is not an image repository without tag, such as ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server`,
+            );
         }
         if (s.tag !== undefined && !TAG.test(s.tag)) {
             problems.push(`${at}.tag: ${JSON.stringify(s.tag)} is not a valid image tag`);
@@ -109,7 +111,9 @@ export function serviceProblems(services: readonly ServiceSpec[], where: string 
         if (memories === undefined) {
             problems.push(`${at}.cpu: expected one of ${Object.keys(FARGATE_SIZES).join(", ")}, got ${JSON.stringify(s.cpu)}`);
         } else if (!memories.includes(s.memory)) {
-            problems.push(`${at}.memory: ${s.cpu} CPU units allow ${memories[0]} to ${memories[memories.length - 1]} MiB in Fargate's steps, got ${JSON.stringify(s.memory)}`);
+            problems.push(
+                `${at}.memory: ${s.cpu} CPU units allow ${memories[0]} to ${memories[memories.length - 1]} MiB in Fargate's steps, got ${JSON.stringify(s.memory)}`,
+            );
         }
         if (!Number.isInteger(s.desiredCount) || s.desiredCount < 0 || s.desiredCount > 100) {
             problems.push(`${at}.desiredCount: expected an integer from 0 to 100, got ${JSON.stringify(s.desiredCount)}`);

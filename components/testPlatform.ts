@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FargateCluster } from "./fargateCluster";
-import { PlatformGuard } from "./platformGuard";
 import { validateDomain } from "./naming";
+import { PlatformGuard } from "./platformGuard";
 import { PublicLoadBalancer } from "./publicLoadBalancer";
 import { SiteCertificate } from "./siteCertificate";
 
@@ -37,11 +37,7 @@ export class TestPlatform extends pulumi.ComponentResource {
     constructor(name: string, args: TestPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vnv:components:TestPlatform", name, {}, opts);
         validateDomain(args.domain);
-        const certificate = new SiteCertificate(
-            `${name}-wildcard`,
-            { domainName: `*.${args.domain}`, hostedZoneId: args.hostedZoneId },
-            { parent: this },
-        );
+        const certificate = new SiteCertificate(`${name}-wildcard`, { domainName: `*.${args.domain}`, hostedZoneId: args.hostedZoneId }, { parent: this });
         const alb = new PublicLoadBalancer(
             `${name}-lb`,
             {

@@ -125,11 +125,7 @@ export class VersionedStack extends pulumi.ComponentResource {
         if (this.args.ingress.mode !== "dedicated") {
             return undefined;
         }
-        return new SiteCertificate(
-            `${this.name}-certificate`,
-            { domainName: this.args.hostname, hostedZoneId: this.args.hostedZoneId },
-            { parent: this },
-        );
+        return new SiteCertificate(`${this.name}-certificate`, { domainName: this.args.hostname, hostedZoneId: this.args.hostedZoneId }, { parent: this });
     }
 
     private createIngress(certificate: SiteCertificate | undefined): Ingress {

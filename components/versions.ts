@@ -42,7 +42,10 @@ export const VERSION_FORMS = "vX.Y.Z, vX.Y.Z-rc.N (or -RCN), X.Y.Z-SNAPSHOT, vX.
 
 /** Thrown for text that is not a version of one of the accepted forms. */
 export class VersionError extends Error {
-    constructor(readonly input: string, reason: string) {
+    constructor(
+        readonly input: string,
+        reason: string,
+    ) {
         super(`invalid version ${JSON.stringify(input)}: ${reason}; allowed forms: ${VERSION_FORMS}`);
         this.name = "VersionError";
     }
@@ -72,26 +75,22 @@ export function parseVersion(input: string): Version {
     if (text === "") {
         throw new VersionError(input, "empty");
     }
-    let m: RegExpMatchArray | null;
-    let kind: VersionKind;
-    let rc: number | undefined;
-    let stamp: string | undefined;
-    if ((m = text.match(RELEASE))) {
-        kind = "release";
-    } else if ((m = text.match(RC))) {
-        kind = "rc";
-        rc = Number(m[4]);
-        if (!Number.isSafeInteger(rc)) {
-            throw new VersionError(input, "the release-candidate number is too large");
-        }
-    } else if ((m = text.match(SNAPSHOT))) {
-        kind = "snapshot";
-    } else if ((m = text.match(STAMPED))) {
-        kind = "snapshot";
-        stamp = m[4];
-    } else {
+    const forms: readonly (readonly [RegExp, VersionKind])[] = [
+        [RELEASE, "release"],
+        [RC, "rc"],
+        [SNAPSHOT, "snapshot"],
+        [STAMPED, "snapshot"],
+    ];
+    const form = forms.map(([re, k]) => ({ re, kind: k, m: text.match(re) })).find((f) => f.m !== null);
+    if (form?.m == null) {
         throw new VersionError(input, "not one of the accepted forms");
     }
+    const { m, kind } = form;
+    const rc = form.re === RC ? Number(m[4]) : undefined;
+    if (rc !== undefined && !Number.isSafeInteger(rc)) {
+        throw new VersionError(input, "the release-candidate number is too large");
+    }
+    const stamp = form.re === STAMPED ? m[4] : undefined;
     const [major, minor, patch] = numbers(m, input);
     const core = `${major}.${minor}.${patch}`;
     let canonical: string;

@@ -1,6 +1,6 @@
 /** Reads the stack's Pulumi configuration once into typed settings. The only config reader. */
 import * as pulumi from "@pulumi/pulumi";
-import { parseSettings, type EnvironmentSettings, type RawSettings } from "./settings";
+import { type EnvironmentSettings, parseSettings, type RawSettings } from "./settings";
 
 /**
  * All `<project>:*` keys of the stack's configuration as the engine gives them (strings; objects
@@ -30,4 +30,3 @@ export function loadSettings(): EnvironmentSettings {
     const project = pulumi.getProject();
     return parseSettings(readRawConfig(project), { project, region: new pulumi.Config("aws").get("region") });
 }
-

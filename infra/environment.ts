@@ -6,8 +6,8 @@
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { type SharedPlatform, TestPlatform, VersionedStack } from "../components";
 import { parseRepository } from "../components/imageReference";
-import { TestPlatform, VersionedStack, type SharedPlatform } from "../components";
 import type { EnvironmentSettings } from "./settings";
 
 export interface EnvironmentOutputs {
@@ -95,7 +95,11 @@ export function defineEnvironment(settings: EnvironmentSettings, options: Define
         : undefined;
     const ingress =
         settings.ingress.mode === "shared"
-            ? { mode: "shared" as const, platform: { ...readPlatform(settings.ingress.platformStack), dualstack: settings.ingress.dualstack }, slot: settings.ingress.slot }
+            ? {
+                  mode: "shared" as const,
+                  platform: { ...readPlatform(settings.ingress.platformStack), dualstack: settings.ingress.dualstack },
+                  slot: settings.ingress.slot,
+              }
             : { mode: "dedicated" as const, deletionProtection: settings.ingress.deletionProtection, ipAddressType: settings.ingress.ipAddressType };
     const env = new VersionedStack(
         settings.project,

@@ -53,7 +53,12 @@ export function ephemeralFromDev(dev: RawSettings, options: EphemeralOptions): R
         role: "ephemeral",
         version: options.version,
         // The test platform's ALB is made with dev's address type (infra/environment.ts).
-        ingress: { mode: "shared", platformStack: options.platformStack, slot: options.slot, dualstack: isObject(dev.ingress) && dev.ingress.ipAddressType === "dualstack" },
+        ingress: {
+            mode: "shared",
+            platformStack: options.platformStack,
+            slot: options.slot,
+            dualstack: isObject(dev.ingress) && dev.ingress.ipAddressType === "dualstack",
+        },
         ...(options.capacity !== undefined ? { capacity: options.capacity } : {}),
     };
 }

@@ -7,10 +7,11 @@
  *
  * No `@pulumi/*` import: parsing is tested on its own.
  */
-import { bucketName, environmentName, hostname as versionHost, validateDomain } from "../components/naming";
-import { redirectUriProblem } from "../components/redirects";
+
 import type { RegistryCredentials } from "../components/iamPolicies";
-import { CAPACITIES, serviceProblems, type Capacity, type ServiceSpec } from "../components/service";
+import { bucketName, environmentName, validateDomain, hostname as versionHost } from "../components/naming";
+import { redirectUriProblem } from "../components/redirects";
+import { CAPACITIES, type Capacity, type ServiceSpec, serviceProblems } from "../components/service";
 import { parseVersion, VersionError } from "../components/versions";
 
 export type Role = "prod" | "dev" | "ephemeral";
@@ -128,13 +129,56 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 
 /** What each role implies where the configuration is silent. */
 export const ROLE_DEFAULTS: Readonly<
-    Record<Role, { ingress: "dedicated" | "shared"; capacity: Capacity; minPublicTasks: number; logRetentionDays: number; retain: boolean; forceDestroy: boolean; deletionProtection: boolean; testPlatform: boolean; bucketPrefix: string }>
+    Record<
+        Role,
+        {
+            ingress: "dedicated" | "shared";
+            capacity: Capacity;
+            minPublicTasks: number;
+            logRetentionDays: number;
+            retain: boolean;
+            forceDestroy: boolean;
+            deletionProtection: boolean;
+            testPlatform: boolean;
+            bucketPrefix: string;
+        }
+    >
 > = {
-    prod: { ingress: "dedicated", capacity: "FARGATE", minPublicTasks: 2, logRetentionDays: 90, retain: true, forceDestroy: false, deletionProtection: true, testPlatform: false, bucketPrefix: "studio-app-prod" },
+    prod: {
+        ingress: "dedicated",
+        capacity: "FARGATE",
+        minPublicTasks: 2,
+        logRetentionDays: 90,
+        retain: true,
+        forceDestroy: false,
+        deletionProtection: true,
+        testPlatform: false,
+        bucketPrefix: "studio-app-prod",
+    },
     // Dev's bucket of the previous version is removed at a version change, objects and all: a
     // non-empty bucket could not be deleted and would fail the update.
-    dev: { ingress: "dedicated", capacity: "FARGATE", minPublicTasks: 1, logRetentionDays: 30, retain: false, forceDestroy: true, deletionProtection: false, testPlatform: true, bucketPrefix: "studio-app-dev" },
-    ephemeral: { ingress: "shared", capacity: "FARGATE_SPOT", minPublicTasks: 1, logRetentionDays: 3, retain: false, forceDestroy: true, deletionProtection: false, testPlatform: false, bucketPrefix: "studio-app-test" },
+    dev: {
+        ingress: "dedicated",
+        capacity: "FARGATE",
+        minPublicTasks: 1,
+        logRetentionDays: 30,
+        retain: false,
+        forceDestroy: true,
+        deletionProtection: false,
+        testPlatform: true,
+        bucketPrefix: "studio-app-dev",
+    },
+    ephemeral: {
+        ingress: "shared",
+        capacity: "FARGATE_SPOT",
+        minPublicTasks: 1,
+        logRetentionDays: 3,
+        retain: false,
+        forceDestroy: true,
+        deletionProtection: false,
+        testPlatform: false,
+        bucketPrefix: "studio-app-test",
+    },
 };
 
 /** Thrown for configuration that cannot make an environment; lists every problem. */
@@ -289,7 +333,21 @@ const ZONE = /^Z[A-Z0-9]{1,31}$/;
 const APPLICATION_ID = /^\/applications\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const STACK_REF = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-const SERVICE_KEYS = ["name", "image", "tag", "digest", "port", "public", "paths", "healthCheckPath", "cpu", "memory", "desiredCount", "environment", "secrets"];
+const SERVICE_KEYS = [
+    "name",
+    "image",
+    "tag",
+    "digest",
+    "port",
+    "public",
+    "paths",
+    "healthCheckPath",
+    "cpu",
+    "memory",
+    "desiredCount",
+    "environment",
+    "secrets",
+];
 
 /**
  * Builds settings from raw values; throws {@link SettingsError} listing every problem.
@@ -323,7 +381,9 @@ export function parseSettings(given: RawSettings, context: { project: string; re
 
     let region = context.region ?? "";
     if (!REGION.test(region)) {
-        r.problems.push(`aws:region: ${context.region === undefined ? "missing" : `got ${JSON.stringify(context.region)}`}; expected a region such as eu-central-1`);
+        r.problems.push(
+            `aws:region: ${context.region === undefined ? "missing" : `got ${JSON.stringify(context.region)}`}; expected a region such as eu-central-1`,
+        );
         region = "eu-central-1";
     }
 
@@ -349,7 +409,8 @@ export function parseSettings(given: RawSettings, context: { project: string; re
             r.fail("hostname", `${JSON.stringify(hostname)} starts with a digit: such hosts are reserved for version environments`);
         }
     }
-    const hostedZoneId = r.string(raw.hostedZoneId, "hostedZoneId", { required: true, pattern: ZONE, allowed: "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ" }) ?? "";
+    const hostedZoneId =
+        r.string(raw.hostedZoneId, "hostedZoneId", { required: true, pattern: ZONE, allowed: "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ" }) ?? "";
 
     const net = r.object(raw.network, "network", true);
     r.unknownKeys(net, "network", ["vpcId", "publicSubnetIds", "privateSubnetIds", "assignPublicIp"]);
@@ -381,7 +442,12 @@ export function parseSettings(given: RawSettings, context: { project: string; re
         }
         ingress = {
             mode,
-            platformStack: r.string(ing?.platformStack, "ingress.platformStack", { required: true, pattern: STACK_REF, allowed: "the dev stack, such as organization/vnv/dev" }) ?? "",
+            platformStack:
+                r.string(ing?.platformStack, "ingress.platformStack", {
+                    required: true,
+                    pattern: STACK_REF,
+                    allowed: "the dev stack, such as organization/vnv/dev",
+                }) ?? "",
             slot: r.integer(ing?.slot, "ingress.slot", 0, 4999) ?? 0,
             dualstack: r.boolean(ing?.dualstack, "ingress.dualstack", false),
         };
@@ -411,7 +477,9 @@ export function parseSettings(given: RawSettings, context: { project: string; re
 
     const fe = r.object(raw.frontend, "frontend", false);
     r.unknownKeys(fe, "frontend", ["bucketPrefix", "publicWebsite", "forceDestroy", "retain"]);
-    const bucketPrefix = r.string(fe?.bucketPrefix, "frontend.bucketPrefix", { pattern: /^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$/, allowed: "2-40 characters of [a-z0-9-]" }) ?? defaults.bucketPrefix;
+    const bucketPrefix =
+        r.string(fe?.bucketPrefix, "frontend.bucketPrefix", { pattern: /^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$/, allowed: "2-40 characters of [a-z0-9-]" }) ??
+        defaults.bucketPrefix;
     const forceDestroy = r.boolean(fe?.forceDestroy, "frontend.forceDestroy", defaults.forceDestroy);
     const retain = r.boolean(fe?.retain, "frontend.retain", defaults.retain);
     if (forceDestroy && role === "prod") {
@@ -518,7 +586,10 @@ function parseRegistries(r: Reader, value: unknown): Record<string, RegistryCred
             pattern: SECRET,
             allowed: "the ARN of a Secrets Manager secret holding the registry's username and password",
         });
-        const kmsKeyArn = r.string(e?.kmsKeyArn, `${at}.kmsKeyArn`, { pattern: KMS_KEY, allowed: "the ARN of the customer managed KMS key (arn:aws:kms:<region>:<account>:key/<id>)" });
+        const kmsKeyArn = r.string(e?.kmsKeyArn, `${at}.kmsKeyArn`, {
+            pattern: KMS_KEY,
+            allowed: "the ARN of the customer managed KMS key (arn:aws:kms:<region>:<account>:key/<id>)",
+        });
         if (secretArn !== undefined) {
             out[host] = kmsKeyArn === undefined ? { secretArn } : { secretArn, kmsKeyArn };
         }
@@ -552,25 +623,51 @@ function parseEphemeralPolicy(r: Reader, value: unknown, role: Role, devHost: st
     const o = r.object(value, "ephemeral", false);
     if (o === undefined) {
         return role === "dev"
-            ? { defaultTtl: "6h", maxTtl: "3d", protectedStacks: [], platformStack: `organization/${project}/dev`, staleLockAfter: "2h", authStack: "auth", fixedRedirectHosts: [devHost] }
+            ? {
+                  defaultTtl: "6h",
+                  maxTtl: "3d",
+                  protectedStacks: [],
+                  platformStack: `organization/${project}/dev`,
+                  staleLockAfter: "2h",
+                  authStack: "auth",
+                  fixedRedirectHosts: [devHost],
+              }
             : undefined;
     }
     if (role !== "dev") {
         r.fail("ephemeral", "only the dev stack, which ephemeral environments derive from, takes this");
         return undefined;
     }
-    r.unknownKeys(o, "ephemeral", ["defaultTtl", "maxTtl", "maxEnvironments", "protectedStacks", "platformStack", "staleLockAfter", "authStack", "authApplicationId", "fixedRedirectHosts"]);
+    r.unknownKeys(o, "ephemeral", [
+        "defaultTtl",
+        "maxTtl",
+        "maxEnvironments",
+        "protectedStacks",
+        "platformStack",
+        "staleLockAfter",
+        "authStack",
+        "authApplicationId",
+        "fixedRedirectHosts",
+    ]);
     const duration = { pattern: DURATION, allowed: "a duration such as 30m, 6h, 1d or 1d12h" };
     return {
         defaultTtl: r.string(o.defaultTtl, "ephemeral.defaultTtl", duration) ?? "6h",
         maxTtl: r.string(o.maxTtl, "ephemeral.maxTtl", duration) ?? "3d",
         maxEnvironments: o.maxEnvironments === undefined ? undefined : r.integer(o.maxEnvironments, "ephemeral.maxEnvironments", 1, 5000),
         protectedStacks: r.strings(o.protectedStacks, "ephemeral.protectedStacks", STACK_REF, "stack names", false),
-        platformStack: r.string(o.platformStack, "ephemeral.platformStack", { pattern: STACK_REF, allowed: "the dev stack, such as organization/vnv/dev" }) ?? `organization/${project}/dev`,
+        platformStack:
+            r.string(o.platformStack, "ephemeral.platformStack", { pattern: STACK_REF, allowed: "the dev stack, such as organization/vnv/dev" }) ??
+            `organization/${project}/dev`,
         staleLockAfter: r.string(o.staleLockAfter, "ephemeral.staleLockAfter", duration) ?? "2h",
         authStack: r.string(o.authStack, "ephemeral.authStack", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name" }) ?? "auth",
-        authApplicationId: r.string(o.authApplicationId, "ephemeral.authApplicationId", { pattern: APPLICATION_ID, allowed: "/applications/<object id> of the Azure AD application" }),
-        fixedRedirectHosts: o.fixedRedirectHosts === undefined ? [devHost] : r.strings(o.fixedRedirectHosts, "ephemeral.fixedRedirectHosts", /^[a-z0-9.-]+$/, "host names", true),
+        authApplicationId: r.string(o.authApplicationId, "ephemeral.authApplicationId", {
+            pattern: APPLICATION_ID,
+            allowed: "/applications/<object id> of the Azure AD application",
+        }),
+        fixedRedirectHosts:
+            o.fixedRedirectHosts === undefined
+                ? [devHost]
+                : r.strings(o.fixedRedirectHosts, "ephemeral.fixedRedirectHosts", /^[a-z0-9.-]+$/, "host names", true),
     };
 }
 

@@ -10,9 +10,7 @@ export const rcText = fc
     .tuple(v, core, fc.constantFrom("-rc.", "-RC", "-rc", "-RC."), fc.integer({ min: 0, max: 99_999 }))
     .map(([p, c, sep, n]) => `${p}${c}${sep}${n}`);
 export const snapshotText = fc.tuple(v, core, fc.constantFrom("-SNAPSHOT", "-snapshot")).map(([p, c, s]) => `${p}${c}${s}`);
-export const stampedText = fc
-    .tuple(v, core, fc.stringMatching(/^[1-9]\d{0,13}$/))
-    .map(([p, c, stamp]) => `${p}${c}.snap.${stamp}`);
+export const stampedText = fc.tuple(v, core, fc.stringMatching(/^[1-9]\d{0,13}$/)).map(([p, c, stamp]) => `${p}${c}.snap.${stamp}`);
 
 /** Any accepted spelling of any version form. */
 export const versionText = fc.oneof(releaseText, rcText, snapshotText, stampedText);

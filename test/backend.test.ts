@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawn } from "node:child_process";
 import { resolveBackend, resolveSecrets } from "../automation/backend";
 import { processAlive } from "../automation/environments";
 import { MissingSecretsError, parseLocks, UsageError } from "../automation/errors";
@@ -16,7 +16,12 @@ describe("state backend and secrets", () => {
     it("defaults to a git-ignored directory of the repository, created when missing", () => {
         const url = resolveBackend(undefined, {});
         assert.match(url, /^file:\/\/.*\/\.vnv\/state$/);
-        assert.ok(fs.readFileSync(path.join(__dirname, "..", ".gitignore"), "utf8").split("\n").includes(".vnv/"));
+        assert.ok(
+            fs
+                .readFileSync(path.join(__dirname, "..", ".gitignore"), "utf8")
+                .split("\n")
+                .includes(".vnv/"),
+        );
     });
 
     it("creates a file:// directory that does not exist yet", () => {
@@ -26,7 +31,10 @@ describe("state backend and secrets", () => {
     });
 
     it("refuses a backend that is not self-managed, naming it", () => {
-        assert.throws(() => resolveBackend("https://api.pulumi.com", {}), (e: unknown) => e instanceof UsageError && e.message.includes('"https://api.pulumi.com"'));
+        assert.throws(
+            () => resolveBackend("https://api.pulumi.com", {}),
+            (e: unknown) => e instanceof UsageError && e.message.includes('"https://api.pulumi.com"'),
+        );
     });
 
     it("a missing passphrase is a clear error", () => {
@@ -50,7 +58,13 @@ describe("state backend and secrets", () => {
             "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n" +
             "  file:///tmp/s/.pulumi/locks/organization/vnv/v1/7f3b.json: created by ana@build-7 (pid 4242) at 2026-11-23T01:02:03Z\n";
         assert.deepEqual(parseLocks(text), [
-            { url: "file:///tmp/s/.pulumi/locks/organization/vnv/v1/7f3b.json", user: "ana", host: "build-7", pid: 4242, since: new Date("2026-11-23T01:02:03Z") },
+            {
+                url: "file:///tmp/s/.pulumi/locks/organization/vnv/v1/7f3b.json",
+                user: "ana",
+                host: "build-7",
+                pid: 4242,
+                since: new Date("2026-11-23T01:02:03Z"),
+            },
         ]);
     });
 });

@@ -17,7 +17,10 @@ function projectOn(reg: TestRegistry, dir: string): string {
     fs.mkdirSync(project, { recursive: true });
     for (const stack of ["dev", "prod"]) {
         const text = fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
-        fs.writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), text.replace(/ghcr\.io\/infrasoftbe\/infrasoft-vnv-/g, `${reg.host}/infrasoftbe/`).replace(/docker\.io\/library\//g, `${reg.host}/library/`));
+        fs.writeFileSync(
+            path.join(project, `Pulumi.${stack}.yaml`),
+            text.replace(/ghcr\.io\/infrasoftbe\/infrasoft-vnv-/g, `${reg.host}/infrasoftbe/`).replace(/docker\.io\/library\//g, `${reg.host}/library/`),
+        );
     }
     return project;
 }
@@ -77,7 +80,10 @@ describe("@engine vnv command line", function () {
         assert.deepEqual([row.version, row.owner], ["v1.4.0-rc.2", "ana"]);
 
         const text = await vnv(["env", "ls"]);
-        assert.match(text.out, /^VERSION\s+URL\s+OWNER\s+CREATED\s+EXPIRES\s+LEFT\s+LAST UPDATE\s+RESOURCES\nv1\.4\.0-rc\.2\s+https:\/\/1-4-0-rc-2\.step-studio\.be\s+ana /);
+        assert.match(
+            text.out,
+            /^VERSION\s+URL\s+OWNER\s+CREATED\s+EXPIRES\s+LEFT\s+LAST UPDATE\s+RESOURCES\nv1\.4\.0-rc\.2\s+https:\/\/1-4-0-rc-2\.step-studio\.be\s+ana /,
+        );
 
         const extend = await vnv(["env", "extend", "v1.4.0-rc.2", "--ttl", "5h", "--json"]);
         assert.equal(extend.code, 0, extend.err);
@@ -104,7 +110,12 @@ describe("@engine vnv command line", function () {
         await pushVersion(reg, "v1.6.0-rc.1", ["pnp-server"]);
         const up = await vnv(["env", "up", "v1.6.0-rc.1"]);
         assert.equal(up.code, 1);
-        assert.match(up.err, new RegExp(`1 image\\(s\\) of v1\\.6\\.0-rc\\.1 missing: pnp-server \\(${reg.host.replace(/\./g, "\\.")}/infrasoftbe/pnp-server:v1\\.6\\.0-rc\\.1\\)`));
+        assert.match(
+            up.err,
+            new RegExp(
+                `1 image\\(s\\) of v1\\.6\\.0-rc\\.1 missing: pnp-server \\(${reg.host.replace(/\./g, "\\.")}/infrasoftbe/pnp-server:v1\\.6\\.0-rc\\.1\\)`,
+            ),
+        );
         assert.deepEqual(stackFiles(tmp()), []);
     });
 

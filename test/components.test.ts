@@ -1,7 +1,9 @@
 /** Components on their own, under the same mocks: argument checks and per-component rules. */
+
+// The mocks first: they are set when this module loads, before any program code runs.
 import { ofType, run, T } from "./mocks";
 import { strict as assert } from "node:assert";
-import { AuthRedirects, DnsAlias, FrontendBucket, Ingress, SiteCertificate, type ServiceSpec } from "../components";
+import { AuthRedirects, DnsAlias, FrontendBucket, Ingress, type ServiceSpec, SiteCertificate } from "../components";
 
 const web: ServiceSpec = { name: "web", image: "ghcr.io/infrasoftbe/web", port: 8080, public: true, cpu: 256, memory: 512, desiredCount: 1 };
 const api: ServiceSpec = { ...web, name: "api", port: 8081, paths: ["/api/*"] };
@@ -25,7 +27,12 @@ describe("components", () => {
 
         it("owns the whole list, de-duplicated and sorted", async () => {
             const { resources } = await run(
-                () => new AuthRedirects("auth", { applicationId: APP, type: "Web", redirectUris: ["https://b.step-studio.be/", "https://a.step-studio.be/", "https://b.step-studio.be/"] }),
+                () =>
+                    new AuthRedirects("auth", {
+                        applicationId: APP,
+                        type: "Web",
+                        redirectUris: ["https://b.step-studio.be/", "https://a.step-studio.be/", "https://b.step-studio.be/"],
+                    }),
             );
             const [list] = ofType(resources, T.redirects);
             assert.deepEqual(list!.inputs.redirectUris, ["https://a.step-studio.be/", "https://b.step-studio.be/"]);
@@ -36,7 +43,12 @@ describe("components", () => {
     describe("SiteCertificate", () => {
         it("creates one validation record per distinct name, from every validation option", async () => {
             const { resources } = await run(
-                () => new SiteCertificate("site", { domainName: "vnv.step-studio.be", subjectAlternativeNames: ["www.vnv.step-studio.be", "api.vnv.step-studio.be"], hostedZoneId: "Z04315321ABCDEFGHIJKL" }),
+                () =>
+                    new SiteCertificate("site", {
+                        domainName: "vnv.step-studio.be",
+                        subjectAlternativeNames: ["www.vnv.step-studio.be", "api.vnv.step-studio.be"],
+                        hostedZoneId: "Z04315321ABCDEFGHIJKL",
+                    }),
             );
             const records = ofType(resources, T.record);
             assert.equal(records.length, 3);
@@ -46,7 +58,12 @@ describe("components", () => {
 
         it("shares one record between a wildcard and its apex", async () => {
             const { resources } = await run(
-                () => new SiteCertificate("site", { domainName: "*.step-studio.be", subjectAlternativeNames: ["step-studio.be"], hostedZoneId: "Z04315321ABCDEFGHIJKL" }),
+                () =>
+                    new SiteCertificate("site", {
+                        domainName: "*.step-studio.be",
+                        subjectAlternativeNames: ["step-studio.be"],
+                        hostedZoneId: "Z04315321ABCDEFGHIJKL",
+                    }),
             );
             assert.equal(ofType(resources, T.record).length, 1);
         });
@@ -92,7 +109,10 @@ describe("components", () => {
             const { resources } = await run(() => new FrontendBucket("fe", { bucketName: "studio-app-prod-v1-2-3", release, retain: true }));
             const custom = resources.filter((r) => r.custom);
             assert.ok(custom.length >= 6, custom.map((r) => r.type).join(" "));
-            assert.deepEqual(custom.filter((r) => !r.retainOnDelete).map((r) => r.type), []);
+            assert.deepEqual(
+                custom.filter((r) => !r.retainOnDelete).map((r) => r.type),
+                [],
+            );
         });
 
         it("an adopted bucket is imported by its name instead of created", async () => {
@@ -101,7 +121,10 @@ describe("components", () => {
         });
 
         it("refuses forceDestroy together with retain", () => {
-            assert.throws(() => new FrontendBucket("fe", { bucketName: "studio-app-x-v1", release, forceDestroy: true, retain: true }), /forceDestroy and retain conflict/);
+            assert.throws(
+                () => new FrontendBucket("fe", { bucketName: "studio-app-x-v1", release, forceDestroy: true, retain: true }),
+                /forceDestroy and retain conflict/,
+            );
         });
     });
 
@@ -136,16 +159,31 @@ describe("components", () => {
                         slot: 0,
                     }),
             );
-            assert.deepEqual([T.alb, T.listener, T.certificate, T.validation].map((t) => ofType(resources, t).length), [0, 0, 0, 0]);
-            assert.deepEqual(ofType(resources, T.rule).map((r) => r.inputs.priority).sort((a, b) => a - b), [1, 10]);
+            assert.deepEqual(
+                [T.alb, T.listener, T.certificate, T.validation].map((t) => ofType(resources, t).length),
+                [0, 0, 0, 0],
+            );
+            assert.deepEqual(
+                ofType(resources, T.rule)
+                    .map((r) => r.inputs.priority)
+                    .sort((a, b) => a - b),
+                [1, 10],
+            );
         });
 
         it("refuses a slot outside the listener's priorities", () => {
             assert.throws(
                 () =>
                     new Ingress("in", {
-                        mode: "shared", vpcId: "vpc-1", services: [web], hostname: "h.step-studio.be", listenerArn: "l",
-                        albSecurityGroupId: "sg", albDnsName: "d", albZoneId: "z", slot: 5000,
+                        mode: "shared",
+                        vpcId: "vpc-1",
+                        services: [web],
+                        hostname: "h.step-studio.be",
+                        listenerArn: "l",
+                        albSecurityGroupId: "sg",
+                        albDnsName: "d",
+                        albZoneId: "z",
+                        slot: 5000,
                     }),
                 /slot must be an integer from 0 to 4999/,
             );
@@ -155,9 +193,21 @@ describe("components", () => {
     describe("DnsAlias", () => {
         it("adds an AAAA alias for a dualstack load balancer", async () => {
             const { resources } = await run(
-                () => new DnsAlias("dns", { hostedZoneId: "Z1", hostname: "vnv.step-studio.be", targetDnsName: "alb", targetZoneId: "Z215JYRZR1TBD5", ipv6: true }),
+                () =>
+                    new DnsAlias("dns", {
+                        hostedZoneId: "Z1",
+                        hostname: "vnv.step-studio.be",
+                        targetDnsName: "alb",
+                        targetZoneId: "Z215JYRZR1TBD5",
+                        ipv6: true,
+                    }),
             );
-            assert.deepEqual(ofType(resources, T.record).map((r) => r.inputs.type).sort(), ["A", "AAAA"]);
+            assert.deepEqual(
+                ofType(resources, T.record)
+                    .map((r) => r.inputs.type)
+                    .sort(),
+                ["A", "AAAA"],
+            );
         });
     });
 });

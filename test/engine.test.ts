@@ -68,7 +68,10 @@ describe("@engine Pulumi engine smoke test", function () {
         assert.equal(await stack.getTag("vnv:kind"), "ephemeral");
 
         const stacks = await stack.workspace.listStacks();
-        assert.deepEqual(stacks.map((s) => s.name), ["smoke"]);
+        assert.deepEqual(
+            stacks.map((s) => s.name),
+            ["smoke"],
+        );
         assert.equal(stacks[0]!.resourceCount, 2); // the stack and the component
 
         const destroyed = await stack.destroy();

@@ -2,11 +2,13 @@
  * The environment definition under Pulumi mocks, for the three roles: what each stack creates
  * and the rules every one of them keeps.
  */
-import { ALB_ZONE_ID, digestOf, existingBuckets, hasProviderRules, ofType, run, T, valueOf, type Recorded } from "./mocks";
+
+// The mocks first: they are set when this module loads, before any program code runs.
+import { ALB_ZONE_ID, digestOf, existingBuckets, hasProviderRules, ofType, outputValue, type Recorded, run, T } from "./mocks";
 import { strict as assert } from "node:assert";
 import { defineEnvironment, deployEnvironment, type EnvironmentOutputs } from "../infra/environment";
 import { ephemeralFromDev } from "../infra/ephemeral";
-import { parseSettings, type EnvironmentSettings } from "../infra/settings";
+import { type EnvironmentSettings, parseSettings } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
 import { checkedDigests, ephemeralSettings, handRunSettings, stackSettings } from "./fixtures";
 
@@ -26,7 +28,8 @@ function nameOfUrn(urn: string): string {
     return urn.split("::").pop()!;
 }
 
-function containers(td: Recorded): Array<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any -- ECS container JSON
+// biome-ignore lint/suspicious/noExplicitAny: ECS container definitions are untyped JSON
+function containers(td: Recorded): Array<Record<string, any>> {
     return JSON.parse(td.inputs.containerDefinitions);
 }
 
@@ -108,12 +111,16 @@ describe("environment definition", () => {
             it("internal services accept traffic only from the environment's own services", () => {
                 const sg = ofType(d.resources, T.securityGroup).find((s) => s.name.endsWith("-services-sg"))!;
                 const redis = sg.inputs.ingress.filter((r: { fromPort: number }) => r.fromPort === 6379);
-                assert.deepEqual(redis.map((r: Record<string, unknown>) => [r.self, r.cidrBlocks, r.securityGroups]), [[true, undefined, undefined]]);
+                assert.deepEqual(
+                    redis.map((r: Record<string, unknown>) => [r.self, r.cidrBlocks, r.securityGroups]),
+                    [[true, undefined, undefined]],
+                );
             });
 
             it("public services accept the load balancer's security group on their port", () => {
                 const sg = ofType(d.resources, T.securityGroup).find((s) => s.name.endsWith("-services-sg"))!;
-                const albSg = role === "ephemeral" ? "sg-0123456789abcdef0" : ofType(d.resources, T.securityGroup).find((s) => s.name === "vnv-ingress-lb-sg")!.id;
+                const albSg =
+                    role === "ephemeral" ? "sg-0123456789abcdef0" : ofType(d.resources, T.securityGroup).find((s) => s.name === "vnv-ingress-lb-sg")!.id;
                 const fromAlb = sg.inputs.ingress.filter((r: { securityGroups?: string[] }) => (r.securityGroups ?? []).length > 0);
                 assert.deepEqual(fromAlb.map((r: { fromPort: number }) => r.fromPort).sort(), [8080, 8081, 8082]);
                 assert.ok(fromAlb.every((r: { securityGroups: string[] }) => r.securityGroups.length === 1 && r.securityGroups[0] === albSg));
@@ -153,10 +160,13 @@ describe("environment definition", () => {
 
             it("services reach each other by name through Service Connect", () => {
                 const aliases = ofType(d.resources, T.service).flatMap((s) => s.inputs.serviceConnectConfiguration.services[0].clientAlias);
-                assert.deepEqual(
-                    aliases.map((a: { dnsName: string; port: number }) => `${a.dnsName}:${a.port}`).sort(),
-                    ["event-bridge:8082", "neo-server:3000", "pnp-server:8081", "proxy-server:8080", "redis:6379"],
-                );
+                assert.deepEqual(aliases.map((a: { dnsName: string; port: number }) => `${a.dnsName}:${a.port}`).sort(), [
+                    "event-bridge:8082",
+                    "neo-server:3000",
+                    "pnp-server:8081",
+                    "proxy-server:8080",
+                    "redis:6379",
+                ]);
             });
 
             it("no listener rule has more than 5 condition values", () => {
@@ -182,12 +192,19 @@ describe("environment definition", () => {
                         assert.ok(!String(e.value).startsWith("arn:aws:secretsmanager"), `${c.name} ${e.name}`);
                     }
                 }
-                const neo = ofType(d.resources, T.taskDefinition).flatMap(containers).find((c) => c.name === "neo-server")!;
-                assert.deepEqual(neo.secrets.map((s: { name: string }) => s.name), ["NEO4J_AUTH"]);
+                const neo = ofType(d.resources, T.taskDefinition)
+                    .flatMap(containers)
+                    .find((c) => c.name === "neo-server")!;
+                assert.deepEqual(
+                    neo.secrets.map((s: { name: string }) => s.name),
+                    ["NEO4J_AUTH"],
+                );
             });
 
             it("containers know their version, tag, digest and frontend bucket", () => {
-                const proxy = ofType(d.resources, T.taskDefinition).flatMap(containers).find((c) => c.name === "proxy-server")!;
+                const proxy = ofType(d.resources, T.taskDefinition)
+                    .flatMap(containers)
+                    .find((c) => c.name === "proxy-server")!;
                 const env = Object.fromEntries(proxy.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
                 assert.equal(env.RELEASE_VERSION, role === "prod" ? "v1.2.2" : "v1.2.3-rc.1");
                 assert.equal(env.IMAGE_TAG, env.RELEASE_VERSION);
@@ -203,10 +220,16 @@ describe("environment definition", () => {
             });
 
             it("every service waits for the execution role's policies, which its tasks need to start", () => {
-                const grants = d.resources.filter((r) => ["aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"].includes(r.type));
+                const grants = d.resources.filter((r) =>
+                    ["aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"].includes(r.type),
+                );
                 assert.ok(grants.length >= 2);
                 for (const s of ofType(d.resources, T.service)) {
-                    assert.deepEqual(grants.filter((g) => !s.dependencies.includes(g.urn)).map((g) => g.name), [], s.name);
+                    assert.deepEqual(
+                        grants.filter((g) => !s.dependencies.includes(g.urn)).map((g) => g.name),
+                        [],
+                        s.name,
+                    );
                 }
             });
 
@@ -220,7 +243,10 @@ describe("environment definition", () => {
             it("a secret named with a JSON key is granted as the secret itself", () => {
                 const policy = JSON.parse(ofType(d.resources, "aws:iam/rolePolicy:RolePolicy")[0]!.inputs.policy);
                 const resources = policy.Statement.flatMap((st: { Resource: string[] }) => st.Resource);
-                assert.ok(resources.every((arn: string) => !/:secret:[^:]+:/.test(arn)), resources.join("\n"));
+                assert.ok(
+                    resources.every((arn: string) => !/:secret:[^:]+:/.test(arn)),
+                    resources.join("\n"),
+                );
             });
 
             it("certificate validation records tolerate an existing record and are never deleted", () => {
@@ -234,10 +260,10 @@ describe("environment definition", () => {
 
             it("the stack outputs the url, version, digests, bucket and redirect URIs", async () => {
                 const host = { prod: "vnv.step-studio.be", dev: "dev.step-studio.be", ephemeral: "1-2-3-rc-1.step-studio.be" }[role];
-                assert.equal(await valueOf(d.result.url), `https://${host}`);
-                assert.deepEqual(await valueOf(d.result.redirectUris), [`https://${host}/`, `https://${host}/auth/callback`]);
-                assert.equal(Object.keys(await valueOf(d.result.imageDigests)).length, 5);
-                assert.match(await valueOf(d.result.bucket), /^studio-app-/);
+                assert.equal(await outputValue(d.result.url), `https://${host}`);
+                assert.deepEqual(await outputValue(d.result.redirectUris), [`https://${host}/`, `https://${host}/auth/callback`]);
+                assert.equal(Object.keys(await outputValue(d.result.imageDigests)).length, 5);
+                assert.match(await outputValue(d.result.bucket), /^studio-app-/);
             });
         });
     }
@@ -259,7 +285,10 @@ describe("environment definition", () => {
 
         it("only a retained bucket is ever looked up", async () => {
             const d = await run(() => deployEnvironment(stackSettings("dev")));
-            assert.deepEqual(d.invocations.filter((i) => i.token === "aws:s3/getBucket:getBucket"), []);
+            assert.deepEqual(
+                d.invocations.filter((i) => i.token === "aws:s3/getBucket:getBucket"),
+                [],
+            );
         });
     });
 
@@ -288,7 +317,9 @@ describe("environment definition", () => {
 
         it("dev: its own environment plus the test platform (wildcard certificate, shared ALB answering 404, Spot-capable cluster) as outputs", async () => {
             const d = await deploy(stackSettings("dev"));
-            const certs = ofType(d.resources, T.certificate).map((c) => c.inputs.domainName).sort();
+            const certs = ofType(d.resources, T.certificate)
+                .map((c) => c.inputs.domainName)
+                .sort();
             assert.deepEqual(certs, ["*.step-studio.be", "dev.step-studio.be"]);
             assert.equal(ofType(d.resources, T.alb).length, 2);
             const https = ofType(d.resources, T.listener).filter((l) => l.inputs.port === 443 && l.name.startsWith("vnv-platform"));
@@ -296,8 +327,8 @@ describe("environment definition", () => {
             const capacity = ofType(d.resources, T.capacity).find((c) => c.name.startsWith("vnv-platform"))!;
             assert.deepEqual(capacity.inputs.capacityProviders, ["FARGATE", "FARGATE_SPOT"]);
             const platform = d.result.platform!;
-            assert.equal(await valueOf(platform.httpsListenerArn as string), https[0]!.state.arn);
-            assert.equal(await valueOf(platform.albZoneId as string), ALB_ZONE_ID);
+            assert.equal(await outputValue(platform.httpsListenerArn as string), https[0]!.state.arn);
+            assert.equal(await outputValue(platform.albZoneId as string), ALB_ZONE_ID);
         });
 
         it("ephemeral: no ALB, no certificate, no validation record, no cluster of its own", async () => {
@@ -325,7 +356,11 @@ describe("environment definition", () => {
             const d = await deploy(ephemeralSettings());
             const rules = ofType(d.resources, T.rule);
             assert.ok(rules.every((r) => r.inputs.listenerArn.includes(":listener/app/vnv-platform-lb-alb")));
-            assert.ok(rules.every((r) => r.inputs.conditions.some((c: { hostHeader?: { values: string[] } }) => c.hostHeader?.values[0] === "1-2-3-rc-1.step-studio.be")));
+            assert.ok(
+                rules.every((r) =>
+                    r.inputs.conditions.some((c: { hostHeader?: { values: string[] } }) => c.hostHeader?.values[0] === "1-2-3-rc-1.step-studio.be"),
+                ),
+            );
             const priorities = rules.map((r) => r.inputs.priority).sort((a, b) => a - b);
             assert.deepEqual(priorities, [31, 32, 40]);
             const [alias] = ofType(d.resources, T.record);
@@ -340,7 +375,12 @@ describe("environment definition", () => {
                 { version: "v1.2.3-rc.1", platformStack: "organization/vnv/dev", slot: 0, digests: checkedDigests(dev.raw, "v1.2.3-rc.1") },
             );
             const d = await deploy(parseSettings(raw, { project: "vnv", region: dev.region }));
-            assert.deepEqual(ofType(d.resources, T.record).map((r) => r.inputs.type).sort(), ["A", "AAAA"]);
+            assert.deepEqual(
+                ofType(d.resources, T.record)
+                    .map((r) => r.inputs.type)
+                    .sort(),
+                ["A", "AAAA"],
+            );
         });
 
         it("dedicated ingress evaluates target health in its alias", async () => {
@@ -353,13 +393,18 @@ describe("environment definition", () => {
 
     describe("images", () => {
         const lookups = (d: Deployed): string[] =>
-            d.invocations.filter((i) => i.token === "docker:index/getRegistryImage:getRegistryImage").map((i) => String(i.inputs.name)).sort();
+            d.invocations
+                .filter((i) => i.token === "docker:index/getRegistryImage:getRegistryImage")
+                .map((i) => String(i.inputs.name))
+                .sort();
 
         it("a pinned deploy runs exactly the pinned digests and looks nothing up (no docker provider)", async () => {
             const d = await deploy(stackSettings("prod"));
             assert.deepEqual(lookups(d), []);
             assert.deepEqual(ofType(d.resources, "pulumi:providers:docker"), []);
-            const proxy = ofType(d.resources, T.taskDefinition).flatMap(containers).find((c) => c.name === "proxy-server")!;
+            const proxy = ofType(d.resources, T.taskDefinition)
+                .flatMap(containers)
+                .find((c) => c.name === "proxy-server")!;
             assert.equal(proxy.image, `ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server@${digestOf("ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server:v1.2.2")}`);
         });
 
@@ -384,7 +429,10 @@ describe("environment definition", () => {
         });
 
         it("a moving tag without a pinned digest is refused, naming the service and how to pin it", () => {
-            assert.throws(() => defineEnvironment(handRunSettings("prod")), /redis uses the moving tag docker\.io\/library\/redis:7\.4-alpine without a pinned digest; pin it with `vnv release check/);
+            assert.throws(
+                () => defineEnvironment(handRunSettings("prod")),
+                /redis uses the moving tag docker\.io\/library\/redis:7\.4-alpine without a pinned digest; pin it with `vnv release check/,
+            );
         });
 
         it("private images are pulled with the registry's credentials, which the execution role alone may read and decrypt", async () => {

@@ -75,7 +75,10 @@ describe("@engine reaper", function () {
         const summary = await env.reap({ now: new Date(Date.now() + 2 * HOUR), concurrency: 2 });
         assert.deepEqual(summary.destroyed, ["v1-0-0-rc-1", "v1-0-0-rc-3"]);
         assert.deepEqual(summary.failed, []);
-        assert.deepEqual((await env.list()).map((e) => e.stack), ["v1-0-0-rc-2"]);
+        assert.deepEqual(
+            (await env.list()).map((e) => e.stack),
+            ["v1-0-0-rc-2"],
+        );
         assert.deepEqual(stackFiles(tmp()), ["vnv/v1-0-0-rc-2.json"]);
     });
 
@@ -164,7 +167,9 @@ describe("@engine environments under contention", function () {
         const pause = `${tmp()}/pause`;
         fs.writeFileSync(pause, ""); // holds the create, so the two runs overlap
         const run = () => {
-            const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "support", "child.ts"), "up", tmp(), "v6.1.0-rc.1", pause], { stdio: ["ignore", "pipe", "pipe"] });
+            const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "support", "child.ts"), "up", tmp(), "v6.1.0-rc.1", pause], {
+                stdio: ["ignore", "pipe", "pipe"],
+            });
             let out = "";
             child.stdout!.on("data", (d) => (out += d));
             child.stderr!.on("data", (d) => (out += d));
@@ -180,13 +185,19 @@ describe("@engine environments under contention", function () {
         const codes = await Promise.all([a.exit, b.exit]);
         assert.deepEqual([...codes].sort(), [0, 1], `${a.output()}\n----\n${b.output()}`);
         const loser = codes[0] === 1 ? a.output() : b.output();
-        assert.match(loser, /StackLockedError: environment v6-1-0-rc-1 is being (created by another run right now|changed by another run: .*@.* \(pid \d+\) since )/);
+        assert.match(
+            loser,
+            /StackLockedError: environment v6-1-0-rc-1 is being (created by another run right now|changed by another run: .*@.* \(pid \d+\) since )/,
+        );
     });
 
     it("refuses an environment beyond the capacity, listing the live ones and their expiry", async () => {
         const env = makeDriver(tmp(), { auth: undefined, maxEnvironments: 1 });
         await env.up("v7.0.0-rc.1");
-        await assert.rejects(env.up("v7.0.0-rc.2"), (e: unknown) => e instanceof CapacityError && /at most 1 environments .*\n\s+v7\.0\.0-rc\.1\s+expires /.test((e as Error).message));
+        await assert.rejects(
+            env.up("v7.0.0-rc.2"),
+            (e: unknown) => e instanceof CapacityError && /at most 1 environments .*\n\s+v7\.0\.0-rc\.1\s+expires /.test((e as Error).message),
+        );
         assert.deepEqual(stackFiles(tmp()), ["vnv/v7-0-0-rc-1.json"]);
     });
 });
@@ -243,13 +254,22 @@ describe("@engine recovery from a killed run", function () {
         await killMidway("up", "v8.0.0-rc.1", /dynamic:Resource vnv-marker creating/);
         const state = JSON.parse(fs.readFileSync(`${tmp()}/state/.pulumi/stacks/vnv/v8-0-0-rc-1.json`, "utf8"));
         assert.ok((state.checkpoint.latest.pending_operations ?? []).length > 0, "the killed run left no pending operation");
-        assert.ok(fs.readdirSync(`${tmp()}/state/.pulumi/locks`, { recursive: true }).some((f) => String(f).endsWith(".json")), "the killed run left no lock");
+        assert.ok(
+            fs.readdirSync(`${tmp()}/state/.pulumi/locks`, { recursive: true }).some((f) => String(f).endsWith(".json")),
+            "the killed run left no lock",
+        );
         const lines: string[] = [];
         const env = makeDriver(tmp(), { auth: undefined, log: (l) => lines.push(l) });
         const up = await env.up("v8.0.0-rc.1");
         assert.equal(up.created, false);
-        assert.ok(lines.some((l) => /clearing stale lock/.test(l)), lines.join("\n"));
-        assert.ok(lines.some((l) => /clearing \d+ pending operation/.test(l)), lines.join("\n"));
+        assert.ok(
+            lines.some((l) => /clearing stale lock/.test(l)),
+            lines.join("\n"),
+        );
+        assert.ok(
+            lines.some((l) => /clearing \d+ pending operation/.test(l)),
+            lines.join("\n"),
+        );
         assert.equal((await env.list())[0]!.stack, "v8-0-0-rc-1");
     });
 
@@ -260,7 +280,10 @@ describe("@engine recovery from a killed run", function () {
         const lines: string[] = [];
         const env = makeDriver(tmp(), { auth: undefined, log: (l) => lines.push(l) });
         await env.down("v9.0.0-rc.1");
-        assert.ok(lines.some((l) => /clearing stale lock/.test(l)), lines.join("\n"));
+        assert.ok(
+            lines.some((l) => /clearing stale lock/.test(l)),
+            lines.join("\n"),
+        );
         assert.deepEqual(stackFiles(tmp()), []);
     });
 });

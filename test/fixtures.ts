@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { parseVersion } from "../components/versions";
 import { ephemeralFromDev } from "../infra/ephemeral";
-import { parseSettings, type EnvironmentSettings, type RawSettings } from "../infra/settings";
+import { type EnvironmentSettings, parseSettings, type RawSettings } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
 
 /** The digest the test registry (and the mocks' `getRegistryImage`) answers for `image:tag`. */

@@ -25,7 +25,9 @@ describe("IAM documents of the tasks", () => {
 
     it("registry credentials are readable, and decryptable only with their own customer key", () => {
         const key = "arn:aws:kms:eu-central-1:123456789012:key/5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
-        const doc = JSON.parse(executionPolicy({ secrets: [`${SECRET}:a::`], registries: [{ secretArn: `${SECRET.slice(0, -6)}ghcr-XyZabc`, kmsKeyArn: key }] })!);
+        const doc = JSON.parse(
+            executionPolicy({ secrets: [`${SECRET}:a::`], registries: [{ secretArn: `${SECRET.slice(0, -6)}ghcr-XyZabc`, kmsKeyArn: key }] })!,
+        );
         const byAction = Object.fromEntries(doc.Statement.map((s: { Action: string[]; Resource: string[] }) => [s.Action.join(), s.Resource]));
         assert.deepEqual(byAction["secretsmanager:GetSecretValue"], [SECRET, `${SECRET.slice(0, -6)}ghcr-XyZabc`].sort());
         assert.deepEqual(byAction["kms:Decrypt"], [key]);

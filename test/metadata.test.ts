@@ -2,21 +2,29 @@ import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import {
     claimedSlots,
+    type EnvironmentMeta,
     environmentCapacity,
     lowestFreeSlot,
     metaToTags,
     planReap,
     reslot,
+    type StackSummary,
     TAG,
     tagsToMeta,
-    type EnvironmentMeta,
-    type StackSummary,
 } from "../automation/metadata";
 
 const now = new Date("2026-11-23T12:00:00Z");
 
 function meta(stack: string, expiresAt: string, slot: number = 0): EnvironmentMeta {
-    return { stack, version: `v${stack.slice(1).replace(/-/g, ".")}`, hostname: `${stack.slice(1)}.step-studio.be`, owner: "ana", createdAt: new Date("2026-11-23T06:00:00Z"), expiresAt: new Date(expiresAt), slot };
+    return {
+        stack,
+        version: `v${stack.slice(1).replace(/-/g, ".")}`,
+        hostname: `${stack.slice(1)}.step-studio.be`,
+        owner: "ana",
+        createdAt: new Date("2026-11-23T06:00:00Z"),
+        expiresAt: new Date(expiresAt),
+        slot,
+    };
 }
 
 function ephemeral(stack: string, expiresAt: string): StackSummary {
@@ -35,12 +43,22 @@ describe("environment metadata", () => {
 
     it("the reaper destroys exactly the expired ephemeral stacks", () => {
         const plan = planReap([ephemeral("v1", "2026-11-23T11:00:00Z"), ephemeral("v2", "2026-11-23T13:00:00Z"), ephemeral("v3", "2026-11-23T12:00:00Z")], now);
-        assert.deepEqual(plan.filter((d) => d.action === "destroy").map((d) => d.stack), ["v1", "v3"]);
+        assert.deepEqual(
+            plan.filter((d) => d.action === "destroy").map((d) => d.stack),
+            ["v1", "v3"],
+        );
     });
 
     it("the reaper never touches dev, prod or a protected stack, whatever its tags", () => {
-        const plan = planReap([ephemeral("dev", "2020-01-01T00:00:00Z"), ephemeral("organization/vnv/prod", "2020-01-01T00:00:00Z"), ephemeral("demo", "2020-01-01T00:00:00Z")], now, ["demo"]);
-        assert.deepEqual(plan.map((d) => d.action), ["skip", "skip", "skip"]);
+        const plan = planReap(
+            [ephemeral("dev", "2020-01-01T00:00:00Z"), ephemeral("organization/vnv/prod", "2020-01-01T00:00:00Z"), ephemeral("demo", "2020-01-01T00:00:00Z")],
+            now,
+            ["demo"],
+        );
+        assert.deepEqual(
+            plan.map((d) => d.action),
+            ["skip", "skip", "skip"],
+        );
     });
 
     it("the reaper never touches a stack without vnv:kind=ephemeral", () => {
@@ -81,7 +99,17 @@ describe("environment metadata", () => {
     });
 
     it("counts slots claimed by other stacks, even half-tagged ones", () => {
-        assert.deepEqual(claimedSlots([{ name: "a", tags: { [TAG.slot]: "2" } }, { name: "b", tags: { [TAG.slot]: "x" } }, { name: "self", tags: { [TAG.slot]: "0" } }], "self"), [2]);
+        assert.deepEqual(
+            claimedSlots(
+                [
+                    { name: "a", tags: { [TAG.slot]: "2" } },
+                    { name: "b", tags: { [TAG.slot]: "x" } },
+                    { name: "self", tags: { [TAG.slot]: "0" } },
+                ],
+                "self",
+            ),
+            [2],
+        );
     });
 
     it("property: after a conflict, a new slot is free", () => {

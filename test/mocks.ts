@@ -31,8 +31,10 @@ export interface Recorded {
     readonly deleteBeforeReplace: boolean;
     /** The `import` option ("" for none). */
     readonly importId: string;
-    readonly inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- provider inputs are untyped JSON
-    readonly state: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- provider state is untyped JSON
+    // biome-ignore lint/suspicious/noExplicitAny: provider inputs are untyped JSON
+    readonly inputs: Record<string, any>;
+    // biome-ignore lint/suspicious/noExplicitAny: provider state is untyped JSON
+    readonly state: Record<string, any>;
 }
 
 export interface Invocation {
@@ -105,7 +107,10 @@ function stateFor(type: string, name: string, inputs: State): { id: string; stat
             return { id: `${inputs.zoneId}_${inputs.name}_${inputs.type}`, state: { ...inputs, fqdn: String(inputs.name).replace(/\.$/, "") } };
         case "aws:s3/bucket:Bucket": {
             const bucket = (inputs.bucket as string | undefined) ?? autoName(name);
-            return { id: bucket, state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${REGION}.amazonaws.com` } };
+            return {
+                id: bucket,
+                state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${REGION}.amazonaws.com` },
+            };
         }
         case "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration":
             return { id: name, state: { ...inputs, websiteEndpoint: `${inputs.bucket}.s3-website.${REGION}.amazonaws.com` } };
@@ -188,9 +193,11 @@ pulumi.runtime.setMocks(
 
 // Record parent and dependencies, which the mocks API does not pass to newResource.
 const original = MockMonitor.prototype.registerResource;
-MockMonitor.prototype.registerResource = async function (req: any, callback: (err: any, res: any) => void): Promise<void> { // eslint-disable-line @typescript-eslint/no-explicit-any -- gRPC request object of the SDK
+// biome-ignore lint/suspicious/noExplicitAny: gRPC request and response objects of the SDK, untyped in its mocks
+MockMonitor.prototype.registerResource = async function (req: any, callback: (err: any, res: any) => void): Promise<void> {
     inflight++;
-    return original.call(this, req, (err: unknown, res: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any -- gRPC response object
+    // biome-ignore lint/suspicious/noExplicitAny: gRPC response object of the SDK
+    return original.call(this, req, (err: unknown, res: any) => {
         if (!err) {
             const urn: string = res.getUrn();
             const entry = this.resources.get(urn);
@@ -242,7 +249,7 @@ export function hasProviderRules(type: string): boolean {
 }
 
 /** The resolved value of an output (undefined when unknown). */
-export function valueOf<T>(output: pulumi.Input<T> | undefined): Promise<T> {
+export function outputValue<T>(output: pulumi.Input<T> | undefined): Promise<T> {
     return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
 }
 

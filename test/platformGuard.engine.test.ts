@@ -18,7 +18,9 @@ describe("@engine the test platform's guard", function () {
                 stackName: "dev",
                 projectName: "vnv",
                 program: async () => {
-                    new PlatformGuard("vnv-platform-guard", { attachments: { httpsListenerArn: listener, clusterArn: "arn:aws:ecs:eu-central-1:123456789012:cluster/c" } });
+                    new PlatformGuard("vnv-platform-guard", {
+                        attachments: { httpsListenerArn: listener, clusterArn: "arn:aws:ecs:eu-central-1:123456789012:cluster/c" },
+                    });
                 },
             },
             await workspaceOptions(dir()),
@@ -26,7 +28,10 @@ describe("@engine the test platform's guard", function () {
     }
 
     async function environment(name: string): Promise<Stack> {
-        const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, projectName: "vnv", program: async () => ({}) }, await workspaceOptions(dir()));
+        const stack = await LocalWorkspace.createOrSelectStack(
+            { stackName: name, projectName: "vnv", program: async () => ({}) },
+            await workspaceOptions(dir()),
+        );
         await stack.setTag("vnv:kind", "ephemeral");
         return stack;
     }
@@ -44,7 +49,10 @@ describe("@engine the test platform's guard", function () {
         const dev = await platform("listener-1");
         await dev.up();
         await environment("v1-2-3-rc-1");
-        assert.match(await failure(dev.destroy()), /the test platform cannot be destroyed while 1 ephemeral environment\(s\) are attached to the test platform: .*v1-2-3-rc-1/);
+        assert.match(
+            await failure(dev.destroy()),
+            /the test platform cannot be destroyed while 1 ephemeral environment\(s\) are attached to the test platform: .*v1-2-3-rc-1/,
+        );
         assert.equal((await dev.exportStack()).deployment.resources.filter((r: { type: string }) => r.type === "pulumi-nodejs:dynamic:Resource").length, 1);
     });
 

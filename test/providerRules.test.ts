@@ -70,7 +70,9 @@ const valid: Record<keyof typeof T, Inputs> = {
         protocol: "HTTPS",
         sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
         certificateArn: arn("acm", "certificate/18883152-1888"),
-        defaultActions: [{ type: "fixed-response", fixedResponse: { statusCode: "404", contentType: "text/plain", messageBody: "No environment answers at this host.\n" } }],
+        defaultActions: [
+            { type: "fixed-response", fixedResponse: { statusCode: "404", contentType: "text/plain", messageBody: "No environment answers at this host.\n" } },
+        ],
     },
     rule: {
         listenerArn: LISTENER_ARN,
@@ -88,11 +90,26 @@ const valid: Record<keyof typeof T, Inputs> = {
     website: { bucket: "studio-app-dev-v1-2-3-rc-1", indexDocument: { suffix: "index.html" }, errorDocument: { key: "index.html" } },
     bucketPolicy: {
         bucket: "studio-app-dev-v1-2-3-rc-1",
-        policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::studio-app-dev-v1-2-3-rc-1/*", Condition: { Bool: { "aws:SecureTransport": "false" } } }] }),
+        policy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: "arn:aws:s3:::studio-app-dev-v1-2-3-rc-1/*",
+                    Condition: { Bool: { "aws:SecureTransport": "false" } },
+                },
+            ],
+        }),
     },
     object: { bucket: "studio-app-dev-v1-2-3-rc-1", key: "release.json", content: "{}", contentType: "application/json", cacheControl: "no-cache" },
     cluster: { settings: [{ name: "containerInsights", value: "disabled" }] },
-    capacity: { clusterName: "vnv-platform-cluster-9937276", capacityProviders: ["FARGATE", "FARGATE_SPOT"], defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1 }] },
+    capacity: {
+        clusterName: "vnv-platform-cluster-9937276",
+        capacityProviders: ["FARGATE", "FARGATE_SPOT"],
+        defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1 }],
+    },
     service: {
         cluster: arn("ecs", "cluster/vnv"),
         taskDefinition: arn("ecs", "task-definition/vnv-dev-redis:1"),
@@ -133,7 +150,10 @@ const valid: Record<keyof typeof T, Inputs> = {
         ]),
     },
     role: {
-        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
         description: "ECS task execution for dev",
     },
     rolePolicy: {
@@ -149,7 +169,11 @@ const valid: Record<keyof typeof T, Inputs> = {
     },
     namespace: { name: "dev.vnv.internal", description: "Service Connect of dev" },
     logGroup: { name: "/vnv/dev/proxy-server", retentionInDays: 30 },
-    redirects: { applicationId: "/applications/3f2a9c1e-7b4d-4e8a-9c6f-1d2e3f4a5b6c", type: "SPA", redirectUris: ["https://vnv.step-studio.be/", "http://localhost:3000/"] },
+    redirects: {
+        applicationId: "/applications/3f2a9c1e-7b4d-4e8a-9c6f-1d2e3f4a5b6c",
+        type: "SPA",
+        redirectUris: ["https://vnv.step-studio.be/", "http://localhost:3000/"],
+    },
     provider: { region: REGION, defaultTags: JSON.stringify({ tags: { "vnv:project": "vnv", "managed-by": "pulumi" } }) },
 };
 
@@ -219,7 +243,13 @@ describe("provider rules", () => {
     describe("EC2 security groups", () => {
         it("a rule description allows only a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*: an apostrophe in an ingress description is rejected", () => {
             const ingress = [{ protocol: "tcp", fromPort: 8080, toPort: 8080, self: true, description: "web from the environment's services" }];
-            fails("securityGroup", edit(valid.securityGroup, { ingress }), "ingress[].description", /validate\.go: validSecurityGroupRuleDescription/, /environment's services/);
+            fails(
+                "securityGroup",
+                edit(valid.securityGroup, { ingress }),
+                "ingress[].description",
+                /validate\.go: validSecurityGroupRuleDescription/,
+                /environment's services/,
+            );
             passes("securityGroup", edit(valid.securityGroup, { ingress: [{ ...ingress[0], description: "web from the services of this environment" }] }));
         });
 
@@ -291,7 +321,13 @@ describe("provider rules", () => {
 
         it("a redirect's status code is HTTP_301 or HTTP_302", () => {
             const defaultActions = [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "301" } }];
-            fails("listener", edit(valid.listener, { port: 80, protocol: "HTTP", certificateArn: undefined, defaultActions }), "defaultActions", /listener\.go: default_action/, /"301"/);
+            fails(
+                "listener",
+                edit(valid.listener, { port: 80, protocol: "HTTP", certificateArn: undefined, defaultActions }),
+                "defaultActions",
+                /listener\.go: default_action/,
+                /"301"/,
+            );
         });
 
         it("the ALB idle timeout is 1..4000 seconds", () => {
@@ -310,7 +346,8 @@ describe("provider rules", () => {
     });
 
     describe("ELBv2 target groups", () => {
-        const check = (healthCheck: Inputs): Inputs => edit(valid.targetGroup, { healthCheck: { ...(valid.targetGroup.healthCheck as Inputs), ...healthCheck } });
+        const check = (healthCheck: Inputs): Inputs =>
+            edit(valid.targetGroup, { healthCheck: { ...(valid.targetGroup.healthCheck as Inputs), ...healthCheck } });
 
         it("the health check interval is 5..300", () => {
             fails("targetGroup", check({ interval: 4 }), "healthCheck.interval", /target_group\.go: health_check\.interval IntBetween\(5, 300\)/);
@@ -353,7 +390,12 @@ describe("provider rules", () => {
 
         it("a repositoryCredentials parameter that is not a Secrets Manager secret ARN is rejected", () => {
             const ssm = arn("ssm", "parameter/vnv/ghcr-pull");
-            const message = fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: container({ repositoryCredentials: { credentialsParameter: ssm } }) }), "containerDefinitions[].repositoryCredentials.credentialsParameter", /RepositoryCredentials/);
+            const message = fails(
+                "taskDefinition",
+                edit(valid.taskDefinition, { containerDefinitions: container({ repositoryCredentials: { credentialsParameter: ssm } }) }),
+                "containerDefinitions[].repositoryCredentials.credentialsParameter",
+                /RepositoryCredentials/,
+            );
             assert.ok(message.includes(ssm), message);
         });
 
@@ -362,21 +404,45 @@ describe("provider rules", () => {
         });
 
         it("a container name is up to 255 of [A-Za-z0-9_-]", () => {
-            fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: container({ name: "proxy server" }) }), "containerDefinitions[].name", /ContainerDefinition/);
+            fails(
+                "taskDefinition",
+                edit(valid.taskDefinition, { containerDefinitions: container({ name: "proxy server" }) }),
+                "containerDefinitions[].name",
+                /ContainerDefinition/,
+            );
         });
 
         it("a port mapping name is up to 64 of [a-z0-9_-], not starting with a hyphen", () => {
-            fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: container({ portMappings: [{ containerPort: 8080, name: "Proxy" }] }) }), "containerDefinitions[].portMappings[].name", /PortMapping name/, /"Proxy"/);
+            fails(
+                "taskDefinition",
+                edit(valid.taskDefinition, { containerDefinitions: container({ portMappings: [{ containerPort: 8080, name: "Proxy" }] }) }),
+                "containerDefinitions[].portMappings[].name",
+                /PortMapping name/,
+                /"Proxy"/,
+            );
         });
 
         it("a secret's valueFrom is a Secrets Manager or SSM ARN", () => {
             const secrets = [{ name: "TOKEN", valueFrom: arn("s3", "bucket/token") }];
-            fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: container({ secrets }) }), "containerDefinitions[].secrets[]", /ECS API reference, Secret/);
-            passes("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: container({ secrets: [{ name: "TOKEN", valueFrom: arn("ssm", "parameter/vnv/token") }] }) }));
+            fails(
+                "taskDefinition",
+                edit(valid.taskDefinition, { containerDefinitions: container({ secrets }) }),
+                "containerDefinitions[].secrets[]",
+                /ECS API reference, Secret/,
+            );
+            passes(
+                "taskDefinition",
+                edit(valid.taskDefinition, { containerDefinitions: container({ secrets: [{ name: "TOKEN", valueFrom: arn("ssm", "parameter/vnv/token") }] }) }),
+            );
         });
 
         it("containerDefinitions must be a JSON array", () => {
-            fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: "{not json" }), "containerDefinitions", /ValidTaskDefinitionContainerDefinitions/);
+            fails(
+                "taskDefinition",
+                edit(valid.taskDefinition, { containerDefinitions: "{not json" }),
+                "containerDefinitions",
+                /ValidTaskDefinitionContainerDefinitions/,
+            );
         });
     });
 
@@ -392,14 +458,33 @@ describe("provider rules", () => {
         });
 
         it("a Service Connect service has at most one client alias, whose dnsName may not start with a hyphen", () => {
-            const services = [{ portName: "redis", clientAlias: [{ port: 6379, dnsName: "redis" }, { port: 6380, dnsName: "-cache" }] }];
-            const message = fails("service", edit(valid.service, { serviceConnectConfiguration: { enabled: true, services } }), "serviceConnectConfiguration", /ServiceConnectClientAlias/);
+            const services = [
+                {
+                    portName: "redis",
+                    clientAlias: [
+                        { port: 6379, dnsName: "redis" },
+                        { port: 6380, dnsName: "-cache" },
+                    ],
+                },
+            ];
+            const message = fails(
+                "service",
+                edit(valid.service, { serviceConnectConfiguration: { enabled: true, services } }),
+                "serviceConnectConfiguration",
+                /ServiceConnectClientAlias/,
+            );
             assert.match(message, /at most 1 client alias/);
             assert.match(message, /"-cache"/);
         });
 
         it("a capacity provider strategy's weight is 0..1000", () => {
-            fails("service", edit(valid.service, { capacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1001 }] }), "capacityProviderStrategies", /capacity_provider_strategy/, /1001/);
+            fails(
+                "service",
+                edit(valid.service, { capacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1001 }] }),
+                "capacityProviderStrategies",
+                /capacity_provider_strategy/,
+                /1001/,
+            );
         });
 
         it("launchType and a capacity provider strategy exclude each other", () => {
@@ -433,7 +518,12 @@ describe("provider rules", () => {
 
         it("a trust policy is at most 2048 characters (whitespace not counted)", () => {
             const statement = { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole", Sid: "x".repeat(2000) };
-            fails("role", edit(valid.role, { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) }), "assumeRolePolicy", /role trust policy length 2,048/);
+            fails(
+                "role",
+                edit(valid.role, { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) }),
+                "assumeRolePolicy",
+                /role trust policy length 2,048/,
+            );
         });
 
         it("a trust policy is a JSON object without leading whitespace", () => {
@@ -447,7 +537,16 @@ describe("provider rules", () => {
         });
 
         it("an inline role policy is at most 10240 characters", () => {
-            const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: Array.from({ length: 300 }, (_, i) => `arn:aws:s3:::studio-app-dev-v1-2-3-rc-${i}/*`) }] });
+            const policy = JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Action: "s3:GetObject",
+                        Resource: Array.from({ length: 300 }, (_, i) => `arn:aws:s3:::studio-app-dev-v1-2-3-rc-${i}/*`),
+                    },
+                ],
+            });
             fails("rolePolicy", edit(valid.rolePolicy, { policy }), "policy", /10,240 characters/);
         });
 
@@ -510,7 +609,10 @@ describe("provider rules", () => {
         });
 
         it("a bucket policy is at most 20 KB", () => {
-            const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "x".repeat(20 * 1024), Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*" }] });
+            const policy = JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Sid: "x".repeat(20 * 1024), Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*" }],
+            });
             fails("bucketPolicy", edit(valid.bucketPolicy, { policy }), "policy", /limited to 20 KB/);
         });
 
@@ -536,7 +638,12 @@ describe("provider rules", () => {
         });
 
         it("the default encryption algorithm is a known one", () => {
-            fails("encryption", edit(valid.encryption, { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aes256" } }] }), "rules[].applyServerSideEncryptionByDefault.sseAlgorithm", /ServerSideEncryption/);
+            fails(
+                "encryption",
+                edit(valid.encryption, { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aes256" } }] }),
+                "rules[].applyServerSideEncryptionByDefault.sseAlgorithm",
+                /ServerSideEncryption/,
+            );
         });
     });
 
@@ -544,7 +651,10 @@ describe("provider rules", () => {
         it("a record has either records or an alias, not both", () => {
             const aliases = [{ name: "alb.eu-central-1.elb.amazonaws.com", zoneId: "Z215JYRZR1TBD5", evaluateTargetHealth: true }];
             const violations = providerViolations(T.record, edit(valid.record, { aliases }));
-            assert.ok(violations.some((v) => v.startsWith(`${T.record} aliases / records: `) && /ExactlyOneOf alias, records/.test(v)), violations.join("\n"));
+            assert.ok(
+                violations.some((v) => v.startsWith(`${T.record} aliases / records: `) && /ExactlyOneOf alias, records/.test(v)),
+                violations.join("\n"),
+            );
         });
 
         it("a record with records needs a ttl", () => {
@@ -568,7 +678,13 @@ describe("provider rules", () => {
 
         it("a certificate has at most 10 domain names (default quota)", () => {
             const subjectAlternativeNames = Array.from({ length: 10 }, (_, i) => `h${i}.step-studio.be`);
-            fails("certificate", edit(valid.certificate, { subjectAlternativeNames }), "domainName + subjectAlternativeNames", /domain names per ACM certificate/, /found 11/);
+            fails(
+                "certificate",
+                edit(valid.certificate, { subjectAlternativeNames }),
+                "domainName + subjectAlternativeNames",
+                /domain names per ACM certificate/,
+                /found 11/,
+            );
         });
 
         it("a certificate validation needs the certificate ARN", () => {
@@ -602,7 +718,13 @@ describe("provider rules", () => {
         });
 
         it("a URI is at most 256 characters", () => {
-            fails("redirects", edit(valid.redirects, { redirectUris: [`https://vnv.step-studio.be/${"p".repeat(230)}`] }), "redirectUris", /IsRedirectUriFunc/, /256 characters/);
+            fails(
+                "redirects",
+                edit(valid.redirects, { redirectUris: [`https://vnv.step-studio.be/${"p".repeat(230)}`] }),
+                "redirectUris",
+                /IsRedirectUriFunc/,
+                /256 characters/,
+            );
         });
 
         it("an application has at most 256 redirect URIs", () => {

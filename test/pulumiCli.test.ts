@@ -15,7 +15,10 @@ describe("Pulumi CLI resolution", () => {
 
     it("a VNV_PULUMI_ROOT without a runnable bin/pulumi is an error naming it, not a silent fallback", () => {
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-nocli-"));
-        assert.throws(() => resolveCli({ ...process.env, VNV_PULUMI_ROOT: empty }), (e: unknown) => e instanceof PulumiCliNotFoundError && e.message.includes(path.join(empty, "bin", "pulumi")));
+        assert.throws(
+            () => resolveCli({ ...process.env, VNV_PULUMI_ROOT: empty }),
+            (e: unknown) => e instanceof PulumiCliNotFoundError && e.message.includes(path.join(empty, "bin", "pulumi")),
+        );
     });
 
     it("the engine runs quiet and hermetic: no update check, no plugin downloads, its own home", () => {

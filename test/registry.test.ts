@@ -3,9 +3,9 @@
  * loopback (Debian's docker-registry), with test images pushed through the API.
  */
 import { strict as assert } from "node:assert";
-import type { ServiceSpec } from "../components/service";
 import { MEDIA_TYPES, RegistryClient, RegistryError } from "../automation/registry/client";
-import { applyPromotion, checkRelease, planPromotion, PromotionRefusedError } from "../automation/registry/release";
+import { applyPromotion, checkRelease, PromotionRefusedError, planPromotion } from "../automation/registry/release";
+import type { ServiceSpec } from "../components/service";
 import { pushImage, pushIndex, startGatekeeper, startRegistry, type TestRegistry } from "./support/registry";
 
 const anonymous = () => new RegistryClient({ credentials: () => undefined, backoffMs: 20 });
@@ -63,8 +63,12 @@ describe("@registry release images against a real registry", function () {
 
     it("a missing tag is reported as not found, naming the image and the registry's answer", async () => {
         await pushImage(reg, "infrasoftbe/app", "v1.0.0", "a");
-        await assert.rejects(client.resolve(`${reg.host}/infrasoftbe/app`, "v9.9.9"), (e: unknown) =>
-            e instanceof RegistryError && e.kind === "not-found" && /infrasoftbe\/app:v9\.9\.9: not found in 127\.0\.0\.1:\d+ \(404 MANIFEST_UNKNOWN/.test(e.message),
+        await assert.rejects(
+            client.resolve(`${reg.host}/infrasoftbe/app`, "v9.9.9"),
+            (e: unknown) =>
+                e instanceof RegistryError &&
+                e.kind === "not-found" &&
+                /infrasoftbe\/app:v9\.9\.9: not found in 127\.0\.0\.1:\d+ \(404 MANIFEST_UNKNOWN/.test(e.message),
         );
     });
 
@@ -108,7 +112,10 @@ describe("@registry release images against a real registry", function () {
         }
         await applyPromotion(client, await planPromotion(client, s, "v1.2.3"));
         const again = await planPromotion(client, s, "v1.2.3");
-        assert.deepEqual(again.steps.map((st) => st.write), [[], []]);
+        assert.deepEqual(
+            again.steps.map((st) => st.write),
+            [[], []],
+        );
         assert.deepEqual(await applyPromotion(client, again), []);
     });
 
@@ -118,7 +125,10 @@ describe("@registry release images against a real registry", function () {
             await pushImage(reg, `infrasoftbe/${svc}`, "v1.2.3-rc.2", svc);
         }
         await pushImage(reg, "infrasoftbe/pnp-server", "v1.2.3", "an-older-build");
-        await assert.rejects(planPromotion(client, s, "v1.2.3"), (e: unknown) => e instanceof PromotionRefusedError && /pnp-server: .*:v1\.2\.3 already points at sha256:/.test(e.message));
+        await assert.rejects(
+            planPromotion(client, s, "v1.2.3"),
+            (e: unknown) => e instanceof PromotionRefusedError && /pnp-server: .*:v1\.2\.3 already points at sha256:/.test(e.message),
+        );
         assert.deepEqual(await tagsOf(client, `${reg.host}/infrasoftbe/proxy-server`), ["v1.2.3-rc.2"]);
         assert.deepEqual(await tagsOf(client, `${reg.host}/infrasoftbe/pnp-server`), ["v1.2.3", "v1.2.3-rc.2"]);
     });
@@ -127,7 +137,10 @@ describe("@registry release images against a real registry", function () {
         const s = services(reg.host);
         await pushImage(reg, "infrasoftbe/proxy-server", "v1.2.3-rc.3", "p");
         await pushImage(reg, "infrasoftbe/pnp-server", "v1.2.3-rc.2", "q");
-        await assert.rejects(planPromotion(client, s, "v1.2.3", { from: "v1.2.3-rc.3" }), (e: unknown) => e instanceof PromotionRefusedError && /pnp-server: .*:v1\.2\.3-rc\.3 does not exist/.test(e.message));
+        await assert.rejects(
+            planPromotion(client, s, "v1.2.3", { from: "v1.2.3-rc.3" }),
+            (e: unknown) => e instanceof PromotionRefusedError && /pnp-server: .*:v1\.2\.3-rc\.3 does not exist/.test(e.message),
+        );
         assert.deepEqual(await tagsOf(client, `${reg.host}/infrasoftbe/proxy-server`), ["v1.2.3-rc.3"]);
         assert.deepEqual(await tagsOf(client, `${reg.host}/infrasoftbe/pnp-server`), ["v1.2.3-rc.2"]);
     });
@@ -149,7 +162,10 @@ describe("@registry authentication and failures", function () {
             const ok = new RegistryClient({ credentials: () => ({ username: "ci", password: "s3cret", source: "test" }) });
             assert.equal((await ok.resolve(`${reg.host}/infrasoftbe/app`, "v1.0.0")).digest, digest);
             const wrong = new RegistryClient({ credentials: () => ({ username: "ci", password: "nope", source: "test credentials" }) });
-            await assert.rejects(wrong.resolve(`${reg.host}/infrasoftbe/app`, "v1.0.0"), (e: unknown) => e instanceof RegistryError && e.kind === "unauthorized" && /credentials from test credentials were refused/.test(e.message));
+            await assert.rejects(
+                wrong.resolve(`${reg.host}/infrasoftbe/app`, "v1.0.0"),
+                (e: unknown) => e instanceof RegistryError && e.kind === "unauthorized" && /credentials from test credentials were refused/.test(e.message),
+            );
             await assert.rejects(anonymous().resolve(`${reg.host}/infrasoftbe/app`, "v1.0.0"), /wants basic credentials and none were found/);
         } finally {
             await reg.stop();
@@ -165,7 +181,10 @@ describe("@registry authentication and failures", function () {
             assert.equal((await client.resolve(`${gate.host}/infrasoftbe/app`, "v1.0.0")).digest, digest);
             assert.deepEqual(gate.tokenRequests[0], { scope: "repository:infrasoftbe/app:pull", service: "vnv-test-registry", authenticated: true });
             const wrong = new RegistryClient({ credentials: () => ({ username: "ci", password: "bad", source: "test" }) });
-            await assert.rejects(wrong.resolve(`${gate.host}/infrasoftbe/app`, "v1.0.0"), /token service 127\.0\.0\.1:\d+ refused \(401 UNAUTHORIZED: bad credentials\)/);
+            await assert.rejects(
+                wrong.resolve(`${gate.host}/infrasoftbe/app`, "v1.0.0"),
+                /token service 127\.0\.0\.1:\d+ refused \(401 UNAUTHORIZED: bad credentials\)/,
+            );
         } finally {
             await gate.stop();
             await reg.stop();
@@ -176,8 +195,12 @@ describe("@registry authentication and failures", function () {
         const reg = await startRegistry();
         const host = reg.host;
         await reg.stop();
-        await assert.rejects(anonymous().resolve(`${host}/infrasoftbe/app`, "v1.0.0"), (e: unknown) =>
-            e instanceof RegistryError && e.kind === "unreachable" && e.message === `${host}/infrasoftbe/app:v1.0.0: registry ${host} is unreachable (connection refused) after 3 attempt(s)`,
+        await assert.rejects(
+            anonymous().resolve(`${host}/infrasoftbe/app`, "v1.0.0"),
+            (e: unknown) =>
+                e instanceof RegistryError &&
+                e.kind === "unreachable" &&
+                e.message === `${host}/infrasoftbe/app:v1.0.0: registry ${host} is unreachable (connection refused) after 3 attempt(s)`,
         );
     });
 });

@@ -15,7 +15,10 @@ function scripted(answers: Array<{ status: number; headers?: Record<string, stri
     const fetchFn = (async (url: string | URL, init?: RequestInit) => {
         calls.push(`${init?.method ?? "GET"} ${String(url)}`);
         const next = answers.shift() ?? { status: 500 };
-        return new Response(next.status === 200 || next.status === 204 ? null : JSON.stringify({ errors: [{ code: "X", message: "scripted" }] }), { status: next.status, headers: next.headers });
+        return new Response(next.status === 200 || next.status === 204 ? null : JSON.stringify({ errors: [{ code: "X", message: "scripted" }] }), {
+            status: next.status,
+            headers: next.headers,
+        });
     }) as typeof fetch;
     return { fetch: fetchFn, calls };
 }
@@ -36,7 +39,10 @@ describe("registry client", () => {
     });
 
     it("retries 429 after Retry-After, then succeeds", async () => {
-        const { fetch, calls } = scripted([{ status: 429, headers: { "retry-after": "0" } }, { status: 200, headers: { "docker-content-digest": DIGEST, "content-type": "application/vnd.oci.image.index.v1+json" } }]);
+        const { fetch, calls } = scripted([
+            { status: 429, headers: { "retry-after": "0" } },
+            { status: 200, headers: { "docker-content-digest": DIGEST, "content-type": "application/vnd.oci.image.index.v1+json" } },
+        ]);
         const client = new RegistryClient({ credentials: () => undefined, fetch, backoffMs: 1 });
         assert.equal((await client.resolve("ghcr.io/org/app", "v1.0.0")).digest, DIGEST);
         assert.equal(calls.length, 2);
@@ -45,7 +51,10 @@ describe("registry client", () => {
     it("gives up on a rate limit after the attempts, saying so", async () => {
         const { fetch, calls } = scripted([{ status: 429 }, { status: 429 }, { status: 429 }]);
         const client = new RegistryClient({ credentials: () => undefined, fetch, backoffMs: 1 });
-        await assert.rejects(client.resolve("ghcr.io/org/app", "v1.0.0"), (e: unknown) => e instanceof RegistryError && e.kind === "rate-limited" && /rate limited by ghcr\.io .* after 3 attempt/.test(e.message));
+        await assert.rejects(
+            client.resolve("ghcr.io/org/app", "v1.0.0"),
+            (e: unknown) => e instanceof RegistryError && e.kind === "rate-limited" && /rate limited by ghcr\.io .* after 3 attempt/.test(e.message),
+        );
         assert.equal(calls.length, 3);
     });
 

@@ -29,7 +29,10 @@ describe("settings", () => {
         const { raw, region } = readStackFile("dev");
         const { hostedZoneId: _zone, ...rest } = raw as Record<string, unknown>;
         const problems = problemsOf(() => parseSettings(rest, { project: "vnv", region }));
-        assert.ok(problems.some((p) => p.startsWith("vnv:hostedZoneId: missing")), problems.join("\n"));
+        assert.ok(
+            problems.some((p) => p.startsWith("vnv:hostedZoneId: missing")),
+            problems.join("\n"),
+        );
     });
 
     it("a bad value fails naming its path and what is allowed", () => {
@@ -86,7 +89,9 @@ describe("settings", () => {
 
     it("an ephemeral environment derives its host from the version and refuses a configured one", () => {
         assert.equal(ephemeralSettings("v1.2.3-RC1").hostname, "1-2-3-rc-1.step-studio.be");
-        const problems = problemsOf(() => parseSettings({ ...ephemeralRaw("v1.2.3-rc.1"), hostname: "x.step-studio.be" }, { project: "vnv", region: "eu-central-1" }));
+        const problems = problemsOf(() =>
+            parseSettings({ ...ephemeralRaw("v1.2.3-rc.1"), hostname: "x.step-studio.be" }, { project: "vnv", region: "eu-central-1" }),
+        );
         assert.match(problems[0]!, /^vnv:hostname: an ephemeral environment's host is derived/);
     });
 
@@ -123,7 +128,10 @@ describe("settings", () => {
         const services = structuredClone(raw.services) as Record<string, unknown>[];
         delete services[1]!.paths;
         const problems = problemsOf(devWith({ services }));
-        assert.ok(problems.some((p) => p.includes("exactly one public service must have no paths") && p.includes("proxy-server, event-bridge")), problems.join("\n"));
+        assert.ok(
+            problems.some((p) => p.includes("exactly one public service must have no paths") && p.includes("proxy-server, event-bridge")),
+            problems.join("\n"),
+        );
     });
 
     it("Fargate CPU/memory pairs are checked", () => {
@@ -131,7 +139,10 @@ describe("settings", () => {
         const services = structuredClone(raw.services) as Record<string, unknown>[];
         services[0]!.memory = 300;
         const problems = problemsOf(devWith({ services }));
-        assert.ok(problems.some((p) => p.startsWith("vnv:services[0].memory:")), problems.join("\n"));
+        assert.ok(
+            problems.some((p) => p.startsWith("vnv:services[0].memory:")),
+            problems.join("\n"),
+        );
     });
 
     it("a secret cannot also be a plain environment variable", () => {
@@ -153,7 +164,10 @@ describe("pinned digests", () => {
     });
 
     it("a digest for an unknown service or of the wrong form is named", () => {
-        assert.throws(() => stackSettings("prod", { digests: { "proxy-srv": digest } }), /vnv:digests\.proxy-srv: no service named proxy-srv; services: proxy-server, /);
+        assert.throws(
+            () => stackSettings("prod", { digests: { "proxy-srv": digest } }),
+            /vnv:digests\.proxy-srv: no service named proxy-srv; services: proxy-server, /,
+        );
         assert.throws(() => stackSettings("prod", { digests: { "proxy-server": "latest" } }), /vnv:digests\.proxy-server: expected sha256: followed by 64/);
     });
 });

@@ -14,7 +14,10 @@ describe("TTL", () => {
 
     for (const bad of ["-1h", "abc", "0h", "6", "h", "1.5h", "6 h", ""]) {
         it(`refuses ${JSON.stringify(bad)}, naming it`, () => {
-            assert.throws(() => parseDuration(bad, "TTL"), (e: unknown) => e instanceof TtlError && e.message.includes(`invalid TTL ${JSON.stringify(bad)}`));
+            assert.throws(
+                () => parseDuration(bad, "TTL"),
+                (e: unknown) => e instanceof TtlError && e.message.includes(`invalid TTL ${JSON.stringify(bad)}`),
+            );
         });
     }
 

@@ -7,7 +7,9 @@
  * Each test runs the definition twice under the mocks, before and after a change that must
  * update in place, and compares the keys.
  */
-import { ofType, run, T, type Recorded } from "./mocks";
+
+// The mocks first: they are set when this module loads, before any program code runs.
+import { ofType, type Recorded, run, T } from "./mocks";
 import { strict as assert } from "node:assert";
 import { defineEnvironment } from "../infra/environment";
 import type { EnvironmentSettings } from "../infra/settings";
@@ -19,7 +21,9 @@ const UNIQUE_KEYS: Record<string, (r: Recorded) => string[]> = {
     [T.rule]: (r) => [`${r.inputs.listenerArn}#${r.inputs.priority}`],
     // ECS: a discovery name is unique within its Cloud Map namespace ("SC service is already used").
     [T.service]: (r) =>
-        (r.inputs.serviceConnectConfiguration?.services ?? []).map((s: { discoveryName: string }) => `${r.inputs.serviceConnectConfiguration.namespace}#${s.discoveryName}`),
+        (r.inputs.serviceConnectConfiguration?.services ?? []).map(
+            (s: { discoveryName: string }) => `${r.inputs.serviceConnectConfiguration.namespace}#${s.discoveryName}`,
+        ),
     [T.bucket]: (r) => [String(r.inputs.bucket)],
     [T.logGroup]: (r) => [String(r.inputs.name)],
     "aws:servicediscovery/httpNamespace:HttpNamespace": (r) => [String(r.inputs.name)],
@@ -73,18 +77,22 @@ describe("identity across updates", () => {
         ["services reordered in an ephemeral environment", () => ephemeralSettings(), () => reordered(ephemeralSettings())],
         ["capacity changed on dev", () => stackSettings("dev"), () => stackSettings("dev", { capacity: "FARGATE_SPOT" })],
         ["a service's paths changed on prod", () => stackSettings("prod"), () => withPaths(stackSettings("prod"), "event-bridge", ["/events/*", "/bus/*"])],
-        ["a service's paths changed in an ephemeral environment", () => ephemeralSettings(), () => withPaths(ephemeralSettings(), "pnp-server", ["/api/pnp/*"])],
+        [
+            "a service's paths changed in an ephemeral environment",
+            () => ephemeralSettings(),
+            () => withPaths(ephemeralSettings(), "pnp-server", ["/api/pnp/*"]),
+        ],
     ];
-    for (const [change, before, after] of cases) {
+    for (const [change, from, to] of cases) {
         it(`${change}: no resource takes a unique key another one still holds`, async () => {
-            const a = await resourcesOf(before());
-            const b = await resourcesOf(after());
+            const a = await resourcesOf(from());
+            const b = await resourcesOf(to());
             assert.deepEqual(conflicts(a, b), []);
         });
 
         it(`${change}: rules, target groups, services, namespace and bucket keep their URNs`, async () => {
-            const a = await resourcesOf(before());
-            const b = await resourcesOf(after());
+            const a = await resourcesOf(from());
+            const b = await resourcesOf(to());
             assert.deepEqual(urnsOf(b, KEYED), urnsOf(a, KEYED));
         });
     }
@@ -105,7 +113,10 @@ describe("identity across updates", () => {
         for (const settings of [stackSettings("prod"), stackSettings("dev"), ephemeralSettings()]) {
             const services = ofType(await resourcesOf(settings), T.service);
             assert.ok(services.length > 0);
-            assert.deepEqual(services.filter((s) => !s.deleteBeforeReplace).map((s) => s.name), []);
+            assert.deepEqual(
+                services.filter((s) => !s.deleteBeforeReplace).map((s) => s.name),
+                [],
+            );
         }
     });
 });

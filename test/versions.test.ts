@@ -1,14 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import {
-    compareVersions,
-    highestReleaseCandidate,
-    normaliseVersion,
-    parseVersion,
-    sameVersion,
-    sortVersions,
-    VersionError,
-} from "../components/versions";
+import { compareVersions, highestReleaseCandidate, normaliseVersion, parseVersion, sameVersion, sortVersions, VersionError } from "../components/versions";
 import { rcText, releaseText, snapshotText, stampedText, versionText } from "./arbitraries";
 
 describe("versions", () => {
@@ -47,10 +39,13 @@ describe("versions", () => {
     });
 
     it("orders snapshot < release candidate < release for one base version", () => {
-        assert.deepEqual(
-            sortVersions(["v1.2.3", "v1.2.3-rc.2", "1.2.3-SNAPSHOT", "v1.2.3.snap.20241001", "v1.2.3-rc.1"]),
-            ["1.2.3-SNAPSHOT", "v1.2.3.snap.20241001", "v1.2.3-rc.1", "v1.2.3-rc.2", "v1.2.3"],
-        );
+        assert.deepEqual(sortVersions(["v1.2.3", "v1.2.3-rc.2", "1.2.3-SNAPSHOT", "v1.2.3.snap.20241001", "v1.2.3-rc.1"]), [
+            "1.2.3-SNAPSHOT",
+            "v1.2.3.snap.20241001",
+            "v1.2.3-rc.1",
+            "v1.2.3-rc.2",
+            "v1.2.3",
+        ]);
     });
 
     it("orders by base version first", () => {

@@ -25,14 +25,27 @@ function fenceFor(text) {
  * middle so that `size(body) <= limit`.
  */
 function render({ stack, ok, output, sha, runUrl, limit, size = (s) => s.length }) {
-    const headline = ok
-        ? `### \`pulumi preview\` of **${stack}**`
-        : `### :x: \`pulumi preview\` of **${stack}** failed`;
+    const headline = ok ? `### \`pulumi preview\` of **${stack}**` : `### :x: \`pulumi preview\` of **${stack}** failed`;
     const about = `Commit ${sha} · [workflow run](${runUrl}) (the whole output is its \`preview-${stack}\` artifact)`;
     const text = output.trim() === "" ? "(no output)" : output.replace(/\s+$/, "");
     const fence = fenceFor(text);
     const compose = (body, note) =>
-        [marker(stack), headline, "", about, "", ...(note ? [note, ""] : []), "<details open><summary>Output</summary>", "", `${fence}diff`, body, fence, "", "</details>", ""].join("\n");
+        [
+            marker(stack),
+            headline,
+            "",
+            about,
+            "",
+            ...(note ? [note, ""] : []),
+            "<details open><summary>Output</summary>",
+            "",
+            `${fence}diff`,
+            body,
+            fence,
+            "",
+            "</details>",
+            "",
+        ].join("\n");
 
     let body = compose(text, "");
     if (size(body) <= limit) return body;
@@ -65,7 +78,7 @@ async function upsertComment({ github, context, stack, body }) {
 }
 
 /** Entry point from actions/github-script. */
-module.exports = async function ({ github, context, core }, { stack, outcome, file }) {
+module.exports = async ({ github, context, core }, { stack, outcome, file }) => {
     const output = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
     const ok = outcome === "success";
     const common = {

@@ -8,8 +8,8 @@
  * errors; everything else fails at once with the image and the registry's answer.
  */
 import { createHash } from "node:crypto";
-import { credentialsFrom, type CredentialLookup, type Credentials } from "./credentials";
 import { parseRepository, type Repository } from "../../components/imageReference";
+import { type CredentialLookup, type Credentials, credentialsFrom } from "./credentials";
 
 export const MEDIA_TYPES = {
     ociIndex: "application/vnd.oci.image.index.v1+json",
@@ -219,7 +219,12 @@ export class RegistryClient {
                     continue;
                 }
                 const kind = res.status === 429 ? "rate-limited" : "server";
-                throw new RegistryError(kind, o.what, `${o.what}: ${kind === "rate-limited" ? "rate limited by" : "server error from"} ${repo.registry} (${answer}) after ${attempt} attempt(s)`, res.status);
+                throw new RegistryError(
+                    kind,
+                    o.what,
+                    `${o.what}: ${kind === "rate-limited" ? "rate limited by" : "server error from"} ${repo.registry} (${answer}) after ${attempt} attempt(s)`,
+                    res.status,
+                );
             }
             if (res.status === 404) {
                 throw new RegistryError("not-found", o.what, `${o.what}: not found in ${repo.registry} (${answer})`, 404);
@@ -245,11 +250,21 @@ export class RegistryClient {
         const challenge = parseChallenge(header);
         const creds = this.credentials(repo.registry);
         if (challenge === undefined) {
-            throw new RegistryError("unauthorized", o.what, `${o.what}: ${repo.registry} asked for authentication it did not describe (WWW-Authenticate: ${JSON.stringify(header)})`, 401);
+            throw new RegistryError(
+                "unauthorized",
+                o.what,
+                `${o.what}: ${repo.registry} asked for authentication it did not describe (WWW-Authenticate: ${JSON.stringify(header)})`,
+                401,
+            );
         }
         if (challenge.scheme === "basic") {
             if (!creds?.username || creds.password === undefined) {
-                throw new RegistryError("unauthorized", o.what, `${o.what}: ${repo.registry} wants basic credentials and none were found (set VNV_REGISTRY_CREDENTIALS or docker login)`, 401);
+                throw new RegistryError(
+                    "unauthorized",
+                    o.what,
+                    `${o.what}: ${repo.registry} wants basic credentials and none were found (set VNV_REGISTRY_CREDENTIALS or docker login)`,
+                    401,
+                );
             }
             this.auth.set(authKey, basic(creds));
             return;

@@ -47,7 +47,7 @@ export function credentialsFrom(env: NodeJS.ProcessEnv = process.env): Credentia
         try {
             table = JSON.parse(env.VNV_REGISTRY_CREDENTIALS);
         } catch {
-            throw new Error("VNV_REGISTRY_CREDENTIALS is not JSON of the form {\"ghcr.io\": {\"username\": \"…\", \"password\": \"…\"}}");
+            throw new Error('VNV_REGISTRY_CREDENTIALS is not JSON of the form {"ghcr.io": {"username": "…", "password": "…"}}');
         }
     }
     const docker = dockerConfig(env);

@@ -7,7 +7,7 @@ import type { ServiceSpec } from "../../components/service";
 import { highestReleaseCandidate, sameVersion, type Version } from "../../components/versions";
 import { mapLimit, userVersion } from "../environments";
 import { OperationError, UsageError } from "../errors";
-import { RegistryError, type Manifest, type RegistryClient } from "./client";
+import { type Manifest, type RegistryClient, RegistryError } from "./client";
 
 export interface ReleaseImage {
     readonly service: string;
@@ -136,7 +136,9 @@ export async function planPromotion(
         const common = tagLists.reduce((acc, tags) => acc.filter((t) => tags.some((u) => safeSame(t, u))), tagLists[0] ?? []);
         const best = highestReleaseCandidate(release, common);
         if (best === undefined) {
-            throw new PromotionRefusedError([`no release candidate of ${release.canonical} exists for every service (${images.map((i) => i.service).join(", ")})`]);
+            throw new PromotionRefusedError([
+                `no release candidate of ${release.canonical} exists for every service (${images.map((i) => i.service).join(", ")})`,
+            ]);
         }
         from = best;
     }
@@ -160,7 +162,9 @@ export async function planPromotion(
             if (current === source.digest) {
                 unchanged.push(tag);
             } else if (current !== undefined && tag === release.canonical) {
-                problems.push(`${img.service}: ${img.image}:${tag} already points at ${current}, not ${source.digest} of ${from.canonical}; releases are immutable`);
+                problems.push(
+                    `${img.service}: ${img.image}:${tag} already points at ${current}, not ${source.digest} of ${from.canonical}; releases are immutable`,
+                );
             } else {
                 write.push(tag);
             }

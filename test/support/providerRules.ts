@@ -46,12 +46,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Absent: undefined, null, or a value not known yet (an `Unknown` object or the wire sentinel). */
 function absent(value: unknown): boolean {
-    return (
-        value === undefined ||
-        value === null ||
-        value === UNKNOWN ||
-        (typeof value === "object" && !Array.isArray(value) && !isRecord(value))
-    );
+    return value === undefined || value === null || value === UNKNOWN || (typeof value === "object" && !Array.isArray(value) && !isRecord(value));
 }
 
 /** The value at a dotted path of plain objects (`healthCheck.interval`), or undefined. */
@@ -155,10 +150,7 @@ function got(value: unknown, expected: string): string {
 }
 
 /** Checks each present value with `test`, which answers what is allowed when the value is not. */
-function eachValue(
-    values: readonly { readonly where: string; readonly value: unknown }[],
-    test: (value: unknown) => string | undefined,
-): string[] {
+function eachValue(values: readonly { readonly where: string; readonly value: unknown }[], test: (value: unknown) => string | undefined): string[] {
     const problems: string[] = [];
     for (const { where, value } of values) {
         if (absent(value)) {
@@ -191,9 +183,7 @@ function intBetween(min: number, max: number): (value: unknown) => string | unde
 
 function oneOf(allowed: readonly string[], ignoreCase = false): (value: unknown) => string | undefined {
     return (v) => {
-        const ok =
-            typeof v === "string" &&
-            (ignoreCase ? allowed.some((a) => a.toLowerCase() === v.toLowerCase()) : allowed.includes(v));
+        const ok = typeof v === "string" && (ignoreCase ? allowed.some((a) => a.toLowerCase() === v.toLowerCase()) : allowed.includes(v));
         return ok ? undefined : `one of ${allowed.join(", ")}${ignoreCase ? " (any case)" : ""}`;
     };
 }
@@ -201,9 +191,7 @@ function oneOf(allowed: readonly string[], ignoreCase = false): (value: unknown)
 const boolean = (v: unknown): string | undefined => (typeof v === "boolean" ? undefined : "a boolean");
 
 function required(type: string, property: string, source: string): ProviderRule {
-    return rule(type, property, source, (inputs) =>
-        absent(at(inputs, property)) ? "is required but absent" : undefined,
-    );
+    return rule(type, property, source, (inputs) => (absent(at(inputs, property)) ? "is required but absent" : undefined));
 }
 
 function requiredNonEmptyList(type: string, property: string, source: string): ProviderRule {
@@ -218,9 +206,7 @@ function requiredNonEmptyList(type: string, property: string, source: string): P
 
 /** Pulumi's required inputs: the SDK refuses a resource without them. */
 function pulumiRequired(type: string, module: string, properties: readonly string[], tf: string): ProviderRule[] {
-    return properties.map((p) =>
-        required(type, p, `@pulumi/aws 7.x ${module} required input (${tf}: Required)`),
-    );
+    return properties.map((p) => required(type, p, `@pulumi/aws 7.x ${module} required input (${tf}: Required)`));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -498,26 +484,40 @@ const lbRules: ProviderRule[] = [
     value(LB, "idleTimeout", `${SRC.lbAttributes}: idle_timeout.timeout_seconds, valid range 1-4000 seconds`, intBetween(1, 4000)),
     value(LB, "clientKeepAlive", `${SRC.lbAttributes}: client_keep_alive.seconds, valid range 60-604800 seconds`, intBetween(60, 604800)),
     value(LB, "desyncMitigationMode", `${SRC.lb}: desync_mitigation_mode`, oneOf(["monitor", "defensive", "strictest"])),
-    value(LB, "xffHeaderProcessingMode", `${SRC.lb}: xff_header_processing_mode (${SRC.lbAttributes}: append, preserve, remove)`, oneOf(["append", "preserve", "remove"])),
+    value(
+        LB,
+        "xffHeaderProcessingMode",
+        `${SRC.lb}: xff_header_processing_mode (${SRC.lbAttributes}: append, preserve, remove)`,
+        oneOf(["append", "preserve", "remove"]),
+    ),
     value(LB, "internal", SRC.lb, boolean),
     value(LB, "enableDeletionProtection", SRC.lb, boolean),
     value(LB, "dropInvalidHeaderFields", SRC.lb, boolean),
     rule(LB, "subnets", `${SRC.lb}: ExactlyOneOf subnet_mapping, subnets`, (inputs) => {
         const hasSubnets = items(inputs.subnets).length > 0;
         const hasMappings = items(inputs.subnetMappings).length > 0;
-        return hasSubnets && hasMappings ? got({ subnets: inputs.subnets, subnetMappings: inputs.subnetMappings }, "exactly one of subnets and subnetMappings") : undefined;
+        return hasSubnets && hasMappings
+            ? got({ subnets: inputs.subnets, subnetMappings: inputs.subnetMappings }, "exactly one of subnets and subnetMappings")
+            : undefined;
     }),
-    rule(LB, "subnets", "AWS ELBv2 API reference, CreateLoadBalancer Subnets: [Application Load Balancers] subnets from at least two Availability Zones", (inputs) => {
-        const type = at(inputs, "loadBalancerType");
-        if (!absent(type) && type !== "application") {
-            return undefined;
-        }
-        const subnets = [...items(inputs.subnets), ...items(inputs.subnetMappings)];
-        if (subnets.length === 0) {
-            return undefined;
-        }
-        return subnets.length < 2 ? got(inputs.subnets ?? inputs.subnetMappings, "at least two subnets (in two Availability Zones) for a regional Application Load Balancer") : undefined;
-    }),
+    rule(
+        LB,
+        "subnets",
+        "AWS ELBv2 API reference, CreateLoadBalancer Subnets: [Application Load Balancers] subnets from at least two Availability Zones",
+        (inputs) => {
+            const type = at(inputs, "loadBalancerType");
+            if (!absent(type) && type !== "application") {
+                return undefined;
+            }
+            const subnets = [...items(inputs.subnets), ...items(inputs.subnetMappings)];
+            if (subnets.length === 0) {
+                return undefined;
+            }
+            return subnets.length < 2
+                ? got(inputs.subnets ?? inputs.subnetMappings, "at least two subnets (in two Availability Zones) for a regional Application Load Balancer")
+                : undefined;
+        },
+    ),
     ...tagRules(LB),
 ];
 
@@ -566,9 +566,12 @@ const tgRules: ProviderRule[] = [
     value(TG, "healthCheck.timeout", `${SRC.tg}: health_check.timeout IntBetween(2, 120)`, intBetween(2, 120)),
     value(TG, "healthCheck.healthyThreshold", `${SRC.tg}: health_check.healthy_threshold IntBetween(2, 10)`, intBetween(2, 10)),
     value(TG, "healthCheck.unhealthyThreshold", `${SRC.tg}: health_check.unhealthy_threshold IntBetween(2, 10)`, intBetween(2, 10)),
-    value(TG, "healthCheck.path", `${SRC.tg}: health_check.path StringLenBetween(1, 1024), StringHasPrefix("/")`, str((s) =>
-        chars(s) >= 1 && chars(s) <= 1024 && s.startsWith("/") ? undefined : "1 to 1024 characters starting with /",
-    )),
+    value(
+        TG,
+        "healthCheck.path",
+        `${SRC.tg}: health_check.path StringLenBetween(1, 1024), StringHasPrefix("/")`,
+        str((s) => (chars(s) >= 1 && chars(s) <= 1024 && s.startsWith("/") ? undefined : "1 to 1024 characters starting with /")),
+    ),
     value(TG, "healthCheck.port", `${SRC.tg}: validTargetGroupHealthCheckPort`, (v) => {
         if (v === "traffic-port") {
             return undefined;
@@ -578,26 +581,31 @@ const tgRules: ProviderRule[] = [
     }),
     value(TG, "healthCheck.protocol", `${SRC.tg} (healthCheckProtocolEnumValues)`, oneOf(["HTTP", "HTTPS", "TCP"], true)),
     value(TG, "healthCheck.enabled", SRC.tg, boolean),
-    rule(TG, "healthCheck.matcher", `AWS ELBv2 API reference, Matcher (HttpCode: ALB 200-499; GrpcCode: 0-99); ${SRC.tg}: resourceTargetGroupCustomizeDiff`, (inputs) => {
-        const matcher = at(inputs, "healthCheck.matcher");
-        if (absent(matcher)) {
-            return undefined;
-        }
-        if (typeof matcher !== "string") {
-            return got(matcher, "a string");
-        }
-        const hcProtocol = at(inputs, "healthCheck.protocol");
-        if (typeof hcProtocol === "string" && hcProtocol.toUpperCase() === "TCP") {
-            return got(matcher, "no matcher when healthCheck.protocol is TCP");
-        }
-        const protocol = inputs.protocol;
-        if (protocol !== "HTTP" && protocol !== "HTTPS") {
-            return undefined;
-        }
-        const version = inputs.protocolVersion;
-        const problem = typeof version === "string" && version.toUpperCase() === "GRPC" ? grpcMatcher(matcher) : httpMatcher(matcher);
-        return problem === undefined ? undefined : got(matcher, problem);
-    }),
+    rule(
+        TG,
+        "healthCheck.matcher",
+        `AWS ELBv2 API reference, Matcher (HttpCode: ALB 200-499; GrpcCode: 0-99); ${SRC.tg}: resourceTargetGroupCustomizeDiff`,
+        (inputs) => {
+            const matcher = at(inputs, "healthCheck.matcher");
+            if (absent(matcher)) {
+                return undefined;
+            }
+            if (typeof matcher !== "string") {
+                return got(matcher, "a string");
+            }
+            const hcProtocol = at(inputs, "healthCheck.protocol");
+            if (typeof hcProtocol === "string" && hcProtocol.toUpperCase() === "TCP") {
+                return got(matcher, "no matcher when healthCheck.protocol is TCP");
+            }
+            const protocol = inputs.protocol;
+            if (protocol !== "HTTP" && protocol !== "HTTPS") {
+                return undefined;
+            }
+            const version = inputs.protocolVersion;
+            const problem = typeof version === "string" && version.toUpperCase() === "GRPC" ? grpcMatcher(matcher) : httpMatcher(matcher);
+            return problem === undefined ? undefined : got(matcher, problem);
+        },
+    ),
     rule(TG, "healthCheck.path", `${SRC.tg}: resourceTargetGroupCustomizeDiff (no path with a TCP health check)`, (inputs) => {
         const hcProtocol = at(inputs, "healthCheck.protocol");
         const path = at(inputs, "healthCheck.path");
@@ -611,7 +619,12 @@ const tgRules: ProviderRule[] = [
             ? got(hcProtocol, `HTTP or HTTPS when the target group protocol is ${inputs.protocol}`)
             : undefined;
     }),
-    value(TG, "stickiness.type", `${SRC.tg} (stickinessType_Values)`, oneOf(["lb_cookie", "app_cookie", "source_ip", "source_ip_dest_ip", "source_ip_dest_ip_proto"])),
+    value(
+        TG,
+        "stickiness.type",
+        `${SRC.tg} (stickinessType_Values)`,
+        oneOf(["lb_cookie", "app_cookie", "source_ip", "source_ip_dest_ip", "source_ip_dest_ip_proto"]),
+    ),
     value(TG, "stickiness.cookieDuration", `${SRC.tg}: stickiness.cookie_duration IntBetween(0, 604800)`, intBetween(0, 604800)),
     ...tagRules(TG),
 ];
@@ -676,8 +689,18 @@ function actionProblems(actions: unknown, where: string): string[] {
                     problems.push(`${at_}.fixedResponse.contentType is required but absent`);
                 }
                 problems.push(...eachValue([{ where: `${at_}.fixedResponse.contentType`, value: fixed.contentType }], oneOf(FIXED_CONTENT_TYPES)));
-                problems.push(...eachValue([{ where: `${at_}.fixedResponse.statusCode`, value: fixed.statusCode }], str((s) => (/^[245]\d\d$/.test(s) ? undefined : "a 2XX, 4XX or 5XX status code (^[245]\\d\\d$)"))));
-                problems.push(...eachValue([{ where: `${at_}.fixedResponse.messageBody`, value: fixed.messageBody }], str((s) => (chars(s) <= 1024 ? undefined : "at most 1024 characters"))));
+                problems.push(
+                    ...eachValue(
+                        [{ where: `${at_}.fixedResponse.statusCode`, value: fixed.statusCode }],
+                        str((s) => (/^[245]\d\d$/.test(s) ? undefined : "a 2XX, 4XX or 5XX status code (^[245]\\d\\d$)")),
+                    ),
+                );
+                problems.push(
+                    ...eachValue(
+                        [{ where: `${at_}.fixedResponse.messageBody`, value: fixed.messageBody }],
+                        str((s) => (chars(s) <= 1024 ? undefined : "at most 1024 characters")),
+                    ),
+                );
             }
         }
     });
@@ -691,14 +714,22 @@ const listenerRules: ProviderRule[] = [
     value(LISTENER, "port", `${SRC.listener}: port validation.IsPortNumber`, intBetween(1, 65535)),
     value(LISTENER, "protocol", `${SRC.listener} (enum ProtocolEnum)`, oneOf(["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"], true)),
     value(LISTENER, "alpnPolicy", `${SRC.listener}: alpn_policy`, oneOf(["HTTP1Only", "HTTP2Only", "HTTP2Optional", "HTTP2Preferred", "None"], true)),
-    rule(LISTENER, "certificateArn", "AWS ELBv2 API reference, CreateListener Certificates: [HTTPS and TLS listeners] you must provide exactly one certificate", (inputs) => {
-        const protocol = inputs.protocol;
-        return typeof protocol === "string" && ["HTTPS", "TLS"].includes(protocol.toUpperCase()) && absent(inputs.certificateArn)
-            ? `absent, but a ${protocol} listener needs a certificate`
-            : undefined;
-    }),
-    rule(LISTENER, "defaultActions", `${SRC.listener}: default_action (and ${SRC.rule} for the shared Action constraints: message_body 0-1024, redirect host/path 1-128, query 0-128)`, (inputs) =>
-        actionProblems(inputs.defaultActions, "defaultActions"),
+    rule(
+        LISTENER,
+        "certificateArn",
+        "AWS ELBv2 API reference, CreateListener Certificates: [HTTPS and TLS listeners] you must provide exactly one certificate",
+        (inputs) => {
+            const protocol = inputs.protocol;
+            return typeof protocol === "string" && ["HTTPS", "TLS"].includes(protocol.toUpperCase()) && absent(inputs.certificateArn)
+                ? `absent, but a ${protocol} listener needs a certificate`
+                : undefined;
+        },
+    ),
+    rule(
+        LISTENER,
+        "defaultActions",
+        `${SRC.listener}: default_action (and ${SRC.rule} for the shared Action constraints: message_body 0-1024, redirect host/path 1-128, query 0-128)`,
+        (inputs) => actionProblems(inputs.defaultActions, "defaultActions"),
     ),
     ...tagRules(LISTENER),
 ];
@@ -728,53 +759,83 @@ const listenerRuleRules: ProviderRule[] = [
     rule(RULE, "actions", `${SRC.rule}: action (message_body 0-1024, redirect host/path 1-128, query 0-128, forward target_group 1-5)`, (inputs) =>
         actionProblems(inputs.actions, "actions"),
     ),
-    rule(RULE, "conditions", `${SRC.rule}: expandRuleConditions (exactly one of host_header, http_header, http_request_method, path_pattern, query_string, source_ip per condition)`, (inputs) => {
-        const problems: string[] = [];
-        const conditions = items(inputs.conditions);
-        if (!absent(inputs.conditions) && conditions.length === 0) {
-            problems.push(got(inputs.conditions, "at least one condition"));
-        }
-        conditions.forEach((c, i) => {
-            if (!isRecord(c)) {
-                problems.push(`conditions[${i}] ${got(c, "an object")}`);
-                return;
+    rule(
+        RULE,
+        "conditions",
+        `${SRC.rule}: expandRuleConditions (exactly one of host_header, http_header, http_request_method, path_pattern, query_string, source_ip per condition)`,
+        (inputs) => {
+            const problems: string[] = [];
+            const conditions = items(inputs.conditions);
+            if (!absent(inputs.conditions) && conditions.length === 0) {
+                problems.push(got(inputs.conditions, "at least one condition"));
             }
-            const set = CONDITION_FIELDS.filter((f) => items(c[f]).length > 0);
-            if (set.length !== 1) {
-                problems.push(`conditions[${i}] ${got(c, `exactly one of ${CONDITION_FIELDS.join(", ")} (found ${set.length})`)}`);
-            }
-        });
-        return problems;
-    }),
-    rule(RULE, "conditions[].hostHeader.values / pathPattern.values", `${SRC.rule}: host_header.values, path_pattern.values (MinItems 1, each StringLenBetween(1, 128))`, (inputs) => {
-        const problems: string[] = [];
-        records(inputs.conditions).forEach((c, i) => {
-            for (const field of ["hostHeader", "pathPattern"]) {
-                const block = c[field];
-                if (absent(block)) {
-                    continue;
+            conditions.forEach((c, i) => {
+                if (!isRecord(c)) {
+                    problems.push(`conditions[${i}] ${got(c, "an object")}`);
+                    return;
                 }
-                const values = [...items(at(block, "values")), ...items(at(block, "regexValues"))];
-                if (values.length === 0) {
-                    problems.push(`conditions[${i}].${field} ${got(block, "at least one value")}`);
+                const set = CONDITION_FIELDS.filter((f) => items(c[f]).length > 0);
+                if (set.length !== 1) {
+                    problems.push(`conditions[${i}] ${got(c, `exactly one of ${CONDITION_FIELDS.join(", ")} (found ${set.length})`)}`);
+                }
+            });
+            return problems;
+        },
+    ),
+    rule(
+        RULE,
+        "conditions[].hostHeader.values / pathPattern.values",
+        `${SRC.rule}: host_header.values, path_pattern.values (MinItems 1, each StringLenBetween(1, 128))`,
+        (inputs) => {
+            const problems: string[] = [];
+            records(inputs.conditions).forEach((c, i) => {
+                for (const field of ["hostHeader", "pathPattern"]) {
+                    const block = c[field];
+                    if (absent(block)) {
+                        continue;
+                    }
+                    const values = [...items(at(block, "values")), ...items(at(block, "regexValues"))];
+                    if (values.length === 0) {
+                        problems.push(`conditions[${i}].${field} ${got(block, "at least one value")}`);
+                    }
+                    problems.push(
+                        ...eachValue(
+                            items(at(block, "values")).map((v, j) => ({ where: `conditions[${i}].${field}.values[${j}]`, value: v })),
+                            str((s) => (chars(s) >= 1 && chars(s) <= 128 ? undefined : "1 to 128 characters")),
+                        ),
+                    );
+                }
+                const header = c.httpHeader;
+                if (isRecord(header)) {
+                    problems.push(
+                        ...eachValue(
+                            [{ where: `conditions[${i}].httpHeader.httpHeaderName`, value: header.httpHeaderName }],
+                            str((s) => (/^[0-9A-Za-z_!#$%&'*+,.^`|~-]{1,40}$/.test(s) ? undefined : "1 to 40 characters of [0-9A-Za-z_!#$%&'*+,.^`|~-]")),
+                        ),
+                    );
+                    problems.push(
+                        ...eachValue(
+                            items(header.values).map((v, j) => ({ where: `conditions[${i}].httpHeader.values[${j}]`, value: v })),
+                            str((s) => (chars(s) >= 1 && chars(s) <= 128 ? undefined : "1 to 128 characters")),
+                        ),
+                    );
                 }
                 problems.push(
                     ...eachValue(
-                        items(at(block, "values")).map((v, j) => ({ where: `conditions[${i}].${field}.values[${j}]`, value: v })),
-                        str((s) => (chars(s) >= 1 && chars(s) <= 128 ? undefined : "1 to 128 characters")),
+                        items(at(c, "httpRequestMethod.values")).map((v, j) => ({ where: `conditions[${i}].httpRequestMethod.values[${j}]`, value: v })),
+                        str((s) => (/^[A-Za-z-_]{1,40}$/.test(s) ? undefined : "1 to 40 characters of [A-Za-z-_]")),
                     ),
                 );
-            }
-            const header = c.httpHeader;
-            if (isRecord(header)) {
-                problems.push(...eachValue([{ where: `conditions[${i}].httpHeader.httpHeaderName`, value: header.httpHeaderName }], str((s) => (/^[0-9A-Za-z_!#$%&'*+,.^`|~-]{1,40}$/.test(s) ? undefined : "1 to 40 characters of [0-9A-Za-z_!#$%&'*+,.^`|~-]"))));
-                problems.push(...eachValue(items(header.values).map((v, j) => ({ where: `conditions[${i}].httpHeader.values[${j}]`, value: v })), str((s) => (chars(s) >= 1 && chars(s) <= 128 ? undefined : "1 to 128 characters"))));
-            }
-            problems.push(...eachValue(items(at(c, "httpRequestMethod.values")).map((v, j) => ({ where: `conditions[${i}].httpRequestMethod.values[${j}]`, value: v })), str((s) => (/^[A-Za-z-_]{1,40}$/.test(s) ? undefined : "1 to 40 characters of [A-Za-z-_]"))));
-            problems.push(...eachValue(items(at(c, "sourceIp.values")).map((v, j) => ({ where: `conditions[${i}].sourceIp.values[${j}]`, value: v })), str(anyCidr)));
-        });
-        return problems;
-    }),
+                problems.push(
+                    ...eachValue(
+                        items(at(c, "sourceIp.values")).map((v, j) => ({ where: `conditions[${i}].sourceIp.values[${j}]`, value: v })),
+                        str(anyCidr),
+                    ),
+                );
+            });
+            return problems;
+        },
+    ),
     rule(RULE, "conditions", `${SRC.elbQuotas}: Condition Values per Rule 5 (not adjustable), counted across all conditions`, (inputs) => {
         const values = records(inputs.conditions).flatMap(conditionValues);
         return values.length > 5 ? got(values, `at most 5 condition values per rule across its conditions (found ${values.length})`) : undefined;
@@ -807,7 +868,10 @@ function acmDomain(s: string): string | undefined {
 const certificateRules: ProviderRule[] = [
     value(CERT, "domainName", `${SRC.acm}: domain_name (cannot end with a period); ${SRC.acmApi}`, str(acmDomain)),
     rule(CERT, "subjectAlternativeNames", `${SRC.acm}: subject_alternative_names StringLenBetween(1, 253), cannot end with a period; ${SRC.acmApi}`, (inputs) =>
-        eachValue(items(inputs.subjectAlternativeNames).map((v, i) => ({ where: `[${i}]`, value: v })), str(acmDomain)),
+        eachValue(
+            items(inputs.subjectAlternativeNames).map((v, i) => ({ where: `[${i}]`, value: v })),
+            str(acmDomain),
+        ),
     ),
     rule(CERT, "domainName + subjectAlternativeNames", SRC.acmQuota, (inputs) => {
         const names = new Set<string>();
@@ -816,16 +880,22 @@ const certificateRules: ProviderRule[] = [
                 names.add(n.toLowerCase());
             }
         }
-        return names.size > 10 ? got([...names], `at most 10 distinct domain names per certificate (default quota; 100 at most), found ${names.size}`) : undefined;
+        return names.size > 10
+            ? got([...names], `at most 10 distinct domain names per certificate (default quota; 100 at most), found ${names.size}`)
+            : undefined;
     }),
     rule(CERT, "domainName / privateKey", `${SRC.acm}: ExactlyOneOf domain_name, private_key`, (inputs) => {
         const n = [inputs.domainName, inputs.privateKey].filter((v) => !absent(v)).length;
         return n === 1 ? undefined : `exactly one of domainName (request) and privateKey (import) is required, found ${n}`;
     }),
-    rule(CERT, "validationMethod", `${SRC.acm}: resourceCertificateCreate (certificate_authority_arn or validation_method must be set when requesting)`, (inputs) =>
-        !absent(inputs.domainName) && absent(inputs.validationMethod) && absent(inputs.certificateAuthorityArn)
-            ? "absent, and so is certificateAuthorityArn; a requested certificate needs one of them"
-            : undefined,
+    rule(
+        CERT,
+        "validationMethod",
+        `${SRC.acm}: resourceCertificateCreate (certificate_authority_arn or validation_method must be set when requesting)`,
+        (inputs) =>
+            !absent(inputs.domainName) && absent(inputs.validationMethod) && absent(inputs.certificateAuthorityArn)
+                ? "absent, and so is certificateAuthorityArn; a requested certificate needs one of them"
+                : undefined,
     ),
     value(CERT, "validationMethod", `${SRC.acm} (enum ValidationMethod)`, oneOf(["DNS", "EMAIL", "HTTP"])),
     value(CERT, "certificateAuthorityArn", SRC.validArn, validArn),
@@ -835,7 +905,10 @@ const certificateRules: ProviderRule[] = [
 const certificateValidationRules: ProviderRule[] = [
     ...pulumiRequired(CERT_VALIDATION, "acm/certificateValidation", ["certificateArn"], "internal/service/acm/certificate_validation.go"),
     rule(CERT_VALIDATION, "validationRecordFqdns", `${SRC.acmValidation}: validation_record_fqdns (set of strings)`, (inputs) =>
-        eachValue(items(inputs.validationRecordFqdns).map((v, i) => ({ where: `[${i}]`, value: v })), str(() => undefined)),
+        eachValue(
+            items(inputs.validationRecordFqdns).map((v, i) => ({ where: `[${i}]`, value: v })),
+            str(() => undefined),
+        ),
     ),
 ];
 
@@ -847,9 +920,19 @@ const RR_TYPES = ["SOA", "A", "TXT", "NS", "CNAME", "MX", "NAPTR", "PTR", "SRV",
 
 const recordRules: ProviderRule[] = [
     ...pulumiRequired(RECORD, "route53/record", ["name", "type", "zoneId"], "internal/service/route53/record.go"),
-    value(RECORD, "name", `${SRC.r53Api} Name (maximum length 1024)`, str((s) => (s !== "" && chars(s) <= 1024 ? undefined : "1 to 1024 characters"))),
+    value(
+        RECORD,
+        "name",
+        `${SRC.r53Api} Name (maximum length 1024)`,
+        str((s) => (s !== "" && chars(s) <= 1024 ? undefined : "1 to 1024 characters")),
+    ),
     value(RECORD, "type", `${SRC.r53} (enum RRType); ${SRC.r53Api} Type`, oneOf(RR_TYPES)),
-    value(RECORD, "zoneId", `${SRC.r53}: zone_id NoZeroValues`, str((s) => (s === "" ? "a non-empty hosted zone id" : undefined))),
+    value(
+        RECORD,
+        "zoneId",
+        `${SRC.r53}: zone_id NoZeroValues`,
+        str((s) => (s === "" ? "a non-empty hosted zone id" : undefined)),
+    ),
     rule(RECORD, "aliases / records", `${SRC.r53}: ExactlyOneOf alias, records`, (inputs) => {
         const hasAlias = items(inputs.aliases).length > 0;
         const hasRecords = items(inputs.records).length > 0;
@@ -865,28 +948,43 @@ const recordRules: ProviderRule[] = [
         return undefined;
     }),
     value(RECORD, "ttl", `${SRC.r53Api} TTL (0 to 2147483647)`, intBetween(0, 2147483647)),
-    rule(RECORD, "aliases", `${SRC.r53}: alias (MaxItems 1; name StringLenBetween(1, 1024), zone_id StringLenBetween(1, 32), evaluate_target_health Required)`, (inputs) => {
-        const aliases = items(inputs.aliases);
-        const problems: string[] = [];
-        if (aliases.length > 1) {
-            problems.push(got(inputs.aliases, "at most one alias"));
-        }
-        aliases.forEach((a, i) => {
-            if (!isRecord(a)) {
-                problems.push(`[${i}] ${got(a, "an object")}`);
-                return;
+    rule(
+        RECORD,
+        "aliases",
+        `${SRC.r53}: alias (MaxItems 1; name StringLenBetween(1, 1024), zone_id StringLenBetween(1, 32), evaluate_target_health Required)`,
+        (inputs) => {
+            const aliases = items(inputs.aliases);
+            const problems: string[] = [];
+            if (aliases.length > 1) {
+                problems.push(got(inputs.aliases, "at most one alias"));
             }
-            for (const key of ["name", "zoneId", "evaluateTargetHealth"]) {
-                if (absent(a[key])) {
-                    problems.push(`[${i}].${key} is required but absent`);
+            aliases.forEach((a, i) => {
+                if (!isRecord(a)) {
+                    problems.push(`[${i}] ${got(a, "an object")}`);
+                    return;
                 }
-            }
-            problems.push(...eachValue([{ where: `[${i}].name`, value: a.name }], str((s) => (chars(s) >= 1 && chars(s) <= 1024 ? undefined : "1 to 1024 characters"))));
-            problems.push(...eachValue([{ where: `[${i}].zoneId`, value: a.zoneId }], str((s) => (chars(s) >= 1 && chars(s) <= 32 ? undefined : "1 to 32 characters"))));
-            problems.push(...eachValue([{ where: `[${i}].evaluateTargetHealth`, value: a.evaluateTargetHealth }], boolean));
-        });
-        return problems;
-    }),
+                for (const key of ["name", "zoneId", "evaluateTargetHealth"]) {
+                    if (absent(a[key])) {
+                        problems.push(`[${i}].${key} is required but absent`);
+                    }
+                }
+                problems.push(
+                    ...eachValue(
+                        [{ where: `[${i}].name`, value: a.name }],
+                        str((s) => (chars(s) >= 1 && chars(s) <= 1024 ? undefined : "1 to 1024 characters")),
+                    ),
+                );
+                problems.push(
+                    ...eachValue(
+                        [{ where: `[${i}].zoneId`, value: a.zoneId }],
+                        str((s) => (chars(s) >= 1 && chars(s) <= 32 ? undefined : "1 to 32 characters")),
+                    ),
+                );
+                problems.push(...eachValue([{ where: `[${i}].evaluateTargetHealth`, value: a.evaluateTargetHealth }], boolean));
+            });
+            return problems;
+        },
+    ),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -939,11 +1037,21 @@ function bucketRef(type: string): ProviderRule[] {
 }
 
 const bucketRules: ProviderRule[] = [
-    value(BUCKET, "bucket", `${SRC.s3Bucket}: validBucketName (regions other than us-east-1); ${SRC.s3Naming}`, str((s) => {
-        const problems = bucketNameProblems(s);
-        return problems.length === 0 ? undefined : `a bucket name with ${problems.join(", ")}`;
-    })),
-    value(BUCKET, "bucketPrefix", `${SRC.s3Bucket}: bucket_prefix StringLenBetween(0, 63 - 26)`, str((s) => (s.length <= 37 ? undefined : "at most 37 characters"))),
+    value(
+        BUCKET,
+        "bucket",
+        `${SRC.s3Bucket}: validBucketName (regions other than us-east-1); ${SRC.s3Naming}`,
+        str((s) => {
+            const problems = bucketNameProblems(s);
+            return problems.length === 0 ? undefined : `a bucket name with ${problems.join(", ")}`;
+        }),
+    ),
+    value(
+        BUCKET,
+        "bucketPrefix",
+        `${SRC.s3Bucket}: bucket_prefix StringLenBetween(0, 63 - 26)`,
+        str((s) => (s.length <= 37 ? undefined : "at most 37 characters")),
+    ),
     rule(BUCKET, "bucket / bucketPrefix", `${SRC.s3Bucket}: ConflictsWith bucket, bucket_prefix`, (inputs) =>
         !absent(inputs.bucket) && !absent(inputs.bucketPrefix) ? "bucket and bucketPrefix are both set; give one" : undefined,
     ),
@@ -960,7 +1068,12 @@ const ownershipRules: ProviderRule[] = [
 
 const sseRules: ProviderRule[] = [
     ...bucketRef(SSE),
-    value(SSE, "bucket", `${SRC.s3Sse}: bucket StringLenBetween(1, 63)`, str((s) => (s.length >= 1 && s.length <= 63 ? undefined : "1 to 63 characters"))),
+    value(
+        SSE,
+        "bucket",
+        `${SRC.s3Sse}: bucket StringLenBetween(1, 63)`,
+        str((s) => (s.length >= 1 && s.length <= 63 ? undefined : "1 to 63 characters")),
+    ),
     requiredNonEmptyList(SSE, "rules", `@pulumi/aws 7.x required input (${SRC.s3Sse}: rule Required)`),
     rule(SSE, "rules[].applyServerSideEncryptionByDefault.sseAlgorithm", `${SRC.s3Sse}: sse_algorithm Required (enum ServerSideEncryption)`, (inputs) => {
         const problems: string[] = [];
@@ -987,7 +1100,12 @@ const accessBlockRules: ProviderRule[] = [
 
 const websiteRules: ProviderRule[] = [
     ...bucketRef(WEBSITE),
-    value(WEBSITE, "bucket", `${SRC.s3Website}: bucket StringLenBetween(1, 63)`, str((s) => (s.length >= 1 && s.length <= 63 ? undefined : "1 to 63 characters"))),
+    value(
+        WEBSITE,
+        "bucket",
+        `${SRC.s3Website}: bucket StringLenBetween(1, 63)`,
+        str((s) => (s.length >= 1 && s.length <= 63 ? undefined : "1 to 63 characters")),
+    ),
     rule(WEBSITE, "indexDocument.suffix", `${SRC.s3Website}: index_document.suffix Required; ${SRC.s3IndexDocument}`, (inputs) => {
         const index = inputs.indexDocument;
         if (absent(index)) {
@@ -997,22 +1115,35 @@ const websiteRules: ProviderRule[] = [
         if (absent(suffix)) {
             return "is required in indexDocument but absent";
         }
-        return eachValue([{ where: "", value: suffix }], str((s) => (s !== "" && !s.includes("/") ? undefined : "a non-empty suffix without a slash")));
+        return eachValue(
+            [{ where: "", value: suffix }],
+            str((s) => (s !== "" && !s.includes("/") ? undefined : "a non-empty suffix without a slash")),
+        );
     }),
     rule(WEBSITE, "errorDocument.key", `${SRC.s3Website}: error_document.key Required`, (inputs) =>
         !absent(inputs.errorDocument) && absent(at(inputs.errorDocument, "key")) ? "is required in errorDocument but absent" : undefined,
     ),
-    rule(WEBSITE, "redirectAllRequestsTo", `${SRC.s3Website}: redirect_all_requests_to ConflictsWith error_document, index_document, routing_rule, routing_rules`, (inputs) => {
-        if (absent(inputs.redirectAllRequestsTo)) {
-            return undefined;
-        }
-        const others = ["errorDocument", "indexDocument", "routingRules", "routingRuleDetails"].filter((p) => !absent(inputs[p]));
-        return others.length > 0 ? `set together with ${others.join(", ")}; redirectAllRequestsTo excludes them` : undefined;
-    }),
-    value(WEBSITE, "routingRuleDetails", `${SRC.s3Website}: routing_rules validation.StringIsJSON`, str((s) => {
-        const parsed = parseJson(s);
-        return parsed.ok ? undefined : `valid JSON (${parsed.error})`;
-    })),
+    rule(
+        WEBSITE,
+        "redirectAllRequestsTo",
+        `${SRC.s3Website}: redirect_all_requests_to ConflictsWith error_document, index_document, routing_rule, routing_rules`,
+        (inputs) => {
+            if (absent(inputs.redirectAllRequestsTo)) {
+                return undefined;
+            }
+            const others = ["errorDocument", "indexDocument", "routingRules", "routingRuleDetails"].filter((p) => !absent(inputs[p]));
+            return others.length > 0 ? `set together with ${others.join(", ")}; redirectAllRequestsTo excludes them` : undefined;
+        },
+    ),
+    value(
+        WEBSITE,
+        "routingRuleDetails",
+        `${SRC.s3Website}: routing_rules validation.StringIsJSON`,
+        str((s) => {
+            const parsed = parseJson(s);
+            return parsed.ok ? undefined : `valid JSON (${parsed.error})`;
+        }),
+    ),
 ];
 
 const bucketPolicyRules: ProviderRule[] = [
@@ -1038,15 +1169,30 @@ const bucketPolicyRules: ProviderRule[] = [
 
 const objectRules: ProviderRule[] = [
     ...bucketRef(OBJECT),
-    value(OBJECT, "bucket", `${SRC.s3Object}: bucket NoZeroValues`, str((s) => (s === "" ? "a non-empty bucket name" : undefined))),
-    value(OBJECT, "key", `${SRC.s3Object}: key NoZeroValues; ${SRC.s3Keys}`, str((s) => {
-        if (s === "") {
-            return "a non-empty key";
-        }
-        const bytes = utf8Bytes(s);
-        return bytes <= 1024 ? undefined : `at most 1024 bytes of UTF-8 (found ${bytes})`;
-    })),
-    value(OBJECT, "cacheControl", `${SRC.s3Object}: cache_control (TypeString; no further documented constraint)`, str(() => undefined)),
+    value(
+        OBJECT,
+        "bucket",
+        `${SRC.s3Object}: bucket NoZeroValues`,
+        str((s) => (s === "" ? "a non-empty bucket name" : undefined)),
+    ),
+    value(
+        OBJECT,
+        "key",
+        `${SRC.s3Object}: key NoZeroValues; ${SRC.s3Keys}`,
+        str((s) => {
+            if (s === "") {
+                return "a non-empty key";
+            }
+            const bytes = utf8Bytes(s);
+            return bytes <= 1024 ? undefined : `at most 1024 bytes of UTF-8 (found ${bytes})`;
+        }),
+    ),
+    value(
+        OBJECT,
+        "cacheControl",
+        `${SRC.s3Object}: cache_control (TypeString; no further documented constraint)`,
+        str(() => undefined),
+    ),
     rule(OBJECT, "content / contentBase64 / source", `${SRC.s3Object}: content, content_base64, source ConflictsWith one another`, (inputs) => {
         const set = ["content", "contentBase64", "source"].filter((p) => !absent(inputs[p]));
         return set.length > 1 ? `${set.join(" and ")} are all set; give at most one` : undefined;
@@ -1118,10 +1264,16 @@ const capacityRules: ProviderRule[] = [
     required(CAPACITY, "clusterName", `@pulumi/aws 7.x ecs/clusterCapacityProviders required input (${SRC.ecsCapacity}: cluster_name Required)`),
     value(CAPACITY, "clusterName", `${SRC.ecsCapacity}: cluster_name validateClusterName (a name, not an ARN)`, ecsName),
     rule(CAPACITY, "capacityProviders", `${SRC.ecsCapacity}: capacity_providers (set of strings)`, (inputs) =>
-        eachValue(items(inputs.capacityProviders).map((v, i) => ({ where: `[${i}]`, value: v })), str((s) => (s === "" ? "a non-empty capacity provider name" : undefined))),
+        eachValue(
+            items(inputs.capacityProviders).map((v, i) => ({ where: `[${i}]`, value: v })),
+            str((s) => (s === "" ? "a non-empty capacity provider name" : undefined)),
+        ),
     ),
-    rule(CAPACITY, "defaultCapacityProviderStrategies", `${SRC.ecsCapacity}: default_capacity_provider_strategy (capacity_provider Required, base IntBetween(0, 100000), weight IntBetween(0, 1000))`, (inputs) =>
-        strategyProblems(inputs.defaultCapacityProviderStrategies, ""),
+    rule(
+        CAPACITY,
+        "defaultCapacityProviderStrategies",
+        `${SRC.ecsCapacity}: default_capacity_provider_strategy (capacity_provider Required, base IntBetween(0, 100000), weight IntBetween(0, 1000))`,
+        (inputs) => strategyProblems(inputs.defaultCapacityProviderStrategies, ""),
     ),
 ];
 
@@ -1130,19 +1282,43 @@ const DNS_NAME = /^[a-z0-9_.][a-z0-9_.-]{0,126}$/;
 
 const serviceRules: ProviderRule[] = [
     value(SERVICE, "name", `${SRC.ecsCreateService} serviceName: up to 255 letters, numbers, underscores and hyphens`, ecsName),
-    value(SERVICE, "healthCheckGracePeriodSeconds", `${SRC.ecsService}: health_check_grace_period_seconds IntBetween(0, math.MaxInt32)`, intBetween(0, 2147483647)),
-    value(SERVICE, "deploymentMinimumHealthyPercent", `${SRC.ecsService}: deployment_minimum_healthy_percent (TypeInt; the API documents no further range)`, intBetween(0, 2147483647)),
-    value(SERVICE, "deploymentMaximumPercent", `${SRC.ecsService}: deployment_maximum_percent (TypeInt; the API documents no further range)`, intBetween(0, 2147483647)),
+    value(
+        SERVICE,
+        "healthCheckGracePeriodSeconds",
+        `${SRC.ecsService}: health_check_grace_period_seconds IntBetween(0, math.MaxInt32)`,
+        intBetween(0, 2147483647),
+    ),
+    value(
+        SERVICE,
+        "deploymentMinimumHealthyPercent",
+        `${SRC.ecsService}: deployment_minimum_healthy_percent (TypeInt; the API documents no further range)`,
+        intBetween(0, 2147483647),
+    ),
+    value(
+        SERVICE,
+        "deploymentMaximumPercent",
+        `${SRC.ecsService}: deployment_maximum_percent (TypeInt; the API documents no further range)`,
+        intBetween(0, 2147483647),
+    ),
     value(SERVICE, "desiredCount", `${SRC.ecsService}: desired_count (TypeInt)`, intBetween(0, 2147483647)),
     value(SERVICE, "launchType", `${SRC.ecsService} (enum LaunchType)`, oneOf(["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"])),
     value(SERVICE, "propagateTags", `${SRC.ecsService} (enum PropagateTags)`, oneOf(["TASK_DEFINITION", "SERVICE", "NONE"])),
     value(SERVICE, "schedulingStrategy", `${SRC.ecsService} (enum SchedulingStrategy)`, oneOf(["REPLICA", "DAEMON"])),
     value(SERVICE, "enableEcsManagedTags", SRC.ecsService, boolean),
-    rule(SERVICE, "launchType / capacityProviderStrategies", `${SRC.ecsCreateService} launchType: if a launchType is specified, the capacityProviderStrategy parameter must be omitted`, (inputs) =>
-        !absent(inputs.launchType) && items(inputs.capacityProviderStrategies).length > 0 ? `launchType ${show(inputs.launchType)} set together with capacityProviderStrategies; give one` : undefined,
+    rule(
+        SERVICE,
+        "launchType / capacityProviderStrategies",
+        `${SRC.ecsCreateService} launchType: if a launchType is specified, the capacityProviderStrategy parameter must be omitted`,
+        (inputs) =>
+            !absent(inputs.launchType) && items(inputs.capacityProviderStrategies).length > 0
+                ? `launchType ${show(inputs.launchType)} set together with capacityProviderStrategies; give one`
+                : undefined,
     ),
-    rule(SERVICE, "capacityProviderStrategies", `${SRC.ecsService}: capacity_provider_strategy (capacity_provider Required, base IntBetween(0, 100000), weight IntBetween(0, 1000))`, (inputs) =>
-        strategyProblems(inputs.capacityProviderStrategies, ""),
+    rule(
+        SERVICE,
+        "capacityProviderStrategies",
+        `${SRC.ecsService}: capacity_provider_strategy (capacity_provider Required, base IntBetween(0, 100000), weight IntBetween(0, 1000))`,
+        (inputs) => strategyProblems(inputs.capacityProviderStrategies, ""),
     ),
     rule(SERVICE, "deploymentCircuitBreaker", `${SRC.ecsService}: deployment_circuit_breaker (enable, rollback Required)`, (inputs) => {
         const breaker = inputs.deploymentCircuitBreaker;
@@ -1154,23 +1330,28 @@ const serviceRules: ProviderRule[] = [
             return absent(v) ? [`.${k} is required but absent`] : eachValue([{ where: `.${k}`, value: v }], boolean);
         });
     }),
-    rule(SERVICE, "loadBalancers", `${SRC.ecsService}: load_balancer (container_name Required, container_port IntBetween(0, 65536), target_group_arn ValidARN)`, (inputs) => {
-        const problems: string[] = [];
-        items(inputs.loadBalancers).forEach((lb, i) => {
-            if (!isRecord(lb)) {
-                problems.push(`[${i}] ${got(lb, "an object")}`);
-                return;
-            }
-            for (const key of ["containerName", "containerPort"]) {
-                if (absent(lb[key])) {
-                    problems.push(`[${i}].${key} is required but absent`);
+    rule(
+        SERVICE,
+        "loadBalancers",
+        `${SRC.ecsService}: load_balancer (container_name Required, container_port IntBetween(0, 65536), target_group_arn ValidARN)`,
+        (inputs) => {
+            const problems: string[] = [];
+            items(inputs.loadBalancers).forEach((lb, i) => {
+                if (!isRecord(lb)) {
+                    problems.push(`[${i}] ${got(lb, "an object")}`);
+                    return;
                 }
-            }
-            problems.push(...eachValue([{ where: `[${i}].containerPort`, value: lb.containerPort }], intBetween(0, 65536)));
-            problems.push(...eachValue([{ where: `[${i}].targetGroupArn`, value: lb.targetGroupArn }], validArn));
-        });
-        return problems;
-    }),
+                for (const key of ["containerName", "containerPort"]) {
+                    if (absent(lb[key])) {
+                        problems.push(`[${i}].${key} is required but absent`);
+                    }
+                }
+                problems.push(...eachValue([{ where: `[${i}].containerPort`, value: lb.containerPort }], intBetween(0, 65536)));
+                problems.push(...eachValue([{ where: `[${i}].targetGroupArn`, value: lb.targetGroupArn }], validArn));
+            });
+            return problems;
+        },
+    ),
     rule(SERVICE, "networkConfiguration", `${SRC.ecsService}: network_configuration.subnets Required; ${SRC.ecsAwsVpc}`, (inputs) => {
         const config = inputs.networkConfiguration;
         if (absent(config)) {
@@ -1190,50 +1371,70 @@ const serviceRules: ProviderRule[] = [
         problems.push(...eachValue([{ where: ".assignPublicIp", value: at(config, "assignPublicIp") }], boolean));
         return problems;
     }),
-    rule(SERVICE, "serviceConnectConfiguration", `${SRC.ecsService}: service_connect_configuration (enabled Required; service.port_name Required; client_alias.port IntBetween(0, 65535); ingress_port_override IntBetween(0, 65535)); ${SRC.ecsServiceConnect} (discoveryName ≤64 of [a-z0-9_-] not starting with a hyphen; at most 1 client alias; dnsName ≤127 of [a-z0-9_.-] not starting with a hyphen)`, (inputs) => {
-        const config = inputs.serviceConnectConfiguration;
-        if (absent(config)) {
-            return undefined;
-        }
-        if (!isRecord(config)) {
-            return got(config, "an object");
-        }
-        const problems: string[] = [];
-        if (absent(config.enabled)) {
-            problems.push(".enabled is required but absent");
-        }
-        problems.push(...eachValue([{ where: ".enabled", value: config.enabled }], boolean));
-        items(config.services).forEach((s, i) => {
-            const where = `.services[${i}]`;
-            if (!isRecord(s)) {
-                problems.push(`${where} ${got(s, "an object")}`);
-                return;
+    rule(
+        SERVICE,
+        "serviceConnectConfiguration",
+        `${SRC.ecsService}: service_connect_configuration (enabled Required; service.port_name Required; client_alias.port IntBetween(0, 65535); ingress_port_override IntBetween(0, 65535)); ${SRC.ecsServiceConnect} (discoveryName ≤64 of [a-z0-9_-] not starting with a hyphen; at most 1 client alias; dnsName ≤127 of [a-z0-9_.-] not starting with a hyphen)`,
+        (inputs) => {
+            const config = inputs.serviceConnectConfiguration;
+            if (absent(config)) {
+                return undefined;
             }
-            if (absent(s.portName)) {
-                problems.push(`${where}.portName is required but absent`);
+            if (!isRecord(config)) {
+                return got(config, "an object");
             }
-            problems.push(...eachValue([{ where: `${where}.portName`, value: s.portName }], str((n) => (n === "" ? "the non-empty name of a portMappings entry of the task definition" : undefined))));
-            problems.push(...eachValue([{ where: `${where}.discoveryName`, value: s.discoveryName }], str((n) => (DISCOVERY_NAME.test(n) ? undefined : "1 to 64 characters of [a-z0-9_-], not starting with a hyphen"))));
-            problems.push(...eachValue([{ where: `${where}.ingressPortOverride`, value: s.ingressPortOverride }], intBetween(0, 65535)));
-            const aliases = items(s.clientAlias);
-            if (aliases.length > 1) {
-                problems.push(`${where}.clientAlias ${got(s.clientAlias, "at most 1 client alias")}`);
+            const problems: string[] = [];
+            if (absent(config.enabled)) {
+                problems.push(".enabled is required but absent");
             }
-            aliases.forEach((a, j) => {
-                const aw = `${where}.clientAlias[${j}]`;
-                if (!isRecord(a)) {
-                    problems.push(`${aw} ${got(a, "an object")}`);
+            problems.push(...eachValue([{ where: ".enabled", value: config.enabled }], boolean));
+            items(config.services).forEach((s, i) => {
+                const where = `.services[${i}]`;
+                if (!isRecord(s)) {
+                    problems.push(`${where} ${got(s, "an object")}`);
                     return;
                 }
-                if (absent(a.port)) {
-                    problems.push(`${aw}.port is required but absent`);
+                if (absent(s.portName)) {
+                    problems.push(`${where}.portName is required but absent`);
                 }
-                problems.push(...eachValue([{ where: `${aw}.port`, value: a.port }], intBetween(0, 65535)));
-                problems.push(...eachValue([{ where: `${aw}.dnsName`, value: a.dnsName }], str((n) => (DNS_NAME.test(n) ? undefined : "1 to 127 characters of [a-z0-9_.-], not starting with a hyphen"))));
+                problems.push(
+                    ...eachValue(
+                        [{ where: `${where}.portName`, value: s.portName }],
+                        str((n) => (n === "" ? "the non-empty name of a portMappings entry of the task definition" : undefined)),
+                    ),
+                );
+                problems.push(
+                    ...eachValue(
+                        [{ where: `${where}.discoveryName`, value: s.discoveryName }],
+                        str((n) => (DISCOVERY_NAME.test(n) ? undefined : "1 to 64 characters of [a-z0-9_-], not starting with a hyphen")),
+                    ),
+                );
+                problems.push(...eachValue([{ where: `${where}.ingressPortOverride`, value: s.ingressPortOverride }], intBetween(0, 65535)));
+                const aliases = items(s.clientAlias);
+                if (aliases.length > 1) {
+                    problems.push(`${where}.clientAlias ${got(s.clientAlias, "at most 1 client alias")}`);
+                }
+                aliases.forEach((a, j) => {
+                    const aw = `${where}.clientAlias[${j}]`;
+                    if (!isRecord(a)) {
+                        problems.push(`${aw} ${got(a, "an object")}`);
+                        return;
+                    }
+                    if (absent(a.port)) {
+                        problems.push(`${aw}.port is required but absent`);
+                    }
+                    problems.push(...eachValue([{ where: `${aw}.port`, value: a.port }], intBetween(0, 65535)));
+                    problems.push(
+                        ...eachValue(
+                            [{ where: `${aw}.dnsName`, value: a.dnsName }],
+                            str((n) => (DNS_NAME.test(n) ? undefined : "1 to 127 characters of [a-z0-9_.-], not starting with a hyphen")),
+                        ),
+                    );
+                });
             });
-        });
-        return problems;
-    }),
+            return problems;
+        },
+    ),
     ...tagRules(SERVICE),
 ];
 
@@ -1304,67 +1505,91 @@ const taskDefinitionRules: ProviderRule[] = [
         return Array.isArray(parsed.value) && parsed.value.every(isRecord) ? undefined : "a JSON array of container definition objects";
     }),
     rule(TASK, "containerDefinitions[].name", `${SRC.ecsContainer} name: up to 255 letters, numbers, underscores and hyphens`, (inputs) =>
-        eachValue(containers(inputs).map((c, i) => ({ where: `[${i}]`, value: c.name })), ecsName),
-    ),
-    rule(TASK, "containerDefinitions[].portMappings[].name", `${SRC.ecsPortMapping}: up to 64 lowercase letters, numbers, underscores and hyphens, not starting with a hyphen`, (inputs) =>
-        containers(inputs).flatMap((c, i) =>
-            eachValue(records(c.portMappings).map((p, j) => ({ where: `[${i}].portMappings[${j}]`, value: p.name })), str((n) => (PORT_MAPPING_NAME.test(n) ? undefined : "1 to 64 characters of [a-z0-9_-], not starting with a hyphen"))),
+        eachValue(
+            containers(inputs).map((c, i) => ({ where: `[${i}]`, value: c.name })),
+            ecsName,
         ),
     ),
-    rule(TASK, "containerDefinitions[].secrets[]", `${SRC.ecsSecret}: name and valueFrom required; valueFrom is the full ARN of a Secrets Manager secret or of an SSM Parameter Store parameter (or, in the same Region, the parameter's name)`, (inputs) =>
-        containers(inputs).flatMap((c, i) =>
-            items(c.secrets).flatMap((s, j) => {
-                const where = `[${i}].secrets[${j}]`;
-                if (!isRecord(s)) {
-                    return [`${where} ${got(s, "an object with name and valueFrom")}`];
-                }
-                const problems: string[] = [];
-                for (const key of ["name", "valueFrom"]) {
-                    if (absent(s[key])) {
-                        problems.push(`${where}.${key} is required but absent`);
+    rule(
+        TASK,
+        "containerDefinitions[].portMappings[].name",
+        `${SRC.ecsPortMapping}: up to 64 lowercase letters, numbers, underscores and hyphens, not starting with a hyphen`,
+        (inputs) =>
+            containers(inputs).flatMap((c, i) =>
+                eachValue(
+                    records(c.portMappings).map((p, j) => ({ where: `[${i}].portMappings[${j}]`, value: p.name })),
+                    str((n) => (PORT_MAPPING_NAME.test(n) ? undefined : "1 to 64 characters of [a-z0-9_-], not starting with a hyphen")),
+                ),
+            ),
+    ),
+    rule(
+        TASK,
+        "containerDefinitions[].secrets[]",
+        `${SRC.ecsSecret}: name and valueFrom required; valueFrom is the full ARN of a Secrets Manager secret or of an SSM Parameter Store parameter (or, in the same Region, the parameter's name)`,
+        (inputs) =>
+            containers(inputs).flatMap((c, i) =>
+                items(c.secrets).flatMap((s, j) => {
+                    const where = `[${i}].secrets[${j}]`;
+                    if (!isRecord(s)) {
+                        return [`${where} ${got(s, "an object with name and valueFrom")}`];
                     }
+                    const problems: string[] = [];
+                    for (const key of ["name", "valueFrom"]) {
+                        if (absent(s[key])) {
+                            problems.push(`${where}.${key} is required but absent`);
+                        }
+                    }
+                    problems.push(
+                        ...eachValue(
+                            [{ where: `${where}.valueFrom`, value: s.valueFrom }],
+                            str((v) => {
+                                if (v === "") {
+                                    return "a Secrets Manager secret ARN or an SSM parameter ARN or name";
+                                }
+                                if (!v.startsWith("arn:")) {
+                                    return undefined;
+                                }
+                                const service = arnService(v);
+                                return (service === "secretsmanager" || service === "ssm") && arnProblem(v) === undefined
+                                    ? undefined
+                                    : "the full ARN of a Secrets Manager secret or of an SSM parameter";
+                            }),
+                        ),
+                    );
+                    return problems;
+                }),
+            ),
+    ),
+    rule(
+        TASK,
+        "containerDefinitions[].repositoryCredentials.credentialsParameter",
+        `${SRC.ecsRepositoryCredentials}: the ARN of the Secrets Manager secret containing the private repository credentials (in the same Region the secret's name is also accepted)`,
+        (inputs) =>
+            containers(inputs).flatMap((c, i) => {
+                const credentials = c.repositoryCredentials;
+                if (absent(credentials)) {
+                    return [];
                 }
-                problems.push(
-                    ...eachValue([{ where: `${where}.valueFrom`, value: s.valueFrom }], str((v) => {
+                const parameter = at(credentials, "credentialsParameter");
+                if (absent(parameter)) {
+                    return [`[${i}].repositoryCredentials.credentialsParameter is required but absent`];
+                }
+                return eachValue(
+                    [{ where: `[${i}]`, value: parameter }],
+                    str((v) => {
                         if (v === "") {
-                            return "a Secrets Manager secret ARN or an SSM parameter ARN or name";
+                            return "a Secrets Manager secret ARN";
                         }
                         if (!v.startsWith("arn:")) {
                             return undefined;
                         }
-                        const service = arnService(v);
-                        return (service === "secretsmanager" || service === "ssm") && arnProblem(v) === undefined
+                        const m = ARN.exec(v);
+                        return m && m[2] === "secretsmanager" && (m[5] ?? "").startsWith("secret:") && arnProblem(v) === undefined
                             ? undefined
-                            : "the full ARN of a Secrets Manager secret or of an SSM parameter";
-                    })),
+                            : "a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)";
+                    }),
                 );
-                return problems;
             }),
-        ),
-    ),
-    rule(TASK, "containerDefinitions[].repositoryCredentials.credentialsParameter", `${SRC.ecsRepositoryCredentials}: the ARN of the Secrets Manager secret containing the private repository credentials (in the same Region the secret's name is also accepted)`, (inputs) =>
-        containers(inputs).flatMap((c, i) => {
-            const credentials = c.repositoryCredentials;
-            if (absent(credentials)) {
-                return [];
-            }
-            const parameter = at(credentials, "credentialsParameter");
-            if (absent(parameter)) {
-                return [`[${i}].repositoryCredentials.credentialsParameter is required but absent`];
-            }
-            return eachValue([{ where: `[${i}]`, value: parameter }], str((v) => {
-                if (v === "") {
-                    return "a Secrets Manager secret ARN";
-                }
-                if (!v.startsWith("arn:")) {
-                    return undefined;
-                }
-                const m = ARN.exec(v);
-                return m && m[2] === "secretsmanager" && (m[5] ?? "").startsWith("secret:") && arnProblem(v) === undefined
-                    ? undefined
-                    : "a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)";
-            }));
-        }),
     ),
     rule(TASK, "cpu / memory", `${SRC.ecsRegister}: for Fargate both are required and must be one of the supported pairs (${fargateSizeList()})`, (inputs) => {
         const fargate = items(inputs.requiresCompatibilities).includes("FARGATE");
@@ -1382,7 +1607,10 @@ const taskDefinitionRules: ProviderRule[] = [
         }
         return memory !== undefined && allowed.includes(memory)
             ? undefined
-            : got({ cpu: inputs.cpu, memory: inputs.memory }, `memory (MiB) ${allowed[0]} to ${allowed[allowed.length - 1]} in Fargate's steps for ${cpu} CPU units (${allowed.join(", ")})`);
+            : got(
+                  { cpu: inputs.cpu, memory: inputs.memory },
+                  `memory (MiB) ${allowed[0]} to ${allowed[allowed.length - 1]} in Fargate's steps for ${cpu} CPU units (${allowed.join(", ")})`,
+              );
     }),
     rule(TASK, "networkMode", `${SRC.ecsRegister}: for Amazon ECS tasks on Fargate, the awsvpc network mode is required`, (inputs) =>
         items(inputs.requiresCompatibilities).includes("FARGATE") && !absent(inputs.networkMode) && inputs.networkMode !== "awsvpc"
@@ -1391,7 +1619,10 @@ const taskDefinitionRules: ProviderRule[] = [
     ),
     value(TASK, "networkMode", `${SRC.ecsTaskDefinition} (enum NetworkMode)`, oneOf(["bridge", "host", "awsvpc", "none"])),
     rule(TASK, "requiresCompatibilities", `${SRC.ecsTaskDefinition}: requires_compatibilities (enum Compatibility)`, (inputs) =>
-        eachValue(items(inputs.requiresCompatibilities).map((v, i) => ({ where: `[${i}]`, value: v })), oneOf(["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"])),
+        eachValue(
+            items(inputs.requiresCompatibilities).map((v, i) => ({ where: `[${i}]`, value: v })),
+            oneOf(["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"]),
+        ),
     ),
     value(TASK, "runtimePlatform.cpuArchitecture", `${SRC.ecsTaskDefinition} (enum CPUArchitecture)`, oneOf(["X86_64", "ARM64"])),
     value(TASK, "executionRoleArn", SRC.validArn, validArn),
@@ -1412,6 +1643,7 @@ function iamName(max: number): (value: unknown) => string | undefined {
     return str((s) => (s.length >= 1 && s.length <= max && IAM_NAME.test(s) ? undefined : `1 to ${max} characters of [\\w+=,.@-]`));
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: IAM allows tab, line feed and carriage return in descriptions
 const IAM_DESCRIPTION = /^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$/;
 const IAM_PATH = /^(\u002F|\u002F[\u0021-\u007E]+\u002F)$/;
 
@@ -1430,16 +1662,35 @@ const roleRules: ProviderRule[] = [
     ...pulumiRequired(ROLE, "iam/role", ["assumeRolePolicy"], "internal/service/iam/role.go"),
     value(ROLE, "name", `${SRC.iamValidate}: validResourceName(roleNameMaxLen = 64)`, iamName(64)),
     value(ROLE, "namePrefix", `${SRC.iamValidate}: validResourceName(roleNamePrefixMaxLen = 64 - 26)`, iamName(38)),
-    value(ROLE, "description", `${SRC.iamRole}: description StringLenBetween(0, 1000), no “‘; ${SRC.iamCreateRole} Description pattern [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*`, str((s) => {
-        if (chars(s) > 1000) {
-            return "at most 1000 characters";
-        }
-        return IAM_DESCRIPTION.test(s) ? undefined : "only tab, newline, carriage return, printable ASCII and Latin-1 (U+00A1-U+00FF) characters: no curly quotes, dashes or other symbols above U+00FF";
-    })),
-    value(ROLE, "path", `${SRC.iamRole}: path StringLenBetween(0, 512); ${SRC.iamCreateRole} Path pattern (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)`, str((s) =>
-        s.length >= 1 && s.length <= 512 && IAM_PATH.test(s) ? undefined : "/ or /segment(s)/ of printable ASCII without spaces, starting and ending with /, at most 512 characters",
-    )),
-    value(ROLE, "assumeRolePolicy", `${SRC.iamPolicyJson}; ${SRC.iamQuotas}: role trust policy length 2,048 characters (default quota)`, policyDocument(2048, "a trust policy")),
+    value(
+        ROLE,
+        "description",
+        `${SRC.iamRole}: description StringLenBetween(0, 1000), no “‘; ${SRC.iamCreateRole} Description pattern [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*`,
+        str((s) => {
+            if (chars(s) > 1000) {
+                return "at most 1000 characters";
+            }
+            return IAM_DESCRIPTION.test(s)
+                ? undefined
+                : "only tab, newline, carriage return, printable ASCII and Latin-1 (U+00A1-U+00FF) characters: no curly quotes, dashes or other symbols above U+00FF";
+        }),
+    ),
+    value(
+        ROLE,
+        "path",
+        `${SRC.iamRole}: path StringLenBetween(0, 512); ${SRC.iamCreateRole} Path pattern (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)`,
+        str((s) =>
+            s.length >= 1 && s.length <= 512 && IAM_PATH.test(s)
+                ? undefined
+                : "/ or /segment(s)/ of printable ASCII without spaces, starting and ending with /, at most 512 characters",
+        ),
+    ),
+    value(
+        ROLE,
+        "assumeRolePolicy",
+        `${SRC.iamPolicyJson}; ${SRC.iamQuotas}: role trust policy length 2,048 characters (default quota)`,
+        policyDocument(2048, "a trust policy"),
+    ),
     rule(ROLE, "assumeRolePolicy", SRC.iamGrammar, (inputs) => policyGrammarProblems(inputs.assumeRolePolicy)),
     value(ROLE, "maxSessionDuration", `${SRC.iamRole}: max_session_duration IntBetween(3600, 43200)`, intBetween(3600, 43200)),
     value(ROLE, "permissionsBoundary", SRC.validArn, validArn),
@@ -1448,14 +1699,24 @@ const roleRules: ProviderRule[] = [
 
 const rolePolicyRules: ProviderRule[] = [
     ...pulumiRequired(ROLE_POLICY, "iam/rolePolicy", ["policy", "role"], "internal/service/iam/role_policy.go"),
-    value(ROLE_POLICY, "policy", `${SRC.iamPolicyJson}; ${SRC.iamQuotas}: role inline policies 10,240 characters in total`, policyDocument(10240, "an inline role policy")),
+    value(
+        ROLE_POLICY,
+        "policy",
+        `${SRC.iamPolicyJson}; ${SRC.iamQuotas}: role inline policies 10,240 characters in total`,
+        policyDocument(10240, "an inline role policy"),
+    ),
     rule(ROLE_POLICY, "policy", SRC.iamGrammar, (inputs) => policyGrammarProblems(inputs.policy)),
-    value(ROLE_POLICY, "role", `${SRC.iamValidate}: validRolePolicyRole (StringLenBetween(1, 128), [\\w+=,.@-]+, the role's name not its ARN)`, str((s) => {
-        if (s.startsWith("arn:")) {
-            return "the role's name, not its ARN";
-        }
-        return s.length >= 1 && s.length <= 128 && /^[\w+=,.@-]+$/.test(s) ? undefined : "1 to 128 characters of [\\w+=,.@-]";
-    })),
+    value(
+        ROLE_POLICY,
+        "role",
+        `${SRC.iamValidate}: validRolePolicyRole (StringLenBetween(1, 128), [\\w+=,.@-]+, the role's name not its ARN)`,
+        str((s) => {
+            if (s.startsWith("arn:")) {
+                return "the role's name, not its ARN";
+            }
+            return s.length >= 1 && s.length <= 128 && /^[\w+=,.@-]+$/.test(s) ? undefined : "1 to 128 characters of [\\w+=,.@-]";
+        }),
+    ),
     value(ROLE_POLICY, "name", `${SRC.iamValidate}: validRolePolicyName = validResourceName(128)`, iamName(128)),
     value(ROLE_POLICY, "namePrefix", `${SRC.iamRolePolicy}: name_prefix validResourceName(128 - 26)`, iamName(102)),
 ];
@@ -1463,12 +1724,17 @@ const rolePolicyRules: ProviderRule[] = [
 const attachmentRules: ProviderRule[] = [
     ...pulumiRequired(ATTACHMENT, "iam/rolePolicyAttachment", ["policyArn", "role"], "internal/service/iam/role_policy_attachment.go"),
     value(ATTACHMENT, "role", `${SRC.iamAttach} RoleName (1 to 64 of [\\w+=,.@-], the name not the ARN)`, iamName(64)),
-    value(ATTACHMENT, "policyArn", `${SRC.iamAttach} PolicyArn (length 20 to 2048); ${SRC.validArn}`, str((s) => {
-        if (s.length < 20 || s.length > 2048) {
-            return "an ARN of 20 to 2048 characters";
-        }
-        return arnProblem(s);
-    })),
+    value(
+        ATTACHMENT,
+        "policyArn",
+        `${SRC.iamAttach} PolicyArn (length 20 to 2048); ${SRC.validArn}`,
+        str((s) => {
+            if (s.length < 20 || s.length > 2048) {
+                return "an ARN of 20 to 2048 characters";
+            }
+            return arnProblem(s);
+        }),
+    ),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1496,8 +1762,18 @@ function sgRuleProblems(rules: unknown, where: string): string[] {
         if (all && ((integer(r.fromPort) ?? 0) !== 0 || (integer(r.toPort) ?? 0) !== 0)) {
             problems.push(`${at_} fromPort ${show(r.fromPort)} and toPort ${show(r.toPort)} must both be 0 with the "-1" (all) protocol`);
         }
-        problems.push(...eachValue(items(r.cidrBlocks).map((v, j) => ({ where: `${at_}.cidrBlocks[${j}]`, value: v })), str(isIPv4Cidr)));
-        problems.push(...eachValue(items(r.ipv6CidrBlocks).map((v, j) => ({ where: `${at_}.ipv6CidrBlocks[${j}]`, value: v })), str(isIPv6Cidr)));
+        problems.push(
+            ...eachValue(
+                items(r.cidrBlocks).map((v, j) => ({ where: `${at_}.cidrBlocks[${j}]`, value: v })),
+                str(isIPv4Cidr),
+            ),
+        );
+        problems.push(
+            ...eachValue(
+                items(r.ipv6CidrBlocks).map((v, j) => ({ where: `${at_}.ipv6CidrBlocks[${j}]`, value: v })),
+                str(isIPv6Cidr),
+            ),
+        );
     });
     return problems;
 }
@@ -1510,31 +1786,50 @@ function sgDescriptionProblems(rules: unknown, where: string): string[] {
 }
 
 const securityGroupRules: ProviderRule[] = [
-    value(SG, "name", `${SRC.sg}: name StringLenBetween(0, 255), cannot begin with sg-; ${SRC.ec2CreateSg}`, str((s) => {
-        if (s.startsWith("sg-")) {
-            return "a name not beginning with sg-";
-        }
-        return chars(s) <= 255 && SG_TEXT.test(s) ? undefined : `at most 255 characters of ${SG_TEXT_ALLOWED}`;
-    })),
-    value(SG, "namePrefix", `${SRC.sg}: name_prefix StringLenBetween(0, 255 - 26), cannot begin with sg-; ${SRC.ec2CreateSg}`, str((s) => {
-        if (s.startsWith("sg-")) {
-            return "a prefix not beginning with sg-";
-        }
-        return chars(s) <= 229 && SG_TEXT.test(s) ? undefined : `at most 229 characters of ${SG_TEXT_ALLOWED}`;
-    })),
+    value(
+        SG,
+        "name",
+        `${SRC.sg}: name StringLenBetween(0, 255), cannot begin with sg-; ${SRC.ec2CreateSg}`,
+        str((s) => {
+            if (s.startsWith("sg-")) {
+                return "a name not beginning with sg-";
+            }
+            return chars(s) <= 255 && SG_TEXT.test(s) ? undefined : `at most 255 characters of ${SG_TEXT_ALLOWED}`;
+        }),
+    ),
+    value(
+        SG,
+        "namePrefix",
+        `${SRC.sg}: name_prefix StringLenBetween(0, 255 - 26), cannot begin with sg-; ${SRC.ec2CreateSg}`,
+        str((s) => {
+            if (s.startsWith("sg-")) {
+                return "a prefix not beginning with sg-";
+            }
+            return chars(s) <= 229 && SG_TEXT.test(s) ? undefined : `at most 229 characters of ${SG_TEXT_ALLOWED}`;
+        }),
+    ),
     rule(SG, "name / namePrefix", `${SRC.sg}: ConflictsWith name, name_prefix`, (inputs) =>
         !absent(inputs.name) && !absent(inputs.namePrefix) ? "name and namePrefix are both set; give one" : undefined,
     ),
-    value(SG, "description", `${SRC.sg}: description StringLenBetween(0, 255); ${SRC.ec2CreateSg} GroupDescription valid characters`, str((s) =>
-        chars(s) <= 255 && SG_TEXT.test(s) ? undefined : `at most 255 characters of ${SG_TEXT_ALLOWED}`,
-    )),
+    value(
+        SG,
+        "description",
+        `${SRC.sg}: description StringLenBetween(0, 255); ${SRC.ec2CreateSg} GroupDescription valid characters`,
+        str((s) => (chars(s) <= 255 && SG_TEXT.test(s) ? undefined : `at most 255 characters of ${SG_TEXT_ALLOWED}`)),
+    ),
     rule(SG, "ingress[].description", SRC.sgRuleDescription, (inputs) => sgDescriptionProblems(inputs.ingress, "ingress")),
     rule(SG, "egress[].description", SRC.sgRuleDescription, (inputs) => sgDescriptionProblems(inputs.egress, "egress")),
-    rule(SG, "ingress[]", `${SRC.sg}: securityGroupRuleNestedBlock (protocol, from_port, to_port Required; cidr_blocks ValidIPv4CIDRNetworkAddress; ipv6_cidr_blocks ValidIPv6CIDRNetworkAddress) and expandIPPerms (ports 0 with protocol -1)`, (inputs) =>
-        sgRuleProblems(inputs.ingress, "ingress"),
+    rule(
+        SG,
+        "ingress[]",
+        `${SRC.sg}: securityGroupRuleNestedBlock (protocol, from_port, to_port Required; cidr_blocks ValidIPv4CIDRNetworkAddress; ipv6_cidr_blocks ValidIPv6CIDRNetworkAddress) and expandIPPerms (ports 0 with protocol -1)`,
+        (inputs) => sgRuleProblems(inputs.ingress, "ingress"),
     ),
-    rule(SG, "egress[]", `${SRC.sg}: securityGroupRuleNestedBlock (protocol, from_port, to_port Required; cidr_blocks ValidIPv4CIDRNetworkAddress; ipv6_cidr_blocks ValidIPv6CIDRNetworkAddress) and expandIPPerms (ports 0 with protocol -1)`, (inputs) =>
-        sgRuleProblems(inputs.egress, "egress"),
+    rule(
+        SG,
+        "egress[]",
+        `${SRC.sg}: securityGroupRuleNestedBlock (protocol, from_port, to_port Required; cidr_blocks ValidIPv4CIDRNetworkAddress; ipv6_cidr_blocks ValidIPv6CIDRNetworkAddress) and expandIPPerms (ports 0 with protocol -1)`,
+        (inputs) => sgRuleProblems(inputs.egress, "egress"),
     ),
     ...tagRules(SG),
 ];
@@ -1546,10 +1841,20 @@ const NAMESPACE = "aws:servicediscovery/httpNamespace:HttpNamespace";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 
 const namespaceRules: ProviderRule[] = [
-    value(NAMESPACE, "name", `${SRC.cloudMap} (StringLenBetween(1, 1024), ^[0-9A-Za-z._-]+$); ${SRC.cloudMapApi} Name ^(?!arn:)[!-~]{1,1024}$`, str((s) =>
-        s.length >= 1 && s.length <= 1024 && /^[0-9A-Za-z._-]+$/.test(s) && !s.startsWith("arn:") ? undefined : "1 to 1024 characters of [0-9A-Za-z._-]",
-    )),
-    value(NAMESPACE, "description", `${SRC.cloudMapApi} Description (maximum length 1024)`, str((s) => (chars(s) <= 1024 ? undefined : "at most 1024 characters"))),
+    value(
+        NAMESPACE,
+        "name",
+        `${SRC.cloudMap} (StringLenBetween(1, 1024), ^[0-9A-Za-z._-]+$); ${SRC.cloudMapApi} Name ^(?!arn:)[!-~]{1,1024}$`,
+        str((s) =>
+            s.length >= 1 && s.length <= 1024 && /^[0-9A-Za-z._-]+$/.test(s) && !s.startsWith("arn:") ? undefined : "1 to 1024 characters of [0-9A-Za-z._-]",
+        ),
+    ),
+    value(
+        NAMESPACE,
+        "description",
+        `${SRC.cloudMapApi} Description (maximum length 1024)`,
+        str((s) => (chars(s) <= 1024 ? undefined : "at most 1024 characters")),
+    ),
     ...tagRules(NAMESPACE),
 ];
 
@@ -1557,15 +1862,23 @@ const LOG_GROUP_NAME = /^[0-9A-Za-z_./#-]+$/;
 const RETENTION_DAYS = [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 const logGroupRules: ProviderRule[] = [
-    value(LOG_GROUP, "name", `${SRC.logs}; ${SRC.logsApi} (1 to 512 characters, can't start with aws/)`, str((s) => {
-        if (s.length < 1 || s.length > 512 || !LOG_GROUP_NAME.test(s)) {
-            return "1 to 512 characters of [0-9A-Za-z_./#-]";
-        }
-        return s.startsWith("aws/") ? "a name not starting with aws/" : undefined;
-    })),
-    value(LOG_GROUP, "namePrefix", `${TF} internal/service/logs/validate.go: validLogGroupNamePrefix`, str((s) =>
-        s.length <= 483 && LOG_GROUP_NAME.test(s) ? undefined : "1 to 483 characters of [0-9A-Za-z_./#-]",
-    )),
+    value(
+        LOG_GROUP,
+        "name",
+        `${SRC.logs}; ${SRC.logsApi} (1 to 512 characters, can't start with aws/)`,
+        str((s) => {
+            if (s.length < 1 || s.length > 512 || !LOG_GROUP_NAME.test(s)) {
+                return "1 to 512 characters of [0-9A-Za-z_./#-]";
+            }
+            return s.startsWith("aws/") ? "a name not starting with aws/" : undefined;
+        }),
+    ),
+    value(
+        LOG_GROUP,
+        "namePrefix",
+        `${TF} internal/service/logs/validate.go: validLogGroupNamePrefix`,
+        str((s) => (s.length <= 483 && LOG_GROUP_NAME.test(s) ? undefined : "1 to 483 characters of [0-9A-Za-z_./#-]")),
+    ),
     value(LOG_GROUP, "retentionInDays", `${SRC.logsGroup}: retention_in_days IntInSlice`, (v) => {
         const n = integer(v);
         return n !== undefined && RETENTION_DAYS.includes(n) ? undefined : `one of ${RETENTION_DAYS.join(", ")} (0: never expire)`;
@@ -1619,40 +1932,58 @@ const redirectRules: ProviderRule[] = [
     ...["applicationId", "redirectUris", "type"].map((p) =>
         required(REDIRECTS, p, `@pulumi/azuread 6.x applicationRedirectUris required input (${SRC.azureRedirects}: Required)`),
     ),
-    value(REDIRECTS, "applicationId", SRC.azureApplicationId, str((s) => (/^\/applications\/[^/]+$/.test(s) ? undefined : "an application resource ID, /applications/{object id}"))),
+    value(
+        REDIRECTS,
+        "applicationId",
+        SRC.azureApplicationId,
+        str((s) => (/^\/applications\/[^/]+$/.test(s) ? undefined : "an application resource ID, /applications/{object id}")),
+    ),
     value(REDIRECTS, "type", `${SRC.azureRedirects}: type StringInSlice(possibleValuesForRedirectUriType)`, oneOf(["PublicClient", "SPA", "Web"])),
     rule(REDIRECTS, "redirectUris", `${SRC.azureUri}(true, true) (non-empty, parseable, with a host unless a URN, at most 256 characters)`, (inputs) =>
-        eachValue(items(inputs.redirectUris).map((v, i) => ({ where: `[${i}]`, value: v })), str(providerRedirectUri)),
+        eachValue(
+            items(inputs.redirectUris).map((v, i) => ({ where: `[${i}]`, value: v })),
+            str(providerRedirectUri),
+        ),
     ),
     rule(REDIRECTS, "redirectUris", `${SRC.entraRedirects}: https only, except http for localhost; none of ! $ ' ( ) , ;`, (inputs) => {
         const type = inputs.type;
-        return eachValue(items(inputs.redirectUris).map((v, i) => ({ where: `[${i}]`, value: v })), str((uri) => {
-            const bad = /[!$'(),;]/.exec(uri);
-            if (bad) {
-                return `no ${bad[0]} (none of ! $ ' ( ) , ; is supported)`;
-            }
-            if (type !== "SPA" && type !== "Web") {
-                return undefined;
-            }
-            if (uri.startsWith("urn:")) {
-                return undefined;
-            }
-            let url: URL;
-            try {
-                url = new URL(uri);
-            } catch {
-                return undefined;
-            }
-            if (url.protocol === "https:") {
-                return undefined;
-            }
-            return url.protocol === "http:" && LOCAL_HOSTS.includes(url.hostname) ? undefined : `an https URI (http only for localhost) for type ${String(type)}`;
-        }));
+        return eachValue(
+            items(inputs.redirectUris).map((v, i) => ({ where: `[${i}]`, value: v })),
+            str((uri) => {
+                const bad = /[!$'(),;]/.exec(uri);
+                if (bad) {
+                    return `no ${bad[0]} (none of ! $ ' ( ) , ; is supported)`;
+                }
+                if (type !== "SPA" && type !== "Web") {
+                    return undefined;
+                }
+                if (uri.startsWith("urn:")) {
+                    return undefined;
+                }
+                let url: URL;
+                try {
+                    url = new URL(uri);
+                } catch {
+                    return undefined;
+                }
+                if (url.protocol === "https:") {
+                    return undefined;
+                }
+                return url.protocol === "http:" && LOCAL_HOSTS.includes(url.hostname)
+                    ? undefined
+                    : `an https URI (http only for localhost) for type ${String(type)}`;
+            }),
+        );
     }),
-    rule(REDIRECTS, "redirectUris", `${SRC.entraRedirects}: at most 256 redirect URIs per application (100 when personal Microsoft accounts can sign in)`, (inputs) => {
-        const n = new Set(items(inputs.redirectUris)).size;
-        return n > 256 ? `has ${n} URIs, at most 256 are allowed` : undefined;
-    }),
+    rule(
+        REDIRECTS,
+        "redirectUris",
+        `${SRC.entraRedirects}: at most 256 redirect URIs per application (100 when personal Microsoft accounts can sign in)`,
+        (inputs) => {
+            const n = new Set(items(inputs.redirectUris)).size;
+            return n > 256 ? `has ${n} URIs, at most 256 are allowed` : undefined;
+        },
+    ),
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
  * optionally behind htpasswd (basic auth) or behind a bearer-token gatekeeper with a small
  * token endpoint. Test images are pushed through the API (config blob, layer, manifest, index).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -119,7 +119,9 @@ export async function startGatekeeper(upstream: TestRegistry, user: string, pass
             const authenticated = req.headers.authorization === expected;
             tokenRequests.push({ scope: url.searchParams.get("scope"), service: url.searchParams.get("service"), authenticated });
             if (!authenticated) {
-                res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "bad credentials" }] }));
+                res.writeHead(401, { "content-type": "application/json" }).end(
+                    JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "bad credentials" }] }),
+                );
                 return;
             }
             const token = randomBytes(16).toString("hex");
@@ -138,7 +140,13 @@ export async function startGatekeeper(upstream: TestRegistry, user: string, pass
             return;
         }
         const forward = http.request(
-            { host: "127.0.0.1", port: Number(upstream.host.split(":")[1]), method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host, authorization: "" } },
+            {
+                host: "127.0.0.1",
+                port: Number(upstream.host.split(":")[1]),
+                method: req.method,
+                path: req.url,
+                headers: { ...req.headers, host: upstream.host, authorization: "" },
+            },
             (up) => {
                 res.writeHead(up.statusCode ?? 502, up.headers);
                 up.pipe(res);
@@ -194,7 +202,14 @@ export type ManifestKind = "docker" | "oci";
  * Pushes a one-layer image (a config blob, a layer, a manifest) under `tag`; `seed` makes its
  * content (and so its digest) distinct. Answers the manifest digest.
  */
-export async function pushImage(reg: TestRegistry, repo: string, tag: string, seed: string, kind: ManifestKind = "docker", arch: string = "amd64"): Promise<string> {
+export async function pushImage(
+    reg: TestRegistry,
+    repo: string,
+    tag: string,
+    seed: string,
+    kind: ManifestKind = "docker",
+    arch: string = "amd64",
+): Promise<string> {
     const config = Buffer.from(JSON.stringify({ architecture: arch, os: "linux", config: { Labels: { seed } }, rootfs: { type: "layers", diff_ids: [] } }));
     const layer = Buffer.from(`layer of ${seed} for ${arch}`);
     const configDigest = await pushBlob(reg, repo, config);
@@ -204,8 +219,18 @@ export async function pushImage(reg: TestRegistry, repo: string, tag: string, se
     return putManifest(reg, repo, tag, mediaType, {
         schemaVersion: 2,
         mediaType,
-        config: { mediaType: docker ? "application/vnd.docker.container.image.v1+json" : "application/vnd.oci.image.config.v1+json", size: config.length, digest: configDigest },
-        layers: [{ mediaType: docker ? "application/vnd.docker.image.rootfs.diff.tar.gzip" : "application/vnd.oci.image.layer.v1.tar+gzip", size: layer.length, digest: layerDigest }],
+        config: {
+            mediaType: docker ? "application/vnd.docker.container.image.v1+json" : "application/vnd.oci.image.config.v1+json",
+            size: config.length,
+            digest: configDigest,
+        },
+        layers: [
+            {
+                mediaType: docker ? "application/vnd.docker.image.rootfs.diff.tar.gzip" : "application/vnd.oci.image.layer.v1.tar+gzip",
+                size: layer.length,
+                digest: layerDigest,
+            },
+        ],
     });
 }
 
@@ -216,7 +241,10 @@ export async function pushIndex(reg: TestRegistry, repo: string, tag: string, se
     for (const arch of platforms) {
         const digest = await pushImage(reg, repo, `${tag}-${arch}`, seed, kind, arch);
         const res = await fetch(`http://${reg.host}/v2/${repo}/manifests/${digest}`, {
-            headers: { accept: kind === "docker" ? "application/vnd.docker.distribution.manifest.v2+json" : "application/vnd.oci.image.manifest.v1+json", ...(reg.pushAuth ? { authorization: reg.pushAuth } : {}) },
+            headers: {
+                accept: kind === "docker" ? "application/vnd.docker.distribution.manifest.v2+json" : "application/vnd.oci.image.manifest.v1+json",
+                ...(reg.pushAuth ? { authorization: reg.pushAuth } : {}),
+            },
         });
         const size = (await res.arrayBuffer()).byteLength;
         manifests.push({

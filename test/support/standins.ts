@@ -18,7 +18,7 @@ interface MarkerInputs {
 const markerProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: MarkerInputs) {
         // Runs in the dynamic provider's own process: only what is required here is available.
-        const fs = require("node:fs"); // eslint-disable-line @typescript-eslint/no-require-imports
+        const fs = require("node:fs"); // required at run time: serialized into the dynamic provider
         for (let i = 0; inputs.pauseFile !== "" && fs.existsSync(inputs.pauseFile) && i < 600; i++) {
             await new Promise((r) => setTimeout(r, 100));
         }
@@ -26,7 +26,7 @@ const markerProvider: pulumi.dynamic.ResourceProvider = {
         return { id: `marker-${inputs.hostname}`, outs: inputs };
     },
     async delete(_id: string, props: MarkerInputs) {
-        const fs = require("node:fs"); // eslint-disable-line @typescript-eslint/no-require-imports
+        const fs = require("node:fs"); // required at run time: serialized into the dynamic provider
         for (let i = 0; props.pauseFile !== "" && fs.existsSync(props.pauseFile) && i < 600; i++) {
             await new Promise((r) => setTimeout(r, 100));
         }
@@ -44,7 +44,11 @@ class Marker extends pulumi.dynamic.Resource {
 }
 
 class StandInEnvironment extends pulumi.ComponentResource {
-    constructor(name: string, args: { hostname: string; createDelayMs: number; deleteDelayMs: number; pauseFile: string }, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        args: { hostname: string; createDelayMs: number; deleteDelayMs: number; pauseFile: string },
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("vnvtest:index:StandInEnvironment", name, {}, opts);
         new Marker(`${name}-marker`, { ...args, token: pulumi.secret(`token-for-${args.hostname}`) }, { parent: this });
         this.registerOutputs({});

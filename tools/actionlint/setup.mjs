@@ -12,8 +12,8 @@
 // otherwise; --run says which. Exits non-zero with the reason when it cannot build, or with
 // actionlint's exit code.
 import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 

@@ -6,8 +6,8 @@
 //     reused on later runs.
 // Prints what it did and how long it took; exits non-zero with the reason when it cannot.
 import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 
 const require = createRequire(import.meta.url);
@@ -56,7 +56,7 @@ function placeDynamicProvider(binDir) {
 function build(root) {
     const go = goVersion();
     if (!go) {
-        console.error("setup:pulumi: no Pulumi CLI >= " + pin.minimumOnPath + " on PATH, and no Go toolchain to build " + pin.version + ".");
+        console.error(`setup:pulumi: no Pulumi CLI >= ${pin.minimumOnPath} on PATH, and no Go toolchain to build ${pin.version}.`);
         console.error("  Install Go 1.24+ (https://go.dev/doc/install) and run `npm run setup:pulumi` again,");
         console.error("  or install the Pulumi CLI and put it on PATH, or set VNV_PULUMI_ROOT to a directory holding bin/pulumi.");
         process.exit(1);

@@ -33,10 +33,11 @@ if (!hasApt || (!root && spawnSync("sudo", ["-n", "true"]).status !== 0)) {
     process.exit(1);
 }
 log("installing Debian's docker-registry with apt-get...");
-const run = (args) => spawnSync(sudo.length ? sudo[0] : args[0], sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-});
+const run = (args) =>
+    spawnSync(sudo.length ? sudo[0] : args[0], sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), {
+        stdio: ["ignore", "ignore", "inherit"],
+        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
 if (run(["apt-get", "update", "-qq"]).status !== 0 || run(["apt-get", "install", "-y", "-qq", "docker-registry"]).status !== 0) {
     console.error("setup:registry: apt-get install docker-registry failed");
     process.exit(1);
