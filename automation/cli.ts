@@ -27,7 +27,7 @@ import { resolveCli } from "./pulumiCli";
 import { RegistryClient, RegistryError } from "./registry/client";
 import { credentialsFrom } from "./registry/credentials";
 import { applyPromotion, type CheckResult, checkRelease, MissingImagesError, type PromotionPlan, planPromotion } from "./registry/release";
-import { parseDuration, parseTime, TtlError, ttlPolicy } from "./ttl";
+import { parseDuration, parseTime, TtlError, ttlPolicy } from "../rules/ttl";
 
 export interface CliDeps {
     readonly env: NodeJS.ProcessEnv;

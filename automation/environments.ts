@@ -16,11 +16,11 @@ import {
     StackAlreadyExistsError,
     StackNotFoundError,
 } from "@pulumi/pulumi/automation";
-import { planRules } from "../components/ingress";
-import { hostname as versionHost, stackName as versionStack } from "../components/naming";
-import { redirectUrisFor, validateRedirectList } from "../components/redirects";
-import type { ServiceSpec } from "../components/service";
-import { parseVersion, type Version, VersionError } from "../components/versions";
+import { planRules } from "../rules/listenerRules";
+import { hostname as versionHost, stackName as versionStack } from "../rules/naming";
+import { redirectUrisFor, validateRedirectList } from "../rules/redirects";
+import type { ServiceSpec } from "../rules/service";
+import { parseVersion, type Version, VersionError } from "../rules/versions";
 import { ephemeralFromDev } from "../infra/ephemeral";
 import { type EnvironmentSettings, parseSettings, type RawSettings, SettingsError } from "../infra/settings";
 import type { Secrets } from "./backend";
@@ -48,9 +48,9 @@ import {
     shortStackName,
     TAG,
     tagsToMeta,
-} from "./metadata";
+} from "../rules/metadata";
 import { engineEnv, pulumiCommand, type ResolvedCli } from "./pulumiCli";
-import { expiryFor, formatDuration, parseDuration, TtlError, type TtlPolicy } from "./ttl";
+import { expiryFor, formatDuration, parseDuration, TtlError, type TtlPolicy } from "../rules/ttl";
 
 /** Builds the inline program of one environment from its settings. */
 export type ProgramFactory = (settings: EnvironmentSettings) => PulumiFn;

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { mapLimit } from "../automation/environments";
-import { EPHEMERAL, TAG } from "../automation/metadata";
+import { EPHEMERAL, TAG } from "../rules/metadata";
 import { engineEnv, pulumiCommand, resolveCli } from "../automation/pulumiCli";
 import { makeDriver, PASSPHRASE, tempDir } from "../test/support/driver";
 
@@ -55,7 +55,7 @@ async function decision(): Promise<void> {
         const env = makeDriver(dir, { auth: undefined });
         for (const concurrency of [1, 4]) {
             const [stacks, ms] = await timed(() => env.stacks(concurrency));
-            const [plan, planMs] = await timed(async () => (await import("../automation/metadata")).planReap(stacks, new Date(), []));
+            const [plan, planMs] = await timed(async () => (await import("../rules/metadata")).planReap(stacks, new Date(), []));
             const destroy = plan.filter((d) => d.action === "destroy").length;
             console.log(
                 `decision over ${stacks.length} stacks, tag reads ${concurrency} at a time: ${seconds(ms)} to read (${(ms / stacks.length).toFixed(0)} ms a stack), ${planMs} ms to plan; ${destroy} to destroy`,

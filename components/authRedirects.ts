@@ -1,6 +1,6 @@
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
-import { validateRedirectList } from "./redirects";
+import { validateRedirectList } from "../rules/redirects";
 
 export type RedirectType = "SPA" | "Web";
 

@@ -2,10 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { FargateCluster } from "./fargateCluster";
-import { ecsTasksTrustPolicy, executionPolicy, type RegistryCredentials } from "./iamPolicies";
-import { lookupReference, parseRepository } from "./imageReference";
-import { logGroupName, roleLogicalName, serviceNamespaceName } from "./naming";
-import { type Capacity, isDigest, type ServiceSpec, serviceProblems } from "./service";
+import { ecsTasksTrustPolicy, executionPolicy, type RegistryCredentials } from "../rules/iamPolicies";
+import { lookupReference, parseRepository } from "../rules/imageReference";
+import { logGroupName, roleLogicalName, serviceNamespaceName } from "../rules/naming";
+import { type Capacity, isDigest, type ServiceSpec, serviceProblems } from "../rules/service";
 
 /** Arguments of {@link EcsServices}. */
 export interface EcsServicesArgs {

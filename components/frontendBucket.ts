@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bucketReadStatements } from "./iamPolicies";
+import { bucketReadStatements } from "../rules/iamPolicies";
 
 /** What `release.json` says about the environment (seed 000's release metadata). */
 export interface ReleaseManifest {

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { albLogicalName } from "./naming";
+import { albLogicalName } from "../rules/naming";
 
 /** TLS 1.2 and 1.3 only. */
 export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { validateDomain } from "./naming";
+import { validateDomain } from "../rules/naming";
 
 /** Arguments of {@link SiteCertificate}. */
 export interface SiteCertificateArgs {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FargateCluster } from "./fargateCluster";
-import { validateDomain } from "./naming";
+import { validateDomain } from "../rules/naming";
 import { PlatformGuard } from "./platformGuard";
 import { PublicLoadBalancer } from "./publicLoadBalancer";
 import { SiteCertificate } from "./siteCertificate";

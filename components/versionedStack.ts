@@ -3,10 +3,10 @@ import { AuthRedirects, type RedirectType } from "./authRedirects";
 import { DnsAlias } from "./dnsAlias";
 import { EcsServices } from "./ecsServices";
 import { FrontendBucket } from "./frontendBucket";
-import type { RegistryCredentials } from "./iamPolicies";
+import type { RegistryCredentials } from "../rules/iamPolicies";
 import { Ingress } from "./ingress";
-import { redirectUrisFor } from "./redirects";
-import type { Capacity, ServiceSpec } from "./service";
+import { redirectUrisFor } from "../rules/redirects";
+import type { Capacity, ServiceSpec } from "../rules/service";
 import { SiteCertificate } from "./siteCertificate";
 
 /** What the test platform (the dev stack's outputs) gives a shared-ingress environment. */

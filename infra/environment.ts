@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type SharedPlatform, TestPlatform, VersionedStack } from "../components";
-import { parseRepository } from "../components/imageReference";
+import { parseRepository } from "../rules/imageReference";
 import type { EnvironmentSettings } from "./settings";
 
 export interface EnvironmentOutputs {

@@ -6,7 +6,7 @@
  *
  * No `@pulumi/*` import.
  */
-import type { Capacity } from "../components/service";
+import type { Capacity } from "../rules/service";
 import type { RawSettings } from "./settings";
 
 export interface EphemeralOptions {

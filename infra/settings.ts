@@ -8,11 +8,11 @@
  * No `@pulumi/*` import: parsing is tested on its own.
  */
 
-import type { RegistryCredentials } from "../components/iamPolicies";
-import { bucketName, environmentName, validateDomain, hostname as versionHost } from "../components/naming";
-import { redirectUriProblem } from "../components/redirects";
-import { CAPACITIES, type Capacity, type ServiceSpec, serviceProblems } from "../components/service";
-import { parseVersion, VersionError } from "../components/versions";
+import type { RegistryCredentials } from "../rules/iamPolicies";
+import { bucketName, environmentName, validateDomain, hostname as versionHost } from "../rules/naming";
+import { redirectUriProblem } from "../rules/redirects";
+import { CAPACITIES, type Capacity, type ServiceSpec, serviceProblems } from "../rules/service";
+import { parseVersion, VersionError } from "../rules/versions";
 
 export type Role = "prod" | "dev" | "ephemeral";
 export const ROLES: readonly Role[] = ["prod", "dev", "ephemeral"];

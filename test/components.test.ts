@@ -3,7 +3,8 @@
 // The mocks first: they are set when this module loads, before any program code runs.
 import { ofType, run, T } from "./mocks";
 import { strict as assert } from "node:assert";
-import { AuthRedirects, DnsAlias, FrontendBucket, Ingress, type ServiceSpec, SiteCertificate } from "../components";
+import { AuthRedirects, DnsAlias, FrontendBucket, Ingress, SiteCertificate } from "../components";
+import type { ServiceSpec } from "../rules/service";
 
 const web: ServiceSpec = { name: "web", image: "ghcr.io/infrasoftbe/web", port: 8080, public: true, cpu: 256, memory: 512, desiredCount: 1 };
 const api: ServiceSpec = { ...web, name: "api", port: 8081, paths: ["/api/*"] };

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { CapacityError, StackLockedError, UsageError } from "../automation/errors";
-import { TAG } from "../automation/metadata";
+import { TAG } from "../rules/metadata";
 import { makeDriver, stackFiles, tempDir, useTempDir, workspaceOptions } from "./support/driver";
 import { standIn } from "./support/standins";
 

@@ -4,7 +4,7 @@
  * digests `env up` found. `handRunSettings` is a hand-run `pulumi up` without pins.
  */
 import { createHash } from "node:crypto";
-import { parseVersion } from "../components/versions";
+import { parseVersion } from "../rules/versions";
 import { ephemeralFromDev } from "../infra/ephemeral";
 import { type EnvironmentSettings, parseSettings, type RawSettings } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";

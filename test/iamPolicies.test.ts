@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { bucketReadStatements, ecsTasksTrustPolicy, executionPolicy, grantedSecretArn } from "../components/iamPolicies";
+import { bucketReadStatements, ecsTasksTrustPolicy, executionPolicy, grantedSecretArn } from "../rules/iamPolicies";
 
 const SECRET = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:vnv/dev/neo4j-auth-AbCdEf";
 

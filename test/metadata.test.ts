@@ -11,7 +11,7 @@ import {
     type StackSummary,
     TAG,
     tagsToMeta,
-} from "../automation/metadata";
+} from "../rules/metadata";
 
 const now = new Date("2026-11-23T12:00:00Z");
 

@@ -14,8 +14,8 @@ import {
     rulePriority,
     stackName,
     targetGroupLogicalName,
-} from "../components/naming";
-import { parseVersion } from "../components/versions";
+} from "../rules/naming";
+import { parseVersion } from "../rules/versions";
 import { versionText } from "./arbitraries";
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { hostname } from "../components/naming";
-import { RedirectUriError, redirectUrisFor, validateRedirectList, validateRedirectUri } from "../components/redirects";
+import { hostname } from "../rules/naming";
+import { RedirectUriError, redirectUrisFor, validateRedirectList, validateRedirectUri } from "../rules/redirects";
 import { versionText } from "./arbitraries";
 
 describe("redirect URIs", () => {

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { MEDIA_TYPES, RegistryClient, RegistryError } from "../automation/registry/client";
 import { applyPromotion, checkRelease, PromotionRefusedError, planPromotion } from "../automation/registry/release";
-import type { ServiceSpec } from "../components/service";
+import type { ServiceSpec } from "../rules/service";
 import { pushImage, pushIndex, startGatekeeper, startRegistry, type TestRegistry } from "./support/registry";
 
 const anonymous = () => new RegistryClient({ credentials: () => undefined, backoffMs: 20 });

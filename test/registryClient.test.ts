@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseChallenge, RegistryClient, RegistryError } from "../automation/registry/client";
 import { credentialsFrom } from "../automation/registry/credentials";
-import { parseRepository } from "../components/imageReference";
+import { parseRepository } from "../rules/imageReference";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 

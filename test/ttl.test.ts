@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { expiryFor, formatDuration, parseDuration, parseTime, TtlError, ttlPolicy } from "../automation/ttl";
+import { expiryFor, formatDuration, parseDuration, parseTime, TtlError, ttlPolicy } from "../rules/ttl";
 
 const policy = ttlPolicy("6h", "3d");
 const created = new Date("2026-11-23T10:00:00Z");

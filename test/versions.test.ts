@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { compareVersions, highestReleaseCandidate, normaliseVersion, parseVersion, sameVersion, sortVersions, VersionError } from "../components/versions";
+import { compareVersions, highestReleaseCandidate, normaliseVersion, parseVersion, sameVersion, sortVersions, VersionError } from "../rules/versions";
 import { rcText, releaseText, snapshotText, stampedText, versionText } from "./arbitraries";
 
 describe("versions", () => {

@@ -3,8 +3,8 @@
  * anything is deployed (`check`), and a release is promoted from a tested release candidate by
  * re-pointing tags at the same manifests — never rebuilt, never pulled (`promote`).
  */
-import type { ServiceSpec } from "../../components/service";
-import { highestReleaseCandidate, sameVersion, type Version } from "../../components/versions";
+import type { ServiceSpec } from "../../rules/service";
+import { highestReleaseCandidate, sameVersion, type Version } from "../../rules/versions";
 import { mapLimit, userVersion } from "../environments";
 import { OperationError, UsageError } from "../errors";
 import { type Manifest, type RegistryClient, RegistryError } from "./client";

@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import type { LocalWorkspaceOptions } from "@pulumi/pulumi/automation";
 import { type DriverConfig, Environments } from "../../automation/environments";
 import { engineEnv, pulumiCommand, resolveCli } from "../../automation/pulumiCli";
-import { ttlPolicy } from "../../automation/ttl";
+import { ttlPolicy } from "../../rules/ttl";
 import { readStackFile } from "../../infra/stackFile";
 import { authStandIn, standIn } from "./standins";
 

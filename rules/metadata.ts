@@ -3,7 +3,7 @@
  * destroys, which slot a new environment takes, how many fit on the shared ALB.
  * Pure: no `@pulumi/*` import.
  */
-import { LIMITS } from "../components/naming";
+import { LIMITS } from "./naming";
 
 export const TAG = {
     kind: "vnv:kind",
