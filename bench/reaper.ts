@@ -6,10 +6,10 @@
  */
 import * as fs from "node:fs";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { mapLimit } from "../automation/environments";
+import { mapLimit } from "../automation/util";
 import { EPHEMERAL, TAG } from "../rules/metadata";
 import { engineEnv, pulumiCommand, resolveCli } from "../automation/pulumiCli";
-import { makeDriver, PASSPHRASE, tempDir } from "../test/support/driver";
+import { makeDriver, PASSPHRASE, tempDir, ttl, v } from "../test/support/driver";
 
 const HOUR = 3_600_000;
 
@@ -54,7 +54,7 @@ async function decision(): Promise<void> {
         const [, setup] = await timed(() => tagOnlyStacks(dir, 50));
         const env = makeDriver(dir, { auth: undefined });
         for (const concurrency of [1, 4]) {
-            const [stacks, ms] = await timed(() => env.stacks(concurrency));
+            const [stacks, ms] = await timed(() => env.store.list(concurrency));
             const [plan, planMs] = await timed(async () => (await import("../rules/metadata")).planReap(stacks, new Date(), []));
             const destroy = plan.filter((d) => d.action === "destroy").length;
             console.log(
@@ -72,7 +72,7 @@ async function destroyAt(concurrency: number): Promise<void> {
     try {
         const env = makeDriver(dir, { auth: undefined });
         const versions = Array.from({ length: 8 }, (_, i) => `v2.${concurrency}.${i}`);
-        const [, upMs] = await timed(() => mapLimit(versions, 4, (v) => env.up(v, { ttl: "1h" })));
+        const [, upMs] = await timed(() => mapLimit(versions, 4, (text) => env.up(v(text), { ttl: ttl("1h") })));
         const [summary, ms] = await timed(() => env.reap({ now: new Date(Date.now() + 2 * HOUR), concurrency }));
         if (summary.destroyed.length !== 8 || summary.failed.length > 0) {
             throw new Error(`expected 8 destroyed: ${JSON.stringify(summary)}`);

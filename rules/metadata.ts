@@ -4,6 +4,7 @@
  * Pure: no `@pulumi/*` import.
  */
 import { LIMITS } from "./naming";
+import { parseVersion } from "./versions";
 
 export const TAG = {
     kind: "vnv:kind",
@@ -53,8 +54,9 @@ export function metaToTags(meta: EnvironmentMeta): Record<string, string> {
 export function claimedSlots(stacks: readonly StackSummary[], self: string): number[] {
     return stacks
         .filter((s) => s.name !== self)
-        .map((s) => Number(s.tags[TAG.slot]))
-        .filter((n) => Number.isInteger(n) && n >= 0);
+        .map((s) => s.tags[TAG.slot] ?? "")
+        .filter((t) => TAG_SLOT.test(t))
+        .map(Number);
 }
 
 /**
@@ -72,26 +74,86 @@ export function reslot(taken: Iterable<number>, random: number, spread: number =
     return free[Math.min(free.length - 1, Math.floor(random * free.length))]!;
 }
 
-/** The metadata of an ephemeral stack, or a reason it is not one we can trust. */
+/** How vnv writes a time into a tag: exactly `Date.prototype.toISOString`. */
+const TAG_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const TAG_HOST = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const TAG_OWNER = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+const TAG_SLOT = /^(0|[1-9]\d{0,3})$/;
+
+function tagTime(tags: TagMap, key: string): Date | string {
+    const text = tags[key];
+    const d = new Date(text ?? "");
+    if (text === undefined || !TAG_TIME.test(text) || Number.isNaN(d.getTime()) || d.toISOString() !== text) {
+        return `tag ${key} is ${text === undefined ? "missing" : `not a time as vnv writes it (${JSON.stringify(text.slice(0, 40))})`}`;
+    }
+    return d;
+}
+
+/**
+ * The metadata of an ephemeral stack, read as strictly as vnv writes it: every tag present and
+ * exactly in vnv's form (times as `toISOString` writes them, the version canonical, host, owner
+ * and slot within their patterns). Anything else is a problem: such a stack is listed as
+ * malformed and never acted on.
+ */
 export function tagsToMeta(stack: string, tags: TagMap): EnvironmentMeta | { problem: string } {
     if (tags[TAG.kind] !== EPHEMERAL) {
         return { problem: `not tagged ${TAG.kind}=${EPHEMERAL}` };
     }
-    const expiresAt = new Date(tags[TAG.expiresAt] ?? "");
-    if (Number.isNaN(expiresAt.getTime())) {
-        return { problem: `tag ${TAG.expiresAt} is missing or not a time (${JSON.stringify(tags[TAG.expiresAt])})` };
+    const expiresAt = tagTime(tags, TAG.expiresAt);
+    if (typeof expiresAt === "string") {
+        return { problem: expiresAt };
     }
-    const createdAt = new Date(tags[TAG.createdAt] ?? "");
-    const slot = Number(tags[TAG.slot]);
-    return {
-        stack,
-        version: tags[TAG.version] ?? "",
-        hostname: tags[TAG.hostname] ?? "",
-        owner: tags[TAG.owner] ?? "",
-        createdAt: Number.isNaN(createdAt.getTime()) ? expiresAt : createdAt,
-        expiresAt,
-        slot: Number.isInteger(slot) && slot >= 0 ? slot : -1,
-    };
+    const createdAt = tagTime(tags, TAG.createdAt);
+    if (typeof createdAt === "string") {
+        return { problem: createdAt };
+    }
+    const version = tags[TAG.version] ?? "";
+    let canonical: string | undefined;
+    try {
+        canonical = parseVersion(version).canonical;
+    } catch {
+        canonical = undefined;
+    }
+    if (canonical !== version) {
+        return { problem: `tag ${TAG.version} is not a version as vnv writes it (${JSON.stringify(version.slice(0, 40))})` };
+    }
+    const checks: [string, RegExp][] = [
+        [TAG.hostname, TAG_HOST],
+        [TAG.owner, TAG_OWNER],
+        [TAG.slot, TAG_SLOT],
+    ];
+    for (const [key, pattern] of checks) {
+        const value = tags[key];
+        if (value === undefined || !pattern.test(value)) {
+            return { problem: `tag ${key} is ${value === undefined ? "missing" : `malformed (${JSON.stringify(value.slice(0, 40))})`}` };
+        }
+    }
+    if (createdAt.getTime() > expiresAt.getTime()) {
+        return { problem: `tag ${TAG.expiresAt} is before ${TAG.createdAt}` };
+    }
+    return { stack, version, hostname: tags[TAG.hostname]!, owner: tags[TAG.owner]!, createdAt, expiresAt, slot: Number(tags[TAG.slot]) };
+}
+
+/** A version's stack name (`v1-2-3-rc-1`): a stack with such a name and no valid tags is a damaged environment. */
+const VERSION_STACK = /^v\d[a-z0-9-]*$/;
+
+/** What a stack on the backend is to vnv. */
+export type StackRole =
+    | { readonly role: "environment"; readonly meta: EnvironmentMeta }
+    /** Claims to be an environment (tagged ephemeral, or named like one) but its tags are not vnv's. */
+    | { readonly role: "malformed"; readonly problem: string }
+    /** dev, prod, the auth owner, anything else: not an environment. */
+    | { readonly role: "other" };
+
+export function stackRole(stack: string, tags: TagMap): StackRole {
+    const meta = tagsToMeta(stack, tags);
+    if (!("problem" in meta)) {
+        return { role: "environment", meta };
+    }
+    if (tags[TAG.kind] !== undefined || VERSION_STACK.test(shortStackName(stack))) {
+        return { role: "malformed", problem: meta.problem };
+    }
+    return { role: "other" };
 }
 
 export interface StackSummary {
@@ -114,10 +176,14 @@ export function planReap(stacks: readonly StackSummary[], now: Date, protectedNa
         if (protect.has(short) || protect.has(s.name)) {
             return { stack: s.name, action: "skip", reason: "protected" };
         }
-        const meta = tagsToMeta(s.name, s.tags);
-        if ("problem" in meta) {
-            return { stack: s.name, action: "skip", reason: meta.problem };
+        const role = stackRole(s.name, s.tags);
+        if (role.role === "other") {
+            return { stack: s.name, action: "skip", reason: "not an ephemeral environment" };
         }
+        if (role.role === "malformed") {
+            return { stack: s.name, action: "skip", reason: `malformed, never acted on: ${role.problem}` };
+        }
+        const meta = role.meta;
         if (meta.expiresAt.getTime() > now.getTime()) {
             return { stack: s.name, action: "skip", reason: `expires ${meta.expiresAt.toISOString()}` };
         }
@@ -140,7 +206,7 @@ export function lowestFreeSlot(taken: Iterable<number>): number {
     return slot;
 }
 
-/** ALB quotas that bound how many environments share one ALB (design.md). */
+/** ALB quotas that bound how many environments share one ALB (docs/architecture.md, "Platform facts"). */
 export const ALB_QUOTAS = { rulesPerAlb: 100, targetGroupsPerAlb: 100 } as const;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Every name vnv derives from a version or a role, within the AWS limits of design.md.
+ * Every name vnv derives from a version or a role, within the AWS limits of docs/architecture.md ("Platform facts").
  *
  * Rules:
  * - a name that fits is used as is; a longer one is cut and ends in `-x` + 9 hex digits of a
@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto";
 import { parseVersion, type Version } from "./versions";
 
-/** AWS and DNS limits this module keeps to (design.md, "Platform facts"). */
+/** AWS and DNS limits this module keeps to (docs/architecture.md, "Platform facts"). */
 export const LIMITS = {
     /** Pulumi auto-naming appends `-` and 7 random characters. */
     autoNameSuffix: 8,

@@ -1,7 +1,7 @@
 /**
  * Azure AD redirect URIs: which ones an environment needs, and whether Azure AD accepts them.
  *
- * Azure AD's rules (design.md): HTTPS only, except `http://localhost`; at most 256 characters each;
+ * Azure AD's rules (docs/architecture.md, "Platform facts"): HTTPS only, except `http://localhost`; at most 256 characters each;
  * none of `! $ ' ( ) , ;`; at most 256 URIs per application (100 when personal Microsoft
  * accounts may sign in).
  *

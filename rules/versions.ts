@@ -168,3 +168,12 @@ export function highestReleaseCandidate(base: Version | string, candidates: read
     }
     return best;
 }
+
+/**
+ * The image tags a version may carry in a registry, the canonical one first: a release
+ * candidate is also pushed in the seed's other spelling (`v1.2.3-RC10` beside `v1.2.3-rc.10`).
+ */
+export function tagSpellings(version: Version | string): string[] {
+    const v = asVersion(version);
+    return v.kind === "rc" ? [v.canonical, `${v.base}-RC${v.rc}`] : [v.canonical];
+}

@@ -2,7 +2,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { main } from "../automation/cli";
+import { main, VERSION } from "../automation/cli";
 import { RegistryClient } from "../automation/registry/client";
 import { PROJECT_DIR } from "../infra/stackFile";
 import { PASSPHRASE, stackFiles, useTempDir } from "./support/driver";
@@ -82,7 +82,7 @@ describe("@engine vnv command line", function () {
         const text = await vnv(["env", "ls"]);
         assert.match(
             text.out,
-            /^VERSION\s+URL\s+OWNER\s+CREATED\s+EXPIRES\s+LEFT\s+LAST UPDATE\s+RESOURCES\nv1\.4\.0-rc\.2\s+https:\/\/1-4-0-rc-2\.step-studio\.be\s+ana /,
+            /^VERSION\s+URL\s+OWNER\s+CREATED\s+EXPIRES\s+LEFT\s+LAST UPDATE\s+RESOURCES\s+UPDATING\nv1\.4\.0-rc\.2\s+https:\/\/1-4-0-rc-2\.step-studio\.be\s+ana .*\sno$/m,
         );
 
         const extend = await vnv(["env", "extend", "v1.4.0-rc.2", "--ttl", "5h", "--json"]);
@@ -155,6 +155,57 @@ describe("@engine vnv command line", function () {
         assert.equal((await client.resolve(`${reg.host}/infrasoftbe/proxy-server`, "prod")).digest, rc.digest);
     });
 
+    it("failure 7: a candidate tagged in the seed's other spelling (v3.0.0-RC10) is understood and promoted", async () => {
+        await pushVersion(reg, "v3.0.0-rc.9");
+        await pushVersion(reg, "v3.0.0-RC10");
+        const r = await vnv(["release", "promote", "v3.0.0", "--json"]);
+        assert.equal(r.code, 0, r.err);
+        assert.equal(JSON.parse(r.out).from, "v3.0.0-rc.10");
+        const client = new RegistryClient({ credentials: () => undefined });
+        const rc = await client.resolve(`${reg.host}/infrasoftbe/proxy-server`, "v3.0.0-RC10");
+        assert.equal((await client.resolve(`${reg.host}/infrasoftbe/proxy-server`, "v3.0.0")).digest, rc.digest);
+        const check = await vnv(["release", "check", "v3.0.0-rc.10", "--json"]);
+        assert.equal(check.code, 0, check.err);
+    });
+
+    it("an up whose redirect list cannot be updated still prints its result, then exits 1", async () => {
+        await pushVersion(reg, "v3.1.0-rc.1");
+        let out = "";
+        let err = "";
+        const code = await main(["env", "up", "v3.1.0-rc.1", "--json"], {
+            env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, PULUMI_BACKEND_URL: `file://${tmp()}/state` },
+            stdout: (t) => (out += t),
+            stderr: (t) => (err += t),
+            program: standIn(),
+            authProgram: () => async () => {
+                throw new Error("Azure AD answered 503");
+            },
+            pulumiHome: `${tmp()}/home`,
+            projectDir: project,
+            registry: new RegistryClient({ credentials: () => undefined, backoffMs: 10 }),
+        });
+        assert.equal(code, 1, err);
+        assert.equal(JSON.parse(out).url, "https://3-1-0-rc-1.step-studio.be");
+        assert.match(JSON.parse(out).auth.error, /Azure AD answered 503/);
+        assert.match(err, /redirect list of the shared application was not updated/);
+    });
+
+    it("failure 8: with no Pulumi CLI anywhere, the error names every place tried and the remedy", async () => {
+        const r = await vnv(["env", "ls"], { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, PATH: "", VNV_CACHE_DIR: `${tmp()}/empty-cache` });
+        assert.equal(r.code, 1, r.err);
+        assert.match(r.err, /no usable Pulumi CLI found\. Tried:/);
+        assert.match(r.err, /pulumi on PATH: absent/);
+        assert.match(r.err, /empty-cache.*absent/);
+        assert.match(r.err, /npm run setup:pulumi/);
+        assert.match(r.err, /VNV_PULUMI_ROOT to a directory holding bin\/pulumi/);
+    });
+
+    it("--version prints vnv's version", async () => {
+        const r = await vnv(["--version"]);
+        assert.equal(r.code, 0);
+        assert.equal(r.out.trim(), VERSION);
+    });
+
     it("a missing passphrase is refused with exit code 2 before any stack exists", async () => {
         const env = { ...process.env };
         delete env.PULUMI_CONFIG_PASSPHRASE;
@@ -168,11 +219,14 @@ describe("@engine vnv command line", function () {
     it("a bad version, TTL or concurrency is refused with exit code 2, naming it", async () => {
         for (const [args, message] of [
             [["env", "up", "v1.2"], /invalid version "v1\.2"/],
-            [["env", "up", "v1.2.3", "--ttl", "abc"], /invalid TTL "abc"/],
-            [["env", "up", "v1.2.3", "--ttl", "9d"], /above the maximum of 3d/],
+            [["env", "up", "v1.2.3", "--ttl", "abc"], /invalid --ttl "abc"/],
+            [["env", "up", "v1.2.3", "--ttl", "9d"], /invalid --ttl "9d": at most 3d/],
             [["env", "reap", "--concurrency", "x"], /invalid --concurrency "x"/],
             [["env", "reap", "--now", "tomorrow"], /invalid --now "tomorrow"/],
-            [["env", "up", "v1.2.3", "--backend", "https://api.pulumi.com"], /unsupported backend/],
+            [["env", "up", "v1.2.3", "--backend", "https://api.pulumi.com"], /invalid --backend "https:\/\/api\.pulumi\.com"/],
+            [["env", "up", "v1.2.3", "--backend", "file://"], /invalid --backend "file:\/\/": no directory/],
+            [["env", "up", "v1.2.3", "--owner", "a\nb"], /invalid --owner "a\\nb"/],
+            [["release", "promote", "v1.2.3", "--env-tag", "v1.2.2"], /releases are never moved/],
         ] as const) {
             const r = await vnv([...args]);
             assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
@@ -181,9 +235,9 @@ describe("@engine vnv command line", function () {
         assert.deepEqual(stackFiles(tmp()), []);
     });
 
-    it("down of an environment that does not exist fails with exit code 1", async () => {
+    it("down of an environment that does not exist fails with exit code 4", async () => {
         const r = await vnv(["env", "down", "v9.9.9"]);
-        assert.equal(r.code, 1);
+        assert.equal(r.code, 4);
         assert.match(r.err, /no environment v9-9-9/);
     });
 });

@@ -7,10 +7,13 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { CapacityError, StackLockedError, UsageError } from "../automation/errors";
+import type { AuthProgramFactory } from "../automation/environments";
+import { CapacityError, describeLock, StackLockedError } from "../automation/errors";
 import { TAG } from "../rules/metadata";
-import { makeDriver, stackFiles, tempDir, useTempDir, workspaceOptions } from "./support/driver";
-import { standIn } from "./support/standins";
+import { main } from "../automation/cli";
+import { makeDriver, owner, PASSPHRASE, stackFiles, tempDir, ttl, useTempDir, v, workspaceOptions } from "./support/driver";
+import { killTree, running } from "./support/processes";
+import { authStandIn, standIn } from "./support/standins";
 
 const HOUR = 3_600_000;
 
@@ -27,28 +30,28 @@ describe("@engine ephemeral environments", function () {
 
     it("lives through up, ls, update, extend and down, registering and dropping its redirect URIs", async () => {
         const env = makeDriver(tmp());
-        const up = await env.up("v1.2.3-RC1", { ttl: "2h", owner: "ana" });
+        const up = await env.up(v("v1.2.3-RC1"), { ttl: ttl("2h"), owner: owner("ana") });
         assert.deepEqual([up.stack, up.url, up.created], ["v1-2-3-rc-1", "https://1-2-3-rc-1.step-studio.be", true]);
         assert.equal(up.outputs.apiToken, "[secret]");
 
         const [row] = await env.list();
         assert.equal(row!.version, "v1.2.3-rc.1");
         assert.equal(row!.owner, "ana");
-        assert.equal(new Date(row!.expiresAt).getTime() - new Date(row!.createdAt).getTime(), 2 * HOUR);
+        assert.equal(new Date(row!.expiresAt!).getTime() - new Date(row!.createdAt!).getTime(), 2 * HOUR);
         assert.ok(row!.resourceCount! >= 3, `resource count ${row!.resourceCount}`);
         assert.ok((await authUris(tmp())).includes("https://1-2-3-rc-1.step-studio.be/auth/callback"));
 
-        const again = await env.up("v1.2.3-rc.1");
+        const again = await env.up(v("v1.2.3-rc.1"));
         assert.equal(again.created, false);
         assert.equal(again.expiresAt, row!.expiresAt, "an update without --ttl keeps the expiry");
 
         const before = (await env.list())[0]!;
-        const extended = await env.extend("v1.2.3-rc.1", "5h");
+        const extended = await env.extend(v("v1.2.3-rc.1"), ttl("5h"));
         assert.equal(extended.expiresAt.getTime() - extended.createdAt.getTime(), 5 * HOUR);
         const after = (await env.list())[0]!;
         assert.equal(after.lastUpdate, before.lastUpdate, "extend ran an update");
 
-        await env.down("v1.2.3-rc.1");
+        await env.down(v("v1.2.3-rc.1"));
         assert.deepEqual(await env.list(), []);
         assert.deepEqual(stackFiles(tmp()), ["vnv/auth.json"]);
         assert.ok(!(await authUris(tmp())).some((u) => u.includes("1-2-3-rc-1")));
@@ -69,9 +72,9 @@ describe("@engine reaper", function () {
 
     it("destroys exactly the expired ephemeral stacks", async () => {
         const env = makeDriver(tmp(), { auth: undefined });
-        await env.up("v1.0.0-rc.1", { ttl: "1h" });
-        await env.up("v1.0.0-rc.2", { ttl: "3h" });
-        await env.up("v1.0.0-rc.3", { ttl: "1h" });
+        await env.up(v("v1.0.0-rc.1"), { ttl: ttl("1h") });
+        await env.up(v("v1.0.0-rc.2"), { ttl: ttl("3h") });
+        await env.up(v("v1.0.0-rc.3"), { ttl: ttl("1h") });
         const summary = await env.reap({ now: new Date(Date.now() + 2 * HOUR), concurrency: 2 });
         assert.deepEqual(summary.destroyed, ["v1-0-0-rc-1", "v1-0-0-rc-3"]);
         assert.deepEqual(summary.failed, []);
@@ -98,19 +101,19 @@ describe("@engine reaper", function () {
         const env = makeDriver(tmp(), { auth: undefined });
         const summary = await env.reap();
         assert.deepEqual(summary.destroyed, []);
-        assert.equal(summary.skipped[0]!.reason, "not tagged vnv:kind=ephemeral");
+        assert.equal(summary.skipped[0]!.reason, "not an ephemeral environment");
     });
 
     it("a dry run destroys nothing and says what it would destroy", async () => {
         const env = makeDriver(tmp(), { auth: undefined });
-        await env.up("v2.0.0-rc.1", { ttl: "1h" });
+        await env.up(v("v2.0.0-rc.1"), { ttl: ttl("1h") });
         const summary = await env.reap({ dryRun: true, now: new Date(Date.now() + 2 * HOUR) });
         assert.deepEqual(summary.wouldDestroy, ["v2-0-0-rc-1"]);
         assert.deepEqual(stackFiles(tmp()), ["vnv/v2-0-0-rc-1.json"]);
     });
 
     it("a reaper on another machine, with only the backend URL and passphrase, destroys a stack with secrets in its state", async () => {
-        await makeDriver(tmp(), { auth: undefined }).up("v3.0.0-rc.1", { ttl: "1h" });
+        await makeDriver(tmp(), { auth: undefined }).up(v("v3.0.0-rc.1"), { ttl: ttl("1h") });
         const state = fs.readFileSync(`${tmp()}/state/.pulumi/stacks/vnv/v3-0-0-rc-1.json`, "utf8");
         assert.ok(state.includes("ciphertext") && !state.includes("token-for-"), "the stand-in's secret is not encrypted in the state");
         const elsewhere = tempDir("vnv-reaper-");
@@ -127,7 +130,7 @@ describe("@engine reaper", function () {
 
     it("a failed up leaves the environment tagged with its expiry, and the reaper collects it", async () => {
         const env = makeDriver(tmp(), { auth: undefined, program: standIn({ failFor: ["v4.0.0-rc.1"] }) });
-        await assert.rejects(env.up("v4.0.0-rc.1", { ttl: "1h" }), /stand-in failure/);
+        await assert.rejects(env.up(v("v4.0.0-rc.1"), { ttl: ttl("1h") }), /stand-in failure/);
         const [row] = await env.list();
         assert.equal(row!.stack, "v4-0-0-rc-1");
         const summary = await env.reap({ now: new Date(Date.now() + 2 * HOUR) });
@@ -141,21 +144,21 @@ describe("@engine environments under contention", function () {
 
     it("two concurrent ups of different versions both succeed, in different slots", async () => {
         const env = makeDriver(tmp(), { auth: undefined });
-        const [a, b] = await Promise.all([env.up("v5.0.0-rc.1"), env.up("v5.0.0-rc.2")]);
+        const [a, b] = await Promise.all([env.up(v("v5.0.0-rc.1")), env.up(v("v5.0.0-rc.2"))]);
         assert.deepEqual([a.created, b.created], [true, true]);
         assert.notEqual(a.outputs.slot, b.outputs.slot);
     });
 
     it("concurrent ups converge on one redirect list holding every live environment", async () => {
         const env = makeDriver(tmp());
-        await Promise.all([env.up("v5.1.0-rc.1"), env.up("v5.1.0-rc.2")]);
+        await Promise.all([env.up(v("v5.1.0-rc.1")), env.up(v("v5.1.0-rc.2"))]);
         const uris = await authUris(tmp());
         assert.ok(uris.includes("https://5-1-0-rc-1.step-studio.be/") && uris.includes("https://5-1-0-rc-2.step-studio.be/"), uris.join(" "));
     });
 
     it("two concurrent ups of the same version: one proceeds, the other fails saying who holds the lock", async () => {
         const env = makeDriver(tmp(), { auth: undefined, program: standIn({ createDelayMs: 6000 }) });
-        const results = await Promise.allSettled([env.up("v6.0.0-rc.1"), env.up("v6.0.0-rc.1")]);
+        const results = await Promise.allSettled([env.up(v("v6.0.0-rc.1")), env.up(v("v6.0.0-rc.1"))]);
         const ok = results.filter((r) => r.status === "fulfilled");
         const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
         assert.equal(ok.length, 1, JSON.stringify(results.map((r) => (r.status === "rejected" ? String(r.reason) : "ok"))));
@@ -193,29 +196,46 @@ describe("@engine environments under contention", function () {
 
     it("refuses an environment beyond the capacity, listing the live ones and their expiry", async () => {
         const env = makeDriver(tmp(), { auth: undefined, maxEnvironments: 1 });
-        await env.up("v7.0.0-rc.1");
+        await env.up(v("v7.0.0-rc.1"));
         await assert.rejects(
-            env.up("v7.0.0-rc.2"),
+            env.up(v("v7.0.0-rc.2")),
             (e: unknown) => e instanceof CapacityError && /at most 1 environments .*\n\s+v7\.0\.0-rc\.1\s+expires /.test((e as Error).message),
         );
         assert.deepEqual(stackFiles(tmp()), ["vnv/v7-0-0-rc-1.json"]);
     });
 });
 
-describe("@engine bad input is refused before any stack exists", function () {
+describe("bad input is refused before any stack exists", function () {
     this.timeout(60_000);
     const tmp = useTempDir();
 
+    async function vnv(args: string[]): Promise<{ code: number; err: string }> {
+        let err = "";
+        const code = await main(args, {
+            env: { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, PULUMI_BACKEND_URL: `file://${tmp()}/state` },
+            stdout: () => undefined,
+            stderr: (t) => {
+                err += t;
+            },
+            program: standIn(),
+        });
+        return { code, err };
+    }
+
     for (const version of ["latest", "v1.2", "1.2.3-beta.1", "v1.2.3_rc1"]) {
-        it(`refuses the version ${version}`, async () => {
-            await assert.rejects(makeDriver(tmp()).up(version), (e: unknown) => e instanceof UsageError && e.message.includes(JSON.stringify(version)));
+        it(`refuses the version ${version} with exit code 2`, async () => {
+            const r = await vnv(["env", "up", version]);
+            assert.equal(r.code, 2, r.err);
+            assert.ok(r.err.includes(JSON.stringify(version)), r.err);
             assert.deepEqual(stackFiles(tmp()), []);
         });
     }
 
-    for (const ttl of ["-1h", "abc", "0h", "4d"]) {
-        it(`refuses the TTL ${ttl}`, async () => {
-            await assert.rejects(makeDriver(tmp()).up("v1.2.3-rc.1", { ttl }), (e: unknown) => e instanceof UsageError && /TTL/.test((e as Error).message));
+    for (const bad of ["-1h", "abc", "0h", "4d"]) {
+        it(`refuses the TTL ${bad} with exit code 2`, async () => {
+            const r = await vnv(["env", "up", "v1.2.3-rc.1", "--ttl", bad]);
+            assert.equal(r.code, 2, r.err);
+            assert.match(r.err, /invalid --ttl/);
             assert.deepEqual(stackFiles(tmp()), []);
         });
     }
@@ -245,9 +265,11 @@ describe("@engine recovery from a killed run", function () {
             await new Promise((r) => setTimeout(r, 100));
         }
         await new Promise((r) => setTimeout(r, 500));
-        process.kill(-child.pid!, "SIGKILL"); // the node process and the pulumi CLI it runs
+        const killed = killTree(child.pid!); // the node process, the pulumi CLI it runs and the CLI's plugins
         await exited;
         fs.rmSync(pause);
+        await new Promise((r) => setTimeout(r, 200));
+        assert.deepEqual(killed.filter(running), [], "a process of the killed run is still running");
     }
 
     it("an up killed midway is recovered by the next up: stale lock cleared, pending operations cleared", async () => {
@@ -260,7 +282,7 @@ describe("@engine recovery from a killed run", function () {
         );
         const lines: string[] = [];
         const env = makeDriver(tmp(), { auth: undefined, log: (l) => lines.push(l) });
-        const up = await env.up("v8.0.0-rc.1");
+        const up = await env.up(v("v8.0.0-rc.1"));
         assert.equal(up.created, false);
         assert.ok(
             lines.some((l) => /clearing stale lock/.test(l)),
@@ -275,15 +297,125 @@ describe("@engine recovery from a killed run", function () {
 
     it("a down killed midway is recovered by the next down", async () => {
         // The pause file is absent now, so this create is quick; the delete will find it.
-        await makeDriver(tmp(), { auth: undefined, program: standIn({ pauseFile: `${tmp()}/pause` }) }).up("v9.0.0-rc.1");
+        await makeDriver(tmp(), { auth: undefined, program: standIn({ pauseFile: `${tmp()}/pause` }) }).up(v("v9.0.0-rc.1"));
         await killMidway("down", "v9.0.0-rc.1", /dynamic:Resource vnv-marker deleting/);
         const lines: string[] = [];
         const env = makeDriver(tmp(), { auth: undefined, log: (l) => lines.push(l) });
-        await env.down("v9.0.0-rc.1");
+        await env.down(v("v9.0.0-rc.1"));
         assert.ok(
             lines.some((l) => /clearing stale lock/.test(l)),
             lines.join("\n"),
         );
         assert.deepEqual(stackFiles(tmp()), []);
+    });
+});
+
+describe("@engine the command line's results are complete and honest", function () {
+    this.timeout(300_000);
+    const tmp = useTempDir();
+
+    async function vnv(args: string[], authProgram?: AuthProgramFactory): Promise<{ code: number; out: string; err: string }> {
+        let out = "";
+        let err = "";
+        const code = await main(args, {
+            env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, PULUMI_BACKEND_URL: `file://${tmp()}/state` },
+            stdout: (t) => {
+                out += t;
+            },
+            stderr: (t) => {
+                err += t;
+            },
+            program: standIn(),
+            authProgram: authProgram ?? authStandIn,
+            pulumiHome: `${tmp()}/home`,
+        });
+        return { code, out, err };
+    }
+
+    const failingAuth: AuthProgramFactory = () => async () => {
+        throw new Error("Azure AD answered 503");
+    };
+
+    it("failure 5: when the redirect list fails during reap, the summary still lists every destroyed environment, and the exit code is 1", async () => {
+        const env = makeDriver(tmp(), { auth: undefined });
+        await env.up(v("v1.0.0-rc.1"), { ttl: ttl("1h") });
+        await env.up(v("v1.0.0-rc.2"), { ttl: ttl("1h") });
+        const later = new Date(Date.now() + 2 * HOUR).toISOString();
+        const r = await vnv(["env", "reap", "--now", later, "--json"], failingAuth);
+        assert.equal(r.code, 1, r.err);
+        const summary = JSON.parse(r.out);
+        assert.deepEqual(summary.destroyed, ["v1-0-0-rc-1", "v1-0-0-rc-2"]);
+        assert.equal(summary.auth.ok, false);
+        assert.match(summary.auth.error, /Azure AD answered 503/);
+        assert.match(r.err, /redirect list of the shared application was not updated/);
+    });
+
+    it("failure 6: env ls shows environments only, malformed ones as such, and who holds a lock", async () => {
+        const opts = await workspaceOptions(tmp());
+        for (const name of ["dev", "prod", "auth"]) {
+            await LocalWorkspace.createStack({ stackName: name, projectName: "vnv", program: async () => ({}) }, opts);
+        }
+        const bad = await LocalWorkspace.createStack({ stackName: "v3-0-0", projectName: "vnv", program: async () => ({}) }, opts);
+        await bad.setTag(TAG.kind, "ephemeral");
+        await bad.setTag(TAG.expiresAt, "1700000000");
+        const pause = `${tmp()}/pause`;
+        fs.writeFileSync(pause, "");
+        const slow = makeDriver(tmp(), { auth: undefined, program: standIn({ pauseFile: pause }) });
+        const running = slow.up(v("v2.0.0-rc.1"));
+        const env = makeDriver(tmp(), { auth: undefined });
+        let rows = await env.list();
+        for (let i = 0; i < 200 && !rows.some((r) => (r.locks ?? []).length > 0); i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            rows = await env.list();
+        }
+        fs.rmSync(pause);
+        await running;
+        assert.deepEqual(rows.map((r) => [r.stack, r.status]).sort(), [
+            ["v2-0-0-rc-1", "live"],
+            ["v3-0-0", "malformed"],
+        ]);
+        const locked = rows.find((r) => r.stack === "v2-0-0-rc-1")!;
+        assert.match(describeLock(locked.locks![0]!), /@.* \(pid \d+\) since /);
+        assert.match(rows.find((r) => r.stack === "v3-0-0")!.problem!, /vnv:expires-at is not a time as vnv writes it/);
+        const text = await vnv(["env", "ls"]);
+        assert.ok(!/https:\/\/\s/.test(text.out) && !/^(dev|prod|auth)\s/m.test(text.out), text.out);
+        assert.match(text.out, /^v3-0-0\s+MALFORMED \(never acted on\)/m);
+    });
+
+    it("failure 10: extending an environment to an expiry already past is refused, and nothing changes", async () => {
+        const created = new Date(Date.now() - 5 * HOUR);
+        await makeDriver(tmp(), { auth: undefined, clock: () => created }).up(v("v4.0.0-rc.1"), { ttl: ttl("1h") });
+        const before = (await makeDriver(tmp(), { auth: undefined }).list())[0]!;
+        const r = await vnv(["env", "extend", "v4.0.0-rc.1", "--ttl", "2h"]);
+        assert.equal(r.code, 2, r.err);
+        assert.match(r.err, /which is past: a TTL longer than 5h/);
+        assert.equal((await makeDriver(tmp(), { auth: undefined }).list())[0]!.expiresAt, before.expiresAt);
+    });
+
+    it("failure 9: a stack created a moment ago, with no tags yet, does not break listing, reaping or a concurrent up", async () => {
+        await LocalWorkspace.createStack({ stackName: "v5-0-0", projectName: "vnv", program: async () => ({}) }, await workspaceOptions(tmp()));
+        const env = makeDriver(tmp(), { auth: undefined });
+        assert.deepEqual((await env.store.list()).find((s) => s.name === "v5-0-0")!.tags, {});
+        assert.equal((await env.up(v("v5.0.0-rc.1"))).created, true);
+        assert.deepEqual(
+            (await env.list()).map((r) => [r.stack, r.status]),
+            [
+                ["v5-0-0-rc-1", "live"],
+                ["v5-0-0", "malformed"],
+            ],
+        );
+    });
+
+    it("eight ups of distinct versions at once all succeed, in distinct slots", async () => {
+        const env = makeDriver(tmp(), { auth: undefined });
+        const versions = Array.from({ length: 8 }, (_, i) => `v6.${i}.0-rc.1`);
+        const results = await Promise.allSettled(versions.map((text) => env.up(v(text))));
+        assert.deepEqual(
+            results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason)),
+            [],
+        );
+        const live = await env.live();
+        assert.equal(live.length, 8);
+        assert.equal(new Set(live.map((m) => m.slot)).size, 8, JSON.stringify(live.map((m) => [m.stack, m.slot])));
     });
 });

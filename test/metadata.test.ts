@@ -18,10 +18,10 @@ const now = new Date("2026-11-23T12:00:00Z");
 function meta(stack: string, expiresAt: string, slot: number = 0): EnvironmentMeta {
     return {
         stack,
-        version: `v${stack.slice(1).replace(/-/g, ".")}`,
+        version: "v1.2.3-rc.1",
         hostname: `${stack.slice(1)}.step-studio.be`,
         owner: "ana",
-        createdAt: new Date("2026-11-23T06:00:00Z"),
+        createdAt: new Date("2026-11-23T00:00:00Z"),
         expiresAt: new Date(expiresAt),
         slot,
     };
@@ -63,12 +63,44 @@ describe("environment metadata", () => {
 
     it("the reaper never touches a stack without vnv:kind=ephemeral", () => {
         const plan = planReap([{ name: "shared-db", tags: { [TAG.expiresAt]: "2020-01-01T00:00:00Z" } }], now);
-        assert.deepEqual(plan, [{ stack: "shared-db", action: "skip", reason: "not tagged vnv:kind=ephemeral" }]);
+        assert.deepEqual(plan, [{ stack: "shared-db", action: "skip", reason: "not an ephemeral environment" }]);
     });
 
     it("the reaper skips an ephemeral stack whose expiry it cannot read", () => {
         const plan = planReap([{ name: "v1", tags: { [TAG.kind]: "ephemeral", [TAG.expiresAt]: "soon" } }], now);
         assert.equal(plan[0]!.action, "skip");
+    });
+
+    it("failure 1: an expiry tag that is a bare number is malformed, and the reaper never acts on it", () => {
+        for (const expiry of ["5", "1700000000", "2000", "2026-11-23", "2026-11-23T11:00:00Z", "Mon, 23 Nov 2026 11:00:00 GMT"]) {
+            const tags = { ...metaToTags(meta("v1-2-3", "2026-11-23T11:00:00.000Z")), [TAG.expiresAt]: expiry };
+            const [decision] = planReap([{ name: "v1-2-3", tags }], now);
+            assert.deepEqual([decision!.action, decision!.reason.startsWith("malformed, never acted on: tag vnv:expires-at")], ["skip", true], expiry);
+        }
+    });
+
+    it("tags are read as strictly as vnv writes them: a changed version, owner, host or slot is malformed", () => {
+        const good = metaToTags(meta("v1-2-3", "2026-11-23T11:00:00.000Z"));
+        for (const [key, value] of [
+            [TAG.version, "v1.2.3-RC1"],
+            [TAG.owner, "ana\nv9 https://evil"],
+            [TAG.hostname, "Evil.example"],
+            [TAG.slot, "07"],
+            [TAG.createdAt, "2026-11-24T00:00:00.000Z"],
+        ] as const) {
+            const read = tagsToMeta("v1-2-3", { ...good, [key]: value });
+            assert.ok("problem" in read, `${key}=${value} was accepted`);
+        }
+    });
+
+    it("property: any tags vnv did not write exactly are malformed or read back unchanged", () => {
+        const good = metaToTags(meta("v1-2-3", "2026-11-23T11:00:00.000Z", 2));
+        fc.assert(
+            fc.property(fc.constantFrom(...Object.keys(good)), fc.string({ maxLength: 30 }), (key, value) => {
+                const read = tagsToMeta("v1-2-3", { ...good, [key]: value });
+                return "problem" in read || JSON.stringify(metaToTags(read)) === JSON.stringify({ ...good, [key]: value });
+            }),
+        );
     });
 
     it("property: the reaper destroys only ephemeral, unprotected, expired stacks", () => {
@@ -79,10 +111,10 @@ describe("environment metadata", () => {
         });
         fc.assert(
             fc.property(fc.array(stack, { maxLength: 12 }), (stacks) => {
-                const summaries = stacks.map((s) => ({
-                    name: s.name,
-                    tags: { ...(s.kind ? { [TAG.kind]: s.kind } : {}), [TAG.expiresAt]: new Date(now.getTime() + s.offsetMin * 60_000).toISOString() },
-                }));
+                const summaries = stacks.map((s) => {
+                    const { [TAG.kind]: _kind, ...tags } = metaToTags(meta(s.name, new Date(now.getTime() + s.offsetMin * 60_000).toISOString()));
+                    return { name: s.name, tags: { ...tags, ...(s.kind ? { [TAG.kind]: s.kind } : {}) } };
+                });
                 const plan = planReap(summaries, now, ["demo"]);
                 plan.forEach((d, i) => {
                     const s = stacks[i]!;

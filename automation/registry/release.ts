@@ -4,9 +4,10 @@
  * re-pointing tags at the same manifests — never rebuilt, never pulled (`promote`).
  */
 import type { ServiceSpec } from "../../rules/service";
-import { highestReleaseCandidate, sameVersion, type Version } from "../../rules/versions";
-import { mapLimit, userVersion } from "../environments";
+import { highestReleaseCandidate, sameVersion, tagSpellings, type Version } from "../../rules/versions";
 import { OperationError, UsageError } from "../errors";
+import { envTagInput, versionInput } from "../inputs";
+import { mapLimit } from "../util";
 import { type Manifest, type RegistryClient, RegistryError } from "./client";
 
 export interface ReleaseImage {
@@ -53,18 +54,24 @@ export class MissingImagesError extends OperationError {
  * reported, not thrown; a registry that cannot be asked (unreachable, unauthorised) throws.
  */
 export async function checkRelease(client: RegistryClient, services: readonly ServiceSpec[], versionText: string): Promise<CheckResult> {
-    const version = userVersion(versionText);
+    const version = versionInput(versionText);
     const wanted = [...versionedImages(services, version), ...fixedImages(services)];
     const images = await mapLimit(wanted, 4, async (img): Promise<CheckedImage> => {
-        try {
-            const found = await client.resolve(img.image, img.tag);
-            return { ...img, digest: found.digest, mediaType: found.mediaType };
-        } catch (e) {
-            if (e instanceof RegistryError && e.kind === "not-found") {
-                return { ...img, problem: e.message };
+        // A version's image may carry the tag in either spelling (v1.2.3-rc.10 or v1.2.3-RC10).
+        const spellings = img.tag === version.canonical ? tagSpellings(version) : [img.tag];
+        let problem = "";
+        for (const tag of spellings) {
+            try {
+                const found = await client.resolve(img.image, tag);
+                return { ...img, tag, digest: found.digest, mediaType: found.mediaType };
+            } catch (e) {
+                if (!(e instanceof RegistryError && e.kind === "not-found")) {
+                    throw e;
+                }
+                problem ||= e.message;
             }
-            throw e;
         }
+        return { ...img, problem };
     });
     return {
         version: version.canonical,
@@ -99,8 +106,6 @@ export class PromotionRefusedError extends OperationError {
     }
 }
 
-const ENV_TAG = /^[a-z][a-z0-9_.-]{0,127}$/;
-
 /**
  * Plans the promotion of `releaseText` from `fromText` (or the highest release candidate of
  * that base present for every service, in semver order) for every versioned image. Checks all
@@ -113,26 +118,25 @@ export async function planPromotion(
     releaseText: string,
     options: { from?: string; envTag?: string } = {},
 ): Promise<PromotionPlan> {
-    const release = userVersion(releaseText);
+    const release = versionInput(releaseText);
     if (release.kind !== "release") {
         throw new UsageError(`${release.canonical} is not a release: promote takes vX.Y.Z (the release candidate comes with --from)`);
     }
-    const envTag = options.envTag ?? "prod";
-    if (!ENV_TAG.test(envTag)) {
-        throw new UsageError(`invalid environment tag ${JSON.stringify(envTag)}: expected a lowercase tag such as prod or test`);
-    }
+    const envTag = envTagInput(options.envTag ?? "prod");
     const images = versionedImages(services, release);
     if (images.length === 0) {
         throw new UsageError("no service image follows the version: nothing to promote");
     }
     let from: Version;
-    if (options.from !== undefined) {
-        from = userVersion(options.from);
-        if (from.kind !== "rc" || from.base !== release.base) {
-            throw new UsageError(`--from ${from.canonical} is not a release candidate of ${release.canonical} (expected ${release.canonical}-rc.N)`);
-        }
+    const given = options.from === undefined ? undefined : versionInput(options.from, "--from");
+    if (given !== undefined && (given.kind !== "rc" || given.base !== release.base)) {
+        throw new UsageError(`--from ${given.canonical} is not a release candidate of ${release.canonical} (expected ${release.canonical}-rc.N)`);
+    }
+    // Every image's tags: a candidate may be tagged in either spelling (v1.2.3-rc.10, v1.2.3-RC10).
+    const tagLists = await mapLimit(images, 4, (img) => client.tags(img.image));
+    if (given !== undefined) {
+        from = given;
     } else {
-        const tagLists = await mapLimit(images, 4, (img) => client.tags(img.image));
         const common = tagLists.reduce((acc, tags) => acc.filter((t) => tags.some((u) => safeSame(t, u))), tagLists[0] ?? []);
         const best = highestReleaseCandidate(release, common);
         if (best === undefined) {
@@ -144,16 +148,27 @@ export async function planPromotion(
     }
 
     const problems: string[] = [];
-    const steps = await mapLimit(images, 4, async (img): Promise<PromotionStep | undefined> => {
+    const steps = await mapLimit(images, 4, async (img, i): Promise<PromotionStep | undefined> => {
+        const spelled = [...new Set((tagLists[i] ?? []).filter((t) => safeSame(t, from.canonical)))];
+        const sourceTag = spelled.includes(from.canonical) ? from.canonical : spelled[0];
         let source: Manifest;
         try {
-            source = await client.manifest(img.image, from.canonical);
+            if (sourceTag === undefined) {
+                throw new RegistryError("not-found", img.image, `${img.image}:${from.canonical} does not exist`);
+            }
+            source = await client.manifest(img.image, sourceTag);
         } catch (e) {
             if (e instanceof RegistryError && e.kind === "not-found") {
                 problems.push(`${img.service}: ${img.image}:${from.canonical} does not exist`);
                 return undefined;
             }
             throw e;
+        }
+        for (const other of spelled.filter((t) => t !== sourceTag)) {
+            const digest = await currentDigest(client, img.image, other);
+            if (digest !== undefined && digest !== source.digest) {
+                problems.push(`${img.service}: ${img.image}:${sourceTag} and :${other} name one candidate but point at different images`);
+            }
         }
         const write: string[] = [];
         const unchanged: string[] = [];

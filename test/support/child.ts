@@ -3,6 +3,7 @@
  *   node -r tsx/cjs test/support/child.ts <up|down> <dir> <version> <pauseFile>
  * Engine output goes to stdout, so the test sees when the stand-in resource is being worked on.
  */
+import { versionInput } from "../../automation/inputs";
 import { makeDriver } from "./driver";
 import { standIn } from "./standins";
 
@@ -15,9 +16,9 @@ async function main(): Promise<void> {
         log: (line) => console.log(`LOG ${line}`),
     });
     if (op === "up") {
-        await env.up(version!);
+        await env.up(versionInput(version!));
     } else {
-        await env.down(version!);
+        await env.down(versionInput(version!));
     }
 }
 

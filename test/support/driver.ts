@@ -5,12 +5,18 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { LocalWorkspaceOptions } from "@pulumi/pulumi/automation";
 import { type DriverConfig, Environments } from "../../automation/environments";
+import { backendInput, ownerInput, ttlInput, versionInput } from "../../automation/inputs";
 import { engineEnv, pulumiCommand, resolveCli } from "../../automation/pulumiCli";
 import { ttlPolicy } from "../../rules/ttl";
 import { readStackFile } from "../../infra/stackFile";
 import { authStandIn, standIn } from "./standins";
 
 export const PASSPHRASE = "test-passphrase-not-secret";
+
+/** Typed inputs for the library, parsed as the command line parses them. */
+export const v = (text: string) => versionInput(text);
+export const ttl = (text: string) => ttlInput(text);
+export const owner = (text: string) => ownerInput(text);
 
 export function tempDir(prefix: string = "vnv-auto-"): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -21,7 +27,7 @@ export function makeDriver(dir: string, overrides: Partial<DriverConfig> = {}): 
     const state = path.join(dir, "state");
     fs.mkdirSync(state, { recursive: true });
     return new Environments({
-        backendUrl: pathToFileURL(state).href,
+        backend: backendInput(pathToFileURL(state).href, {}, state),
         secrets: { provider: "passphrase", passphrase: PASSPHRASE },
         cli: resolveCli(),
         pulumiHome: path.join(dir, "home"),

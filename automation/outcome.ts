@@ -1,0 +1,50 @@
+/**
+ * The one error policy of the command line: every failure is classified here into an exit code
+ * and a message printed whole (never cut to its first line).
+ *
+ *   0  done
+ *   1  failed: the operation ran and did not succeed (engine, registry, a partial result)
+ *   2  bad input: a flag, an argument or the configuration; nothing was touched
+ *   3  busy: another run holds the environment, or the shared ALB is full; try again later
+ *   4  not found: no such environment
+ */
+import { CommanderError } from "commander";
+import { SettingsError } from "../infra/settings";
+import { TtlError } from "../rules/ttl";
+import { VersionError } from "../rules/versions";
+import { CapacityError, EnvironmentNotFoundError, OperationError, StackLockedError, UsageError } from "./errors";
+import { errorText } from "./util";
+
+export const EXIT = { done: 0, failed: 1, usage: 2, busy: 3, notFound: 4 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export interface Outcome {
+    readonly code: ExitCode;
+    /** Undefined for a success that prints nothing more (--help, --version). */
+    readonly message?: string;
+}
+
+export function classify(e: unknown): Outcome {
+    if (e instanceof CommanderError) {
+        // --help and --version end here with exit code 0; commander printed the rest already.
+        return { code: e.exitCode === 0 ? EXIT.done : EXIT.usage };
+    }
+    if (e instanceof UsageError || e instanceof TtlError || e instanceof VersionError || e instanceof SettingsError) {
+        return { code: EXIT.usage, message: e.message };
+    }
+    if (e instanceof StackLockedError || e instanceof CapacityError) {
+        return { code: EXIT.busy, message: e.message };
+    }
+    if (e instanceof EnvironmentNotFoundError) {
+        return { code: EXIT.notFound, message: e.message };
+    }
+    if (e instanceof OperationError) {
+        return { code: EXIT.failed, message: e.message };
+    }
+    return { code: EXIT.failed, message: errorText(e) };
+}
+
+/** `vnv: error: …`, every line of the message kept. */
+export function errorLines(message: string): string {
+    return `vnv: error: ${message.replace(/\n/g, "\n  ")}\n`;
+}

@@ -1,0 +1,63 @@
+/**
+ * The reaper: destroys and removes every ephemeral environment whose expiry has passed,
+ * `concurrency` at a time. It acts only on stacks whose tags are exactly vnv's; dev, prod, the
+ * protected names and malformed stacks are skipped with their reason. One failure does not stop
+ * the others, and the summary is complete whatever fails, the redirect list's update included.
+ */
+import { planReap } from "../rules/metadata";
+import type { AuthOutcome } from "./authOwner";
+import { firstLine, mapLimit } from "./util";
+
+export interface ReapSummary {
+    readonly now: string;
+    readonly dryRun: boolean;
+    readonly destroyed: string[];
+    /** Dry run: what would be destroyed. */
+    readonly wouldDestroy: string[];
+    readonly skipped: Array<{ stack: string; reason: string }>;
+    readonly failed: Array<{ stack: string; reason: string }>;
+    /** The redirect list after the destroys (absent when nothing was destroyed or no owner is configured). */
+    auth?: AuthOutcome;
+}
+
+export interface ReapDeps {
+    readonly stacks: () => Promise<readonly { name: string; tags: Readonly<Record<string, string>> }[]>;
+    /** Destroys and removes one stack; answers false when it was removed meanwhile. */
+    readonly destroy: (stack: string) => Promise<boolean>;
+    /** Updates the redirect list (undefined: no owner configured). */
+    readonly reconcileAuth?: () => Promise<AuthOutcome>;
+    readonly protectedStacks: readonly string[];
+    readonly log: (line: string) => void;
+}
+
+export async function reap(deps: ReapDeps, options: { now: Date; dryRun: boolean; concurrency: number }): Promise<ReapSummary> {
+    const plan = planReap(await deps.stacks(), options.now, deps.protectedStacks);
+    const summary: ReapSummary = { now: options.now.toISOString(), dryRun: options.dryRun, destroyed: [], wouldDestroy: [], skipped: [], failed: [] };
+    for (const d of plan) {
+        if (d.action === "skip") {
+            summary.skipped.push({ stack: d.stack, reason: d.reason });
+        }
+    }
+    const doomed = plan.filter((d) => d.action === "destroy");
+    if (options.dryRun) {
+        summary.wouldDestroy.push(...doomed.map((d) => d.stack));
+        return summary;
+    }
+    await mapLimit(doomed, options.concurrency, async (d) => {
+        try {
+            if (await deps.destroy(d.stack)) {
+                summary.destroyed.push(d.stack);
+            } else {
+                summary.skipped.push({ stack: d.stack, reason: "removed meanwhile" });
+            }
+        } catch (e) {
+            summary.failed.push({ stack: d.stack, reason: firstLine(e) });
+            deps.log(`${d.stack}: reap failed: ${firstLine(e)}`);
+        }
+    });
+    summary.destroyed.sort();
+    if (summary.destroyed.length > 0 && deps.reconcileAuth !== undefined) {
+        summary.auth = await deps.reconcileAuth();
+    }
+    return summary;
+}

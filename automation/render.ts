@@ -1,0 +1,90 @@
+/** How the command line shows results to people (`--json` shows the same objects to machines). */
+import { describeLock } from "./errors";
+import type { EnvironmentInfo, ReapSummary } from "./environments";
+import type { CheckResult, PromotionPlan } from "./registry/release";
+
+export function checkText(r: CheckResult): string {
+    const width = Math.max(...r.images.map((i) => `${i.image}:${i.tag}`.length));
+    return r.images.map((i) => `${`${i.image}:${i.tag}`.padEnd(width)}  ${i.digest ?? "MISSING"}`).join("\n");
+}
+
+export function promoteText(plan: PromotionPlan, dryRun: boolean): string {
+    const lines = [`${dryRun ? "would promote" : "promoted"} ${plan.from} → ${plan.release} (+ ${plan.envTag})`];
+    for (const step of plan.steps) {
+        const what = step.write.length > 0 ? `${dryRun ? "would tag" : "tagged"} ${step.write.join(", ")}` : "already done";
+        lines.push(`  ${step.image}@${step.digest}: ${what}`);
+    }
+    return lines.join("\n");
+}
+
+function when(iso: string | undefined): string {
+    return iso === undefined ? "-" : iso.slice(0, 16).replace("T", " ");
+}
+
+function lockText(r: EnvironmentInfo): string {
+    if (r.locks === null) {
+        return "?";
+    }
+    return r.locks.length === 0 ? "no" : `yes: ${r.locks.map(describeLock).join("; ")}`;
+}
+
+export function environmentsTable(rows: readonly EnvironmentInfo[]): string {
+    if (rows.length === 0) {
+        return "no environments";
+    }
+    const head = ["VERSION", "URL", "OWNER", "CREATED", "EXPIRES", "LEFT", "LAST UPDATE", "RESOURCES", "UPDATING"];
+    const body = rows.map((r) =>
+        r.status === "malformed"
+            ? [
+                  r.stack,
+                  `MALFORMED (never acted on): ${r.problem ?? ""}`,
+                  "-",
+                  "-",
+                  "-",
+                  "-",
+                  r.lastUpdate ?? "never",
+                  String(r.resourceCount ?? 0),
+                  lockText(r),
+              ]
+            : [
+                  r.version ?? "",
+                  r.url ?? "",
+                  r.owner ?? "",
+                  when(r.createdAt),
+                  when(r.expiresAt),
+                  r.timeLeft ?? "",
+                  r.lastUpdate ?? "never",
+                  String(r.resourceCount ?? 0),
+                  lockText(r),
+              ],
+    );
+    const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
+    return [head, ...body]
+        .map((cols) =>
+            cols
+                .map((c, i) => c.padEnd(widths[i] ?? 0))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
+}
+
+export function reapText(s: ReapSummary): string {
+    const lines = [`reap at ${s.now}${s.dryRun ? " (dry run)" : ""}`];
+    for (const stack of s.dryRun ? s.wouldDestroy : s.destroyed) {
+        lines.push(`  ${s.dryRun ? "would destroy" : "destroyed"}  ${stack}`);
+    }
+    for (const f of s.failed) {
+        lines.push(`  failed     ${f.stack}: ${f.reason}`);
+    }
+    for (const k of s.skipped) {
+        lines.push(`  skipped    ${k.stack}: ${k.reason}`);
+    }
+    if (s.auth !== undefined) {
+        lines.push(s.auth.ok ? `  redirect list: ${s.auth.uris} URI(s) registered` : `  redirect list: NOT updated: ${s.auth.error.split("\n")[0]}`);
+    }
+    lines.push(
+        `${s.dryRun ? s.wouldDestroy.length : s.destroyed.length} ${s.dryRun ? "to destroy" : "destroyed"}, ${s.skipped.length} skipped, ${s.failed.length} failed`,
+    );
+    return lines.join("\n");
+}

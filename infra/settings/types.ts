@@ -1,0 +1,124 @@
+/**
+ * The typed settings of one environment, and the keys `vnv:` configuration may hold.
+ * No `@pulumi/*` import.
+ */
+import type { RegistryCredentials } from "../../rules/iamPolicies";
+import type { Capacity, ServiceSpec } from "../../rules/service";
+
+export type Role = "prod" | "dev" | "ephemeral";
+export const ROLES: readonly Role[] = ["prod", "dev", "ephemeral"];
+
+export interface NetworkSettings {
+    readonly vpcId: string;
+    readonly publicSubnetIds: readonly string[];
+    readonly privateSubnetIds: readonly string[];
+    readonly assignPublicIp: boolean;
+}
+
+export type IngressSettings =
+    | { readonly mode: "dedicated"; readonly deletionProtection: boolean; readonly ipAddressType: "ipv4" | "dualstack" }
+    | {
+          readonly mode: "shared";
+          readonly platformStack: string;
+          readonly slot: number;
+          /** The platform's ALB is dualstack (then the environment gets an AAAA alias too). */
+          readonly dualstack: boolean;
+      };
+
+export interface FrontendSettings {
+    readonly bucketPrefix: string;
+    readonly bucketName: string;
+    readonly publicWebsite: boolean;
+    readonly forceDestroy: boolean;
+    readonly retain: boolean;
+}
+
+export interface AuthSettings {
+    /** `/applications/<object id>` of the Azure AD application, when this stack owns its list. */
+    readonly applicationId?: string;
+    readonly type: "SPA" | "Web";
+    readonly redirectPaths: readonly string[];
+    /** This stack registers the redirect list (it is the list's only owner). */
+    readonly manageRedirects: boolean;
+    /** URIs that stay registered besides this environment's (localhost for developers). */
+    readonly extraRedirectUris: readonly string[];
+}
+
+export interface EnvironmentSettings {
+    readonly project: string;
+    readonly role: Role;
+    /** Canonical version. */
+    readonly version: string;
+    /** `prod`, `dev`, or the version's stack name. */
+    readonly environment: string;
+    readonly region: string;
+    readonly domain: string;
+    readonly hostname: string;
+    readonly hostedZoneId: string;
+    readonly network: NetworkSettings;
+    readonly services: readonly ServiceSpec[];
+    readonly capacity: Capacity;
+    readonly logRetentionDays: number;
+    readonly ingress: IngressSettings;
+    readonly frontend: FrontendSettings;
+    readonly auth: AuthSettings;
+    /** The stack also provides the test platform (dev). */
+    readonly testPlatform: boolean;
+    /** Pull credentials per private registry host (`ghcr.io`), for Fargate and the digest lookups. */
+    readonly registries: Readonly<Record<string, RegistryCredentials>>;
+    /** Dev only: the rules of the ephemeral environments derived from it. */
+    readonly ephemeral?: EphemeralPolicy;
+}
+
+/** How ephemeral environments are run (the dev stack's `vnv:ephemeral`). */
+export interface EphemeralPolicy {
+    /** TTL when `env up` is given none. */
+    readonly defaultTtl: string;
+    /** The longest TTL anyone may ask for, counted from creation. */
+    readonly maxTtl: string;
+    /** At most this many live environments (never above what the shared ALB holds). */
+    readonly maxEnvironments?: number;
+    /** Stacks the reaper never touches besides dev and prod. */
+    readonly protectedStacks: readonly string[];
+    /** The dev stack as a StackReference name. */
+    readonly platformStack: string;
+    /** A lock older than this is stale even when its process cannot be checked. */
+    readonly staleLockAfter: string;
+    /** The stack that owns the shared application's redirect list. */
+    readonly authStack: string;
+    /** `/applications/<object id>` of the shared test application; absent: no reconciliation. */
+    readonly authApplicationId?: string;
+    /** Hosts whose redirect URIs always stay registered. */
+    readonly fixedRedirectHosts: readonly string[];
+}
+
+/** Raw values by key without the `vnv:` namespace; objects already parsed from JSON/YAML. */
+export type RawSettings = Readonly<Record<string, unknown>>;
+
+/** The keys `vnv:` configuration may hold. */
+export const SETTING_KEYS = [
+    "role",
+    "version",
+    "domain",
+    "hostname",
+    "hostedZoneId",
+    "network",
+    "services",
+    "capacity",
+    "logRetentionDays",
+    "ingress",
+    "frontend",
+    "auth",
+    "testPlatform",
+    "ephemeral",
+    "digests",
+    "registries",
+] as const;
+
+/** Thrown for configuration that cannot make an environment; lists every problem. */
+export class SettingsError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+        this.name = "SettingsError";
+    }
+}
