@@ -257,25 +257,4 @@ export function ofType(resources: readonly Recorded[], type: string): Recorded[]
     return resources.filter((r) => r.type === type);
 }
 
-export const T = {
-    alb: "aws:lb/loadBalancer:LoadBalancer",
-    targetGroup: "aws:lb/targetGroup:TargetGroup",
-    listener: "aws:lb/listener:Listener",
-    rule: "aws:lb/listenerRule:ListenerRule",
-    certificate: "aws:acm/certificate:Certificate",
-    validation: "aws:acm/certificateValidation:CertificateValidation",
-    record: "aws:route53/record:Record",
-    bucket: "aws:s3/bucket:Bucket",
-    accessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
-    object: "aws:s3/bucketObjectv2:BucketObjectv2",
-    website: "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
-    cluster: "aws:ecs/cluster:Cluster",
-    capacity: "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
-    service: "aws:ecs/service:Service",
-    taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
-    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
-    role: "aws:iam/role:Role",
-    logGroup: "aws:cloudwatch/logGroup:LogGroup",
-    redirects: "azuread:index/applicationRedirectUris:ApplicationRedirectUris",
-} as const;
+export { T } from "./support/tokens";

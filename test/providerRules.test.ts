@@ -3,6 +3,7 @@
  * one fails with a message naming the property and the rule's source.
  */
 import { strict as assert } from "node:assert";
+import { T } from "./support/tokens";
 import { PROVIDER_RULES, providerViolations } from "./support/providerRules";
 
 type Inputs = Record<string, unknown>;
@@ -13,35 +14,6 @@ const arn = (service: string, resource: string): string => `arn:aws:${service}:$
 const LISTENER_ARN = arn("elasticloadbalancing", "listener/app/alb/50dc6c495c0c9188/f2f7dc8efc522ab2");
 const TG_ARN = arn("elasticloadbalancing", "targetgroup/web/c2b99168a4933caa");
 const SECRET_ARN = arn("secretsmanager", "secret:vnv/dev/ghcr-pull-GhIjKl");
-
-const T = {
-    alb: "aws:lb/loadBalancer:LoadBalancer",
-    targetGroup: "aws:lb/targetGroup:TargetGroup",
-    listener: "aws:lb/listener:Listener",
-    rule: "aws:lb/listenerRule:ListenerRule",
-    certificate: "aws:acm/certificate:Certificate",
-    validation: "aws:acm/certificateValidation:CertificateValidation",
-    record: "aws:route53/record:Record",
-    bucket: "aws:s3/bucket:Bucket",
-    ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-    encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    accessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-    website: "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
-    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
-    object: "aws:s3/bucketObjectv2:BucketObjectv2",
-    cluster: "aws:ecs/cluster:Cluster",
-    capacity: "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
-    service: "aws:ecs/service:Service",
-    taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
-    role: "aws:iam/role:Role",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
-    namespace: "aws:servicediscovery/httpNamespace:HttpNamespace",
-    logGroup: "aws:cloudwatch/logGroup:LogGroup",
-    redirects: "azuread:index/applicationRedirectUris:ApplicationRedirectUris",
-    provider: "pulumi:providers:aws",
-} as const;
 
 /** Inputs that pass every rule of their type, shaped as the mock monitor sees them. */
 const valid: Record<keyof typeof T, Inputs> = {

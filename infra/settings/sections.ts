@@ -11,7 +11,7 @@ import { type ServiceSpec, serviceProblems } from "../../rules/service";
 import { parseVersion, VersionError } from "../../rules/versions";
 import type { Reader } from "./reader";
 import { DEFAULTS, type RoleRules } from "./roles";
-import type { AuthSettings, EphemeralPolicy, FrontendSettings, IngressSettings, NetworkSettings, RawSettings, Role } from "./types";
+import type { AuthSettings, EnvironmentSettings, EphemeralPolicy, FrontendSettings, IngressSettings, NetworkSettings, RawSettings, Role } from "./types";
 
 const VPC = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET = /^subnet-[0-9a-f]{8,17}$/;
@@ -41,14 +41,7 @@ const SERVICE_KEYS = [
     "secrets",
 ];
 
-export interface Identity {
-    readonly version: string;
-    readonly environment: string;
-    readonly region: string;
-    readonly domain: string;
-    readonly hostname: string;
-    readonly hostedZoneId: string;
-}
+export type Identity = Pick<EnvironmentSettings, "version" | "environment" | "region" | "domain" | "hostname" | "hostedZoneId">;
 
 /** Version, environment name, region, domain, host and hosted zone. */
 export function readIdentity(r: Reader, raw: RawSettings, role: Role, rules: RoleRules, givenRegion: string | undefined): Identity {

@@ -69,6 +69,11 @@ function items(value: unknown): unknown[] {
     return Array.isArray(value) ? value.filter((v) => !absent(v)) : [value];
 }
 
+/** `where.key is required but absent` for each of `keys` absent from `obj`. */
+function missingKeys(obj: Record<string, unknown>, keys: readonly string[], where: string): string[] {
+    return keys.filter((key) => absent(obj[key])).map((key) => `${where}.${key} is required but absent`);
+}
+
 function records(value: unknown): Record<string, unknown>[] {
     return items(value).filter(isRecord);
 }
@@ -963,11 +968,7 @@ const recordRules: ProviderRule[] = [
                     problems.push(`[${i}] ${got(a, "an object")}`);
                     return;
                 }
-                for (const key of ["name", "zoneId", "evaluateTargetHealth"]) {
-                    if (absent(a[key])) {
-                        problems.push(`[${i}].${key} is required but absent`);
-                    }
-                }
+                problems.push(...missingKeys(a, ["name", "zoneId", "evaluateTargetHealth"], `[${i}]`));
                 problems.push(
                     ...eachValue(
                         [{ where: `[${i}].name`, value: a.name }],
@@ -1247,11 +1248,7 @@ const clusterRules: ProviderRule[] = [
                 problems.push(`[${i}] ${got(s, "an object")}`);
                 return;
             }
-            for (const key of ["name", "value"]) {
-                if (absent(s[key])) {
-                    problems.push(`[${i}].${key} is required but absent`);
-                }
-            }
+            problems.push(...missingKeys(s, ["name", "value"], `[${i}]`));
             problems.push(...eachValue([{ where: `[${i}].name`, value: s.name }], oneOf(["containerInsights"])));
             problems.push(...eachValue([{ where: `[${i}].value`, value: s.value }], oneOf(["enhanced", "enabled", "disabled"])));
         });
@@ -1341,11 +1338,7 @@ const serviceRules: ProviderRule[] = [
                     problems.push(`[${i}] ${got(lb, "an object")}`);
                     return;
                 }
-                for (const key of ["containerName", "containerPort"]) {
-                    if (absent(lb[key])) {
-                        problems.push(`[${i}].${key} is required but absent`);
-                    }
-                }
+                problems.push(...missingKeys(lb, ["containerName", "containerPort"], `[${i}]`));
                 problems.push(...eachValue([{ where: `[${i}].containerPort`, value: lb.containerPort }], intBetween(0, 65536)));
                 problems.push(...eachValue([{ where: `[${i}].targetGroupArn`, value: lb.targetGroupArn }], validArn));
             });
@@ -1534,11 +1527,7 @@ const taskDefinitionRules: ProviderRule[] = [
                         return [`${where} ${got(s, "an object with name and valueFrom")}`];
                     }
                     const problems: string[] = [];
-                    for (const key of ["name", "valueFrom"]) {
-                        if (absent(s[key])) {
-                            problems.push(`${where}.${key} is required but absent`);
-                        }
-                    }
+                    problems.push(...missingKeys(s, ["name", "valueFrom"], `${where}`));
                     problems.push(
                         ...eachValue(
                             [{ where: `${where}.valueFrom`, value: s.valueFrom }],
@@ -1752,11 +1741,7 @@ function sgRuleProblems(rules: unknown, where: string): string[] {
             problems.push(`${at_} ${got(r, "an object")}`);
             return;
         }
-        for (const key of ["protocol", "fromPort", "toPort"]) {
-            if (absent(r[key])) {
-                problems.push(`${at_}.${key} is required but absent`);
-            }
-        }
+        problems.push(...missingKeys(r, ["protocol", "fromPort", "toPort"], `${at_}`));
         const protocol = r.protocol;
         const all = protocol === "-1" || protocol === -1 || (typeof protocol === "string" && protocol.toLowerCase() === "all");
         if (all && ((integer(r.fromPort) ?? 0) !== 0 || (integer(r.toPort) ?? 0) !== 0)) {
