@@ -290,12 +290,18 @@ export class Environments {
     /** Every environment, and every stack that claims to be one but is malformed, for `env ls`. */
     async list(now: Date = this.clock()): Promise<EnvironmentInfo[]> {
         const rows: EnvironmentInfo[] = [];
-        for (const s of await this.store.list()) {
+        const [stacks, locks] = await Promise.all([this.store.list({ details: true }), this.store.locks()]);
+        for (const s of stacks) {
             const role = stackRole(s.name, s.tags);
             if (role.role === "other") {
                 continue;
             }
-            const common = { stack: s.name, lastUpdate: s.lastUpdate, resourceCount: s.resourceCount, locks: this.store.locksOf(s.name) ?? null };
+            const common = {
+                stack: s.name,
+                lastUpdate: s.lastUpdate,
+                resourceCount: s.resourceCount,
+                locks: locks === undefined ? null : (locks.get(s.name) ?? []),
+            };
             if (role.role === "malformed") {
                 rows.push({ ...common, status: "malformed", problem: role.problem });
                 continue;

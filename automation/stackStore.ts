@@ -4,9 +4,9 @@
  * goes through here.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { ConcurrentUpdateError, LocalWorkspace, type PulumiFn, type Stack, StackAlreadyExistsError, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { shortStackName, type StackSummary, type TagMap } from "../rules/metadata";
+import { BackendReader } from "./backendReader";
 import { type LockInfo, StackLockedError } from "./errors";
 import type { Backend, Secrets } from "./inputs";
 import { engineEnv, pulumiCommand, type ResolvedCli } from "./pulumiCli";
@@ -33,15 +33,12 @@ export interface StoredStack extends StackSummary {
 /** An inline program that declares nothing: for stacks only selected, tagged or destroyed. */
 export const noProgram: PulumiFn = async () => ({});
 
-/**
- * The layout of a self-managed backend that {@link StackStore.locksOf} reads (lock files are not
- * exposed through the engine): `.pulumi/meta.yaml` says `version: 1`, and each lock is
- * `.pulumi/locks/organization/<project>/<stack>/<id>.json` holding pid, user name, host and time.
- */
-export const BACKEND_LAYOUT_VERSION = 1;
-
 export class StackStore {
-    constructor(readonly cfg: StoreConfig) {}
+    private readonly reader: BackendReader | undefined;
+
+    constructor(readonly cfg: StoreConfig) {
+        this.reader = BackendReader.for(cfg.backend);
+    }
 
     async workspace(program: PulumiFn = noProgram): Promise<LocalWorkspace> {
         if (this.cfg.backend.dir !== undefined) {
@@ -94,13 +91,24 @@ export class StackStore {
     }
 
     /**
-     * Every stack of the project with its tags (read `concurrency` at a time). A stack created
-     * a moment ago may have no tags yet: the engine answers null, read as none.
+     * Every stack of the project with its tags; with `details`, also when each was last updated
+     * and how many resources it holds. Read straight from the backend where vnv can
+     * ({@link BackendReader}: `file://` and `s3://`), else through the CLI, one call per stack
+     * (`via: "cli"` forces that, for comparison). A stack created a moment ago may have no tags
+     * yet: read as none.
      */
-    async list(concurrency: number = 4): Promise<StoredStack[]> {
+    async list(options: { details?: boolean; via?: "backend" | "cli"; concurrency?: number } = {}): Promise<StoredStack[]> {
+        if (options.via !== "cli" && this.reader !== undefined) {
+            return (await this.reader.list(this.cfg.project, { details: options.details ?? false })).map((r) => ({
+                name: r.name,
+                tags: r.tags,
+                lastUpdate: r.lastUpdate,
+                resourceCount: r.resourceCount,
+            }));
+        }
         const ws = await this.workspace();
         const summaries = await ws.listStacks();
-        return mapLimit(summaries, concurrency, async (summary) => {
+        return mapLimit(summaries, options.concurrency ?? 4, async (summary) => {
             const name = shortStackName(summary.name);
             let tags: TagMap = {};
             try {
@@ -115,51 +123,9 @@ export class StackStore {
         });
     }
 
-    /**
-     * Who holds `name`'s lock right now: the lock files of a `file://` backend. Undefined where
-     * they cannot be read (other backends). Fails loudly if the backend's layout is not the one
-     * this reader knows.
-     */
-    locksOf(name: string): LockInfo[] | undefined {
-        const dir = this.cfg.backend.dir;
-        if (dir === undefined) {
-            return undefined;
-        }
-        const meta = path.join(dir, ".pulumi", "meta.yaml");
-        if (fs.existsSync(meta)) {
-            const version = /^version:\s*(\d+)\s*$/m.exec(fs.readFileSync(meta, "utf8"))?.[1];
-            if (Number(version) !== BACKEND_LAYOUT_VERSION) {
-                throw new Error(`the backend at ${dir} has layout version ${version ?? "unknown"}; vnv reads locks of layout ${BACKEND_LAYOUT_VERSION} only`);
-            }
-        }
-        const lockDir = path.join(dir, ".pulumi", "locks", "organization", this.cfg.project, name);
-        if (!fs.existsSync(lockDir)) {
-            return [];
-        }
-        return fs
-            .readdirSync(lockDir)
-            .filter((f) => f.endsWith(".json"))
-            .flatMap((f): LockInfo[] => {
-                try {
-                    const lock = JSON.parse(fs.readFileSync(path.join(lockDir, f), "utf8")) as {
-                        pid?: unknown;
-                        username?: unknown;
-                        hostname?: unknown;
-                        timestamp?: unknown;
-                    };
-                    return [
-                        {
-                            url: `file://${path.join(lockDir, f)}`,
-                            user: String(lock.username ?? "?"),
-                            host: String(lock.hostname ?? "?"),
-                            pid: Number(lock.pid ?? 0),
-                            since: new Date(String(lock.timestamp ?? 0)),
-                        },
-                    ];
-                } catch {
-                    return []; // released while being read
-                }
-            });
+    /** Who holds each stack's lock right now (unlocked stacks absent); undefined where the backend cannot be read directly. */
+    async locks(): Promise<Map<string, LockInfo[]> | undefined> {
+        return this.reader?.locks(this.cfg.project);
     }
 }
 

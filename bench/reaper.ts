@@ -54,7 +54,7 @@ async function decision(): Promise<void> {
         const [, setup] = await timed(() => tagOnlyStacks(dir, 50));
         const env = makeDriver(dir, { auth: undefined });
         for (const concurrency of [1, 4]) {
-            const [stacks, ms] = await timed(() => env.store.list(concurrency));
+            const [stacks, ms] = await timed(() => env.store.list({ via: "cli", concurrency }));
             const [plan, planMs] = await timed(async () => (await import("../rules/metadata")).planReap(stacks, new Date(), []));
             const destroy = plan.filter((d) => d.action === "destroy").length;
             console.log(

@@ -95,7 +95,7 @@ describe("@engine vnv command line", function () {
         const down = await vnv(["env", "down", "v1.4.0-rc.2"]);
         assert.equal(down.code, 0, down.err);
         assert.equal(down.out, "destroyed v1-4-0-rc-2\n");
-        assert.deepEqual(stackFiles(tmp()), ["vnv/auth.json"]);
+        assert.deepEqual(await stackFiles(tmp()), ["vnv/auth.json"]);
     });
 
     it("env up checks the images first: the stack pins the digests the registry gave", async () => {
@@ -116,7 +116,7 @@ describe("@engine vnv command line", function () {
                 `1 image\\(s\\) of v1\\.6\\.0-rc\\.1 missing: pnp-server \\(${reg.host.replace(/\./g, "\\.")}/infrasoftbe/pnp-server:v1\\.6\\.0-rc\\.1\\)`,
             ),
         );
-        assert.deepEqual(stackFiles(tmp()), []);
+        assert.deepEqual(await stackFiles(tmp()), []);
     });
 
     it("release check prints each digest and exits 1 naming the missing images", async () => {
@@ -213,7 +213,7 @@ describe("@engine vnv command line", function () {
         const r = await vnv(["env", "up", "v1.4.0-rc.2"], env);
         assert.equal(r.code, 2);
         assert.match(r.err, /no secrets provider: set PULUMI_CONFIG_PASSPHRASE/);
-        assert.deepEqual(stackFiles(tmp()), []);
+        assert.deepEqual(await stackFiles(tmp()), []);
     });
 
     it("a bad version, TTL or concurrency is refused with exit code 2, naming it", async () => {
@@ -232,7 +232,7 @@ describe("@engine vnv command line", function () {
             assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
             assert.match(r.err, message);
         }
-        assert.deepEqual(stackFiles(tmp()), []);
+        assert.deepEqual(await stackFiles(tmp()), []);
     });
 
     it("down of an environment that does not exist fails with exit code 4", async () => {

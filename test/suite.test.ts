@@ -9,7 +9,7 @@ const REGISTRY = /\bstartRegistry\(/;
 /** Each top-level `describe` of a test file: its title and its body. */
 function topLevelDescribes(file: string): { title: string; body: string }[] {
     const text = fs.readFileSync(file, "utf8");
-    const starts = [...text.matchAll(/^describe\("([^"]+)"/gm)];
+    const starts = [...text.matchAll(/^(?:for \([^)]*\)\s*)?describe\(["`]([^"`]+)["`]/gm)];
     return starts.map((m, i) => ({ title: m[1]!, body: text.slice(m.index, starts[i + 1]?.index ?? text.length) }));
 }
 

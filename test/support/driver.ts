@@ -2,14 +2,16 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import type { LocalWorkspaceOptions } from "@pulumi/pulumi/automation";
 import { type DriverConfig, Environments } from "../../automation/environments";
 import { backendInput, ownerInput, ttlInput, versionInput } from "../../automation/inputs";
 import { engineEnv, pulumiCommand, resolveCli } from "../../automation/pulumiCli";
 import { ttlPolicy } from "../../rules/ttl";
 import { readStackFile } from "../../infra/stackFile";
+import { backendUrl } from "./backends";
 import { authStandIn, standIn } from "./standins";
+
+export { backendFile, backendFiles, stackFiles } from "./backends";
 
 export const PASSPHRASE = "test-passphrase-not-secret";
 
@@ -24,10 +26,10 @@ export function tempDir(prefix: string = "vnv-auto-"): string {
 
 export function makeDriver(dir: string, overrides: Partial<DriverConfig> = {}): Environments {
     const dev = readStackFile("dev");
-    const state = path.join(dir, "state");
-    fs.mkdirSync(state, { recursive: true });
+    // A child process of a test (test/support/child.ts) is told its backend.
+    const url = process.env.VNV_TEST_BACKEND_URL ?? backendUrl(dir);
     return new Environments({
-        backend: backendInput(pathToFileURL(state).href, {}, state),
+        backend: backendInput(url, {}, path.join(dir, "state")),
         secrets: { provider: "passphrase", passphrase: PASSPHRASE },
         cli: resolveCli(),
         pulumiHome: path.join(dir, "home"),
@@ -55,22 +57,16 @@ export function useTempDir(prefix: string = "vnv-auto-"): () => string {
     return () => dir;
 }
 
-/** Workspace options for a test's backend in `dir` (`dir/state`), passphrase secrets. */
+/** Workspace options for a test's backend (see {@link backendUrl}), passphrase secrets. */
 export async function workspaceOptions(dir: string): Promise<LocalWorkspaceOptions> {
-    fs.mkdirSync(path.join(dir, "state"), { recursive: true });
     const cli = resolveCli();
-    const url = pathToFileURL(path.join(dir, "state")).href;
+    const url = backendUrl(dir);
     return {
         pulumiCommand: await pulumiCommand(cli),
         envVars: engineEnv(cli, { home: path.join(dir, "home"), passphrase: PASSPHRASE, backendUrl: url }),
         secretsProvider: "passphrase",
         projectSettings: { name: "vnv", runtime: "nodejs", backend: { url } },
     };
-}
-
-/** Stack files under the backend (`.pulumi/stacks/<project>/<name>.json`). */
-export function stackFiles(dir: string): string[] {
-    return jsonFilesUnder(path.join(dir, "state", ".pulumi", "stacks"));
 }
 
 /** Every `.json` / `.json.gz` file below `root`, relative to it, sorted. */

@@ -23,7 +23,7 @@ export interface TestRegistry {
     stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const srv = net.createServer();
         srv.listen(0, "127.0.0.1", () => {
