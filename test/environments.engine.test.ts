@@ -163,6 +163,19 @@ for (const kind of BACKENDS)
             assert.ok(uris.includes("https://5-1-0-rc-1.step-studio.be/") && uris.includes("https://5-1-0-rc-2.step-studio.be/"), uris.join(" "));
         });
 
+        it("eight ups of distinct versions at once all succeed, in distinct slots", async () => {
+            const env = makeDriver(tmp(), { auth: undefined });
+            const versions = Array.from({ length: 8 }, (_, i) => `v6.${i}.0-rc.1`);
+            const results = await Promise.allSettled(versions.map((text) => env.up(v(text))));
+            assert.deepEqual(
+                results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason)),
+                [],
+            );
+            const live = await env.live();
+            assert.equal(live.length, 8);
+            assert.equal(new Set(live.map((m) => m.slot)).size, 8, JSON.stringify(live.map((m) => [m.stack, m.slot])));
+        });
+
         it("two concurrent ups of the same version: one proceeds, the other fails saying who holds the lock", async () => {
             const env = makeDriver(tmp(), { auth: undefined, program: standIn({ createDelayMs: 6000 }) });
             const results = await Promise.allSettled([env.up(v("v6.0.0-rc.1")), env.up(v("v6.0.0-rc.1"))]);
@@ -415,18 +428,5 @@ describe("@engine the command line's results are complete and honest", function 
                 ["v5-0-0", "malformed"],
             ],
         );
-    });
-
-    it("eight ups of distinct versions at once all succeed, in distinct slots", async () => {
-        const env = makeDriver(tmp(), { auth: undefined });
-        const versions = Array.from({ length: 8 }, (_, i) => `v6.${i}.0-rc.1`);
-        const results = await Promise.allSettled(versions.map((text) => env.up(v(text))));
-        assert.deepEqual(
-            results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason)),
-            [],
-        );
-        const live = await env.live();
-        assert.equal(live.length, 8);
-        assert.equal(new Set(live.map((m) => m.slot)).size, 8, JSON.stringify(live.map((m) => [m.stack, m.slot])));
     });
 });
