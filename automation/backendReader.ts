@@ -77,6 +77,9 @@ export class BackendReader {
             if (Number(version) !== BACKEND_LAYOUT_VERSION) {
                 throw new BackendLayoutError(`the backend has layout version ${version ?? "unknown"}`);
             }
+        } else if ((await this.blobs.list(".pulumi/stacks/")).some((o) => /\.json(\.gz)?$/.test(o.key))) {
+            // No meta.yaml but stacks at the top: the legacy layout, without projects.
+            throw new BackendLayoutError("the backend has the legacy layout without projects (no .pulumi/meta.yaml); upgrade it with `pulumi state upgrade`");
         }
         this.layoutChecked = true;
     }
