@@ -4,7 +4,7 @@
  * `azuread.ApplicationRedirectUris` overwrites the list, so exactly one stack may own it;
  * concurrent runs are serialised by its lock and converge by re-reading the live set.
  */
-import { type PulumiFn, type Stack, StackAlreadyExistsError } from "@pulumi/pulumi/automation";
+import { ConcurrentUpdateError, type PulumiFn, type Stack, StackAlreadyExistsError } from "@pulumi/pulumi/automation";
 import { redirectUrisFor, validateRedirectList } from "../rules/redirects";
 import { OperationError, StackLockedError } from "./errors";
 import type { Locks } from "./locks";
@@ -55,8 +55,11 @@ export class AuthOwner {
             try {
                 stack = await this.store.createOrSelect(name, program);
             } catch (e) {
-                if (e instanceof StackAlreadyExistsError && attempt < 20) {
-                    continue; // created by a concurrent run a moment ago: select it next time
+                // Another run created it a moment ago (it exists), or is creating it (its
+                // `stack init` holds the lock): select it next time.
+                if ((e instanceof StackAlreadyExistsError || e instanceof ConcurrentUpdateError) && attempt < 20) {
+                    await sleep(100 + Math.random() * 400);
+                    continue;
                 }
                 throw e;
             }

@@ -31,7 +31,9 @@ import { resolveCli } from "./pulumiCli";
 import { RegistryClient } from "./registry/client";
 import { credentialsFrom } from "./registry/credentials";
 import { applyPromotion, checkRelease, MissingImagesError, planPromotion } from "./registry/release";
-import { checkText, environmentsTable, promoteText, reapText } from "./render";
+import { checkText, environmentsTable, promoteText, reapText, statusText } from "./render";
+import { type HealthReport, UnhealthyError } from "./health";
+import { notifierFrom } from "./notify";
 
 /** vnv's own version (package.json). */
 export const VERSION: string = (require("../package.json") as { version: string }).version;
@@ -50,6 +52,12 @@ export interface CliDeps {
     readonly pulumiHome?: string;
     /** @default a client with credentials from `env` and the Docker config */
     readonly registry?: RegistryClient;
+    /** Where an environment's URL is asked for its health. @default `https://<host>` */
+    readonly healthBase?: (hostname: string) => string;
+    /** Between health probes. @default 5 s */
+    readonly healthIntervalMs?: number;
+    /** How long `env up` waits for health without `--wait`. @default "10m" */
+    readonly waitDefault?: string;
 }
 
 interface GlobalOptions {
@@ -57,6 +65,8 @@ interface GlobalOptions {
     secretsProvider?: string;
     json?: boolean;
     quiet?: boolean;
+    /** `env up`: how long to wait for health. */
+    wait?: string;
 }
 
 /** The real environment program: the same definition `pulumi up` runs, as an inline program. */
@@ -106,6 +116,10 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         const policy = settings.ephemeral!;
         const backend = backendInput(opts.backend, deps.env, `${dir}/.vnv/state`);
         const secrets = secretsInput(opts.secretsProvider, deps.env);
+        const log = (line: string): void => deps.stderr(`vnv: ${line}\n`);
+        const notifier = notifierFrom(deps.env, log);
+        const wait = opts.wait ?? deps.waitDefault ?? "10m";
+        const waitMs = wait === "0" ? 0 : ttlInput(wait, undefined, "--wait").ms;
         const registry = registryClient();
         return new Environments({
             checkImages: async (version, services) => {
@@ -138,9 +152,39 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
                           program: deps.authProgram ?? authProgramFor(policy.authApplicationId!, settings.auth.type),
                       }
                     : undefined,
-            log: (line) => deps.stderr(`vnv: ${line}\n`),
+            log,
             engineOutput: opts.quiet || opts.json ? undefined : (text) => deps.stderr(text),
+            notifier,
+            expiryNoticeMs: parseDuration(policy.expiryNotice),
+            health: {
+                base: deps.healthBase ?? ((host) => `https://${host}`),
+                wait: { timeoutMs: waitMs, intervalMs: deps.healthIntervalMs ?? 5_000 },
+                afterUp: waitMs > 0,
+            },
         });
+    };
+    /** Runs a command; a failure is announced (never failing the announcement's own way) and rethrown. */
+    const announced = async <T>(operation: string, version: string | undefined, env: Environments | undefined, run: () => Promise<T>): Promise<T> => {
+        try {
+            return await run();
+        } catch (e) {
+            if (env !== undefined && !(e instanceof UsageError)) {
+                await env.announce({
+                    kind: "failed",
+                    operation,
+                    ...(version === undefined ? {} : { version }),
+                    error: e instanceof Error ? e.message : String(e),
+                });
+            }
+            throw e;
+        }
+    };
+    /** A result whose services did not all become healthy: printed, then exit 1. */
+    const healthFailed = (health: HealthReport | undefined): void => {
+        if (health !== undefined && !health.healthy) {
+            deps.stderr(errorLines(new UnhealthyError(health).message));
+            exitCode = EXIT.failed;
+        }
     };
 
     const maxTtlMs = (): number => {
@@ -164,19 +208,38 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         .description("create or update the environment of <version> (e.g. v1.2.3-rc.1); prints its URL")
         .option("--ttl <duration>", "time to live from creation, e.g. 6h (default and maximum from Pulumi.dev.yaml); on a live environment, sets a new expiry")
         .option("--owner <name>", "who the environment is for (default: your user name)")
+        .option("--wait <duration>", "how long to wait until every public service answers its health path through the URL (default 10m; 0: do not wait)")
         .action(async (versionText: string, opts: GlobalOptions & { ttl?: string; owner?: string }) => {
             const version = versionInput(versionText);
             const ttl = opts.ttl === undefined ? undefined : ttlInput(opts.ttl, maxTtlMs());
             const owner = opts.owner === undefined ? currentOwner(deps.env) : ownerInput(opts.owner);
-            const result = await driver(opts).up(version, { ttl, owner });
-            emit(opts, result, `${result.url}\n${result.created ? "created" : "updated"} ${result.stack}, expires ${result.expiresAt}`);
+            const env = driver(opts);
+            const result = await announced("env up", version.canonical, env, () => env.up(version, { ttl, owner }));
+            emit(
+                opts,
+                result,
+                `${result.url}\n${result.created ? "created" : "updated"} ${result.stack}, expires ${result.expiresAt}${result.health?.healthy ? ", healthy" : ""}`,
+            );
             authFailed(result.auth);
+            healthFailed(result.health);
+        });
+
+    common(env.command("status <version>"))
+        .description("ask the environment of <version> for its health now: each public service's health path through its URL")
+        .action(async (versionText: string, opts: GlobalOptions) => {
+            const result = await driver({ ...opts, wait: "0" }).status(versionInput(versionText));
+            emit(opts, result, statusText(result));
+            if (!result.health.healthy) {
+                exitCode = EXIT.failed;
+            }
         });
 
     common(env.command("down <version>"))
         .description("destroy the environment of <version> and remove its stack")
         .action(async (versionText: string, opts: GlobalOptions) => {
-            const result = await driver(opts).down(versionInput(versionText));
+            const version = versionInput(versionText);
+            const env = driver(opts);
+            const result = await announced("env down", version.canonical, env, () => env.down(version));
             emit(opts, result, `destroyed ${result.stack}`);
             authFailed(result.auth);
         });
@@ -206,7 +269,8 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         .action(async (opts: GlobalOptions & { dryRun?: boolean; now?: string; concurrency: string }) => {
             const now = opts.now === undefined ? undefined : instantInput(opts.now);
             const concurrency = concurrencyInput(opts.concurrency);
-            const summary = await driver(opts).reap({ dryRun: opts.dryRun, now, concurrency });
+            const env = driver(opts);
+            const summary = await announced("env reap", undefined, env, () => env.reap({ dryRun: opts.dryRun, now, concurrency }));
             emit(opts, summary, reapText(summary));
             if (summary.failed.length > 0) {
                 deps.stderr(errorLines(`${summary.failed.length} environment(s) could not be destroyed: ${summary.failed.map((f) => f.stack).join(", ")}`));

@@ -6,101 +6,25 @@
  * The program is a dependency ({@link ProgramFactory}): the real one is the environment
  * definition of infra/ run as an inline program; tests pass stand-ins that need no cloud.
  */
-import type { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { ephemeralFromDev } from "../infra/ephemeral";
-import { type EnvironmentSettings, parseSettings, type RawSettings, SettingsError } from "../infra/settings";
-import { type EnvironmentMeta, type ReapDecision, planReap, stackRole } from "../rules/metadata";
+import { type EnvironmentSettings, parseSettings, SettingsError } from "../infra/settings";
+import { type EnvironmentMeta, planReap, type ReapDecision, stackRole } from "../rules/metadata";
 import { hostname as versionHost, stackName as versionStack } from "../rules/naming";
-import type { ServiceSpec } from "../rules/service";
-import { formatDuration, type TtlPolicy } from "../rules/ttl";
+import { formatDuration } from "../rules/ttl";
 import { parseVersion, type Version } from "../rules/versions";
-import { AuthOwner, type AuthOutcome, type AuthOwnerConfig } from "./authOwner";
-import { EnvironmentNotFoundError, type LockInfo, NotEphemeralError, UsageError } from "./errors";
-import { currentOwner, type Backend, type Owner, type Secrets, type Ttl } from "./inputs";
+import { type AuthOutcome, AuthOwner } from "./authOwner";
+import { EnvironmentNotFoundError, NotEphemeralError, UsageError } from "./errors";
+import { awaitHealth, checkOnce, type HealthReport, healthTargets } from "./health";
+import { currentOwner, type Owner, type Ttl } from "./inputs";
 import { Locks } from "./locks";
-import type { ResolvedCli } from "./pulumiCli";
+import { type Announcement, noticeExpiring } from "./notify";
 import { type ReapSummary, reap } from "./reaper";
 import { capacityFor, createInSlot, liveOf } from "./slots";
 import { StackStore } from "./stackStore";
+import type { DownResult, DriverConfig, EnvironmentInfo, StatusResult, UpResult } from "./types";
 
-export type { AuthOutcome, ReapSummary };
-/** Builds the inline program of one environment from its settings. */
-export type ProgramFactory = (settings: EnvironmentSettings) => PulumiFn;
-export type { AuthProgramFactory } from "./authOwner";
-
-export interface DriverConfig {
-    /** Pulumi project of the stacks. @default "vnv" */
-    readonly projectName?: string;
-    readonly backend: Backend;
-    readonly secrets: Secrets;
-    readonly cli: ResolvedCli;
-    /** PULUMI_HOME for the engine (tests give each run its own). */
-    readonly pulumiHome?: string;
-    /** Let the engine download missing provider plugins. @default false */
-    readonly pluginDownloads?: boolean;
-    readonly program: ProgramFactory;
-    /** The dev stack's configuration (`vnv:` keys) and region: what ephemeral settings derive from. */
-    readonly devSettings: RawSettings;
-    readonly region: string | undefined;
-    /** The dev stack as a StackReference name. @default "organization/<project>/dev" */
-    readonly platformStack?: string;
-    readonly ttl: TtlPolicy;
-    /** Stack names the reaper never touches, besides dev and prod. @default [] */
-    readonly protectedStacks?: readonly string[];
-    /** At most this many live environments; never above what the shared ALB holds. */
-    readonly maxEnvironments?: number;
-    /** A lock older than this is stale even if its process may live on another machine. @default 2h */
-    readonly staleLockAfterMs?: number;
-    /** The owner of the shared application's redirect list (its paths come from the settings). */
-    readonly auth?: Omit<AuthOwnerConfig, "redirectPaths">;
-    /**
-     * Checks that every image of the version exists and answers their digests, before any stack
-     * is touched (`release check`); the environment pins exactly these. @default no check
-     */
-    readonly checkImages?: (version: Version, services: readonly ServiceSpec[]) => Promise<Readonly<Record<string, string>>>;
-    /** @default () => new Date() */
-    readonly clock?: () => Date;
-    /** Progress lines. @default none */
-    readonly log?: (line: string) => void;
-    /** Engine output, streamed. @default none */
-    readonly engineOutput?: (text: string) => void;
-}
-
-/** One row of `env ls`: an environment, or a stack that claims to be one but is malformed. */
-export interface EnvironmentInfo {
-    readonly stack: string;
-    readonly status: "live" | "expired" | "malformed";
-    /** Why a malformed stack is never acted on. */
-    readonly problem?: string;
-    readonly version?: string;
-    readonly url?: string;
-    readonly owner?: string;
-    readonly createdAt?: string;
-    readonly expiresAt?: string;
-    /** Milliseconds until expiry (negative once expired). */
-    readonly timeLeftMs?: number;
-    readonly timeLeft?: string;
-    readonly lastUpdate: string | undefined;
-    readonly resourceCount: number | undefined;
-    /** Who holds the stack's lock right now (an update or destroy in progress); null where the backend cannot tell. */
-    readonly locks: readonly LockInfo[] | null;
-}
-
-export interface UpResult {
-    readonly stack: string;
-    readonly version: string;
-    readonly url: string;
-    readonly created: boolean;
-    readonly expiresAt: string;
-    readonly outputs: Record<string, unknown>;
-    /** The redirect list after the update (absent without an owner). */
-    readonly auth?: AuthOutcome;
-}
-
-export interface DownResult {
-    readonly stack: string;
-    readonly auth?: AuthOutcome;
-}
+export * from "./types";
 
 export class Environments {
     readonly project: string;
@@ -211,20 +135,65 @@ export class Environments {
         await this.locks.recover(stack);
         this.log(`${name}: ${created ? "creating" : "updating"} ${version.canonical} at https://${settings.hostname}`);
         const target = stack;
-        const result = await this.locks.run(target, "up", () => target.up({ onOutput: this.cfg.engineOutput }));
+        // The host is known before the update, and the stack is tagged already: the redirect
+        // list is registered alongside the update instead of after it.
+        const [updated, registered] = await Promise.allSettled([
+            this.locks.run(target, "up", () => target.up({ onOutput: this.cfg.engineOutput })),
+            this.authOutcome(),
+        ]);
+        if (updated.status === "rejected") {
+            throw updated.reason;
+        }
+        const result = updated.value;
+        const auth = registered.status === "fulfilled" ? registered.value : {};
         if (!created && options.ttl !== undefined) {
             meta = await this.setExpiry(stack, meta, options.ttl);
         }
         this.log(`${name}: ${result.summary.result}, expires ${meta.expiresAt.toISOString()}`);
+        const health = await this.waitHealthy(settings);
+        const url = `https://${settings.hostname}`;
+        if (health?.healthy ?? true) {
+            await this.announce({ kind: "up", created, version: version.canonical, url, owner: meta.owner, expiresAt: meta.expiresAt.toISOString() });
+        }
         return {
             stack: name,
             version: version.canonical,
-            url: `https://${settings.hostname}`,
+            url,
             created,
             expiresAt: meta.expiresAt.toISOString(),
             outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])),
-            ...(await this.authOutcome()),
+            ...auth,
+            ...(health === undefined ? {} : { health }),
         };
+    }
+
+    /** Waits for the services' health (see {@link DriverConfig.health}); a timeout is reported, not thrown. */
+    private async waitHealthy(settings: EnvironmentSettings): Promise<HealthReport | undefined> {
+        const health = this.cfg.health;
+        if (health === undefined || health.afterUp === false) {
+            return undefined;
+        }
+        return awaitHealth(settings.services, health.base(settings.hostname), health.wait ?? {}, (line) => this.log(`${settings.environment}: ${line}`));
+    }
+
+    /** The health of `version`'s environment now: one round of probes through its URL. */
+    async status(version: Version): Promise<StatusResult> {
+        const name = versionStack(version);
+        const stack = await this.store.select(name);
+        if (stack === undefined) {
+            throw new EnvironmentNotFoundError(name);
+        }
+        const meta = await this.metaOf(stack);
+        const settings = this.settingsFor(version, meta.slot);
+        const base = this.cfg.health?.base(settings.hostname) ?? `https://${settings.hostname}`;
+        const { targets, notReachable } = healthTargets(settings.services, base);
+        const health = await checkOnce(targets, notReachable, this.cfg.health?.wait);
+        return { stack: name, version: version.canonical, url: `https://${settings.hostname}`, expiresAt: meta.expiresAt.toISOString(), health };
+    }
+
+    /** Announces, never failing the operation (the notifier logs what it could not deliver). */
+    async announce(a: Announcement): Promise<void> {
+        await this.cfg.notifier?.announce(a);
     }
 
     private async metaOf(stack: Stack): Promise<EnvironmentMeta> {
@@ -271,7 +240,9 @@ export class Environments {
         }
         await this.metaOf(stack);
         await this.destroy(stack);
-        return { stack: name, ...(await this.authOutcome()) };
+        const auth = await this.authOutcome();
+        await this.announce({ kind: "destroyed", version: version.canonical, by: "down" });
+        return { stack: name, ...auth };
     }
 
     private async destroy(stack: Stack): Promise<void> {
@@ -332,7 +303,8 @@ export class Environments {
 
     /** Destroys every expired environment (see automation/reaper.ts); the summary is always complete. */
     async reap(options: { dryRun?: boolean; now?: Date; concurrency?: number } = {}): Promise<ReapSummary> {
-        return reap(
+        const now = options.now ?? this.clock();
+        const summary = await reap(
             {
                 stacks: () => this.store.list(),
                 destroy: async (name) => {
@@ -346,9 +318,14 @@ export class Environments {
                 reconcileAuth: this.authOwner === undefined ? undefined : () => this.authOwner!.outcome(),
                 protectedStacks: this.cfg.protectedStacks ?? [],
                 log: this.log,
+                destroyed: (meta) => this.announce({ kind: "destroyed", version: meta.version, by: "reaper" }),
             },
-            { now: options.now ?? this.clock(), dryRun: options.dryRun ?? false, concurrency: options.concurrency ?? 2 },
+            { now, dryRun: options.dryRun ?? false, concurrency: options.concurrency ?? 2 },
         );
+        if (!summary.dryRun && this.cfg.notifier !== undefined) {
+            summary.noticed = await noticeExpiring(this.store, this.cfg.notifier, now, this.cfg.expiryNoticeMs ?? 3_600_000);
+        }
+        return summary;
     }
 
     /** Brings the auth owner stack in line with the live environments (undefined: no owner configured). */

@@ -4,7 +4,7 @@
  * protected names and malformed stacks are skipped with their reason. One failure does not stop
  * the others, and the summary is complete whatever fails, the redirect list's update included.
  */
-import { planReap } from "../rules/metadata";
+import { type EnvironmentMeta, planReap } from "../rules/metadata";
 import type { AuthOutcome } from "./authOwner";
 import { firstLine, mapLimit } from "./util";
 
@@ -18,6 +18,8 @@ export interface ReapSummary {
     readonly failed: Array<{ stack: string; reason: string }>;
     /** The redirect list after the destroys (absent when nothing was destroyed or no owner is configured). */
     auth?: AuthOutcome;
+    /** Environments announced as expiring soon by this run. */
+    noticed?: string[];
 }
 
 export interface ReapDeps {
@@ -28,6 +30,8 @@ export interface ReapDeps {
     readonly reconcileAuth?: () => Promise<AuthOutcome>;
     readonly protectedStacks: readonly string[];
     readonly log: (line: string) => void;
+    /** Told of each environment destroyed (the announcement). */
+    readonly destroyed?: (meta: EnvironmentMeta) => Promise<void>;
 }
 
 export async function reap(deps: ReapDeps, options: { now: Date; dryRun: boolean; concurrency: number }): Promise<ReapSummary> {
@@ -47,6 +51,7 @@ export async function reap(deps: ReapDeps, options: { now: Date; dryRun: boolean
         try {
             if (await deps.destroy(d.stack)) {
                 summary.destroyed.push(d.stack);
+                await deps.destroyed?.(d.meta);
             } else {
                 summary.skipped.push({ stack: d.stack, reason: "removed meanwhile" });
             }

@@ -1,7 +1,18 @@
 /** How the command line shows results to people (`--json` shows the same objects to machines). */
 import { describeLock } from "./errors";
-import type { EnvironmentInfo, ReapSummary } from "./environments";
+import type { EnvironmentInfo, ReapSummary, StatusResult } from "./environments";
 import type { CheckResult, PromotionPlan } from "./registry/release";
+
+export function statusText(r: StatusResult): string {
+    const lines = [`${r.version} at ${r.url}: ${r.health.healthy ? "healthy" : "NOT healthy"} (expires ${r.expiresAt})`];
+    for (const s of r.health.services) {
+        lines.push(`  ${s.healthy ? "ok  " : "FAIL"}  ${s.service.padEnd(16)} ${s.url}  ${s.seen}`);
+    }
+    for (const n of r.health.notReachable) {
+        lines.push(`  -     ${n.service.padEnd(16)} ${n.reason}`);
+    }
+    return lines.join("\n");
+}
 
 export function checkText(r: CheckResult): string {
     const width = Math.max(...r.images.map((i) => `${i.image}:${i.tag}`.length));

@@ -56,3 +56,23 @@ export function planRules(services: readonly ServiceSpec[], shared?: { readonly 
     }
     return rules;
 }
+
+/** Whether an ALB path pattern (`*` any characters, `?` one; case-sensitive) matches `path`. */
+export function pathMatches(pattern: string, path: string): boolean {
+    const re = new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+    );
+    return re.test(path);
+}
+
+/**
+ * The public service a request for `path` reaches: the first path rule that matches, in
+ * priority order, else the service of the default route.
+ */
+export function routedService(services: readonly ServiceSpec[], path: string): string | undefined {
+    const rule = planRules(services).find((r) => r.paths.some((p) => pathMatches(p, path)));
+    return rule?.service ?? defaultService(services)?.name;
+}

@@ -14,6 +14,8 @@ export const TAG = {
     owner: "vnv:owner",
     hostname: "vnv:hostname",
     slot: "vnv:slot",
+    /** The expiry the reaper last announced as coming (so it announces each expiry once). */
+    expiryNoticed: "vnv:expiry-noticed",
 } as const;
 
 export const EPHEMERAL = "ephemeral";

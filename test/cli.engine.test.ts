@@ -6,6 +6,7 @@ import { main, VERSION } from "../automation/cli";
 import { RegistryClient } from "../automation/registry/client";
 import { PROJECT_DIR } from "../infra/stackFile";
 import { PASSPHRASE, stackFiles, useTempDir } from "./support/driver";
+import { startServer, type TestServer } from "./support/http";
 import { pushImage, startRegistry, type TestRegistry } from "./support/registry";
 import { authStandIn, standIn } from "./support/standins";
 
@@ -62,6 +63,7 @@ describe("@engine vnv command line", function () {
             program: standIn(),
             authProgram: authStandIn,
             pulumiHome: `${tmp()}/home`,
+            waitDefault: "0",
             projectDir: project,
             registry: new RegistryClient({ credentials: () => undefined, backoffMs: 10 }),
         });
@@ -155,6 +157,103 @@ describe("@engine vnv command line", function () {
         assert.equal((await client.resolve(`${reg.host}/infrasoftbe/proxy-server`, "prod")).digest, rc.digest);
     });
 
+    describe("done means healthy, and the team hears of it", () => {
+        let health: TestServer;
+        let hook: TestServer;
+        afterEach(async () => {
+            await health?.close();
+            await hook?.close();
+        });
+
+        async function run(args: string[], healthy: (n: number) => number, hookStatus: number = 200): Promise<Run> {
+            health = await startServer(healthy);
+            hook = await startServer(() => hookStatus);
+            let out = "";
+            let err = "";
+            const code = await main(args, {
+                env: {
+                    ...process.env,
+                    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+                    PULUMI_BACKEND_URL: `file://${tmp()}/state`,
+                    VNV_WEBHOOK_URL: hook.url,
+                    VNV_WEBHOOK_FORMAT: "slack",
+                },
+                stdout: (t) => (out += t),
+                stderr: (t) => (err += t),
+                program: standIn(),
+                authProgram: authStandIn,
+                pulumiHome: `${tmp()}/home`,
+                waitDefault: "0",
+                projectDir: project,
+                registry: new RegistryClient({ credentials: () => undefined, backoffMs: 10 }),
+                healthBase: () => health.url,
+                healthIntervalMs: 20,
+            });
+            return { code, out, err };
+        }
+
+        it("env up returns once every public service answers its health path, showing progress, and announces the environment", async () => {
+            await pushVersion(reg, "v4.0.0-rc.1");
+            const r = await run(["env", "up", "v4.0.0-rc.1", "--json", "--owner", "ana", "--wait", "30s"], (n) => (n < 3 ? 503 : 200));
+            assert.equal(r.code, 0, r.err);
+            assert.equal(JSON.parse(r.out).health.healthy, true);
+            assert.match(r.err, /proxy-server HTTP 503/);
+            assert.match(r.err, /proxy-server HTTP 200 ✓/);
+            assert.ok(health.requests.every((q) => q.path === "/health"));
+            const messages = hook.requests.map((q) => JSON.parse(q.body).text as string);
+            assert.deepEqual(messages, [
+                `*New environment: v4.0.0-rc.1*\nURL: https://4-0-0-rc-1.step-studio.be\nOwner: ana\nExpires: ${JSON.parse(r.out).expiresAt}`,
+            ]);
+        });
+
+        it("env up that never becomes healthy prints its result, names the service and what it answered, and exits 1", async () => {
+            await pushVersion(reg, "v4.1.0-rc.1");
+            const r = await run(["env", "up", "v4.1.0-rc.1", "--json", "--wait", "1s"], () => 503);
+            assert.equal(r.code, 1, r.err);
+            assert.equal(JSON.parse(r.out).health.healthy, false);
+            assert.match(r.err, /not healthy after \d+ s: proxy-server \(http:\/\/127\.0\.0\.1:\d+\/health\) last answered HTTP 503/);
+        });
+
+        it("a webhook that answers 500 never fails env up", async () => {
+            await pushVersion(reg, "v4.2.0-rc.1");
+            const r = await run(["env", "up", "v4.2.0-rc.1", "--wait", "30s"], () => 200, 500);
+            assert.equal(r.code, 0, r.err);
+            assert.match(r.err, /not delivered: the webhook answered HTTP 500; carrying on/);
+        });
+
+        it("env status asks the environment now, with --json, and exits 1 when it is not healthy", async () => {
+            await pushVersion(reg, "v4.3.0-rc.1");
+            assert.equal((await run(["env", "up", "v4.3.0-rc.1", "--wait", "0"], () => 200)).code, 0);
+            await health.close();
+            await hook.close();
+            const ok = await run(["env", "status", "v4.3.0-rc.1", "--json"], () => 200);
+            assert.equal(ok.code, 0, ok.err);
+            assert.deepEqual(
+                JSON.parse(ok.out).health.services.map((s: { service: string; seen: string }) => [s.service, s.seen]),
+                [["proxy-server", "HTTP 200"]],
+            );
+            await health.close();
+            await hook.close();
+            const bad = await run(["env", "status", "v4.3.0-rc.1"], () => 502);
+            assert.equal(bad.code, 1);
+            assert.match(bad.out, /NOT healthy[\s\S]*FAIL\s+proxy-server .* HTTP 502/);
+        });
+
+        it("the reaper announces an environment about to expire once, not at every run", async () => {
+            await pushVersion(reg, "v4.4.0-rc.1");
+            assert.equal((await run(["env", "up", "v4.4.0-rc.1", "--ttl", "1h", "--wait", "0"], () => 200)).code, 0);
+            const soon = new Date(Date.now() + 30 * 60_000).toISOString();
+            for (const expected of [["v4-4-0-rc-1"], []]) {
+                await health.close();
+                await hook.close();
+                const r = await run(["env", "reap", "--now", soon, "--json"], () => 200);
+                assert.equal(r.code, 0, r.err);
+                assert.deepEqual(JSON.parse(r.out).noticed, expected);
+                assert.equal(hook.requests.length, expected.length);
+            }
+        });
+    });
+
     it("failure 7: a candidate tagged in the seed's other spelling (v3.0.0-RC10) is understood and promoted", async () => {
         await pushVersion(reg, "v3.0.0-rc.9");
         await pushVersion(reg, "v3.0.0-RC10");
@@ -181,6 +280,7 @@ describe("@engine vnv command line", function () {
                 throw new Error("Azure AD answered 503");
             },
             pulumiHome: `${tmp()}/home`,
+            waitDefault: "0",
             projectDir: project,
             registry: new RegistryClient({ credentials: () => undefined, backoffMs: 10 }),
         });

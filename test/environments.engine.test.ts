@@ -158,7 +158,12 @@ for (const kind of BACKENDS)
 
         it("concurrent ups converge on one redirect list holding every live environment", async () => {
             const env = makeDriver(tmp());
-            await Promise.all([env.up(v("v5.1.0-rc.1")), env.up(v("v5.1.0-rc.2"))]);
+            const ups = await Promise.all([env.up(v("v5.1.0-rc.1")), env.up(v("v5.1.0-rc.2"))]);
+            assert.deepEqual(
+                ups.map((u) => u.auth),
+                ups.map((u) => ({ ok: true, uris: u.auth?.ok ? u.auth.uris : -1 })),
+                JSON.stringify(ups.map((u) => u.auth)),
+            );
             const uris = await authUris(tmp());
             assert.ok(uris.includes("https://5-1-0-rc-1.step-studio.be/") && uris.includes("https://5-1-0-rc-2.step-studio.be/"), uris.join(" "));
         });
@@ -352,6 +357,7 @@ describe("@engine the command line's results are complete and honest", function 
             program: standIn(),
             authProgram: authProgram ?? authStandIn,
             pulumiHome: `${tmp()}/home`,
+            waitDefault: "0",
         });
         return { code, out, err };
     }

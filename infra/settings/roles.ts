@@ -97,7 +97,7 @@ export const DEFAULTS = {
     publicWebsite: false,
     auth: { type: "SPA", redirectPaths: ["/"] as readonly string[], manageRedirects: false },
     service: { public: false, cpu: 256, memory: 512, tasks: 1 },
-    ephemeral: { defaultTtl: "6h", maxTtl: "3d", staleLockAfter: "2h", authStack: "auth", dev: "dev" },
+    ephemeral: { defaultTtl: "6h", maxTtl: "3d", staleLockAfter: "2h", expiryNotice: "1h", authStack: "auth", dev: "dev" },
 } as const;
 
 /** CloudWatch Logs' allowed retention values. */

@@ -84,6 +84,8 @@ export interface EphemeralPolicy {
     readonly platformStack: string;
     /** A lock older than this is stale even when its process cannot be checked. */
     readonly staleLockAfter: string;
+    /** The reaper announces an environment once when it expires within this. */
+    readonly expiryNotice: string;
     /** The stack that owns the shared application's redirect list. */
     readonly authStack: string;
     /** `/applications/<object id>` of the shared test application; absent: no reconciliation. */
