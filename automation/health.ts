@@ -106,6 +106,21 @@ export interface WaitOptions {
     readonly fetch?: typeof fetch;
 }
 
+/** One round of probes over `previous` (each service's state so far); `needed` answers in a row make it healthy. */
+async function round(previous: readonly ServiceHealth[], needed: number, options: WaitOptions): Promise<ServiceHealth[]> {
+    return Promise.all(
+        previous.map(async (s) => {
+            const seen = await probe(s.url, { timeoutMs: options.probeTimeoutMs, fetch: options.fetch });
+            const streak = seen.ok ? s.streak + 1 : 0;
+            return { service: s.service, url: s.url, seen: seen.seen, streak, healthy: streak >= needed };
+        }),
+    );
+}
+
+function fresh(targets: readonly HealthTarget[]): ServiceHealth[] {
+    return targets.map((t) => ({ ...t, healthy: false, seen: "not asked yet", streak: 0 }));
+}
+
 /** Probes every target until each is healthy; throws {@link UnhealthyError} at the timeout. */
 export async function waitHealthy(
     targets: readonly HealthTarget[],
@@ -113,23 +128,10 @@ export async function waitHealthy(
     options: WaitOptions = {},
 ): Promise<HealthReport> {
     const started = Date.now();
-    const needed = options.streak ?? 3;
-    const state = new Map(targets.map((t) => [t.service, { ...t, healthy: false, seen: "not asked yet", streak: 0 }]));
+    let services = fresh(targets);
     for (;;) {
-        await Promise.all(
-            targets.map(async (t) => {
-                const seen = await probe(t.url, { timeoutMs: options.probeTimeoutMs, fetch: options.fetch });
-                const previous = state.get(t.service)!;
-                const streak = seen.ok ? previous.streak + 1 : 0;
-                state.set(t.service, { ...t, seen: seen.seen, streak, healthy: streak >= needed });
-            }),
-        );
-        const report: HealthReport = {
-            healthy: [...state.values()].every((s) => s.healthy),
-            services: [...state.values()],
-            notReachable,
-            elapsedMs: Date.now() - started,
-        };
+        services = await round(services, options.streak ?? 3, options);
+        const report: HealthReport = { healthy: services.every((s) => s.healthy), services, notReachable, elapsedMs: Date.now() - started };
         options.onProgress?.(report);
         if (report.healthy) {
             return report;
@@ -148,12 +150,7 @@ export async function checkOnce(
     options: WaitOptions = {},
 ): Promise<HealthReport> {
     const started = Date.now();
-    const services = await Promise.all(
-        targets.map(async (t) => {
-            const seen = await probe(t.url, { timeoutMs: options.probeTimeoutMs, fetch: options.fetch });
-            return { ...t, healthy: seen.ok, seen: seen.seen, streak: seen.ok ? 1 : 0 };
-        }),
-    );
+    const services = await round(fresh(targets), 1, options);
     return { healthy: services.every((s) => s.healthy), services, notReachable, elapsedMs: Date.now() - started };
 }
 

@@ -2,7 +2,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { main, VERSION } from "../automation/cli";
+import { type CliDeps, main, VERSION } from "../automation/cli";
 import { RegistryClient } from "../automation/registry/client";
 import { PROJECT_DIR } from "../infra/stackFile";
 import { PASSPHRASE, stackFiles, useTempDir } from "./support/driver";
@@ -53,7 +53,11 @@ describe("@engine vnv command line", function () {
         await reg.stop();
     });
 
-    async function vnv(args: string[], env: NodeJS.ProcessEnv = { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE }): Promise<Run> {
+    async function vnv(
+        args: string[],
+        env: NodeJS.ProcessEnv = { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE },
+        overrides: Partial<CliDeps> = {},
+    ): Promise<Run> {
         let out = "";
         let err = "";
         const code = await main(args, {
@@ -66,6 +70,7 @@ describe("@engine vnv command line", function () {
             waitDefault: "0",
             projectDir: project,
             registry: new RegistryClient({ credentials: () => undefined, backoffMs: 10 }),
+            ...overrides,
         });
         return { code, out, err };
     }
@@ -168,28 +173,8 @@ describe("@engine vnv command line", function () {
         async function run(args: string[], healthy: (n: number) => number, hookStatus: number = 200): Promise<Run> {
             health = await startServer(healthy);
             hook = await startServer(() => hookStatus);
-            let out = "";
-            let err = "";
-            const code = await main(args, {
-                env: {
-                    ...process.env,
-                    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-                    PULUMI_BACKEND_URL: `file://${tmp()}/state`,
-                    VNV_WEBHOOK_URL: hook.url,
-                    VNV_WEBHOOK_FORMAT: "slack",
-                },
-                stdout: (t) => (out += t),
-                stderr: (t) => (err += t),
-                program: standIn(),
-                authProgram: authStandIn,
-                pulumiHome: `${tmp()}/home`,
-                waitDefault: "0",
-                projectDir: project,
-                registry: new RegistryClient({ credentials: () => undefined, backoffMs: 10 }),
-                healthBase: () => health.url,
-                healthIntervalMs: 20,
-            });
-            return { code, out, err };
+            const env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, VNV_WEBHOOK_URL: hook.url, VNV_WEBHOOK_FORMAT: "slack" };
+            return vnv(args, env, { healthBase: () => health.url, healthIntervalMs: 20 });
         }
 
         it("env up returns once every public service answers its health path, showing progress, and announces the environment", async () => {
@@ -269,21 +254,10 @@ describe("@engine vnv command line", function () {
 
     it("an up whose redirect list cannot be updated still prints its result, then exits 1", async () => {
         await pushVersion(reg, "v3.1.0-rc.1");
-        let out = "";
-        let err = "";
-        const code = await main(["env", "up", "v3.1.0-rc.1", "--json"], {
-            env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, PULUMI_BACKEND_URL: `file://${tmp()}/state` },
-            stdout: (t) => (out += t),
-            stderr: (t) => (err += t),
-            program: standIn(),
-            authProgram: () => async () => {
-                throw new Error("Azure AD answered 503");
-            },
-            pulumiHome: `${tmp()}/home`,
-            waitDefault: "0",
-            projectDir: project,
-            registry: new RegistryClient({ credentials: () => undefined, backoffMs: 10 }),
-        });
+        const failing = () => async () => {
+            throw new Error("Azure AD answered 503");
+        };
+        const { code, out, err } = await vnv(["env", "up", "v3.1.0-rc.1", "--json"], undefined, { authProgram: failing });
         assert.equal(code, 1, err);
         assert.equal(JSON.parse(out).url, "https://3-1-0-rc-1.step-studio.be");
         assert.match(JSON.parse(out).auth.error, /Azure AD answered 503/);
