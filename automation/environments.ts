@@ -135,17 +135,11 @@ export class Environments {
         await this.locks.recover(stack);
         this.log(`${name}: ${created ? "creating" : "updating"} ${version.canonical} at https://${settings.hostname}`);
         const target = stack;
-        // The host is known before the update, and the stack is tagged already: the redirect
-        // list is registered alongside the update instead of after it.
-        const [updated, registered] = await Promise.allSettled([
-            this.locks.run(target, "up", () => target.up({ onOutput: this.cfg.engineOutput })),
-            this.authOutcome(),
-        ]);
-        if (updated.status === "rejected") {
-            throw updated.reason;
-        }
-        const result = updated.value;
-        const auth = registered.status === "fulfilled" ? registered.value : {};
+        // The redirect list is registered after the update, not alongside it: two inline programs
+        // at once in one process share the SDK's process-wide error handling, so a failing auth
+        // program failed the environment's own update (seen in test/cli.engine.test.ts).
+        const result = await this.locks.run(target, "up", () => target.up({ onOutput: this.cfg.engineOutput }));
+        const auth = await this.authOutcome();
         if (!created && options.ttl !== undefined) {
             meta = await this.setExpiry(stack, meta, options.ttl);
         }

@@ -10,7 +10,7 @@ import { BackendReader } from "./backendReader";
 import { type LockInfo, StackLockedError } from "./errors";
 import type { Backend, Secrets } from "./inputs";
 import { engineEnv, pulumiCommand, type ResolvedCli } from "./pulumiCli";
-import { mapLimit } from "./util";
+import { mapLimit, sleep } from "./util";
 
 export interface StoreConfig {
     /** Pulumi project of the stacks. */
@@ -71,17 +71,27 @@ export class StackStore {
         }
     }
 
-    /** A new stack; one that exists already means another run is creating it right now. */
+    /**
+     * A new stack; one that exists already means another run is creating it right now. Two
+     * `stack init`s that take the lock at the same instant can both back off (the DIY backend's
+     * lock check): a refusal by the lock is tried again after a random pause, so one of them
+     * wins and the other then finds the stack.
+     */
     async create(name: string): Promise<Stack> {
         const ws = await this.workspace();
-        try {
-            return await LocalWorkspace.createStack({ stackName: name, projectName: this.cfg.project, program: noProgram }, wsOptions(ws));
-        } catch (e) {
-            // Another run created it a moment ago (it exists), or is creating it (it is locked).
-            if (e instanceof StackAlreadyExistsError || e instanceof ConcurrentUpdateError) {
-                throw new StackLockedError(name, [], `environment ${name} is being created by another run right now; try again when it has finished`);
+        for (let attempt = 0; ; attempt++) {
+            try {
+                return await LocalWorkspace.createStack({ stackName: name, projectName: this.cfg.project, program: noProgram }, wsOptions(ws));
+            } catch (e) {
+                if (e instanceof ConcurrentUpdateError && attempt < 4) {
+                    await sleep(200 + Math.random() * 800);
+                    continue;
+                }
+                if (e instanceof StackAlreadyExistsError || e instanceof ConcurrentUpdateError) {
+                    throw new StackLockedError(name, [], `environment ${name} is being created by another run right now; try again when it has finished`);
+                }
+                throw e;
             }
-            throw e;
         }
     }
 

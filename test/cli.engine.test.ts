@@ -259,7 +259,7 @@ describe("@engine vnv command line", function () {
         };
         const { code, out, err } = await vnv(["env", "up", "v3.1.0-rc.1", "--json"], undefined, { authProgram: failing });
         assert.equal(code, 1, err);
-        assert.equal(JSON.parse(out).url, "https://3-1-0-rc-1.step-studio.be");
+        assert.equal(JSON.parse(out || "{}").url, "https://3-1-0-rc-1.step-studio.be", err);
         assert.match(JSON.parse(out).auth.error, /Azure AD answered 503/);
         assert.match(err, /redirect list of the shared application was not updated/);
     });
