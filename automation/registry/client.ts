@@ -151,6 +151,28 @@ export class RegistryClient {
         }
     }
 
+    /**
+     * A blob (a layer or an image config) by digest, at most `maxBytes`, checked against its
+     * digest. Registries may redirect blob downloads to their storage; the redirect is followed.
+     */
+    async blob(image: string, digest: string, maxBytes: number): Promise<Buffer> {
+        const repo = parseRepository(image);
+        const res = await this.request(repo, "GET", `blobs/${digest}`, { what: `${image}@${digest}`, scope: "pull" });
+        const length = Number(res.headers.get("content-length") ?? "0");
+        if (length > maxBytes) {
+            await drain(res);
+            throw new RegistryError("invalid", image, `${image}@${digest}: ${length} bytes, more than the ${maxBytes} allowed`);
+        }
+        const bytes = Buffer.from(await res.arrayBuffer());
+        if (bytes.length > maxBytes) {
+            throw new RegistryError("invalid", image, `${image}@${digest}: more than the ${maxBytes} bytes allowed`);
+        }
+        if (sha256Digest(bytes) !== digest) {
+            throw new RegistryError("invalid", image, `${image}@${digest}: the blob hashes to ${sha256Digest(bytes)}`);
+        }
+        return bytes;
+    }
+
     /** Every tag of the repository (follows pagination). */
     async tags(image: string): Promise<string[]> {
         const repo = parseRepository(image);

@@ -170,7 +170,7 @@ function digestOf(bytes: Buffer): string {
     return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
-async function pushBlob(reg: TestRegistry, repo: string, bytes: Buffer): Promise<string> {
+export async function pushBlob(reg: TestRegistry, repo: string, bytes: Buffer): Promise<string> {
     const digest = digestOf(bytes);
     const headers: Record<string, string> = reg.pushAuth ? { authorization: reg.pushAuth } : {};
     const start = await fetch(`http://${reg.host}/v2/${repo}/blobs/uploads/`, { method: "POST", headers });
@@ -186,7 +186,7 @@ async function pushBlob(reg: TestRegistry, repo: string, bytes: Buffer): Promise
     return digest;
 }
 
-async function putManifest(reg: TestRegistry, repo: string, tag: string, mediaType: string, body: object): Promise<string> {
+export async function putManifest(reg: TestRegistry, repo: string, tag: string, mediaType: string, body: object): Promise<string> {
     const bytes = Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { "content-type": mediaType, ...(reg.pushAuth ? { authorization: reg.pushAuth } : {}) };
     const res = await fetch(`http://${reg.host}/v2/${repo}/manifests/${tag}`, { method: "PUT", headers, body: bytes });
