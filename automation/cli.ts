@@ -8,7 +8,7 @@
 import { Command, Option } from "commander";
 import { AuthRedirects } from "../components/authRedirects";
 import { deployEnvironment } from "../infra/environment";
-import { type EnvironmentSettings, parseSettings, SettingsError } from "../infra/settings";
+import { type EnvironmentSettings, imagesOf, parseSettings, SettingsError } from "../infra/settings";
 import { PROJECT_DIR, readStackFile } from "../infra/stackFile";
 import { parseDuration, ttlPolicy } from "../rules/ttl";
 import { type AuthOutcome, type AuthProgramFactory, Environments, type ProgramFactory } from "./environments";
@@ -28,8 +28,8 @@ import {
 import { classify, EXIT, errorLines } from "./outcome";
 import { writePins } from "./pins";
 import { resolveCli } from "./pulumiCli";
-import { RegistryClient } from "./registry/client";
-import { credentialsFrom } from "./registry/credentials";
+import { RegistryClient } from "../registry/client";
+import { credentialsFrom } from "../registry/credentials";
 import { applyPromotion, checkRelease, MissingImagesError, planPromotion } from "./registry/release";
 import { checkText, environmentsTable, promoteText, reapText, statusText } from "./render";
 import { type HealthReport, UnhealthyError } from "./health";
@@ -192,7 +192,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         return ttlPolicy(policy.defaultTtl, policy.maxTtl).maxMs;
     };
     const registryClient = (): RegistryClient => deps.registry ?? new RegistryClient({ credentials: credentialsFrom(deps.env) });
-    const stackServices = (stack: "dev" | "prod") => stackFile(stack).settings.services;
+    const stackServices = (stack: "dev" | "prod") => imagesOf(stackFile(stack).settings);
     const emit = (opts: { json?: boolean }, json: unknown, text: string): void => {
         deps.stdout(opts.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
     };

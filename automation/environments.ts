@@ -8,7 +8,7 @@
  */
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { ephemeralFromDev } from "../infra/ephemeral";
-import { type EnvironmentSettings, parseSettings, SettingsError } from "../infra/settings";
+import { type EnvironmentSettings, imagesOf, parseSettings, SettingsError } from "../infra/settings";
 import { type EnvironmentMeta, planReap, type ReapDecision, stackRole } from "../rules/metadata";
 import { hostname as versionHost, stackName as versionStack } from "../rules/naming";
 import { formatDuration } from "../rules/ttl";
@@ -105,7 +105,7 @@ export class Environments {
         let digests = options.digests;
         if (digests === undefined && this.cfg.checkImages !== undefined) {
             this.log(`${name}: checking the images of ${version.canonical}`);
-            digests = await this.cfg.checkImages(version, checked.services);
+            digests = await this.cfg.checkImages(version, imagesOf(checked));
         }
 
         let stack = await this.store.select(name);

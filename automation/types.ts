@@ -1,7 +1,7 @@
 /** The types of the environments library: its configuration and its results. */
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import type { EnvironmentSettings, RawSettings } from "../infra/settings";
-import type { ServiceSpec } from "../rules/service";
+import type { ImageSource } from "./registry/release";
 import type { TtlPolicy } from "../rules/ttl";
 import type { Version } from "../rules/versions";
 import type { AuthOutcome, AuthOwnerConfig } from "./authOwner";
@@ -46,7 +46,7 @@ export interface DriverConfig {
      * Checks that every image of the version exists and answers their digests, before any stack
      * is touched (`release check`); the environment pins exactly these. @default no check
      */
-    readonly checkImages?: (version: Version, services: readonly ServiceSpec[]) => Promise<Readonly<Record<string, string>>>;
+    readonly checkImages?: (version: Version, images: readonly ImageSource[]) => Promise<Readonly<Record<string, string>>>;
     /** @default () => new Date() */
     readonly clock?: () => Date;
     /** Progress lines. @default none */

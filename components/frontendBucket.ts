@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { cacheControlOf, contentTypeOf, NO_CACHE } from "../rules/frontendFiles";
 import { bucketReadStatements } from "../rules/iamPolicies";
+import { shortHash } from "../rules/naming";
 
 /** What `release.json` says about the environment (seed 000's release metadata). */
 export interface ReleaseManifest {
@@ -18,6 +20,12 @@ export interface FrontendBucketArgs {
     readonly readerRoleArns?: readonly pulumi.Input<string>[];
     /** Contents of `release.json`. */
     readonly release: pulumi.Input<ReleaseManifest>;
+    /**
+     * The frontend's static files (taken from its image): object key and local file. Each is
+     * uploaded with its content type and cache policy (rules/frontendFiles.ts); `release.json`
+     * is vnv's own and is not taken from the files. @default []
+     */
+    readonly files?: readonly { readonly key: string; readonly path: string }[];
     /**
      * Opt-in public website for the seeds' proxy-to-website-endpoint setup
      * (`http://<bucket>.s3-website.<region>.amazonaws.com`): relaxes the public access block
@@ -99,6 +107,20 @@ export class FrontendBucket extends pulumi.ComponentResource {
             // must be relaxed first, which nothing in the values tells the engine.
             { ...child, dependsOn: [accessBlock] },
         );
+        for (const file of (args.files ?? []).filter((f) => f.key !== "release.json")) {
+            // Named by key: the same file of the next version updates in place.
+            new aws.s3.BucketObjectv2(
+                `${name}-file-${shortHash(file.key)}`,
+                {
+                    bucket: bucket.id,
+                    key: file.key,
+                    source: new pulumi.asset.FileAsset(file.path),
+                    contentType: contentTypeOf(file.key),
+                    cacheControl: cacheControlOf(file.key),
+                },
+                child,
+            );
+        }
         new aws.s3.BucketObjectv2(
             `${name}-release`,
             {
@@ -106,7 +128,7 @@ export class FrontendBucket extends pulumi.ComponentResource {
                 key: "release.json",
                 content: pulumi.jsonStringify(args.release),
                 contentType: "application/json",
-                cacheControl: "no-cache",
+                cacheControl: NO_CACHE,
             },
             child,
         );

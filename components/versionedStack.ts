@@ -63,6 +63,10 @@ export interface VersionedStackArgs {
         readonly retain?: boolean;
         /** The retained bucket exists already: adopt it (see FrontendBucket). @default false */
         readonly adopt?: boolean;
+        /** The frontend's static files (see FrontendBucket). @default [] */
+        readonly files?: readonly { readonly key: string; readonly path: string }[];
+        /** The frontend image's digest, for release.json. @default none */
+        readonly digest?: string;
     };
     /** Paths under the host that Azure AD redirects to (`/`, `/auth/callback`). */
     readonly redirectPaths: readonly string[];
@@ -197,11 +201,16 @@ export class VersionedStack extends pulumi.ComponentResource {
             {
                 bucketName: frontend.bucketName,
                 readerRoleArns: [services.taskRoleArn],
-                release: pulumi.output({ version, bucket: frontend.bucketName, images: services.imageDigests }),
+                release: pulumi.output({
+                    version,
+                    bucket: frontend.bucketName,
+                    images: frontend.digest === undefined ? services.imageDigests : services.imageDigests.apply((d) => ({ ...d, frontend: frontend.digest! })),
+                }),
                 publicWebsite: frontend.publicWebsite,
                 forceDestroy: frontend.forceDestroy,
                 retain: frontend.retain,
                 adopt: frontend.adopt,
+                files: frontend.files,
             },
             { parent: this },
         );

@@ -7,6 +7,12 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type SharedPlatform, TestPlatform, VersionedStack } from "../components";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { RegistryClient } from "../registry/client";
+import { credentialsFrom } from "../registry/credentials";
+import { extractImage } from "../registry/extract";
 import { parseRepository } from "../rules/imageReference";
 import type { EnvironmentSettings } from "./settings";
 
@@ -34,6 +40,8 @@ export function environmentTags(settings: EnvironmentSettings): Record<string, s
 
 /** What {@link defineEnvironment} takes besides the settings. */
 export interface DefineOptions {
+    /** The frontend's static files, taken from its image (see {@link frontendFiles}). @default [] */
+    readonly frontendFiles?: readonly { readonly key: string; readonly path: string }[];
     /** The AWS provider of the environment. @default one made from the settings ({@link awsProvider}) */
     readonly provider?: aws.Provider;
     /** The retained bucket of this version exists already: adopt it (see FrontendBucket). @default false */
@@ -52,11 +60,36 @@ export function awsProvider(settings: EnvironmentSettings): aws.Provider {
  * The program of a stack: looks up what the definition must know before it registers anything
  * (whether a retained bucket of this version is already there), then defines the environment.
  */
-export async function deployEnvironment(settings: EnvironmentSettings): Promise<EnvironmentOutputs> {
+export async function deployEnvironment(settings: EnvironmentSettings, extract: FrontendExtractor = frontendFiles): Promise<EnvironmentOutputs> {
     const provider = awsProvider(settings);
     const adoptBucket = settings.frontend.retain && (await bucketExists(settings.frontend.bucketName, provider));
-    return defineEnvironment(settings, { provider, adoptBucket });
+    return defineEnvironment(settings, { provider, adoptBucket, frontendFiles: await extract(settings) });
 }
+
+/** Takes the frontend's files out of its image (or answers none when the stack names no image). */
+export type FrontendExtractor = (settings: EnvironmentSettings) => Promise<{ key: string; path: string }[]>;
+
+/**
+ * The frontend's static files: its image at the pinned digest (or the version's tag when
+ * nothing is pinned), extracted through the registry API with the credentials vnv reads for
+ * registries (`VNV_REGISTRY_CREDENTIALS`, the Docker config) into a directory kept per digest.
+ */
+export const frontendFiles: FrontendExtractor = async (settings) => {
+    const image = settings.frontend.image;
+    if (image === undefined) {
+        return [];
+    }
+    const client = new RegistryClient({ credentials: credentialsFrom(process.env) });
+    const digest = settings.frontend.digest ?? (await client.resolve(image, settings.version)).digest;
+    const dir = path.join(os.tmpdir(), "vnv-frontend", digest.replace(":", "-"));
+    const done = `${dir}.files.json`;
+    if (!fs.existsSync(done)) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        const extracted = await extractImage(client, image, digest, { from: settings.frontend.root, to: dir });
+        fs.writeFileSync(done, JSON.stringify(extracted.files));
+    }
+    return (JSON.parse(fs.readFileSync(done, "utf8")) as string[]).map((key) => ({ key, path: path.join(dir, key) }));
+};
 
 /**
  * Whether a bucket exists, through the provider's `getBucket`. Only "not found" means absent
@@ -121,7 +154,7 @@ export function defineEnvironment(settings: EnvironmentSettings, options: Define
             capacity: settings.capacity,
             logRetentionDays: settings.logRetentionDays,
             ingress,
-            frontend: { ...settings.frontend, adopt: options.adoptBucket ?? false },
+            frontend: { ...settings.frontend, adopt: options.adoptBucket ?? false, files: options.frontendFiles ?? [] },
             redirectPaths: settings.auth.redirectPaths,
             ownRedirects: settings.auth.manageRedirects
                 ? { applicationId: settings.auth.applicationId!, type: settings.auth.type, extraRedirectUris: settings.auth.extraRedirectUris }

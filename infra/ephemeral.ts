@@ -31,8 +31,9 @@ export function ephemeralFromDev(dev: RawSettings, options: EphemeralOptions): R
         }
     }
     if (isObject(raw.frontend)) {
-        const { bucketPrefix: _p, retain: _r, ...frontend } = raw.frontend;
-        raw.frontend = frontend;
+        const { bucketPrefix: _p, retain: _r, digest: _d, ...frontend } = raw.frontend;
+        const digest = options.digests?.frontend;
+        raw.frontend = digest === undefined ? frontend : { ...frontend, digest };
     }
     if (isObject(raw.auth)) {
         const { manageRedirects: _m, applicationId: _a, ...auth } = raw.auth;

@@ -3,14 +3,14 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type CliDeps, main, VERSION } from "../automation/cli";
-import { RegistryClient } from "../automation/registry/client";
+import { RegistryClient } from "../registry/client";
 import { PROJECT_DIR } from "../infra/stackFile";
 import { PASSPHRASE, stackFiles, useTempDir } from "./support/driver";
 import { startServer, type TestServer } from "./support/http";
 import { pushImage, startRegistry, type TestRegistry } from "./support/registry";
 import { authStandIn, standIn } from "./support/standins";
 
-const VERSIONED = ["proxy-server", "event-bridge", "pnp-server", "neo-server"];
+const VERSIONED = ["proxy-server", "event-bridge", "pnp-server", "neo-server", "app"];
 
 /** A project directory whose stack files take their images from the test registry. */
 function projectOn(reg: TestRegistry, dir: string): string {
@@ -154,7 +154,7 @@ describe("@engine vnv command line", function () {
         assert.equal(first.code, 0, first.err);
         const plan = JSON.parse(first.out);
         assert.equal(plan.from, "v2.0.0-rc.10");
-        assert.equal(plan.written.length, 8);
+        assert.equal(plan.written.length, 10); // five images of the version (four services and the frontend), release and prod tags
         const second = await vnv(["release", "promote", "v2.0.0", "--json"]);
         assert.deepEqual(JSON.parse(second.out).written, []);
         const client = new RegistryClient({ credentials: () => undefined });

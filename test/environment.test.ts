@@ -6,11 +6,17 @@
 // The mocks first: they are set when this module loads, before any program code runs.
 import { ALB_ZONE_ID, digestOf, existingBuckets, hasProviderRules, ofType, outputValue, type Recorded, run, T } from "./mocks";
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { defineEnvironment, deployEnvironment, type EnvironmentOutputs } from "../infra/environment";
 import { ephemeralFromDev } from "../infra/ephemeral";
 import { type EnvironmentSettings, parseSettings } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
 import { checkedDigests, ephemeralSettings, handRunSettings, stackSettings } from "./fixtures";
+
+/** An extractor that finds no files: these tests look at the rest. */
+const noFiles = async (): Promise<{ key: string; path: string }[]> => [];
 
 type Deployed = { result: EnvironmentOutputs; resources: Recorded[]; invocations: { token: string; inputs: Record<string, unknown> }[] };
 
@@ -268,23 +274,50 @@ describe("environment definition", () => {
         });
     }
 
+    describe("the frontend", () => {
+        it("the bucket holds the image's files, each with its content type and cache policy, and release.json names the frontend's digest", async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-files-"));
+            const files = ["index.html", "assets/index-DfX93kQa.js", "favicon.ico", "release.json"].map((key) => {
+                fs.mkdirSync(path.dirname(path.join(dir, key)), { recursive: true });
+                fs.writeFileSync(path.join(dir, key), key);
+                return { key, path: path.join(dir, key) };
+            });
+            const settings = stackSettings("prod");
+            const d = await run(() => deployEnvironment(settings, async () => files));
+            fs.rmSync(dir, { recursive: true, force: true });
+            const objects = Object.fromEntries(ofType(d.resources, T.object).map((o) => [o.inputs.key, [o.inputs.contentType, o.inputs.cacheControl]]));
+            assert.deepEqual(objects, {
+                "index.html": ["text/html; charset=utf-8", "no-cache"],
+                "assets/index-DfX93kQa.js": ["text/javascript; charset=utf-8", "public, max-age=31536000, immutable"],
+                "favicon.ico": ["image/x-icon", "public, max-age=300"],
+                "release.json": ["application/json", "no-cache"],
+            });
+            const release = JSON.parse(ofType(d.resources, T.object).find((o) => o.inputs.key === "release.json")!.inputs.content);
+            assert.equal(release.images.frontend, settings.frontend.digest);
+            assert.ok(
+                ofType(d.resources, T.object).every((o) => o.retainOnDelete),
+                "a retained bucket's files go with it",
+            );
+        });
+    });
+
     describe("retained production buckets", () => {
         afterEach(() => existingBuckets.clear());
 
         it("a version whose retained bucket is still there adopts it instead of creating it", async () => {
             const settings = stackSettings("prod", { version: "v1.2.1" });
             existingBuckets.add(settings.frontend.bucketName);
-            const [bucket] = ofType((await run(() => deployEnvironment(settings))).resources, T.bucket);
+            const [bucket] = ofType((await run(() => deployEnvironment(settings, noFiles))).resources, T.bucket);
             assert.equal(bucket!.importId, settings.frontend.bucketName);
         });
 
         it("a version without a bucket creates one", async () => {
-            const [bucket] = ofType((await run(() => deployEnvironment(stackSettings("prod")))).resources, T.bucket);
+            const [bucket] = ofType((await run(() => deployEnvironment(stackSettings("prod"), noFiles))).resources, T.bucket);
             assert.equal(bucket!.importId, "");
         });
 
         it("only a retained bucket is ever looked up", async () => {
-            const d = await run(() => deployEnvironment(stackSettings("dev")));
+            const d = await run(() => deployEnvironment(stackSettings("dev"), noFiles));
             assert.deepEqual(
                 d.invocations.filter((i) => i.token === "aws:s3/getBucket:getBucket"),
                 [],

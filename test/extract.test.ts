@@ -6,8 +6,10 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RegistryClient } from "../automation/registry/client";
-import { extractImage } from "../automation/registry/extract";
+import { RegistryClient } from "../registry/client";
+import { extractImage } from "../registry/extract";
+import { frontendFiles } from "../infra/environment";
+import { stackSettings } from "./fixtures";
 import { pushLayeredImage } from "./support/layers";
 import { startRegistry, type TestRegistry } from "./support/registry";
 
@@ -81,6 +83,19 @@ describe("@registry the frontend's files out of its image", function () {
             r.refused.map((x) => x.reason),
             ["climbs out of the image's root", "a symlink entry: only plain files are copied"],
         );
+    });
+
+    it("the program takes the pinned frontend image's files once per digest, for the bucket", async () => {
+        const digest = await image("v1.0.4");
+        const base = stackSettings("dev");
+        const settings = { ...base, frontend: { ...base.frontend, image: `${reg.host}/infrasoftbe/app`, digest, root: `/${ROOT}` } };
+        const files = await frontendFiles(settings);
+        assert.deepEqual(
+            files.map((f) => f.key),
+            ["assets/app.1a2b3c.js", "index.html", "old/b.txt"],
+        );
+        assert.equal(fs.readFileSync(files.find((f) => f.key === "index.html")!.path, "utf8"), "<h1>v2</h1>");
+        assert.deepEqual(await frontendFiles(settings), files, "a second run reads the same files again");
     });
 
     it("stops at the size and file-count limits, naming them", async () => {

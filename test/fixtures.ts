@@ -17,7 +17,11 @@ export function digestOf(reference: string): string {
 /** service → digest of every image of `raw`'s services at `version`: what `release check` pins. */
 export function checkedDigests(raw: RawSettings, version: string): Record<string, string> {
     const services = raw.services as { name: string; image: string; tag?: string }[];
-    return Object.fromEntries(services.map((s) => [s.name, digestOf(`${s.image}:${s.tag ?? version}`)]));
+    const frontend = (raw.frontend as { image?: string } | undefined)?.image;
+    return Object.fromEntries([
+        ...services.map((s) => [s.name, digestOf(`${s.image}:${s.tag ?? version}`)]),
+        ...(frontend === undefined ? [] : [["frontend", digestOf(`${frontend}:${version}`)]]),
+    ]);
 }
 
 /** A committed stack pinned by `release check --pin` (its own version unless overridden). */

@@ -3,7 +3,7 @@
  * loopback (Debian's docker-registry), with test images pushed through the API.
  */
 import { strict as assert } from "node:assert";
-import { MEDIA_TYPES, RegistryClient, RegistryError } from "../automation/registry/client";
+import { MEDIA_TYPES, RegistryClient, RegistryError } from "../registry/client";
 import { applyPromotion, checkRelease, PromotionRefusedError, planPromotion } from "../automation/registry/release";
 import type { ServiceSpec } from "../rules/service";
 import { pushImage, pushIndex, startGatekeeper, startRegistry, type TestRegistry } from "./support/registry";

@@ -3,8 +3,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseChallenge, RegistryClient, RegistryError } from "../automation/registry/client";
-import { credentialsFrom } from "../automation/registry/credentials";
+import { parseChallenge, RegistryClient, RegistryError } from "../registry/client";
+import { credentialsFrom } from "../registry/credentials";
 import { parseRepository } from "../rules/imageReference";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;

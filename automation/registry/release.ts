@@ -3,12 +3,18 @@
  * anything is deployed (`check`), and a release is promoted from a tested release candidate by
  * re-pointing tags at the same manifests — never rebuilt, never pulled (`promote`).
  */
-import type { ServiceSpec } from "../../rules/service";
+/** Something with an image of the version: a service, or the frontend (`{name: "frontend", image}`). */
+export interface ImageSource {
+    readonly name: string;
+    readonly image: string;
+    /** A tag of its own (`redis:7.4-alpine`); absent: the version's tag. */
+    readonly tag?: string;
+}
 import { highestReleaseCandidate, sameVersion, tagSpellings, type Version } from "../../rules/versions";
 import { OperationError, UsageError } from "../errors";
 import { envTagInput, versionInput } from "../inputs";
 import { mapLimit } from "../util";
-import { type Manifest, type RegistryClient, RegistryError } from "./client";
+import { type Manifest, type RegistryClient, RegistryError } from "../../registry/client";
 
 export interface ReleaseImage {
     readonly service: string;
@@ -17,12 +23,12 @@ export interface ReleaseImage {
 }
 
 /** The images of a version: every service whose tag follows the version (not redis:7.4-alpine). */
-export function versionedImages(services: readonly ServiceSpec[], version: Version): ReleaseImage[] {
+export function versionedImages(services: readonly ImageSource[], version: Version): ReleaseImage[] {
     return services.filter((s) => s.tag === undefined).map((s) => ({ service: s.name, image: s.image, tag: version.canonical }));
 }
 
 /** Images with a fixed tag of their own; checked too, since a deploy needs them. */
-export function fixedImages(services: readonly ServiceSpec[]): ReleaseImage[] {
+export function fixedImages(services: readonly ImageSource[]): ReleaseImage[] {
     return services.filter((s) => s.tag !== undefined).map((s) => ({ service: s.name, image: s.image, tag: s.tag! }));
 }
 
@@ -53,7 +59,7 @@ export class MissingImagesError extends OperationError {
  * Resolves every image of `version` (and the fixed-tag ones) to its digest. A missing image is
  * reported, not thrown; a registry that cannot be asked (unreachable, unauthorised) throws.
  */
-export async function checkRelease(client: RegistryClient, services: readonly ServiceSpec[], versionText: string): Promise<CheckResult> {
+export async function checkRelease(client: RegistryClient, services: readonly ImageSource[], versionText: string): Promise<CheckResult> {
     const version = versionInput(versionText);
     const wanted = [...versionedImages(services, version), ...fixedImages(services)];
     const images = await mapLimit(wanted, 4, async (img): Promise<CheckedImage> => {
@@ -114,7 +120,7 @@ export class PromotionRefusedError extends OperationError {
  */
 export async function planPromotion(
     client: RegistryClient,
-    services: readonly ServiceSpec[],
+    services: readonly ImageSource[],
     releaseText: string,
     options: { from?: string; envTag?: string } = {},
 ): Promise<PromotionPlan> {

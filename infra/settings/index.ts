@@ -29,6 +29,14 @@ import {
 import { type EnvironmentSettings, ROLES, type RawSettings, SETTING_KEYS, SettingsError } from "./types";
 
 export { DEFAULTS, LOG_RETENTION_DAYS, ROLE_RULES, type RoleRules } from "./roles";
+
+/** Every image of the environment's version: the services', and the frontend's as `frontend`. */
+export function imagesOf(settings: Pick<EnvironmentSettings, "services" | "frontend">): { name: string; image: string; tag?: string }[] {
+    return [
+        ...settings.services.map((s) => ({ name: s.name, image: s.image, ...(s.tag === undefined ? {} : { tag: s.tag }) })),
+        ...(settings.frontend.image === undefined ? [] : [{ name: "frontend", image: settings.frontend.image }]),
+    ];
+}
 export * from "./types";
 
 /**
@@ -56,7 +64,7 @@ export function parseSettings(given: RawSettings, context: { project: string; re
         r.fail("logRetentionDays", `expected one of CloudWatch's values ${LOG_RETENTION.join(", ")}, got ${logRetentionDays}`);
     }
     const services = readServices(r, raw.services, raw.digests, rules, role);
-    const frontend = readFrontend(r, raw.frontend, rules, identity.version);
+    const frontend = readFrontend(r, raw.frontend, rules, identity.version, raw.digests);
     const auth = readAuth(r, raw.auth, rules);
     const testPlatform = readTestPlatform(r, raw.testPlatform, rules);
     const registries = readRegistries(r, raw.registries);

@@ -95,6 +95,8 @@ export const DEFAULTS = {
     ipAddressType: "ipv4",
     assignPublicIp: false,
     publicWebsite: false,
+    /** The web server's document root in the frontend image (nginx's). */
+    frontendRoot: "/usr/share/nginx/html",
     auth: { type: "SPA", redirectPaths: ["/"] as readonly string[], manageRedirects: false },
     service: { public: false, cpu: 256, memory: 512, tasks: 1 },
     ephemeral: { defaultTtl: "6h", maxTtl: "3d", staleLockAfter: "2h", expiryNotice: "1h", authStack: "auth", dev: "dev" },

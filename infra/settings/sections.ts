@@ -21,6 +21,7 @@ const STACK_REF = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const DURATION = /^(\d+[smhdw])+$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
 const REGISTRY_HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$/;
 /** A whole Secrets Manager secret ARN (ECS takes no JSON key in `credentialsParameter`). */
 const SECRET = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
@@ -197,6 +198,9 @@ function pinDigests(r: Reader, services: ServiceSpec[], value: unknown): Service
         return services;
     }
     for (const [name, digest] of Object.entries(o)) {
+        if (name === "frontend") {
+            continue; // the frontend image's digest, read with the frontend
+        }
         if (!services.some((svc) => svc.name === name)) {
             r.fail(`digests.${name}`, `no service named ${name}; services: ${services.map((svc) => svc.name).join(", ")}`);
         } else if (typeof digest !== "string" || !DIGEST.test(digest)) {
@@ -222,9 +226,30 @@ function stringMap(r: Reader, value: unknown, path: string): Record<string, stri
     return out;
 }
 
-export function readFrontend(r: Reader, value: unknown, rules: RoleRules, version: string): FrontendSettings {
+export function readFrontend(r: Reader, value: unknown, rules: RoleRules, version: string, digests: unknown): FrontendSettings {
     const fe = r.object(value, "frontend", false);
-    r.unknownKeys(fe, "frontend", ["bucketPrefix", "publicWebsite", "forceDestroy", "retain"]);
+    r.unknownKeys(fe, "frontend", ["bucketPrefix", "publicWebsite", "forceDestroy", "retain", "image", "root", "digest"]);
+    const image = r.string(fe?.image, "frontend.image", {
+        pattern: IMAGE,
+        allowed: "an image repository without tag, such as ghcr.io/infrasoftbe/infrasoft-vnv-app",
+    });
+    const root =
+        r.string(fe?.root, "frontend.root", {
+            pattern: /^\/[A-Za-z0-9._/-]*$/,
+            allowed: "an absolute directory of the image, such as /usr/share/nginx/html",
+        }) ?? DEFAULTS.frontendRoot;
+    if (root.split("/").includes("..")) {
+        r.fail("frontend.root", `${JSON.stringify(root)} climbs out of the image's root`);
+    }
+    // Read only: `vnv:digests` as a whole is checked with the services.
+    const pinned = typeof digests === "object" && digests !== null && !Array.isArray(digests) ? (digests as Record<string, unknown>).frontend : undefined;
+    const digest = r.string(fe?.digest ?? pinned, fe?.digest !== undefined ? "frontend.digest" : "digests.frontend", {
+        pattern: DIGEST,
+        allowed: "sha256: followed by 64 lowercase hex digits",
+    });
+    if (digest !== undefined && image === undefined) {
+        r.fail("frontend.digest", "a digest needs frontend.image");
+    }
     const bucketPrefix =
         r.string(fe?.bucketPrefix, "frontend.bucketPrefix", { pattern: /^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$/, allowed: "2-40 characters of [a-z0-9-]" }) ??
         rules.bucketPrefix;
@@ -248,6 +273,9 @@ export function readFrontend(r: Reader, value: unknown, rules: RoleRules, versio
         publicWebsite: r.boolean(fe?.publicWebsite, "frontend.publicWebsite", DEFAULTS.publicWebsite),
         forceDestroy,
         retain,
+        root,
+        ...(image === undefined ? {} : { image }),
+        ...(digest === undefined ? {} : { digest }),
     };
 }
 

@@ -31,6 +31,12 @@ export interface FrontendSettings {
     readonly publicWebsite: boolean;
     readonly forceDestroy: boolean;
     readonly retain: boolean;
+    /** The frontend's image, one more image of the version (`ghcr.io/infrasoftbe/infrasoft-vnv-app`); absent: no files but release.json. */
+    readonly image?: string;
+    /** Its digest, pinned by `release check --pin` (`vnv:digests.frontend`) or by `env up`. */
+    readonly digest?: string;
+    /** The directory of the image that holds the static files. */
+    readonly root: string;
 }
 
 export interface AuthSettings {

@@ -81,7 +81,10 @@ export function standIn(options: StandInOptions = {}): ProgramFactory {
             version: settings.version,
             slot: settings.ingress.mode === "shared" ? settings.ingress.slot : -1,
             apiToken: pulumi.secret(`secret-of-${settings.version}`),
-            digests: Object.fromEntries(settings.services.filter((s) => s.digest).map((s) => [s.name, s.digest])),
+            digests: Object.fromEntries([
+                ...settings.services.filter((s) => s.digest).map((s) => [s.name, s.digest]),
+                ...(settings.frontend.digest === undefined ? [] : [["frontend", settings.frontend.digest]]),
+            ]),
         };
     };
 }

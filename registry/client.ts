@@ -8,7 +8,7 @@
  * errors; everything else fails at once with the image and the registry's answer.
  */
 import { createHash } from "node:crypto";
-import { parseRepository, type Repository } from "../../rules/imageReference";
+import { parseRepository, type Repository } from "../rules/imageReference";
 import { type CredentialLookup, type Credentials, credentialsFrom } from "./credentials";
 
 export const MEDIA_TYPES = {
