@@ -26,6 +26,18 @@ import type { DownResult, DriverConfig, EnvironmentInfo, StatusResult, UpResult 
 
 export * from "./types";
 
+/** Milliseconds spent in each step of a command. */
+class StepClock {
+    readonly laps: { step: string; ms: number }[] = [];
+    private last = Date.now();
+
+    lap(step: string): void {
+        const now = Date.now();
+        this.laps.push({ step, ms: now - this.last });
+        this.last = now;
+    }
+}
+
 export class Environments {
     readonly project: string;
     readonly store: StackStore;
@@ -100,6 +112,7 @@ export class Environments {
      */
     async up(version: Version, options: { ttl?: Ttl; owner?: Owner; digests?: Readonly<Record<string, string>> } = {}): Promise<UpResult> {
         this.checkTtl(options.ttl);
+        const steps = new StepClock();
         const name = versionStack(version);
         const checked = this.settingsFor(version, 0, options.digests); // the configuration is valid for this version
         let digests = options.digests;
@@ -107,8 +120,10 @@ export class Environments {
             this.log(`${name}: checking the images of ${version.canonical}`);
             digests = await this.cfg.checkImages(version, imagesOf(checked));
         }
+        steps.lap("check images");
 
         let stack = await this.store.select(name);
+        steps.lap("select stack");
         let meta: EnvironmentMeta;
         const created = stack === undefined;
         if (stack === undefined) {
@@ -129,22 +144,29 @@ export class Environments {
         } else {
             meta = await this.metaOf(stack);
         }
+        steps.lap(created ? "create stack, tags, slot" : "read tags");
         const settings = this.settingsFor(version, meta.slot, digests);
         // The stack is already selected: give its workspace the program instead of selecting again.
         (stack.workspace as LocalWorkspace).program = this.cfg.program(settings);
-        await this.locks.recover(stack);
+        if (!created) {
+            await this.locks.recover(stack); // a stack made a moment ago has nothing to recover
+            steps.lap("recovery check");
+        }
         this.log(`${name}: ${created ? "creating" : "updating"} ${version.canonical} at https://${settings.hostname}`);
         const target = stack;
         // The redirect list is registered after the update, not alongside it: two inline programs
         // at once in one process share the SDK's process-wide error handling, so a failing auth
         // program failed the environment's own update (seen in test/cli.engine.test.ts).
         const result = await this.locks.run(target, "up", () => target.up({ onOutput: this.cfg.engineOutput }));
+        steps.lap("engine update");
         const auth = await this.authOutcome();
+        steps.lap("redirect list");
         if (!created && options.ttl !== undefined) {
             meta = await this.setExpiry(stack, meta, options.ttl);
         }
         this.log(`${name}: ${result.summary.result}, expires ${meta.expiresAt.toISOString()}`);
         const health = await this.waitHealthy(settings);
+        steps.lap("health");
         const url = `https://${settings.hostname}`;
         if (health?.healthy ?? true) {
             await this.announce({ kind: "up", created, version: version.canonical, url, owner: meta.owner, expiresAt: meta.expiresAt.toISOString() });
@@ -158,6 +180,7 @@ export class Environments {
             outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])),
             ...auth,
             ...(health === undefined ? {} : { health }),
+            steps: steps.laps,
         };
     }
 

@@ -95,6 +95,8 @@ export interface UpResult {
     readonly auth?: AuthOutcome;
     /** What the health checks saw (absent when not asked for). */
     readonly health?: HealthReport;
+    /** Milliseconds of each step, in order (`check images`, `engine update`, `redirect list`, …). */
+    readonly steps: readonly { step: string; ms: number }[];
 }
 
 export interface StatusResult {
