@@ -14,6 +14,7 @@ import { RegistryClient } from "../registry/client";
 import { credentialsFrom } from "../registry/credentials";
 import { extractImage } from "../registry/extract";
 import { parseRepository } from "../rules/imageReference";
+import { shortHash } from "../rules/naming";
 import type { EnvironmentSettings } from "./settings";
 
 export interface EnvironmentOutputs {
@@ -81,7 +82,8 @@ export const frontendFiles: FrontendExtractor = async (settings) => {
     }
     const client = new RegistryClient({ credentials: credentialsFrom(process.env) });
     const digest = settings.frontend.digest ?? (await client.resolve(image, settings.version)).digest;
-    const dir = path.join(os.tmpdir(), "vnv-frontend", digest.replace(":", "-"));
+    // Kept per digest and directory of the image: the same image read at another root is other files.
+    const dir = path.join(os.tmpdir(), "vnv-frontend", `${digest.replace(":", "-")}-${shortHash(settings.frontend.root)}`);
     const done = `${dir}.files.json`;
     if (!fs.existsSync(done)) {
         fs.rmSync(dir, { recursive: true, force: true });
