@@ -99,10 +99,18 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
             .option("-q, --quiet", "no engine output, only progress lines");
 
     /** A stack file's settings; a bad one is bad input naming the file. */
-    const stackFile = (stack: "dev" | "prod"): { settings: EnvironmentSettings; raw: Record<string, unknown>; region: string | undefined } => {
+    type StackFile = { settings: EnvironmentSettings; raw: Record<string, unknown>; region: string | undefined };
+    const read = new Map<string, StackFile>(); // each file read and parsed once per command
+    const stackFile = (stack: "dev" | "prod"): StackFile => {
+        const known = read.get(stack);
+        if (known !== undefined) {
+            return known;
+        }
         const file = readStackFile(stack, "vnv", dir);
         try {
-            return { settings: parseSettings(file.raw, { project: "vnv", region: file.region }), raw: { ...file.raw }, region: file.region };
+            const parsed = { settings: parseSettings(file.raw, { project: "vnv", region: file.region }), raw: { ...file.raw }, region: file.region };
+            read.set(stack, parsed);
+            return parsed;
         } catch (e) {
             throw e instanceof SettingsError ? new UsageError(`Pulumi.${stack}.yaml: ${e.message}`) : e;
         }
