@@ -43,6 +43,13 @@ export interface EcsServicesArgs {
      * secrets. @default {} (public images only)
      */
     readonly registryCredentials?: Readonly<Record<string, RegistryCredentials>>;
+    /**
+     * Secrets whose ARN is known only at deploy time (an own database's generated credentials):
+     * service → variable → `valueFrom`. The execution role may read exactly these too. @default {}
+     */
+    readonly deploySecrets?: Readonly<Record<string, Readonly<Record<string, pulumi.Input<string>>>>>;
+    /** Resources every service waits for besides the execution role's grants (a secret's value). @default [] */
+    readonly waitFor?: readonly pulumi.Resource[];
 }
 
 /** The execution role and the policies it needs before a task can start. */
@@ -87,11 +94,19 @@ export class EcsServices extends pulumi.ComponentResource {
         const namespace = this.createNamespace();
         this.serviceNames = {};
         this.images = {};
-        for (const spec of args.services) {
+        const created = new Map<string, aws.ecs.Service>();
+        for (const spec of startOrder(args.services)) {
             const image = pulumi.interpolate`${spec.image}@${digests[spec.name]!}`;
             this.images[spec.name] = image;
             const taskDefinition = this.createTaskDefinition(spec, image, digests[spec.name]!, roles);
-            this.serviceNames[spec.name] = this.createService(spec, clusterArn, taskDefinition, securityGroup, namespace, roles);
+            const after = (spec.after ?? []).map((n) => created.get(n)!);
+            const service = this.createService(spec, clusterArn, taskDefinition, securityGroup, namespace, [
+                ...roles.grants,
+                ...(args.waitFor ?? []),
+                ...after,
+            ]);
+            created.set(spec.name, service);
+            this.serviceNames[spec.name] = service.name;
         }
 
         this.clusterArn = clusterArn;
@@ -154,10 +169,13 @@ export class EcsServices extends pulumi.ComponentResource {
             ),
         ];
         // Scoped to exactly the secrets the containers name and the registries' credentials.
-        const policy = executionPolicy({
-            secrets: this.args.services.flatMap((s) => Object.values(s.secrets ?? {})),
-            registries: this.usedRegistries().map(([, credentials]) => credentials),
-        });
+        const configured = this.args.services.flatMap((s) => Object.values(s.secrets ?? {}));
+        const registries = this.usedRegistries().map(([, credentials]) => credentials);
+        const generated = Object.values(this.args.deploySecrets ?? {}).flatMap((byVariable) => Object.values(byVariable));
+        const policy =
+            generated.length === 0
+                ? executionPolicy({ secrets: configured, registries })
+                : pulumi.all(generated).apply((arns) => executionPolicy({ secrets: [...configured, ...arns], registries })!);
         if (policy !== undefined) {
             grants.push(new aws.iam.RolePolicy(`${this.name}-execution-secrets`, { role: execution.name, policy }, { parent: this }));
         }
@@ -238,7 +256,7 @@ export class EcsServices extends pulumi.ComponentResource {
             environment: Object.keys(environment)
                 .sort()
                 .map((key) => ({ name: key, value: environment[key as keyof typeof environment] })),
-            secrets: Object.entries(spec.secrets ?? {})
+            secrets: Object.entries({ ...(spec.secrets ?? {}), ...(this.args.deploySecrets?.[spec.name] ?? {}) })
                 .sort(([a], [b]) => a.localeCompare(b))
                 .map(([key, arn]) => ({ name: key, valueFrom: arn })),
             logConfiguration: {
@@ -269,8 +287,8 @@ export class EcsServices extends pulumi.ComponentResource {
         taskDefinition: aws.ecs.TaskDefinition,
         securityGroup: aws.ec2.SecurityGroup,
         namespace: aws.servicediscovery.HttpNamespace,
-        roles: Roles,
-    ): pulumi.Output<string> {
+        waitFor: pulumi.Resource[],
+    ): aws.ecs.Service {
         const isPublic = spec.public ?? false;
         const service = new aws.ecs.Service(
             `${this.name}-${spec.name}`,
@@ -278,7 +296,7 @@ export class EcsServices extends pulumi.ComponentResource {
                 cluster: clusterArn,
                 taskDefinition: taskDefinition.arn,
                 desiredCount: spec.desiredCount,
-                capacityProviderStrategies: [{ capacityProvider: this.args.capacity ?? "FARGATE", weight: 1 }],
+                capacityProviderStrategies: [{ capacityProvider: spec.capacity ?? this.args.capacity ?? "FARGATE", weight: 1 }],
                 networkConfiguration: {
                     subnets: this.args.subnetIds,
                     securityGroups: [securityGroup.id],
@@ -305,15 +323,37 @@ export class EcsServices extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                // Tasks need the execution role's policies to pull their image and read secrets.
-                dependsOn: roles.grants,
+                // Tasks need the execution role's policies to pull their image and read secrets,
+                // and start after the services they name in `after`.
+                dependsOn: waitFor,
                 // A Service Connect discovery name is unique in its namespace: a replacement
                 // created beside its predecessor would be refused ("SC service is already used").
                 deleteBeforeReplace: true,
             },
         );
-        return service.name;
+        return service;
     }
+}
+
+/** The services in an order where each comes after those it waits for (`after`; checked acyclic). */
+function startOrder(services: readonly ServiceSpec[]): ServiceSpec[] {
+    const out: ServiceSpec[] = [];
+    const placed = new Set<string>();
+    const place = (s: ServiceSpec): void => {
+        if (placed.has(s.name)) {
+            return;
+        }
+        placed.add(s.name);
+        for (const n of s.after ?? []) {
+            const other = services.find((o) => o.name === n);
+            if (other !== undefined) {
+                place(other);
+            }
+        }
+        out.push(s);
+    };
+    services.forEach(place);
+    return out;
 }
 
 function checkArgs(args: EcsServicesArgs): void {
@@ -332,6 +372,11 @@ function checkArgs(args: EcsServicesArgs): void {
             problems.push(
                 `services: ${s.name} uses the moving tag ${s.image}:${s.tag} without a pinned digest; pin it with \`vnv release check <version> --stack <stack> --pin\` (vnv:digests), so the tag moving never redeploys the service by itself`,
             );
+        }
+    }
+    for (const name of Object.keys(args.deploySecrets ?? {})) {
+        if (!args.services.some((s) => s.name === name)) {
+            problems.push(`deploySecrets: no service named ${name}`);
         }
     }
     if (args.capacity !== undefined && args.capacity !== "FARGATE" && args.capacity !== "FARGATE_SPOT") {

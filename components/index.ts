@@ -3,6 +3,7 @@ export * from "./dnsAlias";
 export * from "./ecsServices";
 export * from "./fargateCluster";
 export * from "./frontendBucket";
+export * from "./graphDatabase";
 export * from "./ingress";
 export * from "./platformGuard";
 export * from "./publicLoadBalancer";

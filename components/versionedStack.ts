@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AuthRedirects, type RedirectType } from "./authRedirects";
 import { DnsAlias } from "./dnsAlias";
 import { EcsServices } from "./ecsServices";
+import { GraphDatabaseCredentials } from "./graphDatabase";
+import { type DatabaseSpec, databaseService, withDatabaseClient, withoutDatabaseVariables } from "../rules/database";
 import { FrontendBucket } from "./frontendBucket";
 import type { RegistryCredentials } from "../rules/iamPolicies";
 import { Ingress } from "./ingress";
@@ -46,6 +48,12 @@ export interface VersionedStackArgs {
     readonly region: pulumi.Input<string>;
     readonly network: NetworkArgs;
     readonly services: readonly ServiceSpec[];
+    /**
+     * The environment's own database (ephemeral environments): one more internal service with
+     * credentials generated for this environment, given to it and its clients as ECS secrets
+     * only; whatever the services carry for its variables is dropped. @default none
+     */
+    readonly database?: DatabaseSpec;
     /** Pull credentials per private registry host (see EcsServices). @default {} */
     readonly registryCredentials?: Readonly<Record<string, RegistryCredentials>>;
     /** @default "FARGATE" */
@@ -169,13 +177,24 @@ export class VersionedStack extends pulumi.ComponentResource {
 
     private createServices(ingress: Ingress): EcsServices {
         const { args } = this;
+        const db = args.database;
+        const credentials =
+            db === undefined
+                ? undefined
+                : new GraphDatabaseCredentials(
+                      `${this.name}-database`,
+                      { project: args.project, environment: args.environment, database: db },
+                      { parent: this },
+                  );
+        const services =
+            db === undefined ? args.services : [...withoutDatabaseVariables(args.services, db).map((s) => withDatabaseClient(s, db)), databaseService(db)];
         return new EcsServices(
             `${this.name}-services`,
             {
                 project: args.project,
                 environment: args.environment,
                 version: args.version,
-                services: args.services,
+                services,
                 region: args.region,
                 vpcId: args.network.vpcId,
                 subnetIds: args.network.privateSubnetIds,
@@ -187,6 +206,7 @@ export class VersionedStack extends pulumi.ComponentResource {
                 frontendBucket: args.frontend.bucketName,
                 logRetentionDays: args.logRetentionDays,
                 registryCredentials: args.registryCredentials,
+                ...(credentials === undefined ? {} : { deploySecrets: credentials.secretsByService(), waitFor: [credentials.value] }),
             },
             // ECS refuses a service whose target group is not yet attached to a listener: the
             // services wait for every listener and rule of the ingress.

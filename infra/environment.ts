@@ -152,6 +152,7 @@ export function defineEnvironment(settings: EnvironmentSettings, options: Define
                 assignPublicIp: settings.network.assignPublicIp,
             },
             services: settings.services,
+            ...(settings.database === undefined ? {} : { database: settings.database }),
             registryCredentials: settings.registries,
             capacity: settings.capacity,
             logRetentionDays: settings.logRetentionDays,
@@ -183,7 +184,7 @@ export function defineEnvironment(settings: EnvironmentSettings, options: Define
  * when everything is pinned: `env up` and pinned deploys need no docker plugin.
  */
 function registryLookups(settings: EnvironmentSettings): { docker?: docker.Provider } {
-    const unpinned = settings.services.filter((s) => s.digest === undefined);
+    const unpinned = [...settings.services, ...(settings.database === undefined ? [] : [settings.database])].filter((s) => s.digest === undefined);
     if (unpinned.length === 0) {
         return {};
     }

@@ -6,6 +6,7 @@
  *
  * No `@pulumi/*` import.
  */
+import { DATABASE_DEFAULTS } from "../rules/database";
 import type { Capacity } from "../rules/service";
 import type { RawSettings } from "./settings";
 
@@ -39,15 +40,30 @@ export function ephemeralFromDev(dev: RawSettings, options: EphemeralOptions): R
         const { manageRedirects: _m, applicationId: _a, ...auth } = raw.auth;
         raw.auth = auth;
     }
+    // The environment's own database, when dev names one; what dev gives its services for the
+    // database's variables (dev's database address and credentials) stays behind.
+    const database = isObject(dev.ephemeral) && isObject(dev.ephemeral.database) ? structuredClone(dev.ephemeral.database) : undefined;
+    const databaseVariables = database === undefined ? [] : variableNames(database);
     if (Array.isArray(raw.services)) {
         raw.services = raw.services.map((s: unknown) => {
             if (!isObject(s)) {
                 return s;
             }
             const { desiredCount: _d, ...service } = s;
+            for (const key of ["environment", "secrets"]) {
+                const values = service[key];
+                if (isObject(values)) {
+                    service[key] = Object.fromEntries(Object.entries(values).filter(([k]) => !databaseVariables.includes(k)));
+                }
+            }
             const digest = typeof service.name === "string" ? options.digests?.[service.name] : undefined;
             return digest === undefined ? service : { ...service, digest };
         });
+    }
+    if (database !== undefined) {
+        const { digest: _d, ...rest } = database;
+        const digest = options.digests?.[typeof database.name === "string" ? database.name : DATABASE_DEFAULTS.name];
+        raw.database = digest === undefined ? rest : { ...rest, digest };
     }
     return {
         ...raw,
@@ -62,6 +78,12 @@ export function ephemeralFromDev(dev: RawSettings, options: EphemeralOptions): R
         },
         ...(options.capacity !== undefined ? { capacity: options.capacity } : {}),
     };
+}
+
+/** The variable names an own database provides (its configured names over the defaults). */
+function variableNames(database: Record<string, unknown>): string[] {
+    const given = isObject(database.variables) ? database.variables : {};
+    return Object.entries(DATABASE_DEFAULTS.variables).map(([key, fallback]) => (typeof given[key] === "string" ? (given[key] as string) : fallback));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

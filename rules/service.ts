@@ -39,6 +39,10 @@ export interface ServiceSpec {
     readonly environment?: Readonly<Record<string, string>>;
     /** Secrets: variable name → SSM parameter or Secrets Manager ARN. @default {} */
     readonly secrets?: Readonly<Record<string, string>>;
+    /** Capacity of this service instead of the environment's (an own database runs on FARGATE, never Spot). @default the environment's */
+    readonly capacity?: Capacity;
+    /** Services of the environment this one starts after, once they are steady. @default [] */
+    readonly after?: readonly string[];
 }
 
 /** Fargate's CPU units and the memory (MiB) each allows. */
@@ -146,6 +150,20 @@ export function serviceProblems(services: readonly ServiceSpec[], where: string 
             }
         }
     });
+    services.forEach((s, i) => {
+        for (const other of s.after ?? []) {
+            if (other === s.name || !services.some((o) => o.name === other)) {
+                problems.push(`${where}[${i}].after: ${JSON.stringify(other)} is not another service of the environment`);
+            }
+        }
+        if (s.capacity !== undefined && !CAPACITIES.includes(s.capacity)) {
+            problems.push(`${where}[${i}].capacity: expected ${CAPACITIES.join(" or ")}, got ${JSON.stringify(s.capacity)}`);
+        }
+    });
+    const cycle = startCycle(services);
+    if (cycle !== undefined) {
+        problems.push(`${where}: services wait for one another in a circle (${cycle.join(" → ")})`);
+    }
     const publics = services.filter((s) => s.public ?? false);
     const defaults = publics.filter((s) => (s.paths ?? []).length === 0);
     if (publics.length > 0 && defaults.length !== 1) {
@@ -154,6 +172,36 @@ export function serviceProblems(services: readonly ServiceSpec[], where: string 
         );
     }
     return problems;
+}
+
+/** A circle of `after` references, or undefined. */
+function startCycle(services: readonly ServiceSpec[]): string[] | undefined {
+    const after = new Map(services.map((s) => [s.name, s.after ?? []]));
+    const state = new Map<string, "visiting" | "done">();
+    const visit = (name: string, trail: string[]): string[] | undefined => {
+        if (state.get(name) === "visiting") {
+            return [...trail.slice(trail.indexOf(name)), name];
+        }
+        if (state.get(name) === "done") {
+            return undefined;
+        }
+        state.set(name, "visiting");
+        for (const next of after.get(name) ?? []) {
+            const found = visit(next, [...trail, name]);
+            if (found !== undefined) {
+                return found;
+            }
+        }
+        state.set(name, "done");
+        return undefined;
+    };
+    for (const s of services) {
+        const found = visit(s.name, []);
+        if (found !== undefined) {
+            return found;
+        }
+    }
+    return undefined;
 }
 
 /** The public service that takes the default route. */

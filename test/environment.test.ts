@@ -71,7 +71,7 @@ describe("environment definition", () => {
 
             it("every task definition image is pinned by digest", () => {
                 const tds = ofType(d.resources, T.taskDefinition);
-                assert.equal(tds.length, 5);
+                assert.equal(tds.length, role === "ephemeral" ? 6 : 5); // the ephemeral one runs its own database
                 for (const td of tds) {
                     for (const c of containers(td)) {
                         assert.match(c.image, /^[a-z0-9./-]+@sha256:[0-9a-f]{64}$/, c.image);
@@ -169,6 +169,7 @@ describe("environment definition", () => {
                 assert.deepEqual(aliases.map((a: { dnsName: string; port: number }) => `${a.dnsName}:${a.port}`).sort(), [
                     "event-bridge:8082",
                     "neo-server:3000",
+                    ...(role === "ephemeral" ? ["neo4j:7687"] : []),
                     "pnp-server:8081",
                     "proxy-server:8080",
                     "redis:6379",
@@ -203,7 +204,7 @@ describe("environment definition", () => {
                     .find((c) => c.name === "neo-server")!;
                 assert.deepEqual(
                     neo.secrets.map((s: { name: string }) => s.name),
-                    ["NEO4J_AUTH"],
+                    role === "ephemeral" ? ["NEO4J_AUTH", "NEO4J_PASSWORD", "NEO4J_USERNAME"] : ["NEO4J_AUTH"],
                 );
             });
 
@@ -268,11 +269,110 @@ describe("environment definition", () => {
                 const host = { prod: "vnv.step-studio.be", dev: "dev.step-studio.be", ephemeral: "1-2-3-rc-1.step-studio.be" }[role];
                 assert.equal(await outputValue(d.result.url), `https://${host}`);
                 assert.deepEqual(await outputValue(d.result.redirectUris), [`https://${host}/`, `https://${host}/auth/callback`]);
-                assert.equal(Object.keys(await outputValue(d.result.imageDigests)).length, 5);
+                assert.equal(Object.keys(await outputValue(d.result.imageDigests)).length, role === "ephemeral" ? 6 : 5);
                 assert.match(await outputValue(d.result.bucket), /^studio-app-/);
             });
         });
     }
+
+    describe("an ephemeral environment's own database", () => {
+        let d: Deployed;
+        const db = () => containers(ofType(d.resources, T.taskDefinition).find((t) => t.name.endsWith("-neo4j"))!)[0]!;
+        const neo = () => containers(ofType(d.resources, T.taskDefinition).find((t) => t.name.endsWith("-neo-server"))!)[0]!;
+        const secret = () => ofType(d.resources, T.secret)[0]!;
+        const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+        const document = () => {
+            const value = ofType(d.resources, T.secretVersion)[0]!.inputs.secretString;
+            return JSON.parse(value[SECRET_SIG] === undefined ? value : value.value);
+        };
+        before(async () => {
+            d = await deploy(ephemeralSettings());
+        });
+
+        it("runs the image the team names, pinned by the digest env up found, as an internal service", () => {
+            const digest = digestOf("docker.io/library/neo4j:5.26-community");
+            assert.equal(db().image, `docker.io/library/neo4j@${digest}`);
+            assert.deepEqual(
+                db().portMappings.map((p: { containerPort: number }) => p.containerPort),
+                [7687],
+            );
+            const service = ofType(d.resources, T.service).find((s) => s.name.endsWith("-neo4j"))!;
+            assert.deepEqual(service.inputs.loadBalancers, []);
+        });
+
+        it("runs on on-demand Fargate: a Spot interruption would lose the imported dataset", () => {
+            const service = ofType(d.resources, T.service).find((s) => s.name.endsWith("-neo4j"))!;
+            assert.equal(service.inputs.capacityProviderStrategies[0].capacityProvider, "FARGATE");
+        });
+
+        it("its credentials are generated for the environment and kept in one secret named after it", () => {
+            assert.equal(secret().inputs.name, "vnv/v1-2-3-rc-1/neo4j-credentials");
+            const doc = document();
+            assert.equal(doc.username, "neo4j");
+            assert.ok(doc.password.length >= 24, "a password of at least 24 characters");
+            assert.equal(doc.auth, `neo4j/${doc.password}`);
+        });
+
+        it("the engine keeps the generated value as a secret (encrypted in the state, masked in its output)", () => {
+            assert.ok(ofType(d.resources, T.secretVersion)[0]!.inputs.secretString[SECRET_SIG] !== undefined);
+        });
+
+        it("the generated password is drawn once: later updates ignore a new draw", () => {
+            assert.deepEqual(ofType(d.resources, T.secretVersion)[0]!.ignoreChanges, ["secretString"]);
+        });
+
+        it("reaches the database and neo-server only as ECS secrets, never as plain values", async () => {
+            const arn = secret().state.arn as string;
+            assert.deepEqual(db().secrets, [{ name: "NEO4J_AUTH", valueFrom: `${arn}:auth::` }]);
+            assert.deepEqual(neo().secrets, [
+                { name: "NEO4J_AUTH", valueFrom: `${arn}:auth::` },
+                { name: "NEO4J_PASSWORD", valueFrom: `${arn}:password::` },
+                { name: "NEO4J_USERNAME", valueFrom: `${arn}:username::` },
+            ]);
+            const password = document().password as string;
+            const plain = JSON.stringify(ofType(d.resources, T.taskDefinition).map((t) => t.inputs)) + JSON.stringify(await outputValue(d.result.imageDigests));
+            assert.ok(!plain.includes(password), "the password appears in plain inputs");
+        });
+
+        it("neo-server is told where the database is, by its Service Connect name", () => {
+            const env = Object.fromEntries(neo().environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+            assert.equal(env.NEO4J_URI, "bolt://neo4j:7687");
+        });
+
+        it("nothing of dev's database reaches the environment: not its secret in a container, not in the execution role's policy", () => {
+            const devSecret = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:vnv/dev/neo4j-auth-AbCdEf";
+            const inputs = JSON.stringify(d.resources.filter((r) => r.custom).map((r) => r.inputs));
+            assert.ok(!inputs.includes("vnv/dev/neo4j-auth"), `${devSecret} reaches the environment`);
+        });
+
+        it("the execution role may read the generated secret", () => {
+            const policy = ofType(d.resources, T.rolePolicy).find((p) => p.name.endsWith("-execution-secrets"))!;
+            const statements = JSON.parse(policy.inputs.policy).Statement as { Sid: string; Resource: string[] }[];
+            const read = statements.find((s) => s.Sid === "ReadSecrets")!;
+            assert.ok(read.Resource.includes(secret().state.arn), JSON.stringify(read.Resource));
+        });
+
+        it("neo-server starts once the database is steady and its credentials exist", () => {
+            const service = (n: string) => ofType(d.resources, T.service).find((s) => s.name.endsWith(`-${n}`))!;
+            const version = ofType(d.resources, T.secretVersion)[0]!;
+            assert.ok(service("neo-server").dependencies.includes(service("neo4j").urn));
+            assert.ok(service("neo-server").dependencies.includes(version.urn));
+            assert.ok(!service("neo4j").dependencies.includes(service("neo-server").urn));
+        });
+
+        it("is destroyed with the environment: the secret is deleted at once, not kept for a recovery window", () => {
+            assert.equal(secret().inputs.recoveryWindowInDays, 0);
+            assert.equal(secret().retainOnDelete, false);
+        });
+
+        for (const stack of ["dev", "prod"] as const) {
+            it(`${stack} keeps its configured database: no database service, no generated credentials`, async () => {
+                const other = await deploy(stackSettings(stack));
+                assert.equal(ofType(other.resources, T.secret).length, 0);
+                assert.ok(!ofType(other.resources, T.service).some((s) => s.name.endsWith("-neo4j")));
+            });
+        }
+    });
 
     describe("the frontend", () => {
         it("the bucket holds the image's files, each with its content type and cache policy, and release.json names the frontend's digest", async () => {
@@ -376,7 +476,7 @@ describe("environment definition", () => {
 
         it("ephemeral: Fargate Spot, one task each, 3-day logs, force-destroyed bucket, no redirect list of its own", async () => {
             const d = await deploy(ephemeralSettings());
-            for (const s of ofType(d.resources, T.service)) {
+            for (const s of ofType(d.resources, T.service).filter((s) => !s.name.endsWith("-neo4j"))) {
                 assert.equal(s.inputs.capacityProviderStrategies[0].capacityProvider, "FARGATE_SPOT");
                 assert.equal(s.inputs.desiredCount, 1);
             }
@@ -405,7 +505,7 @@ describe("environment definition", () => {
             const dev = readStackFile("dev");
             const raw = ephemeralFromDev(
                 { ...dev.raw, ingress: { ipAddressType: "dualstack" } },
-                { version: "v1.2.3-rc.1", platformStack: "organization/vnv/dev", slot: 0, digests: checkedDigests(dev.raw, "v1.2.3-rc.1") },
+                { version: "v1.2.3-rc.1", platformStack: "organization/vnv/dev", slot: 0, digests: checkedDigests(dev.raw, "v1.2.3-rc.1", { database: true }) },
             );
             const d = await deploy(parseSettings(raw, { project: "vnv", region: dev.region }));
             assert.deepEqual(

@@ -14,13 +14,18 @@ export function digestOf(reference: string): string {
     return `sha256:${createHash("sha256").update(reference).digest("hex")}`;
 }
 
-/** service → digest of every image of `raw`'s services at `version`: what `release check` pins. */
-export function checkedDigests(raw: RawSettings, version: string): Record<string, string> {
+/**
+ * service → digest of every image of `raw`'s services at `version`: what `release check` pins;
+ * with `database`, also the own database of the ephemeral environments `raw` (dev) derives, as `env up` pins it.
+ */
+export function checkedDigests(raw: RawSettings, version: string, options: { database?: boolean } = {}): Record<string, string> {
     const services = raw.services as { name: string; image: string; tag?: string }[];
     const frontend = (raw.frontend as { image?: string } | undefined)?.image;
+    const database = options.database ? (raw.ephemeral as { database?: { name?: string; image: string; tag: string } } | undefined)?.database : undefined;
     return Object.fromEntries([
         ...services.map((s) => [s.name, digestOf(`${s.image}:${s.tag ?? version}`)]),
         ...(frontend === undefined ? [] : [["frontend", digestOf(`${frontend}:${version}`)]]),
+        ...(database === undefined ? [] : [[database.name ?? "neo4j", digestOf(`${database.image}:${database.tag}`)]]),
     ]);
 }
 
@@ -40,7 +45,7 @@ export function handRunSettings(stack: "dev" | "prod", overrides: RawSettings = 
 /** The dev configuration turned ephemeral for `version`: what `env up` will build in code. */
 export function ephemeralRaw(version: string, overrides: RawSettings = {}): RawSettings {
     const dev = readStackFile("dev").raw;
-    const digests = checkedDigests(dev, parseVersion(version).canonical);
+    const digests = checkedDigests(dev, parseVersion(version).canonical, { database: true });
     return { ...ephemeralFromDev(dev, { version, platformStack: "organization/vnv/dev", slot: 3, digests }), ...overrides };
 }
 

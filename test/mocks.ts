@@ -31,6 +31,8 @@ export interface Recorded {
     readonly deleteBeforeReplace: boolean;
     /** The `import` option ("" for none). */
     readonly importId: string;
+    /** The `ignoreChanges` option. */
+    readonly ignoreChanges: readonly string[];
     // biome-ignore lint/suspicious/noExplicitAny: provider inputs are untyped JSON
     readonly inputs: Record<string, any>;
     // biome-ignore lint/suspicious/noExplicitAny: provider state is untyped JSON
@@ -128,6 +130,13 @@ function stateFor(type: string, name: string, inputs: State): { id: string; stat
             return { id: `ns-${hex(name, 16)}`, state: { ...inputs, arn: arn("servicediscovery", `namespace/ns-${hex(name, 16)}`) } };
         case "aws:cloudwatch/logGroup:LogGroup":
             return { id: physical, state: { ...inputs, name: physical, arn: arn("logs", `log-group:${physical}`) } };
+        case "aws:secretsmanager/secret:Secret": {
+            // The service appends a hyphen and six random characters to the name.
+            const secretArn = arn("secretsmanager", `secret:${physical}-${hex(name, 6)}`);
+            return { id: secretArn, state: { ...inputs, name: physical, arn: secretArn } };
+        }
+        case "aws:secretsmanager/secretVersion:SecretVersion":
+            return { id: `${String(inputs.secretId)}|${hex(name, 32)}`, state: { ...inputs, versionId: hex(name, 32), arn: inputs.secretId } };
         case "pulumi:pulumi:StackReference":
             return { id: String(inputs.name), state: { name: inputs.name, outputs: stackOutputs[String(inputs.name)] ?? {}, secretOutputNames: [] } };
         default:
@@ -212,6 +221,7 @@ MockMonitor.prototype.registerResource = async function (req: any, callback: (er
                 retainOnDelete: req.getRetainondelete() ?? false,
                 deleteBeforeReplace: req.getDeletebeforereplace() ?? false,
                 importId: req.getImportid() ?? "",
+                ignoreChanges: req.getIgnorechangesList() ?? [],
                 inputs: pulumi.runtime.deserializeProperties(req.getObject()),
                 state: entry?.state ?? {},
             });

@@ -141,6 +141,11 @@ const valid: Record<keyof typeof T, Inputs> = {
     },
     namespace: { name: "dev.vnv.internal", description: "Service Connect of dev" },
     logGroup: { name: "/vnv/dev/proxy-server", retentionInDays: 30 },
+    secret: { name: "vnv/v1-2-3-rc-1/neo4j-credentials", description: "Credentials of the neo4j database of v1-2-3-rc-1", recoveryWindowInDays: 0 },
+    secretVersion: {
+        secretId: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:vnv/v1-2-3-rc-1/neo4j-credentials-AbCdEf",
+        secretString: '{"username":"neo4j","password":"p","auth":"neo4j/p"}',
+    },
     redirects: {
         applicationId: "/applications/3f2a9c1e-7b4d-4e8a-9c6f-1d2e3f4a5b6c",
         type: "SPA",
@@ -676,6 +681,32 @@ describe("provider rules", () => {
 
         it("log retention is one of CloudWatch's values", () => {
             fails("logGroup", edit(valid.logGroup, { retentionInDays: 2 }), "retentionInDays", /retention_in_days IntInSlice/, /got 2,/);
+        });
+    });
+
+    describe("Secrets Manager", () => {
+        it("a secret name is at most 512 of [0-9A-Za-z/_+=.@-]", () => {
+            fails("secret", edit(valid.secret, { name: "vnv/v1 2 3/neo4j" }), "name", /validSecretName/);
+            fails("secret", edit(valid.secret, { name: "a".repeat(513) }), "name", /validSecretName/);
+        });
+
+        it("a secret's recovery window is 0 or 7 to 30 days", () => {
+            fails("secret", edit(valid.secret, { recoveryWindowInDays: 3 }), "recoveryWindowInDays", /IntBetween\(7, 30\)/, /got 3,/);
+            passes("secret", edit(valid.secret, { recoveryWindowInDays: 7 }));
+        });
+
+        it("a secret takes a name or a name prefix, not both", () => {
+            fails("secret", edit(valid.secret, { namePrefix: "vnv/" }), "name", /ConflictsWith/);
+        });
+
+        it("a secret version needs its secret and holds one kind of value", () => {
+            fails("secretVersion", edit(valid.secretVersion, { secretId: undefined }), "secretId", /secret_version\.go/);
+            fails("secretVersion", edit(valid.secretVersion, { secretBinary: "YQ==" }), "secretString", /ConflictsWith/);
+        });
+
+        it("a secret's value is judged as what it holds, not as its secret wrapping", () => {
+            const wrapped = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "" };
+            fails("secretVersion", edit(valid.secretVersion, { secretString: wrapped }), "secretString", /PutSecretValue/, /got "",/);
         });
     });
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { parseSettings, SettingsError } from "../infra/settings";
+import { imagesOf, parseSettings, SettingsError } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
 import { ephemeralRaw, ephemeralSettings, stackSettings } from "./fixtures";
 
@@ -169,5 +169,74 @@ describe("pinned digests", () => {
             /vnv:digests\.proxy-srv: no service named proxy-srv; services: proxy-server, /,
         );
         assert.throws(() => stackSettings("prod", { digests: { "proxy-server": "latest" } }), /vnv:digests\.proxy-server: expected sha256: followed by 64/);
+    });
+});
+
+describe("an own database", () => {
+    const devDatabase = () => (readStackFile("dev").raw.ephemeral as { database: Record<string, unknown> }).database;
+    const devWithDatabase = (database: Record<string, unknown>) => devWith({ ephemeral: { ...(readStackFile("dev").raw.ephemeral as object), database } });
+
+    it("dev and prod never run one: vnv:database is refused, naming where ephemeral environments take theirs from", () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const problems = problemsOf(() => stackSettings(stack, { database: devDatabase() }));
+            assert.deepEqual(
+                problems.filter((p) => p.startsWith("vnv:database:")),
+                [
+                    "vnv:database: only an ephemeral environment runs its own database; dev and prod keep the database their services are configured with (ephemeral environments take theirs from dev's vnv:ephemeral.database)",
+                ],
+            );
+        }
+    });
+
+    it("an ephemeral environment takes dev's vnv:ephemeral.database, pinned by the digest env up found", () => {
+        const s = ephemeralSettings();
+        assert.equal(s.database?.image, "docker.io/library/neo4j");
+        assert.match(s.database?.digest ?? "", /^sha256:[0-9a-f]{64}$/);
+        assert.deepEqual(s.database?.clients, ["neo-server"]);
+    });
+
+    it("what dev gives its services for the database's variables stays behind", () => {
+        const neo = ephemeralSettings().services.find((s) => s.name === "neo-server")!;
+        assert.deepEqual(neo.secrets, {});
+        assert.equal(
+            stackSettings("dev")
+                .services.find((s) => s.name === "neo-server")!
+                .secrets?.NEO4J_AUTH?.includes("vnv/dev/neo4j-auth"),
+            true,
+        );
+    });
+
+    it("an ephemeral service that still carries a database variable is refused: it would reach another database", () => {
+        const raw = ephemeralRaw("v1.2.3-rc.1");
+        const services = structuredClone(raw.services) as Record<string, unknown>[];
+        services[3]!.secrets = { NEO4J_AUTH: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:vnv/dev/neo4j-auth-AbCdEf" };
+        const problems = problemsOf(() => parseSettings({ ...raw, services }, { project: "vnv", region: "eu-central-1" }));
+        assert.deepEqual(problems, [
+            "vnv:services[3].secrets.NEO4J_AUTH: the environment's own database provides NEO4J_AUTH; a value given here would reach another database",
+        ]);
+    });
+
+    it("dev's database section is checked with dev: clients must be services, the name and port free", () => {
+        const problems = problemsOf(devWithDatabase({ ...devDatabase(), name: "redis", port: 8080, clients: ["neo-srv"] }));
+        assert.deepEqual(problems.sort(), [
+            'vnv:ephemeral.database.clients: "neo-srv" is not a service; services: proxy-server, event-bridge, pnp-server, neo-server, redis',
+            'vnv:ephemeral.database.name: "redis" is already a service of the environment; name the database another way',
+            "vnv:ephemeral.database.port: 8080 is used by a service of the environment",
+        ]);
+    });
+
+    it("an image and a tag are required, and sizes are Fargate's", () => {
+        const { image: _i, tag: _t, ...rest } = devDatabase();
+        const problems = problemsOf(devWithDatabase({ ...rest, memory: 1024 }));
+        assert.deepEqual(problems.sort(), [
+            "vnv:ephemeral.database.image: missing; expected an image repository without tag, such as docker.io/library/neo4j",
+            "vnv:ephemeral.database.memory: 1024 CPU units allow 2048 to 8192 MiB in Fargate's steps, got 1024",
+            "vnv:ephemeral.database.tag: missing; expected the image's tag, such as 5.26.0-community",
+        ]);
+    });
+
+    it("the database's image is one more image env up checks", () => {
+        const s = ephemeralSettings();
+        assert.deepEqual(imagesOf(s).at(-1), { name: "neo4j", image: "docker.io/library/neo4j", tag: "5.26-community" });
     });
 });

@@ -13,10 +13,12 @@
  *
  * No `@pulumi/*` import: parsing is tested on its own.
  */
+import { databaseVariableNames } from "../../rules/database";
 import { Reader, structured } from "./reader";
 import { LOG_RETENTION_DAYS as LOG_RETENTION, ROLE_RULES } from "./roles";
 import {
     readAuth,
+    readDatabase,
     readEphemeralPolicy,
     readFrontend,
     readIdentity,
@@ -30,11 +32,13 @@ import { type EnvironmentSettings, ROLES, type RawSettings, SETTING_KEYS, Settin
 
 export { DEFAULTS, LOG_RETENTION_DAYS, ROLE_RULES, type RoleRules } from "./roles";
 
-/** Every image of the environment's version: the services', and the frontend's as `frontend`. */
-export function imagesOf(settings: Pick<EnvironmentSettings, "services" | "frontend">): { name: string; image: string; tag?: string }[] {
+/** Every image of the environment's version: the services', the frontend's as `frontend`, the own database's. */
+export function imagesOf(settings: Pick<EnvironmentSettings, "services" | "frontend" | "database">): { name: string; image: string; tag?: string }[] {
+    const db = settings.database;
     return [
         ...settings.services.map((s) => ({ name: s.name, image: s.image, ...(s.tag === undefined ? {} : { tag: s.tag }) })),
         ...(settings.frontend.image === undefined ? [] : [{ name: "frontend", image: settings.frontend.image }]),
+        ...(db === undefined ? [] : [{ name: db.name, image: db.image, tag: db.tag }]),
     ];
 }
 export * from "./types";
@@ -63,12 +67,14 @@ export function parseSettings(given: RawSettings, context: { project: string; re
     if (!LOG_RETENTION.includes(logRetentionDays)) {
         r.fail("logRetentionDays", `expected one of CloudWatch's values ${LOG_RETENTION.join(", ")}, got ${logRetentionDays}`);
     }
-    const services = readServices(r, raw.services, raw.digests, rules, role);
+    const databaseName = typeof raw.database === "object" && raw.database !== null ? String((raw.database as { name?: unknown }).name ?? "neo4j") : undefined;
+    const services = readServices(r, raw.services, raw.digests, rules, role, databaseName);
+    const database = readOwnDatabase(r, raw, rules, services);
     const frontend = readFrontend(r, raw.frontend, rules, identity.version, raw.digests);
     const auth = readAuth(r, raw.auth, rules);
     const testPlatform = readTestPlatform(r, raw.testPlatform, rules);
     const registries = readRegistries(r, raw.registries);
-    const ephemeral = readEphemeralPolicy(r, raw.ephemeral, rules, identity.hostname, context.project);
+    const ephemeral = readEphemeralPolicy(r, raw.ephemeral, rules, identity.hostname, context.project, services);
 
     if (r.problems.length > 0) {
         throw new SettingsError(r.problems);
@@ -87,5 +93,38 @@ export function parseSettings(given: RawSettings, context: { project: string; re
         testPlatform,
         registries,
         ephemeral,
+        ...(database === undefined ? {} : { database }),
     };
+}
+
+/**
+ * The environment's own database: only an ephemeral environment runs one, and then no service
+ * may carry a value of its own for the database's variables (it would reach another
+ * environment's database, dev's most likely).
+ */
+function readOwnDatabase(r: Reader, raw: RawSettings, rules: (typeof ROLE_RULES)[keyof typeof ROLE_RULES], services: EnvironmentSettings["services"]) {
+    if (!rules.ownDatabase) {
+        if (raw.database !== undefined) {
+            r.fail(
+                "database",
+                "only an ephemeral environment runs its own database; dev and prod keep the database their services are configured with (ephemeral environments take theirs from dev's vnv:ephemeral.database)",
+            );
+        }
+        return undefined;
+    }
+    const database = readDatabase(r, raw.database, "database", services, raw.digests);
+    if (database !== undefined) {
+        const names = databaseVariableNames(database);
+        services.forEach((s, i) => {
+            for (const [kind, values] of [
+                ["environment", s.environment],
+                ["secrets", s.secrets],
+            ] as const) {
+                for (const key of Object.keys(values ?? {}).filter((k) => names.includes(k))) {
+                    r.fail(`services[${i}].${kind}.${key}`, `the environment's own database provides ${key}; a value given here would reach another database`);
+                }
+            }
+        });
+    }
+    return database;
 }

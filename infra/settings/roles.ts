@@ -33,6 +33,8 @@ export interface RoleRules {
     readonly ownsRedirectsAllowed: boolean;
     /** Whether the stack takes `vnv:ephemeral` (dev, which ephemeral environments derive from). */
     readonly ephemeralPolicy: boolean;
+    /** Whether the stack may run its own database (`vnv:database`); dev and prod keep their configured one. */
+    readonly ownDatabase: boolean;
 }
 
 export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
@@ -52,6 +54,7 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         hostFromVersion: false,
         ownsRedirectsAllowed: true,
         ephemeralPolicy: false,
+        ownDatabase: false,
     },
     dev: {
         ingress: ["dedicated", "shared"],
@@ -70,6 +73,7 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         hostFromVersion: false,
         ownsRedirectsAllowed: true,
         ephemeralPolicy: true,
+        ownDatabase: false,
     },
     ephemeral: {
         ingress: ["shared"],
@@ -87,6 +91,7 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         hostFromVersion: true,
         ownsRedirectsAllowed: false,
         ephemeralPolicy: false,
+        ownDatabase: true,
     },
 };
 

@@ -4,6 +4,7 @@
  * policy. Each takes the raw value and the role's rules and reports its problems to the Reader.
  * No `@pulumi/*` import.
  */
+import { DATABASE_DEFAULTS, type DatabaseSpec, databaseProblems } from "../../rules/database";
 import type { RegistryCredentials } from "../../rules/iamPolicies";
 import { bucketName, environmentName, hostname as versionHost, validateDomain } from "../../rules/naming";
 import { redirectUriProblem } from "../../rules/redirects";
@@ -145,7 +146,7 @@ export function readIngress(r: Reader, value: unknown, rules: RoleRules, network
 }
 
 /** The services, with the digests of `vnv:digests` pinned (written by `vnv release check --pin`). */
-export function readServices(r: Reader, value: unknown, digests: unknown, rules: RoleRules, role: Role): ServiceSpec[] {
+export function readServices(r: Reader, value: unknown, digests: unknown, rules: RoleRules, role: Role, database?: string): ServiceSpec[] {
     const list = r.list(value, "services", true) ?? [];
     if (value !== undefined && list.length === 0) {
         r.fail("services", "at least one service is needed");
@@ -189,17 +190,66 @@ export function readServices(r: Reader, value: unknown, digests: unknown, rules:
             r.problems.push(r.key(p));
         }
     }
-    return pinDigests(r, services, digests);
+    return pinDigests(r, services, digests, database);
 }
 
-function pinDigests(r: Reader, services: ServiceSpec[], value: unknown): ServiceSpec[] {
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Judged fully by serviceProblems; here only its shape. */
+const NAME = /^[a-z0-9-]+$/;
+
+/**
+ * An own database (`vnv:database` of an ephemeral environment, `vnv:ephemeral.database` of
+ * dev, which ephemeral environments take it from). `at` is the key it is read under.
+ */
+export function readDatabase(r: Reader, value: unknown, at: string, services: readonly ServiceSpec[], digests: unknown): DatabaseSpec | undefined {
+    const o = r.object(value, at, false);
+    if (o === undefined) {
+        return undefined;
+    }
+    r.unknownKeys(o, at, ["name", "image", "tag", "digest", "port", "cpu", "memory", "clients", "variables"]);
+    const d = DATABASE_DEFAULTS;
+    const name = r.string(o.name, `${at}.name`, { pattern: NAME, allowed: "a service name (lowercase letters, digits, hyphens)" }) ?? d.name;
+    const vars = r.object(o.variables, `${at}.variables`, false);
+    r.unknownKeys(vars, `${at}.variables`, Object.keys(d.variables));
+    const variable = (key: keyof typeof d.variables): string =>
+        r.string(vars?.[key], `${at}.variables.${key}`, { pattern: ENV_NAME, allowed: "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" }) ??
+        d.variables[key];
+    const pinned = typeof digests === "object" && digests !== null && !Array.isArray(digests) ? (digests as Record<string, unknown>)[name] : undefined;
+    const digest = r.string(o.digest ?? pinned, o.digest !== undefined ? `${at}.digest` : `digests.${name}`, {
+        pattern: DIGEST,
+        allowed: "sha256: followed by 64 lowercase hex digits",
+    });
+    const spec: DatabaseSpec = {
+        name,
+        image:
+            r.string(o.image, `${at}.image`, { required: true, pattern: IMAGE, allowed: "an image repository without tag, such as docker.io/library/neo4j" }) ??
+            "",
+        tag: r.string(o.tag, `${at}.tag`, { required: true, pattern: TAG, allowed: "the image's tag, such as 5.26.0-community" }) ?? "",
+        ...(digest === undefined ? {} : { digest }),
+        port: r.integer(o.port, `${at}.port`, 1, 65535, d.port) ?? d.port,
+        cpu: r.integer(o.cpu, `${at}.cpu`, 256, 16384, d.cpu) ?? d.cpu,
+        memory: r.integer(o.memory, `${at}.memory`, 512, 122880, d.memory) ?? d.memory,
+        clients: r.strings(o.clients, `${at}.clients`, NAME, "service names", true),
+        variables: { uri: variable("uri"), auth: variable("auth"), username: variable("username"), password: variable("password") },
+    };
+    const reported = new Set(r.problems.map((p) => p.split(": ")[0]));
+    for (const p of [...databaseProblems(spec, services, at), ...serviceProblems([{ ...spec, desiredCount: 1 }], at).map((p) => p.replace(`${at}[0]`, at))]) {
+        if (!reported.has(r.key(p.split(": ")[0]!))) {
+            r.problems.push(r.key(p));
+        }
+    }
+    return spec;
+}
+
+function pinDigests(r: Reader, services: ServiceSpec[], value: unknown, database?: string): ServiceSpec[] {
     const o = r.object(value, "digests", false);
     if (o === undefined) {
         return services;
     }
     for (const [name, digest] of Object.entries(o)) {
-        if (name === "frontend") {
-            continue; // the frontend image's digest, read with the frontend
+        if (name === "frontend" || name === database) {
+            continue; // the frontend's and the own database's digests, read with them
         }
         if (!services.some((svc) => svc.name === name)) {
             r.fail(`digests.${name}`, `no service named ${name}; services: ${services.map((svc) => svc.name).join(", ")}`);
@@ -351,7 +401,14 @@ export function readRegistries(r: Reader, value: unknown): Record<string, Regist
 }
 
 /** `vnv:ephemeral`: how the ephemeral environments derived from dev are run. */
-export function readEphemeralPolicy(r: Reader, value: unknown, rules: RoleRules, devHost: string, project: string): EphemeralPolicy | undefined {
+export function readEphemeralPolicy(
+    r: Reader,
+    value: unknown,
+    rules: RoleRules,
+    devHost: string,
+    project: string,
+    services: readonly ServiceSpec[],
+): EphemeralPolicy | undefined {
     const o = r.object(value, "ephemeral", false);
     if (!rules.ephemeralPolicy) {
         if (o !== undefined) {
@@ -372,6 +429,7 @@ export function readEphemeralPolicy(r: Reader, value: unknown, rules: RoleRules,
         "authStack",
         "authApplicationId",
         "fixedRedirectHosts",
+        "database",
     ]);
     const duration = { pattern: DURATION, allowed: "a duration such as 30m, 6h, 1d or 1d12h" };
     return {
@@ -393,5 +451,6 @@ export function readEphemeralPolicy(r: Reader, value: unknown, rules: RoleRules,
             o?.fixedRedirectHosts === undefined
                 ? [devHost]
                 : r.strings(o.fixedRedirectHosts, "ephemeral.fixedRedirectHosts", /^[a-z0-9.-]+$/, "host names", true),
+        database: readDatabase(r, o?.database, "ephemeral.database", services, undefined),
     };
 }

@@ -2,6 +2,7 @@
  * The typed settings of one environment, and the keys `vnv:` configuration may hold.
  * No `@pulumi/*` import.
  */
+import type { DatabaseSpec } from "../../rules/database";
 import type { RegistryCredentials } from "../../rules/iamPolicies";
 import type { Capacity, ServiceSpec } from "../../rules/service";
 
@@ -74,6 +75,8 @@ export interface EnvironmentSettings {
     readonly registries: Readonly<Record<string, RegistryCredentials>>;
     /** Dev only: the rules of the ephemeral environments derived from it. */
     readonly ephemeral?: EphemeralPolicy;
+    /** Ephemeral only: the environment's own database (from dev's `vnv:ephemeral.database`). */
+    readonly database?: DatabaseSpec;
 }
 
 /** How ephemeral environments are run (the dev stack's `vnv:ephemeral`). */
@@ -98,6 +101,8 @@ export interface EphemeralPolicy {
     readonly authApplicationId?: string;
     /** Hosts whose redirect URIs always stay registered. */
     readonly fixedRedirectHosts: readonly string[];
+    /** The database each ephemeral environment runs for itself; absent: none. */
+    readonly database?: DatabaseSpec;
 }
 
 /** Raw values by key without the `vnv:` namespace; objects already parsed from JSON/YAML. */
@@ -121,7 +126,14 @@ export const SETTING_KEYS = [
     "ephemeral",
     "digests",
     "registries",
+    "database",
 ] as const;
+
+/**
+ * Keys only an ephemeral environment's settings carry. They are built in code by the
+ * automation and never read through the engine; a stack file that sets them is refused.
+ */
+export const EPHEMERAL_ONLY_KEYS: readonly (typeof SETTING_KEYS)[number][] = ["database"];
 
 /** Thrown for configuration that cannot make an environment; lists every problem. */
 export class SettingsError extends Error {

@@ -1871,6 +1871,63 @@ const logGroupRules: ProviderRule[] = [
     ...tagRules(LOG_GROUP),
 ];
 
+const SECRET = "aws:secretsmanager/secret:Secret";
+const SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion";
+const SECRET_NAME = /^[0-9A-Za-z/_+=.@-]+$/;
+
+const secretRules: ProviderRule[] = [
+    value(
+        SECRET,
+        "name",
+        `${TF} internal/service/secretsmanager/validate.go: validSecretName (^[0-9A-Za-z/_+=.@-]+$, at most 512)`,
+        str((s) => (s.length <= 512 && SECRET_NAME.test(s) ? undefined : "1 to 512 characters of [0-9A-Za-z/_+=.@-]")),
+    ),
+    value(
+        SECRET,
+        "namePrefix",
+        `${TF} internal/service/secretsmanager/validate.go: validSecretNamePrefix (at most 512 - 26)`,
+        str((s) => (s.length <= 486 && SECRET_NAME.test(s) ? undefined : "1 to 486 characters of [0-9A-Za-z/_+=.@-]")),
+    ),
+    rule(SECRET, "name", `${TF} internal/service/secretsmanager/secret.go: name ConflictsWith name_prefix`, (inputs) =>
+        !absent(inputs.name) && !absent(inputs.namePrefix) ? "name and namePrefix are both set; at most one is allowed" : undefined,
+    ),
+    value(
+        SECRET,
+        "recoveryWindowInDays",
+        `${TF} internal/service/secretsmanager/secret.go: recovery_window_in_days Any(IntBetween(7, 30), IntInSlice(0))`,
+        (v) => {
+            const n = integer(v);
+            return n !== undefined && (n === 0 || (n >= 7 && n <= 30)) ? undefined : "0 (delete at once) or 7 to 30";
+        },
+    ),
+    value(
+        SECRET,
+        "description",
+        "AWS Secrets Manager API reference, CreateSecret: Description (maximum length 2048)",
+        str((s) => (chars(s) <= 2048 ? undefined : "at most 2048 characters")),
+    ),
+    ...tagRules(SECRET),
+];
+
+const secretVersionRules: ProviderRule[] = [
+    ...pulumiRequired(SECRET_VERSION, "secretsmanager/secretVersion", ["secretId"], "internal/service/secretsmanager/secret_version.go"),
+    rule(
+        SECRET_VERSION,
+        "secretString",
+        `${TF} internal/service/secretsmanager/secret_version.go: secret_string, secret_binary and secret_string_wo ConflictsWith one another`,
+        (inputs) => {
+            const set = ["secretString", "secretBinary", "secretStringWo"].filter((k) => !absent(inputs[k]));
+            return set.length > 1 ? `${set.join(" and ")} are all set; at most one is allowed` : undefined;
+        },
+    ),
+    value(
+        SECRET_VERSION,
+        "secretString",
+        "AWS Secrets Manager API reference, PutSecretValue: SecretString (1 to 65536 bytes)",
+        str((s) => (utf8Bytes(s) >= 1 && utf8Bytes(s) <= 65536 ? undefined : "1 to 65536 bytes")),
+    ),
+];
+
 // ---------------------------------------------------------------------------------------------
 // Provider and Azure AD
 
@@ -1973,6 +2030,23 @@ const redirectRules: ProviderRule[] = [
 
 // ---------------------------------------------------------------------------------------------
 
+/** The signature `@pulumi/pulumi` marks a secret value with on the wire (`{<sig>: <secret>, value}`). */
+const SECRET_SIG = ["4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"] as const;
+
+/** `value` with every secret replaced by what it holds: the provider judges the value, not its wrapping. */
+function revealed(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(revealed);
+    }
+    if (isRecord(value)) {
+        if (value[SECRET_SIG[0]] === SECRET_SIG[1]) {
+            return revealed(value.value);
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealed(v)]));
+    }
+    return value;
+}
+
 /** Every rule, keyed by Pulumi type token. */
 export const PROVIDER_RULES: Readonly<Record<string, readonly ProviderRule[]>> = Object.freeze({
     [LB]: lbRules,
@@ -1999,6 +2073,8 @@ export const PROVIDER_RULES: Readonly<Record<string, readonly ProviderRule[]>> =
     [SG]: securityGroupRules,
     [NAMESPACE]: namespaceRules,
     [LOG_GROUP]: logGroupRules,
+    [SECRET]: secretRules,
+    [SECRET_VERSION]: secretVersionRules,
     [REDIRECTS]: redirectRules,
     [PROVIDER]: providerRules,
 });
@@ -2006,9 +2082,10 @@ export const PROVIDER_RULES: Readonly<Record<string, readonly ProviderRule[]>> =
 /** Violations of `inputs` for a resource of `type`; each message names type, property, offending value, what is allowed, and the rule's source. */
 export function providerViolations(type: string, inputs: Record<string, unknown>): string[] {
     const rules = PROVIDER_RULES[type] ?? [];
+    const plain = revealed(inputs) as Record<string, unknown>;
     const out: string[] = [];
     for (const r of rules) {
-        const message = r.check(inputs);
+        const message = r.check(plain);
         if (message !== undefined) {
             out.push(message);
         }

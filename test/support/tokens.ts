@@ -24,6 +24,8 @@ export const T = {
     securityGroup: "aws:ec2/securityGroup:SecurityGroup",
     namespace: "aws:servicediscovery/httpNamespace:HttpNamespace",
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    secret: "aws:secretsmanager/secret:Secret",
+    secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
     redirects: "azuread:index/applicationRedirectUris:ApplicationRedirectUris",
     provider: "pulumi:providers:aws",
 } as const;

@@ -1,0 +1,136 @@
+/**
+ * An ephemeral environment's own graph database: seed 000 ties every version to a consistent
+ * Neo4j dataset and wants environments isolated, so an environment of a version runs its own
+ * disposable database (the image the team names in `vnv:ephemeral.database`) instead of
+ * talking to dev's. Credentials are generated per environment and reach the database and its
+ * clients only as ECS secrets (JSON keys of one Secrets Manager secret); the application's
+ * startup import seeds the empty database.
+ *
+ * Pure module: no `@pulumi/*` import.
+ */
+import type { ServiceSpec } from "./service";
+
+/** The environment variables a client of the database receives. */
+export interface DatabaseVariables {
+    /** `bolt://<name>:<port>`, plain. */
+    readonly uri: string;
+    /** `neo4j/<password>`, the form Neo4j itself reads (`NEO4J_AUTH`), as a secret. */
+    readonly auth: string;
+    readonly username: string;
+    readonly password: string;
+}
+
+export interface DatabaseSpec {
+    /** Service name, and the Service Connect name clients reach it by (`neo4j`). */
+    readonly name: string;
+    /** Image repository without tag (`docker.io/library/neo4j`). */
+    readonly image: string;
+    /** Its tag (`5.26.0-community`); resolved to a digest and pinned by `env up`. */
+    readonly tag: string;
+    /** Pinned digest (`sha256:…`). */
+    readonly digest?: string;
+    /** Bolt port. */
+    readonly port: number;
+    readonly cpu: number;
+    readonly memory: number;
+    /** Services that get the credentials (`neo-server`). */
+    readonly clients: readonly string[];
+    /** Names of the variables the clients receive. */
+    readonly variables: DatabaseVariables;
+}
+
+/** Neo4j's initial user: the image only lets `NEO4J_AUTH` set the password of `neo4j`. */
+export const DATABASE_USER = "neo4j";
+
+export const DATABASE_DEFAULTS = {
+    name: "neo4j",
+    port: 7687,
+    cpu: 1024,
+    memory: 2048,
+    variables: { uri: "NEO4J_URI", auth: "NEO4J_AUTH", username: "NEO4J_USERNAME", password: "NEO4J_PASSWORD" },
+} as const;
+
+/** The JSON keys of the credentials secret, per variable. */
+export const SECRET_KEYS = { auth: "auth", username: "username", password: "password" } as const;
+
+/** The credentials secret's value for `password`. */
+export function credentialsDocument(password: string): string {
+    return JSON.stringify({ [SECRET_KEYS.username]: DATABASE_USER, [SECRET_KEYS.password]: password, [SECRET_KEYS.auth]: `${DATABASE_USER}/${password}` });
+}
+
+/** `vnv/v1-2-3-rc-1/neo4j-credentials`: where an operator finds an environment's database credentials. */
+export function credentialsSecretName(project: string, environment: string, database: string): string {
+    return `${project}/${environment}/${database}-credentials`;
+}
+
+/** Every variable name the database owns. */
+export function databaseVariableNames(spec: DatabaseSpec): string[] {
+    return Object.values(spec.variables);
+}
+
+/**
+ * The services without any value for the database's variables: whatever the dev configuration
+ * gives them (dev's own database address and credentials) never reaches the environment.
+ */
+export function withoutDatabaseVariables(services: readonly ServiceSpec[], spec: DatabaseSpec): ServiceSpec[] {
+    const names = new Set(databaseVariableNames(spec));
+    const keep = (o: Readonly<Record<string, string>> | undefined) => Object.fromEntries(Object.entries(o ?? {}).filter(([k]) => !names.has(k)));
+    return services.map((s) => ({ ...s, environment: keep(s.environment), secrets: keep(s.secrets) }));
+}
+
+/**
+ * The database as one more service of the environment: internal (no route, no target group),
+ * one task on FARGATE (a Spot interruption would lose the dataset the clients imported), its
+ * own credentials as `NEO4J_AUTH` (added by the component from the generated secret). Clients
+ * start after it is steady, so their startup import finds it listening.
+ */
+export function databaseService(spec: DatabaseSpec): ServiceSpec {
+    return {
+        name: spec.name,
+        image: spec.image,
+        tag: spec.tag,
+        ...(spec.digest === undefined ? {} : { digest: spec.digest }),
+        port: spec.port,
+        public: false,
+        cpu: spec.cpu,
+        memory: spec.memory,
+        desiredCount: 1,
+        capacity: "FARGATE",
+    };
+}
+
+/** A client with the database's address; its credentials come as secrets from the component. */
+export function withDatabaseClient(service: ServiceSpec, spec: DatabaseSpec): ServiceSpec {
+    if (!spec.clients.includes(service.name)) {
+        return service;
+    }
+    return {
+        ...service,
+        environment: { ...(service.environment ?? {}), [spec.variables.uri]: `bolt://${spec.name}:${spec.port}` },
+        after: [...new Set([...(service.after ?? []), spec.name])],
+    };
+}
+
+/** Problems of a database spec against the environment's services, each naming its field. */
+export function databaseProblems(spec: DatabaseSpec, services: readonly ServiceSpec[], where: string): string[] {
+    const problems: string[] = [];
+    if (services.some((s) => s.name === spec.name)) {
+        problems.push(`${where}.name: ${JSON.stringify(spec.name)} is already a service of the environment; name the database another way`);
+    }
+    if (services.some((s) => s.port === spec.port)) {
+        problems.push(`${where}.port: ${spec.port} is used by a service of the environment`);
+    }
+    if (spec.clients.length === 0) {
+        problems.push(`${where}.clients: name at least one service that uses the database`);
+    }
+    for (const c of spec.clients) {
+        if (!services.some((s) => s.name === c)) {
+            problems.push(`${where}.clients: ${JSON.stringify(c)} is not a service; services: ${services.map((s) => s.name).join(", ")}`);
+        }
+    }
+    const names = databaseVariableNames(spec);
+    if (new Set(names).size !== names.length) {
+        problems.push(`${where}.variables: each variable needs its own name, got ${names.join(", ")}`);
+    }
+    return problems;
+}
