@@ -26,12 +26,13 @@ function projectOn(reg: TestRegistry, dir: string): string {
     return project;
 }
 
-/** Pushes every versioned image of `version` (and redis) into the test registry. */
+/** Pushes every versioned image of `version` (and redis, and the ephemeral environments' neo4j) into the test registry. */
 async function pushVersion(reg: TestRegistry, version: string, skip: string[] = []): Promise<void> {
     for (const svc of VERSIONED.filter((v) => !skip.includes(v))) {
         await pushImage(reg, `infrasoftbe/${svc}`, version, `${svc}@${version}`);
     }
     await pushImage(reg, "library/redis", "7.4-alpine", "redis");
+    await pushImage(reg, "library/neo4j", "5.26-community", "neo4j");
 }
 
 interface Run {
@@ -110,7 +111,10 @@ describe("@engine vnv command line", function () {
         const check = await vnv(["release", "check", "v1.5.0-rc.1", "--json"]);
         const up = await vnv(["env", "up", "v1.5.0-rc.1", "--json"]);
         assert.equal(up.code, 0, up.err);
-        assert.deepEqual(JSON.parse(up.out).outputs.digests, JSON.parse(check.out).digests);
+        // The environment's own database is pinned beside the version's images.
+        const { neo4j, ...digests } = JSON.parse(up.out).outputs.digests;
+        assert.deepEqual(digests, JSON.parse(check.out).digests);
+        assert.match(neo4j, /^sha256:[0-9a-f]{64}$/);
     });
 
     it("env up with a missing image fails naming it, before any stack is created", async () => {

@@ -84,6 +84,7 @@ export function standIn(options: StandInOptions = {}): ProgramFactory {
             digests: Object.fromEntries([
                 ...settings.services.filter((s) => s.digest).map((s) => [s.name, s.digest]),
                 ...(settings.frontend.digest === undefined ? [] : [["frontend", settings.frontend.digest]]),
+                ...(settings.database?.digest === undefined ? [] : [[settings.database.name, settings.database.digest]]),
             ]),
         };
     };
