@@ -11,14 +11,14 @@
  *   .pulumi/locks/organization/<project>/<stack>/<id>.json   {pid, username, hostname, timestamp}
  * and fails loudly when the layout or a tag file's version is another.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import type { TagMap } from "../rules/metadata";
+import { type Blobs, blobsFor } from "./blobs";
 import type { LockInfo } from "./errors";
 import type { Backend } from "./inputs";
 import { mapLimit } from "./util";
+
+export { s3Location } from "./blobs";
 
 export const BACKEND_LAYOUT_VERSION = 1;
 const TAGS_VERSION = 1;
@@ -30,14 +30,6 @@ export interface StackRecord {
     readonly lastUpdate?: string;
     /** With `details`: resources in the checkpoint. */
     readonly resourceCount?: number;
-}
-
-/** A blob store as the backend uses it: keys relative to the backend's root. */
-interface Blobs {
-    /** Keys directly under `prefix` (or all below it, `recursive`), with their modification time. */
-    list(prefix: string, options?: { recursive?: boolean }): Promise<{ key: string; modified: Date }[]>;
-    /** The object's bytes, or undefined when it is gone. */
-    read(key: string): Promise<Buffer | undefined>;
 }
 
 export class BackendLayoutError extends Error {
@@ -57,14 +49,8 @@ export class BackendReader {
 
     /** A reader for `backend`, or undefined for a backend it cannot read (gs://, azblob://). */
     static for(backend: Backend, options: { concurrency?: number } = {}): BackendReader | undefined {
-        const concurrency = options.concurrency ?? 32;
-        if (backend.kind === "file" && backend.dir !== undefined) {
-            return new BackendReader(fileBlobs(backend.dir), concurrency);
-        }
-        if (backend.kind === "s3") {
-            return new BackendReader(s3Blobs(backend.url), concurrency);
-        }
-        return undefined;
+        const blobs = blobsFor(backend);
+        return blobs === undefined ? undefined : new BackendReader(blobs, options.concurrency ?? 32);
     }
 
     private async checkLayout(): Promise<void> {
@@ -158,102 +144,4 @@ export class BackendReader {
         });
         return byStack;
     }
-}
-
-function fileBlobs(root: string): Blobs {
-    return {
-        async list(prefix, options) {
-            const dir = path.join(root, prefix);
-            let entries: fs.Dirent[];
-            try {
-                entries = fs.readdirSync(dir, { withFileTypes: true, recursive: options?.recursive ?? false });
-            } catch (e) {
-                if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-                    return [];
-                }
-                throw e;
-            }
-            return entries.flatMap((e) => {
-                if (!e.isFile()) {
-                    return [];
-                }
-                const full = path.join(e.parentPath, e.name);
-                try {
-                    return [{ key: `${prefix}${path.relative(dir, full).split(path.sep).join("/")}`, modified: fs.statSync(full).mtime }];
-                } catch {
-                    return []; // removed meanwhile
-                }
-            });
-        },
-        async read(key) {
-            try {
-                return fs.readFileSync(path.join(root, key));
-            } catch (e) {
-                if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-                    return undefined;
-                }
-                throw e;
-            }
-        },
-    };
-}
-
-/** `s3://bucket[/prefix][?region=…&endpoint=…&s3ForcePathStyle=true&profile=…]`, as the engine reads it. */
-export function s3Location(url: string): { bucket: string; prefix: string; region?: string; endpoint?: string; forcePathStyle: boolean; profile?: string } {
-    const u = new URL(url);
-    const q = u.searchParams;
-    const prefix = decodeURIComponent(u.pathname.replace(/^\/+/, ""));
-    return {
-        bucket: u.hostname,
-        prefix: prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`,
-        region: q.get("region") ?? undefined,
-        endpoint: q.get("endpoint") ?? undefined,
-        forcePathStyle: q.get("s3ForcePathStyle") === "true" || q.get("use_path_style") === "true",
-        profile: q.get("profile") ?? undefined,
-    };
-}
-
-function s3Blobs(url: string): Blobs {
-    const at = s3Location(url);
-    const client = new S3Client({
-        ...(at.region !== undefined ? { region: at.region } : {}),
-        ...(at.endpoint !== undefined ? { endpoint: at.endpoint } : {}),
-        ...(at.profile !== undefined ? { profile: at.profile } : {}),
-        forcePathStyle: at.forcePathStyle,
-        maxAttempts: 3,
-    });
-    return {
-        async list(prefix, options) {
-            const out: { key: string; modified: Date }[] = [];
-            let token: string | undefined;
-            do {
-                const page = await client.send(
-                    new ListObjectsV2Command({
-                        Bucket: at.bucket,
-                        Prefix: `${at.prefix}${prefix}`,
-                        ...(options?.recursive ? {} : { Delimiter: "/" }),
-                        ContinuationToken: token,
-                    }),
-                );
-                for (const o of page.Contents ?? []) {
-                    if (o.Key !== undefined) {
-                        out.push({ key: o.Key.slice(at.prefix.length), modified: o.LastModified ?? new Date(0) });
-                    }
-                }
-                token = page.IsTruncated ? page.NextContinuationToken : undefined;
-            } while (token !== undefined);
-            return out;
-        },
-        async read(key) {
-            try {
-                const r = await client.send(new GetObjectCommand({ Bucket: at.bucket, Key: `${at.prefix}${key}` }));
-                return Buffer.from(await r.Body!.transformToByteArray());
-            } catch (e) {
-                if (e instanceof NoSuchKey || (e as { name?: string }).name === "NoSuchKey") {
-                    return undefined;
-                }
-                throw e;
-            }
-        },
-    };
 }
