@@ -53,6 +53,11 @@ export interface ClientOptions {
     readonly maxRetryAfterMs?: number;
     /** Per-request timeout in ms. @default 30000 */
     readonly timeoutMs?: number;
+    /**
+     * Tags asked for per page of a tag listing (`tags/list?n=…`); the registry may answer fewer
+     * and a `Link: <…>; rel="next"` header to the next page, which is followed. @default 1000
+     */
+    readonly tagPageSize?: number;
     /** @default globalThis.fetch */
     readonly fetch?: typeof fetch;
 }
@@ -94,7 +99,11 @@ export class RegistryClient {
             backoffMs: options.backoffMs ?? 250,
             maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
             timeoutMs: options.timeoutMs ?? 30_000,
+            tagPageSize: options.tagPageSize ?? 1000,
         };
+        if (!Number.isSafeInteger(this.opts.tagPageSize) || this.opts.tagPageSize < 1) {
+            throw new RangeError(`tagPageSize must be a whole number of at least 1, not ${this.opts.tagPageSize}`);
+        }
     }
 
     /** The digest `tag` points to, without downloading layers (HEAD, else GET of the manifest). */
@@ -173,17 +182,60 @@ export class RegistryClient {
         return bytes;
     }
 
-    /** Every tag of the repository (follows pagination). */
+    /**
+     * Every tag of the repository, `tagPageSize` at a time, following the registry's
+     * `Link: </v2/<name>/tags/list?last=…&n=…>; rel="next"` (relative, as the distribution
+     * registry, ghcr.io and Docker Hub write it, or absolute). A next link is only followed to
+     * this repository's tag list on the same registry: one pointing at another host, scheme,
+     * port, repository or endpoint, or back at a page already read, is refused ("invalid").
+     */
     async tags(image: string): Promise<string[]> {
         const repo = parseRepository(image);
+        const list = `/v2/${repo.path}/tags/list`;
         const out: string[] = [];
-        let next: string | undefined = "tags/list?n=1000";
+        const seen = new Set<string>();
+        let next: string | undefined = `tags/list?n=${this.opts.tagPageSize}`;
         while (next !== undefined) {
+            seen.add(next);
             const res = await this.request(repo, "GET", next, { accept: "application/json", what: image, scope: "pull" });
-            const body = (await res.json()) as { tags?: string[] | null };
-            out.push(...(body.tags ?? []));
-            const link = res.headers.get("link")?.match(/<([^>]+)>;\s*rel="?next"?/);
-            next = link ? link[1]!.replace(/^.*\/v2\/.*?\/(tags\/list.*)$/, "$1") : undefined;
+            const requested = `${repo.baseUrl}/v2/${repo.path}/${next}`;
+            let body: { tags?: unknown } | null;
+            try {
+                body = (await res.json()) as { tags?: unknown } | null;
+            } catch {
+                throw new RegistryError("invalid", image, `${image}: ${repo.registry} answered a tag list that is not JSON`);
+            }
+            const tags = body?.tags ?? [];
+            if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string")) {
+                throw new RegistryError("invalid", image, `${image}: ${repo.registry} answered a tag list that is not a list of strings`);
+            }
+            out.push(...(tags as string[]));
+            const link = parseNextLink(res.headers.get("link"));
+            if (link === undefined) {
+                next = undefined;
+                continue;
+            }
+            let target: URL;
+            try {
+                target = new URL(link, requested);
+            } catch {
+                throw new RegistryError("invalid", image, `${image}: ${repo.registry}'s next-page link ${JSON.stringify(link)} is not a URL; not followed`);
+            }
+            if (target.origin !== new URL(repo.baseUrl).origin || target.pathname !== list) {
+                throw new RegistryError(
+                    "invalid",
+                    image,
+                    `${image}: ${repo.registry}'s next-page link ${JSON.stringify(link)} leads away from ${repo.baseUrl}${list}; refused, not followed`,
+                );
+            }
+            next = `tags/list${target.search}`;
+            if (seen.has(next)) {
+                throw new RegistryError(
+                    "invalid",
+                    image,
+                    `${image}: ${repo.registry}'s next-page link ${JSON.stringify(link)} repeats a page already read; refused`,
+                );
+            }
         }
         return out;
     }
@@ -326,6 +378,22 @@ export class RegistryClient {
         }
         this.auth.set(authKey, `Bearer ${token}`);
     }
+}
+
+/**
+ * The target of the `rel="next"` link of a `Link` header (RFC 8288), as written: several links
+ * may be given, separated by commas, and `rel` may list several relations (`rel="next last"`).
+ */
+export function parseNextLink(header: string | null | undefined): string | undefined {
+    for (const m of (header ?? "").matchAll(/<([^>]*)>((?:\s*;\s*[^;,]*)*)/g)) {
+        for (const param of m[2]!.matchAll(/;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))/gi)) {
+            const rels = (param[1] ?? param[2] ?? "").toLowerCase().split(/\s+/);
+            if (rels.includes("next")) {
+                return m[1]!;
+            }
+        }
+    }
+    return undefined;
 }
 
 function basic(creds: Credentials): string {
