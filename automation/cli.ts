@@ -17,8 +17,11 @@ import {
     backendInput,
     concurrencyInput,
     currentOwner,
+    environmentInput,
     envTagInput,
     instantInput,
+    limitInput,
+    sinceInput,
     ownerInput,
     secretsInput,
     stackInput,
@@ -34,6 +37,11 @@ import { applyPromotion, checkRelease, MissingImagesError, planPromotion } from 
 import { checkText, environmentsTable, promoteText, reapText, statusText } from "./render";
 import { type HealthReport, UnhealthyError } from "./health";
 import { notifierFrom } from "./notify";
+import { AuditLog, auditContext } from "./audit";
+import { type AuditDraft, Auditor } from "./auditing";
+import { catalogue, catalogueText, type Placement } from "./registry/catalogue";
+import { deployText, historyText } from "./render";
+import type { Backend } from "./inputs";
 
 /** vnv's own version (package.json). */
 export const VERSION: string = (require("../package.json") as { version: string }).version;
@@ -85,6 +93,8 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     const program = new Command("vnv")
         .description("Versioned environments of the VNV tool: one stack per version, with a TTL.")
         .version(VERSION, "-V, --version", "print vnv's version")
+        // vnv's own --version only before a command: `vnv history --version v1.2.3` filters by version.
+        .enablePositionalOptions()
         .exitOverride()
         .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr })
         .showHelpAfterError("(run with --help for usage)")
@@ -129,7 +139,9 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         const wait = opts.wait ?? deps.waitDefault ?? "10m";
         const waitMs = wait === "0" ? 0 : ttlInput(wait, undefined, "--wait").ms;
         const registry = registryClient();
+        const audit = auditorFor(backend, log);
         return new Environments({
+            ...(audit === undefined ? {} : { audit }),
             checkImages: async (version, services) => {
                 const result = await checkRelease(registry, services, version.canonical);
                 if (result.missing.length > 0) {
@@ -193,6 +205,43 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
             deps.stderr(errorLines(new UnhealthyError(health).message));
             exitCode = EXIT.failed;
         }
+    };
+
+    /** The audit trail of `backend` (file:// and s3:// keep one; others are told they keep none). */
+    const auditorFor = (backend: Backend, log: (line: string) => void): Auditor | undefined => {
+        const trail = AuditLog.for(backend);
+        if (trail === undefined) {
+            log(`no audit trail: vnv keeps it in file:// and s3:// backends, not in ${backend.kind}://`);
+            return undefined;
+        }
+        return new Auditor(trail, auditContext(deps.env), () => new Date(), log);
+    };
+    const stateBackend = (opts: { backend?: string }): Backend => backendInput(opts.backend, deps.env, `${dir}/.vnv/state`);
+    const stderrLog = (line: string): void => deps.stderr(`vnv: ${line}\n`);
+    /**
+     * Where versions run: every ephemeral environment (with its expiry), and prod and dev at the
+     * version of their last successful deploy in the audit trail, else as pinned in their stack
+     * file (what the deploy workflow commits).
+     */
+    const placementsOf = async (opts: GlobalOptions): Promise<Placement[]> => {
+        const env = driver(opts);
+        const rows = await env.list();
+        const out: Placement[] = rows
+            .filter((r) => r.status !== "malformed" && r.version !== undefined)
+            .map((r) => ({
+                where: "ephemeral",
+                stack: r.stack,
+                version: r.version!,
+                ...(r.expiresAt === undefined ? {} : { expiresAt: r.expiresAt }),
+                ...(r.url === undefined ? {} : { url: r.url }),
+            }));
+        const trail = AuditLog.for(stateBackend(opts));
+        for (const stack of ["prod", "dev"] as const) {
+            const deployed = (await trail?.read({ environment: stack, limit: 50 }))?.events.find((e) => e.action === "deploy" && e.result === "succeeded");
+            const { settings } = stackFile(stack);
+            out.push({ where: stack, stack, version: deployed?.version ?? settings.version, url: `https://${settings.hostname}` });
+        }
+        return out;
     };
 
     const maxTtlMs = (): number => {
@@ -287,6 +336,52 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
             authFailed(summary.auth);
         });
 
+    common(program.command("deploy <stack>"))
+        .description("deploy prod or dev as pinned in Pulumi.<stack>.yaml (`release check --pin`), wait until healthy, record it")
+        .option("--wait <duration>", "how long to wait until every public service answers its health path through the URL (default 10m; 0: do not wait)")
+        .action(async (stackText: string, opts: GlobalOptions) => {
+            const stack = stackInput(stackText, "stack");
+            const { settings } = stackFile(stack);
+            const unpinned = [
+                ...settings.services.filter((s) => s.digest === undefined).map((s) => s.name),
+                ...(settings.frontend.image !== undefined && settings.frontend.digest === undefined ? ["frontend"] : []),
+            ];
+            if (unpinned.length > 0) {
+                throw new UsageError(
+                    `Pulumi.${stack}.yaml pins no digest for ${unpinned.join(", ")}: run \`vnv release check <version> --stack ${stack} --pin\` first, so exactly the checked images are deployed`,
+                );
+            }
+            const env = driver(opts);
+            const result = await announced(`deploy ${stack}`, settings.version, env, () => env.deployStack(settings));
+            emit(opts, result, deployText(result));
+            healthFailed(result.health);
+        });
+
+    program
+        .command("history")
+        .description("what was deployed, updated, extended, destroyed, promoted and pinned, when, by whom, with which digests: newest first")
+        .option("--env <name>", "only this environment: prod, dev, an environment's stack (v1-2-3-rc-1) or version, or a promotion's tag")
+        .option("--version <version>", "only this version (any spelling: v1.2.3-rc.1, 1.2.3-RC1)")
+        .option("--since <when>", "only events since then: 2026-11-27, 2026-11-27T08:00Z, or a duration back from now such as 36h or 7d")
+        .option("--limit <n>", "at most this many events, the newest (1 to 1000)", "100")
+        .option("--backend <url>", "state backend that keeps the trail (default: $PULUMI_BACKEND_URL, else .vnv/state in the repository)")
+        .option("--json", "machine-readable output on stdout")
+        .action(async (opts: { env?: string; version?: string; since?: string; limit: string; backend?: string; json?: boolean }) => {
+            const filter = {
+                ...(opts.env === undefined ? {} : { environment: environmentInput(opts.env) }),
+                ...(opts.version === undefined ? {} : { version: versionInput(opts.version, "--version").canonical }),
+                ...(opts.since === undefined ? {} : { since: sinceInput(opts.since, new Date()) }),
+                limit: limitInput(opts.limit),
+            };
+            const backend = stateBackend(opts);
+            const trail = AuditLog.for(backend);
+            if (trail === undefined) {
+                throw new UsageError(`the audit trail is kept in file:// and s3:// backends; ${backend.url} keeps none`);
+            }
+            const history = await trail.read(filter);
+            emit(opts, history, historyText(history));
+        });
+
     const release = program.command("release").description("release images: check that a version exists, promote a release candidate");
 
     release
@@ -294,8 +389,9 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         .description("check that every service image of <version> exists in its registry; print each digest")
         .option("--stack <name>", "whose services: dev or prod", "dev")
         .option("--pin", "write vnv:version and vnv:digests into Pulumi.<stack>.yaml, so `pulumi up` deploys exactly these digests")
+        .option("--backend <url>", "state backend whose audit trail records a pin (default: $PULUMI_BACKEND_URL, else .vnv/state)")
         .option("--json", "machine-readable output on stdout")
-        .action(async (versionText: string, opts: { stack: string; pin?: boolean; json?: boolean }) => {
+        .action(async (versionText: string, opts: { stack: string; pin?: boolean; backend?: string; json?: boolean }) => {
             const version = versionInput(versionText);
             const stack = stackInput(opts.stack);
             const result = await checkRelease(registryClient(), stackServices(stack), version.canonical);
@@ -306,9 +402,31 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
                 return;
             }
             if (opts.pin) {
-                const file = writePins(dir, stack, result.version, result.digests);
+                const pin = async () => writePins(dir, stack, result.version, result.digests);
+                const auditor = auditorFor(stateBackend(opts), stderrLog);
+                const file =
+                    auditor === undefined
+                        ? await pin()
+                        : await auditor.run({ action: "pin", environment: stack, version: result.version, digests: { ...result.digests } }, pin);
                 deps.stderr(`vnv: pinned ${result.version} and ${Object.keys(result.digests).length} digest(s) in ${file}\n`);
             }
+        });
+
+    release
+        .command("ls")
+        .description("the versions the registry holds for a stack's images, newest first: complete or which images are missing, kind, where each runs")
+        .option("--stack <name>", "whose images: dev or prod", "dev")
+        .option("--limit <n>", "the newest n versions (versions that run somewhere are always shown), 1 to 1000", "30")
+        .option("--backend <url>", "state backend whose environments and history say where versions run (default: $PULUMI_BACKEND_URL, else .vnv/state)")
+        .option("--secrets-provider <url>", "passphrase (from $PULUMI_CONFIG_PASSPHRASE) or a KMS URL")
+        .option("--json", "machine-readable output on stdout")
+        .action(async (opts: { stack: string; limit: string; backend?: string; secretsProvider?: string; json?: boolean }) => {
+            const stack = stackInput(opts.stack);
+            const limit = limitInput(opts.limit);
+            const services = stackServices(stack);
+            const placements = await placementsOf(opts);
+            const result = await catalogue(registryClient(), services, placements, { limit });
+            emit(opts, result, catalogueText(result));
         });
 
     release
@@ -318,17 +436,29 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         .option("--env-tag <tag>", "environment tag of the double tagging, moved along (a word such as prod or test, never a version)", "prod")
         .option("--stack <name>", "whose services: dev or prod", "dev")
         .option("--dry-run", "check everything and say what would be tagged, tag nothing")
+        .option("--backend <url>", "state backend whose audit trail records the promotion (default: $PULUMI_BACKEND_URL, else .vnv/state)")
         .option("--json", "machine-readable output on stdout")
-        .action(async (target: string, opts: { from?: string; envTag: string; stack: string; dryRun?: boolean; json?: boolean }) => {
-            versionInput(target);
+        .action(async (target: string, opts: { from?: string; envTag: string; stack: string; dryRun?: boolean; backend?: string; json?: boolean }) => {
+            const release = versionInput(target);
             if (opts.from !== undefined) {
                 versionInput(opts.from, "--from");
             }
             const envTag = envTagInput(opts.envTag);
             const services = stackServices(stackInput(opts.stack));
+            const auditor = opts.dryRun ? undefined : auditorFor(stateBackend(opts), stderrLog);
             const client = registryClient();
-            const plan = await planPromotion(client, services, target, { from: opts.from, envTag });
-            const written = opts.dryRun ? [] : await applyPromotion(client, plan);
+            const promote = async (draft?: AuditDraft) => {
+                const plan = await planPromotion(client, services, target, { from: opts.from, envTag });
+                const written = opts.dryRun ? [] : await applyPromotion(client, plan);
+                if (draft !== undefined) {
+                    draft.digests = Object.fromEntries(plan.steps.map((step) => [step.service, step.digest]));
+                }
+                return { plan, written };
+            };
+            const { plan, written } =
+                auditor === undefined
+                    ? await promote()
+                    : await auditor.run({ action: "promote", environment: envTag, version: release.canonical, digests: {} }, promote);
             emit(opts, { ...plan, dryRun: opts.dryRun ?? false, written }, promoteText(plan, opts.dryRun ?? false));
         });
 

@@ -13,16 +13,17 @@ import { type EnvironmentMeta, planReap, type ReapDecision, stackRole } from "..
 import { hostname as versionHost, stackName as versionStack } from "../rules/naming";
 import { formatDuration } from "../rules/ttl";
 import { parseVersion, type Version } from "../rules/versions";
+import type { AuditDraft, Auditor } from "./auditing";
 import { type AuthOutcome, AuthOwner } from "./authOwner";
 import { EnvironmentNotFoundError, NotEphemeralError, UsageError } from "./errors";
-import { awaitHealth, checkOnce, type HealthReport, healthTargets } from "./health";
+import { awaitHealth, checkOnce, type HealthReport, healthTargets, UnhealthyError } from "./health";
 import { currentOwner, type Owner, type Ttl } from "./inputs";
 import { Locks } from "./locks";
 import { type Announcement, noticeExpiring } from "./notify";
 import { type ReapSummary, reap } from "./reaper";
 import { capacityFor, createInSlot, liveOf } from "./slots";
 import { StackStore } from "./stackStore";
-import type { DownResult, DriverConfig, EnvironmentInfo, StatusResult, UpResult } from "./types";
+import type { DeployResult, DownResult, DriverConfig, EnvironmentInfo, StatusResult, UpResult } from "./types";
 
 export * from "./types";
 
@@ -111,6 +112,22 @@ export class Environments {
      * failed `up` is still collected by the reaper. On a live one, `ttl` sets a new expiry.
      */
     async up(version: Version, options: { ttl?: Ttl; owner?: Owner; digests?: Readonly<Record<string, string>> } = {}): Promise<UpResult> {
+        return this.audited({ action: "deploy", environment: versionStack(version), version: version.canonical, digests: {} }, (draft) =>
+            this.upAudited(version, options, draft),
+        );
+    }
+
+    /** Runs `operation` as one event of the audit trail (when one is configured). */
+    private audited<T>(draft: AuditDraft, operation: (draft: AuditDraft) => Promise<T>): Promise<T> {
+        const auditor: Auditor | undefined = this.cfg.audit;
+        return auditor === undefined ? operation(draft) : auditor.run(draft, operation);
+    }
+
+    private async upAudited(
+        version: Version,
+        options: { ttl?: Ttl; owner?: Owner; digests?: Readonly<Record<string, string>> },
+        draft: AuditDraft,
+    ): Promise<UpResult> {
         this.checkTtl(options.ttl);
         const steps = new StepClock();
         const name = versionStack(version);
@@ -122,10 +139,12 @@ export class Environments {
         }
         steps.lap("check images");
 
+        draft.digests = { ...(digests ?? {}) };
         let stack = await this.store.select(name);
         steps.lap("select stack");
         let meta: EnvironmentMeta;
         const created = stack === undefined;
+        draft.action = created ? "deploy" : "update";
         if (stack === undefined) {
             const createdAt = this.clock();
             ({ stack, meta } = await createInSlot(
@@ -168,6 +187,11 @@ export class Environments {
         const health = await this.waitHealthy(settings);
         steps.lap("health");
         const url = `https://${settings.hostname}`;
+        draft.url = url;
+        draft.expiresAt = meta.expiresAt.toISOString();
+        if (health !== undefined && !health.healthy) {
+            draft.failure = new UnhealthyError(health).message;
+        }
         if (health?.healthy ?? true) {
             await this.announce({ kind: "up", created, version: version.canonical, url, owner: meta.owner, expiresAt: meta.expiresAt.toISOString() });
         }
@@ -182,6 +206,50 @@ export class Environments {
             ...(health === undefined ? {} : { health }),
             steps: steps.laps,
         };
+    }
+
+    /**
+     * Deploys a long-lived stack (`prod`, `dev`) with `settings` from its stack file, pinned by
+     * `release check --pin`: the same definition `pulumi up` runs, as an inline program; then
+     * waits until every public service answers through the URL, announces, and records the
+     * deploy in the audit trail. An unhealthy result is reported (and recorded as a failure).
+     */
+    async deployStack(settings: EnvironmentSettings): Promise<DeployResult> {
+        const name = settings.environment;
+        const digests = Object.fromEntries(
+            [...settings.services.map((s) => [s.name, s.digest] as const), ["frontend", settings.frontend.digest] as const].filter(
+                (e): e is readonly [string, string] => e[1] !== undefined,
+            ),
+        );
+        return this.audited({ action: "deploy", environment: name, version: settings.version, digests }, async (draft) => {
+            const steps = new StepClock();
+            const stack = await this.store.createOrSelect(name, this.cfg.program(settings));
+            steps.lap("select stack");
+            await this.locks.recover(stack);
+            steps.lap("recovery check");
+            const url = `https://${settings.hostname}`;
+            draft.url = url;
+            this.log(`${name}: deploying ${settings.version} at ${url}`);
+            const result = await this.locks.run(stack, "up", () => stack.up({ onOutput: this.cfg.engineOutput }));
+            steps.lap("engine update");
+            this.log(`${name}: ${result.summary.result}`);
+            const health = await this.waitHealthy(settings);
+            steps.lap("health");
+            if (health !== undefined && !health.healthy) {
+                draft.failure = new UnhealthyError(health).message;
+            } else {
+                await this.announce({ kind: "deployed", stack: name as "prod" | "dev", version: settings.version, url });
+            }
+            return {
+                stack: name,
+                version: settings.version,
+                url,
+                digests,
+                outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])),
+                ...(health === undefined ? {} : { health }),
+                steps: steps.laps,
+            };
+        });
     }
 
     /** Waits for the services' health (see {@link DriverConfig.health}); a timeout is reported, not thrown. */
@@ -237,6 +305,15 @@ export class Environments {
 
     /** Sets the expiry to creation + `ttl` (no update runs); refused when that is already past. */
     async extend(version: Version, ttl: Ttl): Promise<EnvironmentMeta> {
+        return this.audited({ action: "extend", environment: versionStack(version), version: version.canonical, digests: {} }, async (draft) => {
+            const meta = await this.extendAudited(version, ttl);
+            draft.expiresAt = meta.expiresAt.toISOString();
+            draft.url = `https://${meta.hostname}`;
+            return meta;
+        });
+    }
+
+    private async extendAudited(version: Version, ttl: Ttl): Promise<EnvironmentMeta> {
         this.checkTtl(ttl);
         const name = versionStack(version);
         const stack = await this.store.select(name);
@@ -250,6 +327,12 @@ export class Environments {
 
     /** Destroys `version`'s environment, then removes its stack. */
     async down(version: Version): Promise<DownResult> {
+        return this.audited({ action: "destroy", environment: versionStack(version), version: version.canonical, digests: {} }, () =>
+            this.downAudited(version),
+        );
+    }
+
+    private async downAudited(version: Version): Promise<DownResult> {
         const name = versionStack(version);
         const stack = await this.store.select(name);
         if (stack === undefined) {
@@ -324,12 +407,17 @@ export class Environments {
         const summary = await reap(
             {
                 stacks: () => this.store.list(),
-                destroy: async (name) => {
+                destroy: async (name, meta) => {
                     const stack = await this.store.select(name);
                     if (stack === undefined) {
                         return false;
                     }
-                    await this.destroy(stack);
+                    const draft: AuditDraft = { action: "reap", environment: name, version: meta?.version ?? "", digests: {} };
+                    if (meta !== undefined) {
+                        draft.expiresAt = meta.expiresAt.toISOString();
+                        draft.url = `https://${meta.hostname}`;
+                    }
+                    await this.audited(draft, () => this.destroy(stack));
                     return true;
                 },
                 reconcileAuth: this.authOwner === undefined ? undefined : () => this.authOwner!.outcome(),

@@ -11,7 +11,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DURATION_FORMS, formatDuration, parseDuration, TtlError } from "../rules/ttl";
-import { parseVersion, VersionError, type Version } from "../rules/versions";
+import { stackName } from "../rules/naming";
+import { parseSince, SinceError } from "../rules/since";
+import { parseVersion, tryParseVersion, VersionError, type Version } from "../rules/versions";
 import { MissingSecretsError, UsageError } from "./errors";
 
 export type { Version };
@@ -217,4 +219,36 @@ export function stackInput(text: string, what: string = "--stack"): StackChoice 
         throw new UsageError(`invalid ${what} ${shown(text)}: expected dev or prod`);
     }
     return text;
+}
+
+/** `--since`: an ISO date or time with a zone, or a duration back from now (`36h`, `7d`); see rules/since.ts. */
+export function sinceInput(text: string, now: Date, what: string = "--since"): Date {
+    try {
+        return parseSince(text, now, what);
+    } catch (e) {
+        throw e instanceof SinceError ? new UsageError(e.message) : e;
+    }
+}
+
+/** `--limit`: 1 to 1000. */
+export function limitInput(text: string, what: string = "--limit"): number {
+    if (!/^[1-9]\d{0,3}$/.test(text) || Number(text) > 1000) {
+        throw new UsageError(`invalid ${what} ${shown(text)}: expected an integer from 1 to 1000`);
+    }
+    return Number(text);
+}
+
+/**
+ * `--env` of `vnv history`: prod, dev, an environment's stack (`v1-2-3-rc-1`) or a promotion's
+ * environment tag (`prod`, `test`); a version (`v1.2.3-rc.1`) is taken as its environment's stack.
+ */
+export function environmentInput(text: string, what: string = "--env"): string {
+    const version = /[.]/.test(text) ? tryParseVersion(text) : undefined;
+    if (version !== undefined) {
+        return stackName(version);
+    }
+    if (/^[a-z0-9][a-z0-9-]{0,99}$/.test(text)) {
+        return text;
+    }
+    throw new UsageError(`invalid ${what} ${shown(text)}: expected prod, dev, an environment's stack (v1-2-3-rc-1) or its version (v1.2.3-rc.1)`);
 }

@@ -25,7 +25,7 @@ export interface ReapSummary {
 export interface ReapDeps {
     readonly stacks: () => Promise<readonly { name: string; tags: Readonly<Record<string, string>> }[]>;
     /** Destroys and removes one stack; answers false when it was removed meanwhile. */
-    readonly destroy: (stack: string) => Promise<boolean>;
+    readonly destroy: (stack: string, meta?: EnvironmentMeta) => Promise<boolean>;
     /** Updates the redirect list (undefined: no owner configured). */
     readonly reconcileAuth?: () => Promise<AuthOutcome>;
     readonly protectedStacks: readonly string[];
@@ -49,7 +49,7 @@ export async function reap(deps: ReapDeps, options: { now: Date; dryRun: boolean
     }
     await mapLimit(doomed, options.concurrency, async (d) => {
         try {
-            if (await deps.destroy(d.stack)) {
+            if (await deps.destroy(d.stack, d.meta)) {
                 summary.destroyed.push(d.stack);
                 await deps.destroyed?.(d.meta);
             } else {

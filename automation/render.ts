@@ -1,6 +1,7 @@
 /** How the command line shows results to people (`--json` shows the same objects to machines). */
+import type { AuditHistory } from "./audit";
 import { describeLock } from "./errors";
-import type { EnvironmentInfo, ReapSummary, StatusResult } from "./environments";
+import type { DeployResult, EnvironmentInfo, ReapSummary, StatusResult } from "./environments";
 import type { CheckResult, PromotionPlan } from "./registry/release";
 
 export function statusText(r: StatusResult): string {
@@ -97,5 +98,52 @@ export function reapText(s: ReapSummary): string {
     lines.push(
         `${s.dryRun ? s.wouldDestroy.length : s.destroyed.length} ${s.dryRun ? "to destroy" : "destroyed"}, ${s.skipped.length} skipped, ${s.failed.length} failed`,
     );
+    return lines.join("\n");
+}
+
+/** `vnv history`: one line per event, newest first; a failure's reason below it. */
+export function historyText(h: AuditHistory): string {
+    if (h.events.length === 0 && h.problems.length === 0) {
+        return "no events";
+    }
+    const rows = h.events.map((e) => [
+        when(e.at),
+        e.action,
+        e.environment,
+        e.version === "" ? "-" : e.version,
+        e.result === "succeeded" ? "ok" : "FAILED",
+        e.actor,
+        `${Math.round(e.durationMs / 1000)}s`,
+    ]);
+    const header = ["WHEN (UTC)", "ACTION", "ENVIRONMENT", "VERSION", "RESULT", "BY", "TOOK"];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => c.padEnd(widths[i]!))
+            .join("  ")
+            .trimEnd();
+    const lines = [line(header)];
+    h.events.forEach((e, i) => {
+        lines.push(line(rows[i]!));
+        const digests = Object.entries(e.digests);
+        if (digests.length > 0) {
+            lines.push(`    ${digests.map(([s, d]) => `${s}@${d.slice(7, 19)}`).join(" ")}`);
+        }
+        if (e.error !== undefined) {
+            lines.push(`    ${e.error.split("\n")[0]}`);
+        }
+    });
+    for (const p of h.problems) {
+        lines.push(`unreadable event ${p.key}: ${p.problem}`);
+    }
+    return lines.join("\n");
+}
+
+/** `vnv deploy`: the URL, what was deployed, and how it answered. */
+export function deployText(r: DeployResult): string {
+    const lines = [r.url, `deployed ${r.version} to ${r.stack}${r.health?.healthy ? ", healthy" : ""}`];
+    for (const [service, digest] of Object.entries(r.digests)) {
+        lines.push(`  ${service.padEnd(16)} ${digest}`);
+    }
     return lines.join("\n");
 }

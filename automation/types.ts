@@ -13,6 +13,7 @@ import type { ResolvedCli } from "./pulumiCli";
 import type { ReapSummary } from "./reaper";
 
 export type { AuthOutcome, ReapSummary };
+import type { Auditor } from "./auditing";
 /** Builds the inline program of one environment from its settings. */
 export type ProgramFactory = (settings: EnvironmentSettings) => PulumiFn;
 export type { AuthProgramFactory } from "./authOwner";
@@ -62,6 +63,8 @@ export interface DriverConfig {
     readonly notifier?: Notifier;
     /** The reaper announces an environment once when it expires within this. @default 1 hour */
     readonly expiryNoticeMs?: number;
+    /** Where up, down, extend and reap are recorded (the audit trail in the state backend). @default none */
+    readonly audit?: Auditor;
 }
 
 /** One row of `env ls`: an environment, or a stack that claims to be one but is malformed. */
@@ -96,6 +99,18 @@ export interface UpResult {
     /** What the health checks saw (absent when not asked for). */
     readonly health?: HealthReport;
     /** Milliseconds of each step, in order (`check images`, `engine update`, `redirect list`, …). */
+    readonly steps: readonly { step: string; ms: number }[];
+}
+
+/** What `vnv deploy <prod|dev>` did. */
+export interface DeployResult {
+    readonly stack: string;
+    readonly version: string;
+    readonly url: string;
+    /** The pinned digests deployed (service → sha256:…, `frontend` too). */
+    readonly digests: Record<string, string>;
+    readonly outputs: Record<string, unknown>;
+    readonly health?: HealthReport;
     readonly steps: readonly { step: string; ms: number }[];
 }
 

@@ -318,4 +318,145 @@ describe("@engine vnv command line", function () {
         assert.equal(r.code, 4);
         assert.match(r.err, /no environment v9-9-9/);
     });
+
+    describe("the audit trail, deploys of prod and dev, rollback and the version catalogue", () => {
+        const history = async (...args: string[]) => {
+            const r = await vnv(["history", "--json", ...args]);
+            assert.equal(r.code, 0, r.err);
+            return JSON.parse(r.out).events as Array<Record<string, unknown> & { digests: Record<string, string> }>;
+        };
+
+        it("up, extend and down each append one event, newest first, with who, version, digests, result and duration", async () => {
+            await pushVersion(reg, "v5.0.0-rc.1");
+            const up = await vnv(["env", "up", "v5.0.0-rc.1", "--ttl", "2h", "--json"]);
+            assert.equal(up.code, 0, up.err);
+            assert.equal((await vnv(["env", "extend", "v5.0.0-rc.1", "--ttl", "3h"])).code, 0);
+            assert.equal((await vnv(["env", "down", "v5.0.0-rc.1"])).code, 0);
+            const events = await history();
+            assert.deepEqual(
+                events.map((e) => [e.action, e.environment, e.version, e.result]),
+                [
+                    ["destroy", "v5-0-0-rc-1", "v5.0.0-rc.1", "succeeded"],
+                    ["extend", "v5-0-0-rc-1", "v5.0.0-rc.1", "succeeded"],
+                    ["deploy", "v5-0-0-rc-1", "v5.0.0-rc.1", "succeeded"],
+                ],
+            );
+            assert.deepEqual(events[2]!.digests, JSON.parse(up.out).outputs.digests);
+            assert.ok(events.every((e) => typeof e.actor === "string" && e.actor !== "" && typeof e.durationMs === "number"));
+        });
+
+        it("the trail outlives the environment: its stack is gone, its history is not", async () => {
+            await pushVersion(reg, "v5.1.0-rc.1");
+            await vnv(["env", "up", "v5.1.0-rc.1"]);
+            await vnv(["env", "down", "v5.1.0-rc.1"]);
+            assert.deepEqual(await stackFiles(tmp()), ["vnv/auth.json"]); // the redirect list's owner stays
+            assert.equal((await history("--env", "v5.1.0-rc.1")).length, 2);
+        });
+
+        it("a failed up records the failure with its reason", async () => {
+            await pushVersion(reg, "v5.2.0-rc.1");
+            const r = await vnv(["env", "up", "v5.2.0-rc.1"], undefined, { program: standIn({ failFor: ["v5.2.0-rc.1"] }) });
+            assert.equal(r.code, 1);
+            const [event] = await history("--version", "5.2.0-RC1");
+            assert.equal(event!.result, "failed");
+            assert.match(String(event!.error), /stand-in failure for v5\.2\.0-rc\.1/);
+        });
+
+        it("bad input records nothing: it is refused before anything runs", async () => {
+            assert.equal((await vnv(["env", "up", "v5.3.0-rc.1", "--ttl", "99d"])).code, 2);
+            assert.deepEqual(await history(), []);
+        });
+
+        it("history refuses a bad --since or --env, naming it and the accepted forms (exit 2)", async () => {
+            const since = await vnv(["history", "--since", "yesterday"]);
+            assert.equal(since.code, 2);
+            assert.match(since.err, /--since "yesterday"/);
+            const env = await vnv(["history", "--env", "Prod!"]);
+            assert.equal(env.code, 2);
+            assert.match(env.err, /invalid --env "Prod!"/);
+        });
+
+        it("deploy refuses a stack file that pins no digests, before anything runs", async () => {
+            const r = await vnv(["deploy", "prod"]);
+            assert.equal(r.code, 2);
+            assert.match(r.err, /Pulumi\.prod\.yaml pins no digest for .*vnv release check <version> --stack prod --pin/);
+        });
+
+        it("rollback: pinning an older version and deploying returns prod to that version's exact digests, visible in history", async () => {
+            await pushVersion(reg, "v6.0.0");
+            await pushVersion(reg, "v6.1.0");
+            const pin = async (version: string) => {
+                const r = await vnv(["release", "check", version, "--stack", "prod", "--pin", "--json"]);
+                assert.equal(r.code, 0, r.err);
+                return JSON.parse(r.out).digests as Record<string, string>;
+            };
+            const deploy = async () => {
+                const r = await vnv(["deploy", "prod", "--json"]);
+                assert.equal(r.code, 0, r.err);
+                return JSON.parse(r.out);
+            };
+            const old = await pin("v6.0.0");
+            await deploy();
+            await pin("v6.1.0");
+            await deploy();
+            await pin("v6.0.0");
+            const back = await deploy();
+            assert.equal(back.version, "v6.0.0");
+            assert.deepEqual(back.outputs.digests, old);
+            const deploys = (await history("--env", "prod")).filter((e) => e.action === "deploy");
+            assert.deepEqual(
+                deploys.map((e) => e.version),
+                ["v6.0.0", "v6.1.0", "v6.0.0"],
+            );
+            assert.deepEqual(deploys[0]!.digests, old);
+            assert.deepEqual(
+                (await history("--env", "prod")).filter((e) => e.action === "pin").map((e) => e.version),
+                ["v6.0.0", "v6.1.0", "v6.0.0"],
+            );
+        });
+
+        it("a promotion is recorded with the digests it tagged; a dry run is not", async () => {
+            await pushVersion(reg, "v7.0.0-rc.1");
+            assert.equal((await vnv(["release", "promote", "v7.0.0", "--dry-run"])).code, 0);
+            assert.deepEqual(await history(), []);
+            assert.equal((await vnv(["release", "promote", "v7.0.0"])).code, 0);
+            const [event] = await history();
+            assert.deepEqual([event!.action, event!.environment, event!.version], ["promote", "prod", "v7.0.0"]);
+            assert.equal(Object.keys(event!.digests).length, 5);
+        });
+
+        it("release ls lists the registry's versions newest first, complete or not, and where each runs", async () => {
+            await pushVersion(reg, "v8.0.0-rc.1");
+            await pushVersion(reg, "v8.0.0-rc.2", ["pnp-server"]);
+            await pushVersion(reg, "v8.0.0");
+            assert.equal((await vnv(["env", "up", "v8.0.0-rc.1", "--ttl", "2h"])).code, 0);
+            const r = await vnv(["release", "ls", "--json"]);
+            assert.equal(r.code, 0, r.err);
+            const versions = JSON.parse(r.out).versions as Array<{
+                version: string;
+                kind: string;
+                complete: boolean;
+                missing: string[];
+                runs: { where: string; expiresAt?: string }[];
+            }>;
+            const mine = versions.filter((v) => v.version.startsWith("v8."));
+            assert.deepEqual(
+                mine.map((v) => [v.version, v.kind, v.complete]),
+                [
+                    ["v8.0.0", "release", true],
+                    ["v8.0.0-rc.2", "candidate", false],
+                    ["v8.0.0-rc.1", "candidate", true],
+                ],
+            );
+            assert.deepEqual(mine[1]!.missing, ["pnp-server"]);
+            assert.deepEqual(
+                mine[2]!.runs.map((p) => p.where),
+                ["ephemeral"],
+            );
+            assert.ok(mine[2]!.runs[0]!.expiresAt);
+            const text = await vnv(["release", "ls", "--limit", "2"]);
+            assert.equal(text.code, 0, text.err);
+            assert.match(text.out, /v8\.0\.0-rc\.1/, "a version that runs somewhere is shown beyond the limit");
+        });
+    });
 });
