@@ -6,7 +6,6 @@
  * programs) so tests run it in-process with stand-in programs; automation/main.ts runs it for real.
  */
 import { Command, Option } from "commander";
-import { AuthRedirects } from "../components/authRedirects";
 import { deployEnvironment } from "../infra/environment";
 import { type EnvironmentSettings, imagesOf, parseSettings, SettingsError } from "../infra/settings";
 import { PROJECT_DIR, readStackFile } from "../infra/stackFile";
@@ -39,6 +38,7 @@ import { type HealthReport, UnhealthyError } from "./health";
 import { notifierFrom } from "./notify";
 import { AuditLog, auditContext } from "./audit";
 import { type AuditDraft, Auditor } from "./auditing";
+import { type AuthProgramSpec, programOf } from "./authWorker";
 import { catalogue, catalogueText, type Placement } from "./registry/catalogue";
 import { deployText, historyText } from "./render";
 import type { Backend } from "./inputs";
@@ -54,6 +54,11 @@ export interface CliDeps {
     readonly program?: ProgramFactory;
     /** @default AuthRedirects on the shared test application */
     readonly authProgram?: AuthProgramFactory;
+    /**
+     * The redirect list's program for a child process, so `env up` registers it alongside the
+     * update. @default the shared application's (AuthRedirects) when `authProgram` is not given
+     */
+    readonly authAlongside?: AuthProgramSpec;
     /** Directory of Pulumi.dev.yaml. @default the repository */
     readonly projectDir?: string;
     /** PULUMI_HOME for the engine. @default the user's */
@@ -79,13 +84,6 @@ interface GlobalOptions {
 
 /** The real environment program: the same definition `pulumi up` runs, as an inline program. */
 export const environmentProgram: ProgramFactory = (settings) => async () => deployEnvironment(settings);
-
-function authProgramFor(applicationId: string, type: "SPA" | "Web"): AuthProgramFactory {
-    return (uris) => async () => {
-        const auth = new AuthRedirects("vnv-auth", { applicationId, type, redirectUris: uris });
-        return { redirectUris: auth.redirectUris };
-    };
-}
 
 export async function main(argv: readonly string[], deps: CliDeps): Promise<number> {
     let exitCode: number = EXIT.done;
@@ -163,15 +161,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
             protectedStacks: policy.protectedStacks,
             maxEnvironments: policy.maxEnvironments,
             staleLockAfterMs: parseDuration(policy.staleLockAfter),
-            auth:
-                deps.authProgram !== undefined || policy.authApplicationId !== undefined
-                    ? {
-                          stackName: policy.authStack,
-                          fixedHosts: policy.fixedRedirectHosts,
-                          extraUris: settings.auth.extraRedirectUris,
-                          program: deps.authProgram ?? authProgramFor(policy.authApplicationId!, settings.auth.type),
-                      }
-                    : undefined,
+            auth: authOf(policy, settings),
             log,
             engineOutput: opts.quiet || opts.json ? undefined : (text) => deps.stderr(text),
             notifier,
@@ -182,6 +172,24 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
                 afterUp: waitMs > 0,
             },
         });
+    };
+    /** The redirect list's owner: the shared application's, registered alongside updates from a child process. */
+    const authOf = (policy: NonNullable<EnvironmentSettings["ephemeral"]>, settings: EnvironmentSettings) => {
+        const spec: AuthProgramSpec | undefined =
+            deps.authAlongside ??
+            (deps.authProgram === undefined && policy.authApplicationId !== undefined
+                ? { kind: "azuread", applicationId: policy.authApplicationId, type: settings.auth.type }
+                : undefined);
+        if (deps.authProgram === undefined && spec === undefined) {
+            return undefined;
+        }
+        return {
+            stackName: policy.authStack,
+            fixedHosts: policy.fixedRedirectHosts,
+            extraUris: settings.auth.extraRedirectUris,
+            program: deps.authProgram ?? programOf(spec!),
+            ...(spec === undefined ? {} : { alongside: spec }),
+        };
     };
     /** Runs a command; a failure is announced (never failing the announcement's own way) and rethrown. */
     const announced = async <T>(operation: string, version: string | undefined, env: Environments | undefined, run: () => Promise<T>): Promise<T> => {

@@ -15,6 +15,7 @@ import { formatDuration } from "../rules/ttl";
 import { parseVersion, type Version } from "../rules/versions";
 import type { AuditDraft, Auditor } from "./auditing";
 import { type AuthOutcome, AuthOwner } from "./authOwner";
+import { authOutcomeInChild } from "./authWorker";
 import { EnvironmentNotFoundError, NotEphemeralError, UsageError } from "./errors";
 import { awaitHealth, checkOnce, type HealthReport, healthTargets, UnhealthyError } from "./health";
 import { currentOwner, type Owner, type Ttl } from "./inputs";
@@ -173,13 +174,20 @@ export class Environments {
         }
         this.log(`${name}: ${created ? "creating" : "updating"} ${version.canonical} at https://${settings.hostname}`);
         const target = stack;
-        // The redirect list is registered after the update, not alongside it: two inline programs
-        // at once in one process share the SDK's process-wide error handling, so a failing auth
-        // program failed the environment's own update (seen in test/cli.engine.test.ts).
-        const result = await this.locks.run(target, "up", () => target.up({ onOutput: this.cfg.engineOutput }));
+        // The environment is tagged (live) already, so its redirect URIs can be registered while
+        // it is updated: in a child process, since two inline programs at once in one process
+        // share the SDK's process-wide error handling (a failing auth program failed the
+        // environment's own update). Without a child, the list is registered after the update.
+        const alongside = this.authAlongside();
+        const result = await this.locks
+            .run(target, "up", () => target.up({ onOutput: this.cfg.engineOutput }))
+            .catch(async (e: unknown) => {
+                await alongside; // never leave the child behind
+                throw e;
+            });
         steps.lap("engine update");
-        const auth = await this.authOutcome();
-        steps.lap("redirect list");
+        const auth = alongside === undefined ? await this.authOutcome() : { auth: await alongside };
+        steps.lap(alongside === undefined ? "redirect list" : "redirect list (alongside, waited for)");
         if (!created && options.ttl !== undefined) {
             meta = await this.setExpiry(stack, meta, options.ttl);
         }
@@ -436,6 +444,25 @@ export class Environments {
     /** Brings the auth owner stack in line with the live environments (undefined: no owner configured). */
     async reconcileAuth(): Promise<string[] | undefined> {
         return this.authOwner?.reconcile();
+    }
+
+    /** The redirect list's update started in a child process, when configured (see {@link DriverConfig.auth}). */
+    private authAlongside(): Promise<AuthOutcome> | undefined {
+        const auth = this.cfg.auth;
+        if (auth?.alongside === undefined) {
+            return undefined;
+        }
+        const { alongside, program: _p, ...owner } = auth;
+        return authOutcomeInChild(
+            {
+                store: this.store.cfg,
+                owner: { ...owner, redirectPaths: this.settingsFor(parseVersion("v0.0.0"), 0).auth.redirectPaths },
+                program: alongside,
+                ...(this.cfg.staleLockAfterMs === undefined ? {} : { staleLockAfterMs: this.cfg.staleLockAfterMs }),
+            },
+            (line) => this.log(line),
+            this.cfg.engineOutput,
+        );
     }
 
     private async authOutcome(): Promise<{ auth?: AuthOutcome }> {

@@ -14,6 +14,7 @@ import type { ReapSummary } from "./reaper";
 
 export type { AuthOutcome, ReapSummary };
 import type { Auditor } from "./auditing";
+import type { AuthProgramSpec } from "./authWorker";
 /** Builds the inline program of one environment from its settings. */
 export type ProgramFactory = (settings: EnvironmentSettings) => PulumiFn;
 export type { AuthProgramFactory } from "./authOwner";
@@ -41,8 +42,12 @@ export interface DriverConfig {
     readonly maxEnvironments?: number;
     /** A lock older than this is stale even if its process may live on another machine. @default 2h */
     readonly staleLockAfterMs?: number;
-    /** The owner of the shared application's redirect list (its paths come from the settings). */
-    readonly auth?: Omit<AuthOwnerConfig, "redirectPaths">;
+    /**
+     * The owner of the shared application's redirect list (its paths come from the settings).
+     * With `alongside`, `up` registers the list in a child process while the environment's
+     * update runs (automation/authWorker.ts), instead of after it.
+     */
+    readonly auth?: Omit<AuthOwnerConfig, "redirectPaths"> & { readonly alongside?: AuthProgramSpec };
     /**
      * Checks that every image of the version exists and answers their digests, before any stack
      * is touched (`release check`); the environment pins exactly these. @default no check

@@ -459,4 +459,28 @@ describe("@engine vnv command line", function () {
             assert.match(text.out, /v8\.0\.0-rc\.1/, "a version that runs somewhere is shown beyond the limit");
         });
     });
+
+    it("env up registers the environment's redirect URIs alongside its update, in a process of its own", async () => {
+        await pushVersion(reg, "v9.1.0-rc.1");
+        const pause = path.join(tmp(), "pause");
+        fs.writeFileSync(pause, "");
+        const checkpoint = path.join(tmp(), "state", ".pulumi", "stacks", "vnv", "auth.json");
+        const uri = "https://9-1-0-rc-1.step-studio.be/";
+        const up = vnv(["env", "up", "v9.1.0-rc.1", "--json"], undefined, {
+            program: standIn({ pauseFile: pause }),
+            authAlongside: { kind: "module", module: require.resolve("./support/standins"), exportName: "authStandIn" },
+        });
+        try {
+            // The environment's update is held by the pause file: the list must be registered meanwhile.
+            for (let i = 0; !(fs.existsSync(checkpoint) && fs.readFileSync(checkpoint, "utf8").includes(uri)); i++) {
+                assert.ok(i < 300, "the redirect list was not registered while the update ran"); // 30 s; the pause holds up to 60 s
+                await new Promise((r) => setTimeout(r, 100));
+            }
+        } finally {
+            fs.rmSync(pause, { force: true });
+        }
+        const r = await up;
+        assert.equal(r.code, 0, r.err);
+        assert.deepEqual(JSON.parse(r.out).auth, { ok: true, uris: 4 }); // dev's and this environment's, two paths each
+    });
 });

@@ -1,0 +1,127 @@
+/**
+ * The redirect list's update in a process of its own, so it runs alongside an environment's
+ * update instead of after it (the environment's hostname, and so its redirect URIs, are known
+ * before its update starts: its stack is tagged first).
+ *
+ * Why a process: the Node SDK's handling of a program's failures is process-wide, so two inline
+ * programs at once in one process fail each other (a throwing auth program failed the
+ * environment's update in test/cli.engine.test.ts). The child runs exactly what the parent would
+ * ({@link AuthOwner.outcome}: list the live environments, update the owner stack under its lock,
+ * converge) and answers in JSON lines on stdout: `{"log"}`, `{"engine"}`, then one `{"outcome"}`.
+ * Its job (backend, secrets, which program) comes on stdin, never in argv.
+ */
+import { spawn } from "node:child_process";
+import * as readline from "node:readline";
+import { type AuthOutcome, AuthOwner, type AuthOwnerConfig, type AuthProgramFactory } from "./authOwner";
+import { Locks } from "./locks";
+import { StackStore, type StoreConfig } from "./stackStore";
+
+/** Which program registers the list, as data a child process can rebuild. */
+export type AuthProgramSpec =
+    | { readonly kind: "azuread"; readonly applicationId: string; readonly type: "SPA" | "Web" }
+    /** An exported {@link AuthProgramFactory} of a module (tests' stand-ins). */
+    | { readonly kind: "module"; readonly module: string; readonly exportName: string };
+
+export interface AuthJob {
+    readonly store: StoreConfig;
+    readonly owner: Omit<AuthOwnerConfig, "program">;
+    readonly program: AuthProgramSpec;
+    readonly staleLockAfterMs?: number;
+}
+
+/** Runs {@link AuthOwner.outcome} in a child process; whatever goes wrong there is an outcome, never a throw. */
+export function authOutcomeInChild(job: AuthJob, log: (line: string) => void, engineOutput?: (text: string) => void): Promise<AuthOutcome> {
+    const args = __filename.endsWith(".ts") ? ["--require", require.resolve("tsx/cjs"), __filename] : [__filename];
+    const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"], env: process.env });
+    child.stdin.end(JSON.stringify(job));
+    let outcome: AuthOutcome | undefined;
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+        stderr = (stderr + d.toString("utf8")).slice(-4000);
+    });
+    readline.createInterface({ input: child.stdout }).on("line", (line) => {
+        let message: { log?: unknown; engine?: unknown; outcome?: unknown };
+        try {
+            message = JSON.parse(line) as typeof message;
+        } catch {
+            return; // not ours (a library writing to stdout)
+        }
+        if (typeof message.log === "string") {
+            log(message.log);
+        } else if (typeof message.engine === "string") {
+            engineOutput?.(message.engine);
+        } else if (isOutcome(message.outcome)) {
+            outcome = message.outcome;
+        }
+    });
+    return new Promise((resolve) => {
+        child.on("error", (e) => resolve({ ok: false, error: `the redirect list's process could not start: ${e.message}` }));
+        child.on("close", (code, signal) => {
+            resolve(
+                outcome ?? {
+                    ok: false,
+                    error: `the redirect list's process ended (${signal ?? `exit code ${code}`}) without an answer${stderr.trim() === "" ? "" : `: ${stderr.trim()}`}`,
+                },
+            );
+        });
+    });
+}
+
+function isOutcome(v: unknown): v is AuthOutcome {
+    if (typeof v !== "object" || v === null) {
+        return false;
+    }
+    const o = v as Record<string, unknown>;
+    return (o.ok === true && typeof o.uris === "number") || (o.ok === false && typeof o.error === "string");
+}
+
+/** The program a spec names. */
+export function programOf(spec: AuthProgramSpec): AuthProgramFactory {
+    if (spec.kind === "azuread") {
+        // Loaded here only: the azuread SDK is not needed by a process that never registers.
+        const { AuthRedirects } = require("../components/authRedirects") as typeof import("../components/authRedirects");
+        return (uris) => async () => {
+            const auth = new AuthRedirects("vnv-auth", { applicationId: spec.applicationId, type: spec.type, redirectUris: uris });
+            return { redirectUris: auth.redirectUris };
+        };
+    }
+    const factory = (require(spec.module) as Record<string, unknown>)[spec.exportName];
+    if (typeof factory !== "function") {
+        throw new Error(`${spec.module} exports no program factory ${spec.exportName}`);
+    }
+    return factory as AuthProgramFactory;
+}
+
+async function child(): Promise<void> {
+    let input = "";
+    for await (const chunk of process.stdin) {
+        input += String(chunk);
+    }
+    const job = JSON.parse(input) as AuthJob;
+    const say = (message: object): void => {
+        process.stdout.write(`${JSON.stringify(message)}\n`);
+    };
+    const log = (line: string): void => say({ log: line });
+    const engine = (text: string): void => say({ engine: text });
+    const store = new StackStore(job.store);
+    const locks = new Locks({ staleLockAfterMs: job.staleLockAfterMs, clock: () => new Date(), log, engineOutput: engine });
+    let outcome: AuthOutcome;
+    try {
+        outcome = await new AuthOwner({ ...job.owner, program: programOf(job.program) }, store, locks, log, engine).outcome();
+    } catch (e) {
+        outcome = { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+    say({ outcome });
+}
+
+if (require.main === module) {
+    child().then(
+        () => {
+            process.exitCode = 0;
+        },
+        (e: unknown) => {
+            process.stdout.write(`${JSON.stringify({ outcome: { ok: false, error: String(e) } })}\n`);
+            process.exitCode = 1;
+        },
+    );
+}
