@@ -162,7 +162,7 @@ export function progressLine(report: HealthReport, streak: number = 3): string {
 /** {@link waitHealthy} for the targets of `services` at `base`, progress to `log`; a timeout is answered, not thrown. */
 export async function awaitHealth(services: readonly ServiceSpec[], base: string, wait: WaitOptions, log: (line: string) => void): Promise<HealthReport> {
     const { targets, notReachable } = healthTargets(services, base);
-    log(`waiting until ${targets.map((t) => t.service).join(", ")} answer at ${base}`);
+    log(`waiting until ${targets.map((t) => t.service).join(", ")} ${targets.length === 1 ? "answers its" : "answer their"} health path at ${base}`);
     try {
         return await waitHealthy(targets, notReachable, { ...wait, onProgress: (r) => log(progressLine(r, wait.streak)) });
     } catch (e) {
