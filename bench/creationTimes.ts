@@ -24,6 +24,15 @@ export interface CreationTime {
 
 const TF = "hashicorp/terraform-provider-aws";
 
+/** A bucket's sub-configurations (ownership, access block, encryption, website): one PUT each. */
+const BUCKET_SUB_CONFIGURATION: CreationTime = {
+    low: 0.5,
+    typical: 1,
+    high: 5,
+    basis: ["provider", "assumed"],
+    source: `No published figure; assumed ~1 s: one synchronous PUT, retried on NoSuchBucket within ${TF} s3 propagationTimeout = 1 min.`,
+};
+
 export const CREATION_TIMES: Readonly<Record<string, CreationTime>> = Object.freeze({
     "aws:lb/loadBalancer:LoadBalancer": {
         low: 135,
@@ -202,34 +211,10 @@ export const CREATION_TIMES: Readonly<Record<string, CreationTime>> = Object.fre
             `${TF} internal/service/s3 (bucketCreatedTimeout = 2 min): CreateBucket, then retries HeadBucket until the bucket is found, ` +
             "then reads every bucket sub-configuration once. No published figure; assumed a few seconds.",
     },
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": {
-        low: 0.5,
-        typical: 1,
-        high: 5,
-        basis: ["provider", "assumed"],
-        source: `No published figure; assumed ~1 s: one synchronous PUT, retried on NoSuchBucket within ${TF} s3 propagationTimeout = 1 min.`,
-    },
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
-        low: 0.5,
-        typical: 1,
-        high: 5,
-        basis: ["provider", "assumed"],
-        source: `No published figure; assumed ~1 s: one synchronous PUT, retried on NoSuchBucket within ${TF} s3 propagationTimeout = 1 min.`,
-    },
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": {
-        low: 0.5,
-        typical: 1,
-        high: 5,
-        basis: ["provider", "assumed"],
-        source: `No published figure; assumed ~1 s: one synchronous PUT, retried on NoSuchBucket within ${TF} s3 propagationTimeout = 1 min.`,
-    },
-    "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration": {
-        low: 0.5,
-        typical: 1,
-        high: 5,
-        basis: ["provider", "assumed"],
-        source: `No published figure; assumed ~1 s: one synchronous PUT, retried on NoSuchBucket within ${TF} s3 propagationTimeout = 1 min.`,
-    },
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": BUCKET_SUB_CONFIGURATION,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": BUCKET_SUB_CONFIGURATION,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": BUCKET_SUB_CONFIGURATION,
+    "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration": BUCKET_SUB_CONFIGURATION,
     "aws:s3/bucketPolicy:BucketPolicy": {
         low: 0.5,
         typical: 1,

@@ -10,17 +10,9 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Catalogue, CatalogueError, catalogue, catalogueText, type Placement } from "../automation/registry/catalogue";
 import { parseNextLink, RegistryClient } from "../registry/client";
-import type { ServiceSpec } from "../rules/service";
-import { pushImage, startRegistry, type TestRegistry } from "./support/registry";
+import { pushImage, registryServices, startRegistry, type TestRegistry } from "./support/registry";
 
-function services(host: string): ServiceSpec[] {
-    const base = { port: 8080, cpu: 256, memory: 512, desiredCount: 1 };
-    return [
-        { ...base, name: "proxy-server", image: `${host}/infrasoftbe/proxy-server`, public: true },
-        { ...base, name: "pnp-server", image: `${host}/infrasoftbe/pnp-server`, port: 8081 },
-        { ...base, name: "redis", image: `${host}/library/redis`, tag: "7.4-alpine", port: 6379 },
-    ];
-}
+const services = registryServices;
 
 /** A client whose requests are kept (URL of each). */
 function recordingClient(options: { tagPageSize?: number } = {}): { client: RegistryClient; urls: string[] } {

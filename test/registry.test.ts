@@ -5,19 +5,11 @@
 import { strict as assert } from "node:assert";
 import { MEDIA_TYPES, RegistryClient, RegistryError } from "../registry/client";
 import { applyPromotion, checkRelease, PromotionRefusedError, planPromotion } from "../automation/registry/release";
-import type { ServiceSpec } from "../rules/service";
-import { pushImage, pushIndex, startGatekeeper, startRegistry, type TestRegistry } from "./support/registry";
+import { pushImage, registryServices, pushIndex, startGatekeeper, startRegistry, type TestRegistry } from "./support/registry";
 
 const anonymous = () => new RegistryClient({ credentials: () => undefined, backoffMs: 20 });
 
-function services(host: string): ServiceSpec[] {
-    const base = { port: 8080, cpu: 256, memory: 512, desiredCount: 1 };
-    return [
-        { ...base, name: "proxy-server", image: `${host}/infrasoftbe/proxy-server`, public: true },
-        { ...base, name: "pnp-server", image: `${host}/infrasoftbe/pnp-server`, port: 8081 },
-        { ...base, name: "redis", image: `${host}/library/redis`, tag: "7.4-alpine", port: 6379 },
-    ];
-}
+const services = registryServices;
 
 async function tagsOf(client: RegistryClient, image: string): Promise<string[]> {
     try {

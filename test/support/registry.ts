@@ -4,6 +4,7 @@
  * optionally behind htpasswd (basic auth) or behind a bearer-token gatekeeper with a small
  * token endpoint. Test images are pushed through the API (config blob, layer, manifest, index).
  */
+import type { ServiceSpec } from "../../rules/service";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -256,4 +257,14 @@ export async function pushIndex(reg: TestRegistry, repo: string, tag: string, se
     }
     const mediaType = kind === "docker" ? "application/vnd.docker.distribution.manifest.list.v2+json" : "application/vnd.oci.image.index.v1+json";
     return putManifest(reg, repo, tag, mediaType, { schemaVersion: 2, mediaType, manifests });
+}
+
+/** Services whose images live in the test registry: two of the version, one with a tag of its own. */
+export function registryServices(host: string): ServiceSpec[] {
+    const base = { port: 8080, cpu: 256, memory: 512, desiredCount: 1 };
+    return [
+        { ...base, name: "proxy-server", image: `${host}/infrasoftbe/proxy-server`, public: true },
+        { ...base, name: "pnp-server", image: `${host}/infrasoftbe/pnp-server`, port: 8081 },
+        { ...base, name: "redis", image: `${host}/library/redis`, tag: "7.4-alpine", port: 6379 },
+    ];
 }
