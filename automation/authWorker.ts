@@ -29,41 +29,72 @@ export interface AuthJob {
     readonly staleLockAfterMs?: number;
 }
 
-/** Runs {@link AuthOwner.outcome} in a child process; whatever goes wrong there is an outcome, never a throw. */
-export function authOutcomeInChild(job: AuthJob, log: (line: string) => void, engineOutput?: (text: string) => void): Promise<AuthOutcome> {
+/** How long the child may take at most (its update waits for the owner stack's lock, retrying). */
+const CHILD_TIMEOUT_MS = 15 * 60_000;
+/** After its answer, how long the child has to exit by itself before it is stopped. */
+const EXIT_GRACE_MS = 10_000;
+
+/**
+ * Runs {@link AuthOwner.outcome} in a child process; whatever goes wrong there is an outcome,
+ * never a throw. Answers as soon as the child has answered; a child that then lingers, or
+ * never answers within {@link CHILD_TIMEOUT_MS}, is stopped.
+ */
+export function authOutcomeInChild(
+    job: AuthJob,
+    log: (line: string) => void,
+    engineOutput?: (text: string) => void,
+    options: { timeoutMs?: number } = {},
+): Promise<AuthOutcome> {
     const args = __filename.endsWith(".ts") ? ["--require", require.resolve("tsx/cjs"), __filename] : [__filename];
     const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"], env: process.env });
+    child.stdin.on("error", () => undefined); // a child that died at once: reported by "close"
     child.stdin.end(JSON.stringify(job));
-    let outcome: AuthOutcome | undefined;
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => {
         stderr = (stderr + d.toString("utf8")).slice(-4000);
     });
-    readline.createInterface({ input: child.stdout }).on("line", (line) => {
-        let message: { log?: unknown; engine?: unknown; outcome?: unknown };
-        try {
-            message = JSON.parse(line) as typeof message;
-        } catch {
-            return; // not ours (a library writing to stdout)
-        }
-        if (typeof message.log === "string") {
-            log(message.log);
-        } else if (typeof message.engine === "string") {
-            engineOutput?.(message.engine);
-        } else if (isOutcome(message.outcome)) {
-            outcome = message.outcome;
-        }
-    });
     return new Promise((resolve) => {
-        child.on("error", (e) => resolve({ ok: false, error: `the redirect list's process could not start: ${e.message}` }));
-        child.on("close", (code, signal) => {
-            resolve(
-                outcome ?? {
-                    ok: false,
-                    error: `the redirect list's process ended (${signal ?? `exit code ${code}`}) without an answer${stderr.trim() === "" ? "" : `: ${stderr.trim()}`}`,
-                },
-            );
+        let answered = false;
+        const answer = (outcome: AuthOutcome): void => {
+            if (answered) {
+                return;
+            }
+            answered = true;
+            clearTimeout(deadline);
+            resolve(outcome);
+            if (child.exitCode === null && child.signalCode === null) {
+                setTimeout(() => child.kill("SIGKILL"), EXIT_GRACE_MS).unref();
+            }
+        };
+        const deadline = setTimeout(() => {
+            child.kill("SIGKILL");
+            answer({
+                ok: false,
+                error: `the redirect list's process gave no answer within ${Math.round((options.timeoutMs ?? CHILD_TIMEOUT_MS) / 1000)} s and was stopped`,
+            });
+        }, options.timeoutMs ?? CHILD_TIMEOUT_MS);
+        readline.createInterface({ input: child.stdout }).on("line", (line) => {
+            let message: { log?: unknown; engine?: unknown; outcome?: unknown };
+            try {
+                message = JSON.parse(line) as typeof message;
+            } catch {
+                return; // not ours (a library writing to stdout)
+            }
+            if (typeof message.log === "string") {
+                log(message.log);
+            } else if (typeof message.engine === "string") {
+                engineOutput?.(message.engine);
+            } else if (isOutcome(message.outcome)) {
+                answer(message.outcome);
+            }
         });
+        child.on("error", (e) => answer({ ok: false, error: `the redirect list's process could not start: ${e.message}` }));
+        child.on("close", (code, signal) =>
+            answer({
+                ok: false,
+                error: `the redirect list's process ended (${signal ?? `exit code ${code}`}) without an answer${stderr.trim() === "" ? "" : `: ${stderr.trim()}`}`,
+            }),
+        );
     });
 }
 
@@ -115,13 +146,9 @@ async function child(): Promise<void> {
 }
 
 if (require.main === module) {
+    // Exits once stdout is flushed: a handle left open by a library must not keep it alive.
     child().then(
-        () => {
-            process.exitCode = 0;
-        },
-        (e: unknown) => {
-            process.stdout.write(`${JSON.stringify({ outcome: { ok: false, error: String(e) } })}\n`);
-            process.exitCode = 1;
-        },
+        () => process.stdout.write("", () => process.exit(0)),
+        (e: unknown) => process.stdout.write(`${JSON.stringify({ outcome: { ok: false, error: String(e) } })}\n`, () => process.exit(1)),
     );
 }

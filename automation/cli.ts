@@ -292,7 +292,8 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     common(env.command("status <version>"))
         .description("ask the environment of <version> for its health now: each public service's health path through its URL")
         .action(async (versionText: string, opts: GlobalOptions) => {
-            const result = await driver({ ...opts, wait: "0" }).status(versionInput(versionText));
+            const version = versionInput(versionText);
+            const result = await driver({ ...opts, wait: "0" }).status(version);
             emit(opts, result, statusText(result));
             if (!result.health.healthy) {
                 exitCode = EXIT.failed;

@@ -13,7 +13,7 @@ import { type EnvironmentMeta, planReap, type ReapDecision, stackRole } from "..
 import { hostname as versionHost, stackName as versionStack } from "../rules/naming";
 import { formatDuration } from "../rules/ttl";
 import { parseVersion, type Version } from "../rules/versions";
-import type { AuditDraft, Auditor } from "./auditing";
+import { type AuditDraft, type Auditor, AuditWriteError } from "./auditing";
 import { type AuthOutcome, AuthOwner } from "./authOwner";
 import { authOutcomeInChild } from "./authWorker";
 import { EnvironmentNotFoundError, NotEphemeralError, UsageError } from "./errors";
@@ -199,6 +199,8 @@ export class Environments {
         draft.expiresAt = meta.expiresAt.toISOString();
         if (health !== undefined && !health.healthy) {
             draft.failure = new UnhealthyError(health).message;
+        } else if (auth.auth !== undefined && !auth.auth.ok) {
+            draft.failure = `the environment is up, but the redirect list of the shared application was not updated: ${auth.auth.error}`;
         }
         if (health?.healthy ?? true) {
             await this.announce({ kind: "up", created, version: version.canonical, url, owner: meta.owner, expiresAt: meta.expiresAt.toISOString() });
@@ -231,7 +233,14 @@ export class Environments {
         );
         return this.audited({ action: "deploy", environment: name, version: settings.version, digests }, async (draft) => {
             const steps = new StepClock();
-            const stack = await this.store.createOrSelect(name, this.cfg.program(settings));
+            // Selected, never created: a deploy against the wrong backend must not make a new prod.
+            const stack = await this.store.select(name, this.cfg.program(settings));
+            if (stack === undefined) {
+                throw new EnvironmentNotFoundError(
+                    name,
+                    `no stack ${name} on ${this.cfg.backend.url}: point --backend (or PULUMI_BACKEND_URL) at the backend that holds it, or create it once with \`pulumi stack init ${name}\``,
+                );
+            }
             steps.lap("select stack");
             await this.locks.recover(stack);
             steps.lap("recovery check");
@@ -425,7 +434,16 @@ export class Environments {
                         draft.expiresAt = meta.expiresAt.toISOString();
                         draft.url = `https://${meta.hostname}`;
                     }
-                    await this.audited(draft, () => this.destroy(stack));
+                    try {
+                        await this.audited(draft, () => this.destroy(stack));
+                    } catch (e) {
+                        // Destroyed, only its event is missing: still destroyed (announced, and the
+                        // redirect list updated), the missing event said.
+                        if (!(e instanceof AuditWriteError)) {
+                            throw e;
+                        }
+                        this.log(`${name}: ${e.message}`);
+                    }
                     return true;
                 },
                 reconcileAuth: this.authOwner === undefined ? undefined : () => this.authOwner!.outcome(),

@@ -19,8 +19,11 @@ export class OperationError extends Error {
 }
 
 export class EnvironmentNotFoundError extends OperationError {
-    constructor(readonly stackName: string) {
-        super(`no environment ${stackName}: \`vnv env ls\` lists the live ones`);
+    constructor(
+        readonly stackName: string,
+        message: string = `no environment ${stackName}: \`vnv env ls\` lists the live ones`,
+    ) {
+        super(message);
         this.name = "EnvironmentNotFoundError";
     }
 }

@@ -259,6 +259,17 @@ export class EcsServices extends pulumi.ComponentResource {
             secrets: Object.entries({ ...(spec.secrets ?? {}), ...(this.args.deploySecrets?.[spec.name] ?? {}) })
                 .sort(([a], [b]) => a.localeCompare(b))
                 .map(([key, arn]) => ({ name: key, valueFrom: arn })),
+            ...(spec.healthCheck === undefined
+                ? {}
+                : {
+                      healthCheck: {
+                          command: [...spec.healthCheck.command],
+                          interval: spec.healthCheck.intervalSeconds,
+                          timeout: spec.healthCheck.timeoutSeconds,
+                          retries: spec.healthCheck.retries,
+                          startPeriod: spec.healthCheck.startPeriodSeconds,
+                      },
+                  }),
             logConfiguration: {
                 logDriver: "awslogs",
                 options: { "awslogs-group": logs.name, "awslogs-region": this.args.region, "awslogs-stream-prefix": spec.name },
@@ -309,8 +320,9 @@ export class EcsServices extends pulumi.ComponentResource {
                 // "force_new_deployment should be true when capacity_provider_strategy is being
                 // updated"); it is sent with every UpdateService, which only runs on a change.
                 forceNewDeployment: true,
-                deploymentMinimumHealthyPercent: 100,
-                deploymentMaximumPercent: 200,
+                // One at a time: the old task stops before the new one starts.
+                deploymentMinimumHealthyPercent: spec.oneAtATime ? 0 : 100,
+                deploymentMaximumPercent: spec.oneAtATime ? 100 : 200,
                 healthCheckGracePeriodSeconds: isPublic ? (this.args.healthCheckGracePeriodSeconds ?? 60) : undefined,
                 loadBalancers: isPublic ? [{ targetGroupArn: this.args.targetGroupArns![spec.name]!, containerName: spec.name, containerPort: spec.port }] : [],
                 serviceConnectConfiguration: {

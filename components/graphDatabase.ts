@@ -3,6 +3,15 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { credentialsDocument, credentialsSecretName, type DatabaseSpec, SECRET_KEYS } from "../rules/database";
 
+/**
+ * 48 hex digits (192 bits). Hex, not base64: the image's entrypoint hands the password to
+ * `neo4j-admin dbms set-initial-password` as an argument, where one starting with `-` would be
+ * read as an option, and `/` separates the user from the password in `NEO4J_AUTH`.
+ */
+export function generatedPassword(): string {
+    return randomBytes(24).toString("hex");
+}
+
 /** Arguments of {@link GraphDatabaseCredentials}. */
 export interface GraphDatabaseCredentialsArgs {
     /** Project name in the secret's name (`vnv`). */
@@ -49,7 +58,7 @@ export class GraphDatabaseCredentials extends pulumi.ComponentResource {
         );
         this.value = new aws.secretsmanager.SecretVersion(
             `${name}-value`,
-            { secretId: secret.id, secretString: pulumi.secret(credentialsDocument(randomBytes(24).toString("base64url"))) },
+            { secretId: secret.id, secretString: pulumi.secret(credentialsDocument(generatedPassword())) },
             { parent: this, ignoreChanges: ["secretString"] },
         );
         this.secretArn = secret.arn;

@@ -80,10 +80,11 @@ export function ephemeralFromDev(dev: RawSettings, options: EphemeralOptions): R
     };
 }
 
-/** The variable names an own database provides (its configured names over the defaults). */
+/** The variable names an own database provides: its configured names and the defaults (rules/database.ts). */
 function variableNames(database: Record<string, unknown>): string[] {
     const given = isObject(database.variables) ? database.variables : {};
-    return Object.entries(DATABASE_DEFAULTS.variables).map(([key, fallback]) => (typeof given[key] === "string" ? (given[key] as string) : fallback));
+    // The defaults too: a renamed variable must not let dev's value under the default name through.
+    return [...Object.values(given).filter((v): v is string => typeof v === "string"), ...Object.values(DATABASE_DEFAULTS.variables)];
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

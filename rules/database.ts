@@ -63,9 +63,12 @@ export function credentialsSecretName(project: string, environment: string, data
     return `${project}/${environment}/${database}-credentials`;
 }
 
-/** Every variable name the database owns. */
+/**
+ * Every variable name the database owns: its configured names and the defaults. A renamed
+ * variable does not let dev's value under the default name (dev's `NEO4J_AUTH`) through.
+ */
 export function databaseVariableNames(spec: DatabaseSpec): string[] {
-    return Object.values(spec.variables);
+    return [...new Set([...Object.values(spec.variables), ...Object.values(DATABASE_DEFAULTS.variables)])];
 }
 
 /**
@@ -86,6 +89,20 @@ export function withoutDatabaseVariables(services: readonly ServiceSpec[], spec:
  */
 export function databaseService(spec: DatabaseSpec): ServiceSpec {
     return {
+        // Bolt accepting the generated credentials, not just a running process: cypher-shell
+        // ships in the image, and NEO4J_AUTH (neo4j/<password>) is in its environment.
+        healthCheck: {
+            command: [
+                "CMD-SHELL",
+                `cypher-shell -a bolt://localhost:${spec.port} -u ${DATABASE_USER} -p "\${NEO4J_AUTH#${DATABASE_USER}/}" "RETURN 1" || exit 1`,
+            ],
+            intervalSeconds: 10,
+            timeoutSeconds: 10,
+            retries: 6,
+            startPeriodSeconds: 120,
+        },
+        // Two databases behind one Service Connect name during a rollout would split the data.
+        oneAtATime: true,
         name: spec.name,
         image: spec.image,
         tag: spec.tag,
@@ -106,7 +123,12 @@ export function withDatabaseClient(service: ServiceSpec, spec: DatabaseSpec): Se
     }
     return {
         ...service,
-        environment: { ...(service.environment ?? {}), [spec.variables.uri]: `bolt://${spec.name}:${spec.port}` },
+        environment: {
+            ...(service.environment ?? {}),
+            [spec.variables.uri]: `bolt://${spec.name}:${spec.port}`,
+            // A new database is an empty one: its clients restart with it, and import again.
+            ...(spec.digest === undefined ? {} : { VNV_DATABASE_IMAGE: `${spec.image}@${spec.digest}` }),
+        },
         after: [...new Set([...(service.after ?? []), spec.name])],
     };
 }
@@ -128,7 +150,7 @@ export function databaseProblems(spec: DatabaseSpec, services: readonly ServiceS
             problems.push(`${where}.clients: ${JSON.stringify(c)} is not a service; services: ${services.map((s) => s.name).join(", ")}`);
         }
     }
-    const names = databaseVariableNames(spec);
+    const names = Object.values(spec.variables);
     if (new Set(names).size !== names.length) {
         problems.push(`${where}.variables: each variable needs its own name, got ${names.join(", ")}`);
     }

@@ -43,6 +43,25 @@ export interface ServiceSpec {
     readonly capacity?: Capacity;
     /** Services of the environment this one starts after, once they are steady. @default [] */
     readonly after?: readonly string[];
+    /**
+     * The container's own health check: the task counts as started (and the service as steady)
+     * only once it passes. @default none
+     */
+    readonly healthCheck?: ContainerHealthCheck;
+    /**
+     * Never two tasks at once: a new task starts after the old one stopped (a database that
+     * must not run twice). @default false (a new task starts beside the old one)
+     */
+    readonly oneAtATime?: boolean;
+}
+
+/** An ECS container health check (`CMD-SHELL` command). */
+export interface ContainerHealthCheck {
+    readonly command: readonly string[];
+    readonly intervalSeconds: number;
+    readonly timeoutSeconds: number;
+    readonly retries: number;
+    readonly startPeriodSeconds: number;
 }
 
 /** Fargate's CPU units and the memory (MiB) each allows. */

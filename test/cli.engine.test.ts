@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { type CliDeps, main, VERSION } from "../automation/cli";
 import { RegistryClient } from "../registry/client";
 import { PROJECT_DIR } from "../infra/stackFile";
-import { PASSPHRASE, stackFiles, useTempDir } from "./support/driver";
+import { makeDriver, PASSPHRASE, stackFiles, useTempDir } from "./support/driver";
 import { startServer, type TestServer } from "./support/http";
 import { pushImage, startRegistry, type TestRegistry } from "./support/registry";
 import { authStandIn, standIn } from "./support/standins";
@@ -382,7 +382,17 @@ describe("@engine vnv command line", function () {
             assert.match(r.err, /Pulumi\.prod\.yaml pins no digest for .*vnv release check <version> --stack prod --pin/);
         });
 
+        it("deploy never creates the stack: against a backend without prod it fails naming the backend (exit 4)", async () => {
+            await pushVersion(reg, "v6.2.0");
+            assert.equal((await vnv(["release", "check", "v6.2.0", "--stack", "prod", "--pin"])).code, 0);
+            const r = await vnv(["deploy", "prod"]);
+            assert.equal(r.code, 4);
+            assert.match(r.err, /no stack prod on file:.*pulumi stack init prod/);
+            assert.deepEqual(await stackFiles(tmp()), []);
+        });
+
         it("rollback: pinning an older version and deploying returns prod to that version's exact digests, visible in history", async () => {
+            await makeDriver(tmp()).store.create("prod"); // prod exists: created once by the team
             await pushVersion(reg, "v6.0.0");
             await pushVersion(reg, "v6.1.0");
             const pin = async (version: string) => {

@@ -300,6 +300,23 @@ describe("environment definition", () => {
             assert.deepEqual(service.inputs.loadBalancers, []);
         });
 
+        it("counts as started only once Bolt accepts its generated credentials (a container health check)", () => {
+            const check = db().healthCheck;
+            assert.equal(check.command[0], "CMD-SHELL");
+            assert.match(check.command[1], /^cypher-shell -a bolt:\/\/localhost:7687 -u neo4j -p "\$\{NEO4J_AUTH#neo4j\/\}" "RETURN 1"/);
+            assert.ok(check.startPeriod > 0 && check.retries > 0);
+        });
+
+        it("never runs twice: a new task starts only after the old one stopped", () => {
+            const service = ofType(d.resources, T.service).find((s) => s.name.endsWith("-neo4j"))!;
+            assert.deepEqual([service.inputs.deploymentMinimumHealthyPercent, service.inputs.deploymentMaximumPercent], [0, 100]);
+        });
+
+        it("a new database restarts its clients, so their startup import seeds it again", () => {
+            const env = Object.fromEntries(neo().environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+            assert.equal(env.VNV_DATABASE_IMAGE, db().image);
+        });
+
         it("runs on on-demand Fargate: a Spot interruption would lose the imported dataset", () => {
             const service = ofType(d.resources, T.service).find((s) => s.name.endsWith("-neo4j"))!;
             assert.equal(service.inputs.capacityProviderStrategies[0].capacityProvider, "FARGATE");

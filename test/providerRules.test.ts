@@ -684,6 +684,25 @@ describe("provider rules", () => {
         });
     });
 
+    describe("container health checks", () => {
+        const withCheck = (healthCheck: unknown) =>
+            edit(valid.taskDefinition, {
+                containerDefinitions: JSON.stringify([{ ...JSON.parse(valid.taskDefinition.containerDefinitions as string)[0], healthCheck }]),
+            });
+
+        it("a health check runs CMD or CMD-SHELL, within ECS's interval, timeout, retries and start period", () => {
+            passes("taskDefinition", withCheck({ command: ["CMD-SHELL", "true"], interval: 10, timeout: 10, retries: 6, startPeriod: 120 }));
+            fails("taskDefinition", withCheck({ command: ["true"] }), "containerDefinitions[].healthCheck", /ECS API reference, HealthCheck/, /CMD-SHELL/);
+            fails(
+                "taskDefinition",
+                withCheck({ command: ["CMD-SHELL", "true"], startPeriod: 301 }),
+                "containerDefinitions[].healthCheck",
+                /HealthCheck/,
+                /0 to 300/,
+            );
+        });
+    });
+
     describe("Secrets Manager", () => {
         it("a secret name is at most 512 of [0-9A-Za-z/_+=.@-]", () => {
             fails("secret", edit(valid.secret, { name: "vnv/v1 2 3/neo4j" }), "name", /validSecretName/);

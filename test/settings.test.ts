@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { imagesOf, parseSettings, SettingsError } from "../infra/settings";
+import { ephemeralFromDev } from "../infra/ephemeral";
 import { readStackFile } from "../infra/stackFile";
 import { ephemeralRaw, ephemeralSettings, stackSettings } from "./fixtures";
 
@@ -204,6 +205,15 @@ describe("an own database", () => {
                 .secrets?.NEO4J_AUTH?.includes("vnv/dev/neo4j-auth"),
             true,
         );
+    });
+
+    it("renaming the database's variables does not let dev's value under the default name through", () => {
+        const dev = readStackFile("dev").raw;
+        const ephemeral = dev.ephemeral as { database: Record<string, unknown> };
+        const renamed = { ...dev, ephemeral: { ...ephemeral, database: { ...ephemeral.database, variables: { auth: "GRAPH_AUTH" } } } };
+        const raw = ephemeralFromDev(renamed, { version: "v1.2.3-rc.1", platformStack: "organization/vnv/dev", slot: 0 });
+        const neo = (raw.services as { name: string; secrets?: Record<string, string> }[]).find((s) => s.name === "neo-server")!;
+        assert.deepEqual(neo.secrets, {});
     });
 
     it("an ephemeral service that still carries a database variable is refused: it would reach another database", () => {

@@ -543,6 +543,29 @@ describe("workflows (.github/workflows)", () => {
         assert.deepEqual(found, []);
     });
 
+    it("pass every value from outside as an operand only after `--`, so a value such as --help is never read as an option", () => {
+        const loose: string[] = [];
+        for (const inv of invocations) {
+            const tokens = inv.text.split(/\s+/).filter((t) => t !== "");
+            let operands = false;
+            tokens.forEach((t, i) => {
+                if (t === "--") {
+                    operands = true;
+                } else if (/^"?\$/.test(t) && !operands && !/--[a-z][a-z0-9-]*$/.test(tokens[i - 1] ?? "")) {
+                    loose.push(`${inv.where}: ${t} in ${inv.text}`);
+                }
+            });
+        }
+        assert.deepEqual(loose, []);
+    });
+
+    it("an operand after `--` that looks like an option is refused as the value it stands for (exit 2)", async () => {
+        let err = "";
+        const code = await main(["env", "status", "--json", "--", "--help"], { env: {}, stdout: () => undefined, stderr: (t) => (err += t) });
+        assert.equal(code, 2);
+        assert.match(err, /"--help"/);
+    });
+
     it("call vnv only with commands and flags the CLI has (its --help)", async () => {
         const problems: string[] = [];
         const helps = new Map<string, { code: number; out: string }>();

@@ -1483,6 +1483,38 @@ const PORT_MAPPING_NAME = /^[a-z0-9_][a-z0-9_-]{0,63}$/;
 
 const taskDefinitionRules: ProviderRule[] = [
     ...pulumiRequired(TASK, "ecs/taskDefinition", ["family", "containerDefinitions"], "internal/service/ecs/task_definition.go"),
+    rule(
+        TASK,
+        "containerDefinitions[].healthCheck",
+        "AWS ECS API reference, HealthCheck: command required (CMD or CMD-SHELL first); interval 5–300, timeout 2–120, retries 1–10, startPeriod 0–300 seconds",
+        (inputs) =>
+            containers(inputs).flatMap((c, i) => {
+                const h = c.healthCheck;
+                if (absent(h)) {
+                    return [];
+                }
+                if (!isRecord(h)) {
+                    return [`[${i}] ${got(h, "an object")}`];
+                }
+                const out: string[] = [];
+                const command = h.command;
+                if (!Array.isArray(command) || command.length < 2 || !["CMD", "CMD-SHELL"].includes(String(command[0]))) {
+                    out.push(`[${i}].command ${got(command, '["CMD" or "CMD-SHELL", …]')}`);
+                }
+                for (const [key, min, max] of [
+                    ["interval", 5, 300],
+                    ["timeout", 2, 120],
+                    ["retries", 1, 10],
+                    ["startPeriod", 0, 300],
+                ] as const) {
+                    const n = h[key];
+                    if (!absent(n) && (integer(n) === undefined || integer(n)! < min || integer(n)! > max)) {
+                        out.push(`[${i}].${key} ${got(n, `an integer from ${min} to ${max}`)}`);
+                    }
+                }
+                return out;
+            }),
+    ),
     value(TASK, "family", `${SRC.ecsTaskDefinition}: family StringLenBetween(1, 255), StringMatch(^[0-9A-Za-z_-]+$)`, ecsName),
     value(TASK, "containerDefinitions", `${SRC.ecsTaskDefinition}: ValidTaskDefinitionContainerDefinitions (a JSON array of container definitions)`, (v) => {
         if (Array.isArray(v)) {
