@@ -140,12 +140,15 @@ export class Environments {
         }
         steps.lap("check images");
 
-        draft.digests = { ...(digests ?? {}) };
         let stack = await this.store.select(name);
         steps.lap("select stack");
         let meta: EnvironmentMeta;
         const created = stack === undefined;
         draft.action = created ? "deploy" : "update";
+        if (stack !== undefined && digests !== undefined) {
+            digests = await this.keepFixedDigests(stack, checked, digests);
+        }
+        draft.digests = { ...(digests ?? {}) };
         if (stack === undefined) {
             const createdAt = this.clock();
             ({ stack, meta } = await createInSlot(
@@ -267,6 +270,28 @@ export class Environments {
                 steps: steps.laps,
             };
         });
+    }
+
+    /**
+     * An environment keeps the digests of its fixed-tag images (`redis:7.4-alpine`, its own
+     * database's `neo4j:5.26-community`) for its life: an update changes the version's images
+     * only. A moving tag that moved meanwhile would otherwise replace the database, empty, under
+     * a running application. Read from the environment's `imageDigests` output (`digests` of
+     * stand-ins); an image it has no digest for yet takes the one just checked.
+     */
+    private async keepFixedDigests(stack: Stack, settings: EnvironmentSettings, checked: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+        const outputs = await stack.outputs();
+        const previous = (outputs.imageDigests?.value ?? outputs.digests?.value) as Record<string, unknown> | undefined;
+        const fixed = imagesOf(settings).filter((i) => i.tag !== undefined);
+        const kept: Record<string, string> = { ...checked };
+        for (const image of fixed) {
+            const digest = previous?.[image.name];
+            if (typeof digest === "string" && /^sha256:[0-9a-f]{64}$/.test(digest) && digest !== checked[image.name]) {
+                this.log(`${stack.name}: keeps ${image.image}:${image.tag} at ${digest} (the tag has moved to ${checked[image.name] ?? "?"})`);
+                kept[image.name] = digest;
+            }
+        }
+        return kept;
     }
 
     /** Waits for the services' health (see {@link DriverConfig.health}); a timeout is reported, not thrown. */

@@ -493,4 +493,15 @@ describe("@engine vnv command line", function () {
         assert.equal(r.code, 0, r.err);
         assert.deepEqual(JSON.parse(r.out).auth, { ok: true, uris: 4 }); // dev's and this environment's, two paths each
     });
+
+    it("an update keeps the environment's fixed-tag images (its database) at their digests, even when the tag moved", async () => {
+        await pushVersion(reg, "v9.2.0-rc.1");
+        const first = await vnv(["env", "up", "v9.2.0-rc.1", "--json"]);
+        assert.equal(first.code, 0, first.err);
+        await pushImage(reg, "library/neo4j", "5.26-community", "neo4j, a newer build");
+        const second = await vnv(["env", "up", "v9.2.0-rc.1", "--json"]);
+        assert.equal(second.code, 0, second.err);
+        assert.equal(JSON.parse(second.out).outputs.digests.neo4j, JSON.parse(first.out).outputs.digests.neo4j);
+        assert.match(second.err, /keeps .*library\/neo4j:5\.26-community at sha256:/);
+    });
 });
