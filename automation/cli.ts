@@ -33,14 +33,13 @@ import { resolveCli } from "./pulumiCli";
 import { RegistryClient } from "../registry/client";
 import { credentialsFrom } from "../registry/credentials";
 import { applyPromotion, checkRelease, MissingImagesError, planPromotion } from "./registry/release";
-import { checkText, environmentsTable, promoteText, reapText, statusText } from "./render";
+import { checkText, deployText, environmentsTable, historyText, promoteText, reapText, statusText } from "./render";
 import { type HealthReport, UnhealthyError } from "./health";
 import { notifierFrom } from "./notify";
 import { AuditLog, auditContext } from "./audit";
 import { type AuditDraft, Auditor } from "./auditing";
 import { type AuthProgramSpec, programOf } from "./authWorker";
 import { catalogue, catalogueText, type Placement } from "./registry/catalogue";
-import { deployText, historyText } from "./render";
 import type { Backend } from "./inputs";
 
 /** vnv's own version (package.json). */
