@@ -39,6 +39,7 @@ interface Job {
     readonly environment?: string | { name?: string; url?: string };
     readonly concurrency?: string | Dict;
     readonly steps?: Step[];
+    readonly needs?: string | string[];
 }
 
 interface Workflow {
@@ -633,6 +634,24 @@ describe("workflows (.github/workflows)", () => {
                     assert.notEqual(environment, "production", `deploy.yml › ${jobId} runs for ${target} in production (its reviewers would gate it)`);
                 }
             }
+        }
+    });
+
+    it("promote only after a reviewer of the release environment approved, with the dry run's log to read first", () => {
+        const wf = byFile("promote.yml");
+        const ctx = dispatch({ release: "v1.2.3", candidate: "" });
+        const promoting = invocations.filter((i) => i.file === "promote.yml" && i.words.join(" ") === "release promote");
+        const writes = promoting.filter((i) => !i.flags.includes("--dry-run"));
+        const dryRuns = promoting.filter((i) => i.flags.includes("--dry-run"));
+        assert.ok(writes.length > 0 && dryRuns.length > 0);
+        for (const w of writes) {
+            const job = wf.jobs[w.job]!;
+            assert.equal(environmentOf(job, ctx), "release", `${w.where} runs without the release environment's reviewers`);
+            const needs = [job.needs ?? []].flat();
+            assert.ok(
+                dryRuns.every((d) => needs.includes(d.job)),
+                `${w.where} does not wait for the dry run (${dryRuns.map((d) => d.job).join(", ")})`,
+            );
         }
     });
 
