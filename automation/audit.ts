@@ -82,6 +82,10 @@ export interface AuditFilter {
     readonly version?: string;
     /** Only events that started at or after this moment. */
     readonly since?: Date;
+    /** Only this kind of operation. */
+    readonly action?: AuditAction;
+    /** Only operations with this result. */
+    readonly result?: AuditResult;
     /** At most this many events, the newest. */
     readonly limit?: number;
 }
@@ -374,7 +378,9 @@ export class AuditLog {
         const wanted = (e: AuditEvent): boolean =>
             (filter.environment === undefined || e.environment === filter.environment) &&
             (filter.version === undefined || versionMatches(e.version, filter.version)) &&
-            (since === undefined || Date.parse(e.at) >= since.getTime());
+            (since === undefined || Date.parse(e.at) >= since.getTime()) &&
+            (filter.action === undefined || e.action === filter.action) &&
+            (filter.result === undefined || e.result === filter.result);
         const batch = this.concurrency * 2;
         for (let i = 0; i < keys.length && events.length < (limit ?? Number.POSITIVE_INFINITY); i += batch) {
             const read = await mapLimit(keys.slice(i, i + batch), this.concurrency, async (key): Promise<AuditEvent | AuditProblem | undefined> => {

@@ -243,11 +243,14 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
                 ...(r.url === undefined ? {} : { url: r.url }),
             }));
         const trail = AuditLog.for(stateBackend(opts));
-        for (const stack of ["prod", "dev"] as const) {
-            const deployed = (await trail?.read({ environment: stack, limit: 50 }))?.events.find((e) => e.action === "deploy" && e.result === "succeeded");
+        const stacks = ["prod", "dev"] as const;
+        const deployed = await Promise.all(
+            stacks.map(async (stack) => (await trail?.read({ environment: stack, action: "deploy", result: "succeeded", limit: 1 }))?.events[0]),
+        );
+        stacks.forEach((stack, i) => {
             const { settings } = stackFile(stack);
-            out.push({ where: stack, stack, version: deployed?.version ?? settings.version, url: `https://${settings.hostname}` });
-        }
+            out.push({ where: stack, stack, version: deployed[i]?.version ?? settings.version, url: `https://${settings.hostname}` });
+        });
         return out;
     };
 

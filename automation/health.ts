@@ -117,6 +117,10 @@ async function round(previous: readonly ServiceHealth[], needed: number, options
     );
 }
 
+function reportOf(services: ServiceHealth[], notReachable: HealthReport["notReachable"], started: number): HealthReport {
+    return { healthy: services.every((s) => s.healthy), services, notReachable, elapsedMs: Date.now() - started };
+}
+
 function fresh(targets: readonly HealthTarget[]): ServiceHealth[] {
     return targets.map((t) => ({ ...t, healthy: false, seen: "not asked yet", streak: 0 }));
 }
@@ -131,7 +135,7 @@ export async function waitHealthy(
     let services = fresh(targets);
     for (;;) {
         services = await round(services, options.streak ?? 3, options);
-        const report: HealthReport = { healthy: services.every((s) => s.healthy), services, notReachable, elapsedMs: Date.now() - started };
+        const report = reportOf(services, notReachable, started);
         options.onProgress?.(report);
         if (report.healthy) {
             return report;
@@ -150,8 +154,7 @@ export async function checkOnce(
     options: WaitOptions = {},
 ): Promise<HealthReport> {
     const started = Date.now();
-    const services = await round(fresh(targets), 1, options);
-    return { healthy: services.every((s) => s.healthy), services, notReachable, elapsedMs: Date.now() - started };
+    return reportOf(await round(fresh(targets), 1, options), notReachable, started);
 }
 
 /** `proxy-server HTTP 200 (3/3), event-bridge HTTP 503` */

@@ -194,6 +194,17 @@ for (const kind of BACKENDS)
             );
         });
 
+        it("filters by action and result: the last successful deploy, however many pins and failures came after", async () => {
+            await log().append(event({ action: "deploy", result: "succeeded", version: "v1.0.0", at: at(0) }));
+            await log().append(event({ action: "pin", result: "succeeded", version: "v1.1.0", at: at(1) }));
+            await log().append(event({ action: "deploy", result: "failed", error: "boom", version: "v1.1.0", at: at(2) }));
+            const { events } = await log().read({ action: "deploy", result: "succeeded", limit: 1 });
+            assert.deepEqual(
+                events.map((e) => e.version),
+                ["v1.0.0"],
+            );
+        });
+
         it("filters by version in any spelling of it; text that is no version matches as it is", async () => {
             await log().append(event({ version: "v1.2.3-rc.1", at: at(0) }));
             await log().append(event({ version: "v1.2.3", at: at(1) }));

@@ -690,7 +690,7 @@ describe("provider rules", () => {
                 containerDefinitions: JSON.stringify([{ ...JSON.parse(valid.taskDefinition.containerDefinitions as string)[0], healthCheck }]),
             });
 
-        it("a health check runs CMD or CMD-SHELL, within ECS's interval, timeout, retries and start period", () => {
+        it("a health check runs CMD or CMD-SHELL, within ECS's interval, timeout (at most 60 s), retries and start period", () => {
             passes("taskDefinition", withCheck({ command: ["CMD-SHELL", "true"], interval: 10, timeout: 10, retries: 6, startPeriod: 120 }));
             fails("taskDefinition", withCheck({ command: ["true"] }), "containerDefinitions[].healthCheck", /ECS API reference, HealthCheck/, /CMD-SHELL/);
             fails(

@@ -1033,8 +1033,21 @@ function bucketNameProblems(name: string): string[] {
     return problems;
 }
 
-function bucketRef(type: string): ProviderRule[] {
-    return [required(type, "bucket", `@pulumi/aws 7.x required input (${TF} internal/service/s3: bucket Required)`)];
+/** A bucket sub-resource's `bucket`: required, and 1–63 characters where its resource validates that (`source`). */
+function bucketRef(type: string, lengthSource?: string): ProviderRule[] {
+    return [
+        required(type, "bucket", `@pulumi/aws 7.x required input (${TF} internal/service/s3: bucket Required)`),
+        ...(lengthSource === undefined
+            ? []
+            : [
+                  value(
+                      type,
+                      "bucket",
+                      `${lengthSource}: bucket StringLenBetween(1, 63)`,
+                      str((s) => (s.length >= 1 && s.length <= 63 ? undefined : "1 to 63 characters")),
+                  ),
+              ]),
+    ];
 }
 
 const bucketRules: ProviderRule[] = [
@@ -1068,13 +1081,7 @@ const ownershipRules: ProviderRule[] = [
 ];
 
 const sseRules: ProviderRule[] = [
-    ...bucketRef(SSE),
-    value(
-        SSE,
-        "bucket",
-        `${SRC.s3Sse}: bucket StringLenBetween(1, 63)`,
-        str((s) => (s.length >= 1 && s.length <= 63 ? undefined : "1 to 63 characters")),
-    ),
+    ...bucketRef(SSE, SRC.s3Sse),
     requiredNonEmptyList(SSE, "rules", `@pulumi/aws 7.x required input (${SRC.s3Sse}: rule Required)`),
     rule(SSE, "rules[].applyServerSideEncryptionByDefault.sseAlgorithm", `${SRC.s3Sse}: sse_algorithm Required (enum ServerSideEncryption)`, (inputs) => {
         const problems: string[] = [];
@@ -1100,13 +1107,7 @@ const accessBlockRules: ProviderRule[] = [
 ];
 
 const websiteRules: ProviderRule[] = [
-    ...bucketRef(WEBSITE),
-    value(
-        WEBSITE,
-        "bucket",
-        `${SRC.s3Website}: bucket StringLenBetween(1, 63)`,
-        str((s) => (s.length >= 1 && s.length <= 63 ? undefined : "1 to 63 characters")),
-    ),
+    ...bucketRef(WEBSITE, SRC.s3Website),
     rule(WEBSITE, "indexDocument.suffix", `${SRC.s3Website}: index_document.suffix Required; ${SRC.s3IndexDocument}`, (inputs) => {
         const index = inputs.indexDocument;
         if (absent(index)) {
@@ -1486,7 +1487,7 @@ const taskDefinitionRules: ProviderRule[] = [
     rule(
         TASK,
         "containerDefinitions[].healthCheck",
-        "AWS ECS API reference, HealthCheck: command required (CMD or CMD-SHELL first); interval 5–300, timeout 2–120, retries 1–10, startPeriod 0–300 seconds",
+        "AWS ECS API reference, HealthCheck (and CloudFormation's AWS::ECS::TaskDefinition HealthCheck): command required (CMD or CMD-SHELL first); interval 5–300, timeout 2–60, retries 1–10, startPeriod 0–300 seconds",
         (inputs) =>
             containers(inputs).flatMap((c, i) => {
                 const h = c.healthCheck;
@@ -1503,7 +1504,7 @@ const taskDefinitionRules: ProviderRule[] = [
                 }
                 for (const [key, min, max] of [
                     ["interval", 5, 300],
-                    ["timeout", 2, 120],
+                    ["timeout", 2, 60],
                     ["retries", 1, 10],
                     ["startPeriod", 0, 300],
                 ] as const) {
