@@ -216,7 +216,9 @@ function when(iso: string): string {
 
 function placementText(p: Placement): string {
     const details = [p.url, p.expiresAt === undefined ? undefined : `expires ${when(p.expiresAt)}`].filter((d): d is string => d !== undefined);
-    return `${p.where} ${p.stack}${details.length > 0 ? ` (${details.join(", ")})` : ""}`;
+    // prod and dev are their own stacks: named once.
+    const name = p.stack === p.where ? p.where : `${p.where} ${p.stack}`;
+    return `${name}${details.length > 0 ? ` (${details.join(", ")})` : ""}`;
 }
 
 function imagesText(v: CatalogueVersion): string {
