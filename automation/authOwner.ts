@@ -4,9 +4,9 @@
  * `azuread.ApplicationRedirectUris` overwrites the list, so exactly one stack may own it;
  * concurrent runs are serialised by its lock and converge by re-reading the live set.
  */
-import { ConcurrentUpdateError, type PulumiFn, type Stack, StackAlreadyExistsError } from "@pulumi/pulumi/automation";
+import { type PulumiFn, type Stack, StackAlreadyExistsError } from "@pulumi/pulumi/automation";
 import { redirectUrisFor, validateRedirectList } from "../rules/redirects";
-import { OperationError, StackLockedError } from "./errors";
+import { isLockContention, OperationError, StackLockedError } from "./errors";
 import type { Locks } from "./locks";
 import { liveOf } from "./slots";
 import type { StackStore } from "./stackStore";
@@ -57,7 +57,7 @@ export class AuthOwner {
             } catch (e) {
                 // Another run created it a moment ago (it exists), or is creating it (its
                 // `stack init` holds the lock): select it next time.
-                if ((e instanceof StackAlreadyExistsError || e instanceof ConcurrentUpdateError) && attempt < 20) {
+                if ((e instanceof StackAlreadyExistsError || isLockContention(e)) && attempt < 20) {
                     await sleep(100 + Math.random() * 400);
                     continue;
                 }

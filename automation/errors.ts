@@ -1,4 +1,5 @@
 /** Typed failures of the automation, each with the exit code the command line uses. */
+import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 
 /** Bad input (a version, a TTL, a flag): nothing was touched. Exit code 2. */
 export class UsageError extends Error {
@@ -103,4 +104,19 @@ export function parseLocks(text: string): LockInfo[] {
         locks.push({ url: m[1]!, user: m[2]!, host: m[3]!, pid: Number(m[4]), since: Number.isNaN(since.getTime()) ? new Date(0) : since });
     }
     return locks;
+}
+
+/**
+ * Another run's hold on a stack's lock, as the engine reports it: a held lock
+ * (`ConcurrentUpdateError`), or a lock file that vanished while the engine read it (the DIY
+ * backend lists the lock files, then reads each: a run that unlocked in between makes the read
+ * fail with `blob (key ".pulumi/locks/…") (code=NotFound)` on S3, `no such file` on a
+ * directory). Both pass in a moment; callers retry.
+ */
+export function isLockContention(e: unknown): boolean {
+    if (e instanceof ConcurrentUpdateError) {
+        return true;
+    }
+    const text = e instanceof Error ? e.message : String(e);
+    return /\.pulumi\/locks\/[^\n]*?(code=NotFound|: no such file or directory)/.test(text);
 }

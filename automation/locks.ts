@@ -6,8 +6,8 @@
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { ConcurrentUpdateError, type Stack } from "@pulumi/pulumi/automation";
-import { describeLock, type LockInfo, parseLocks, StackLockedError } from "./errors";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { describeLock, isLockContention, type LockInfo, parseLocks, StackLockedError } from "./errors";
 import { sleep } from "./util";
 
 const HOUR = 3_600_000;
@@ -29,10 +29,10 @@ export class Locks {
             try {
                 return await op();
             } catch (e) {
-                if (!(e instanceof ConcurrentUpdateError)) {
+                if (!isLockContention(e)) {
                     throw e;
                 }
-                const locks = parseLocks(String(e.message));
+                const locks = parseLocks(e instanceof Error ? e.message : String(e));
                 if (locks.length > 0 && locks.every((l) => this.isStale(l)) && attempt < 2) {
                     // `pulumi cancel` on a self-managed backend deletes every lock file of the
                     // stack: only when every holder is gone.

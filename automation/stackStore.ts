@@ -4,10 +4,10 @@
  * goes through here.
  */
 import * as fs from "node:fs";
-import { ConcurrentUpdateError, LocalWorkspace, type PulumiFn, type Stack, StackAlreadyExistsError, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, type PulumiFn, type Stack, StackAlreadyExistsError, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { shortStackName, type StackSummary, type TagMap } from "../rules/metadata";
 import { BackendReader } from "./backendReader";
-import { type LockInfo, StackLockedError } from "./errors";
+import { isLockContention, type LockInfo, StackLockedError } from "./errors";
 import type { Backend, Secrets } from "./inputs";
 import { engineEnv, pulumiCommand, type ResolvedCli } from "./pulumiCli";
 import { mapLimit, sleep } from "./util";
@@ -83,11 +83,11 @@ export class StackStore {
             try {
                 return await LocalWorkspace.createStack({ stackName: name, projectName: this.cfg.project, program: noProgram }, wsOptions(ws));
             } catch (e) {
-                if (e instanceof ConcurrentUpdateError && attempt < 4) {
+                if (isLockContention(e) && attempt < 4) {
                     await sleep(200 + Math.random() * 800);
                     continue;
                 }
-                if (e instanceof StackAlreadyExistsError || e instanceof ConcurrentUpdateError) {
+                if (e instanceof StackAlreadyExistsError || isLockContention(e)) {
                     throw new StackLockedError(name, [], `environment ${name} is being created by another run right now; try again when it has finished`);
                 }
                 throw e;

@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import { MissingSecretsError, parseLocks, UsageError } from "../automation/errors";
+import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
+import { isLockContention, MissingSecretsError, parseLocks, UsageError } from "../automation/errors";
 import { backendInput, concurrencyInput, envTagInput, instantInput, ownerInput, secretsInput, stackInput, ttlInput, versionInput } from "../automation/inputs";
 import { processAlive } from "../automation/locks";
 
@@ -154,6 +155,17 @@ describe("the input layer", () => {
     it("--stack is dev or prod", () => {
         assert.equal(stackInput("prod"), "prod");
         assert.throws(() => stackInput("staging"), /invalid --stack "staging": expected dev or prod/);
+    });
+
+    it("a lock file that vanished while the engine read it is another run's contention, like a held lock; other errors are not", () => {
+        const s3 =
+            'error: could not create stack: blob (key ".pulumi/locks/organization/vnv/v6-1-0-rc-1/8fc13dcd.json") (code=NotFound): operation error S3: GetObject, StatusCode: 404';
+        const dir = "error: open /tmp/s/.pulumi/locks/organization/vnv/v1/7f3b.json: no such file or directory";
+        assert.equal(isLockContention(new Error(s3)), true);
+        assert.equal(isLockContention(new Error(dir)), true);
+        assert.equal(isLockContention(new ConcurrentUpdateError(new Error("locked") as never)), true);
+        assert.equal(isLockContention(new Error('blob (key ".pulumi/stacks/vnv/v1.json") (code=NotFound)')), false);
+        assert.equal(isLockContention(new Error("error: access denied")), false);
     });
 
     it("reads who holds a lock from the engine's error text", () => {
