@@ -9,6 +9,7 @@
 import { type AuditAction, type AuditEvent, type AuditLog, MAX_ERROR, type NewAuditEvent } from "./audit";
 import { OperationError } from "./errors";
 import { classify, EXIT } from "./outcome";
+import { failureText } from "./util";
 
 /** What an operation tells its event while it runs (the action may only be known midway). */
 export interface AuditDraft {
@@ -48,7 +49,7 @@ export class Auditor {
             result = await operation(draft);
         } catch (e) {
             if (classify(e).code === EXIT.failed) {
-                await this.write(draft, at, started, e instanceof Error ? e.message : String(e)).catch((w: unknown) =>
+                await this.write(draft, at, started, failureText(e)).catch((w: unknown) =>
                     this.warn(`the failure of ${draft.action} ${draft.environment} could not be written to the audit trail: ${String(w)}`),
                 );
             }

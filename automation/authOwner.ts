@@ -24,6 +24,9 @@ export interface AuthOwnerConfig {
     readonly extraUris?: readonly string[];
     /** Paths under each host (`/`, `/auth/callback`). */
     readonly redirectPaths: readonly string[];
+    /** The domain environments' hosts are in, and their maximum TTL: a stack whose tags disagree is no environment (rules/metadata.ts, TagRules). */
+    readonly domain: string;
+    readonly maxTtlMs: number;
     readonly program: AuthProgramFactory;
 }
 
@@ -41,7 +44,8 @@ export class AuthOwner {
 
     /** The complete redirect list: fixed hosts, extra URIs and every live environment's host. */
     async redirectList(): Promise<string[]> {
-        const hosts = [...this.cfg.fixedHosts, ...liveOf(await this.store.list()).map((l) => l.hostname)];
+        const rules = { domain: this.cfg.domain, maxTtlMs: this.cfg.maxTtlMs, now: new Date() };
+        const hosts = [...this.cfg.fixedHosts, ...liveOf(await this.store.list(), rules).map((l) => l.hostname)];
         return validateRedirectList([...hosts.flatMap((h) => redirectUrisFor(h, this.cfg.redirectPaths)), ...(this.cfg.extraUris ?? [])]);
     }
 

@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Backend } from "./inputs";
 
 export interface BlobListing {
@@ -35,6 +35,8 @@ export interface Blobs {
     read(key: string): Promise<Buffer | undefined>;
     /** Writes `bytes` at `key` only if no object is there: "exists" (and nothing written) otherwise. */
     create(key: string, bytes: Buffer): Promise<"created" | "exists">;
+    /** Removes the object at `key` (nothing when it is gone already). */
+    remove(key: string): Promise<void>;
 }
 
 /** Blobs of `backend`, or undefined for a backend vnv cannot reach directly (gs://, azblob://). */
@@ -121,6 +123,9 @@ export function fileBlobs(root: string): Blobs {
             } finally {
                 await fs.promises.rm(temp, { force: true });
             }
+        },
+        async remove(key) {
+            await fs.promises.rm(path.join(root, checkedKey(key)), { force: true });
         },
     };
 }
@@ -224,6 +229,9 @@ export function s3Blobs(url: string): Blobs {
                 }
                 throw e;
             }
+        },
+        async remove(key) {
+            await client.send(new DeleteObjectCommand({ Bucket: at.bucket, Key: `${at.prefix}${checkedKey(key)}` }));
         },
     };
 }

@@ -41,6 +41,7 @@ import { type AuditDraft, Auditor } from "./auditing";
 import { type AuthProgramSpec, programOf } from "./authWorker";
 import { catalogue, catalogueText, type Placement } from "./registry/catalogue";
 import type { Backend } from "./inputs";
+import { failureText } from "./util";
 
 /** vnv's own version (package.json). */
 export const VERSION: string = (require("../package.json") as { version: string }).version;
@@ -70,6 +71,8 @@ export interface CliDeps {
     readonly healthIntervalMs?: number;
     /** How long `env up` waits for health without `--wait`. @default "10m" */
     readonly waitDefault?: string;
+    /** The time (tests move it; `--now` is for dry runs only). @default the system clock */
+    readonly clock?: () => Date;
 }
 
 interface GlobalOptions {
@@ -139,6 +142,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         const audit = auditorFor(backend, log);
         return new Environments({
             ...(audit === undefined ? {} : { audit }),
+            ...(deps.clock === undefined ? {} : { clock: deps.clock }),
             checkImages: async (version, services) => {
                 const result = await checkRelease(registry, services, version.canonical);
                 if (result.missing.length > 0) {
@@ -200,7 +204,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
                     kind: "failed",
                     operation,
                     ...(version === undefined ? {} : { version }),
-                    error: e instanceof Error ? e.message : String(e),
+                    error: failureText(e),
                 });
             }
             throw e;
@@ -221,7 +225,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
             log(`no audit trail: vnv keeps it in file:// and s3:// backends, not in ${backend.kind}://`);
             return undefined;
         }
-        return new Auditor(trail, auditContext(deps.env), () => new Date(), log);
+        return new Auditor(trail, auditContext(deps.env), deps.clock ?? (() => new Date()), log);
     };
     const stateBackend = (opts: { backend?: string }): Backend => backendInput(opts.backend, deps.env, `${dir}/.vnv/state`);
     const stderrLog = (line: string): void => deps.stderr(`vnv: ${line}\n`);
@@ -322,20 +326,24 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     common(env.command("extend <version>"))
         .description("set the expiry of <version>'s environment to creation + --ttl (no update runs); refused when that is already past")
         .requiredOption("--ttl <duration>", "time to live from creation, e.g. 4h")
-        .action(async (versionText: string, opts: GlobalOptions & { ttl: string }) => {
+        .option("--revive", "also for an environment that has expired already (the reaper may be collecting it)")
+        .action(async (versionText: string, opts: GlobalOptions & { ttl: string; revive?: boolean }) => {
             const version = versionInput(versionText);
             const ttl = ttlInput(opts.ttl, maxTtlMs());
-            const meta = await driver(opts).extend(version, ttl);
+            const meta = await driver(opts).extend(version, ttl, { revive: opts.revive ?? false });
             emit(opts, { stack: meta.stack, expiresAt: meta.expiresAt.toISOString() }, `${meta.stack} expires ${meta.expiresAt.toISOString()}`);
         });
 
     common(env.command("reap"))
         .description("destroy and remove every ephemeral environment whose expiry has passed (never dev, prod, protected or malformed stacks)")
         .option("--dry-run", "only say what would be destroyed")
-        .option("--now <time>", "decide as if it were this ISO 8601 time (with a time zone)")
+        .option("--now <time>", "with --dry-run: plan as if it were this ISO 8601 time (with a time zone); a real reap decides by the time it acts")
         .addOption(new Option("--concurrency <n>", "environments destroyed at once, 1 to 32").default("2"))
         .action(async (opts: GlobalOptions & { dryRun?: boolean; now?: string; concurrency: string }) => {
             const now = opts.now === undefined ? undefined : instantInput(opts.now);
+            if (now !== undefined && !opts.dryRun) {
+                throw new UsageError("--now is for planning only: add --dry-run (a real reap decides by the time it acts, never by a given one)");
+            }
             const concurrency = concurrencyInput(opts.concurrency);
             const env = driver(opts);
             const summary = await announced("env reap", undefined, env, () => env.reap({ dryRun: opts.dryRun, now, concurrency }));

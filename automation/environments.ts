@@ -9,19 +9,21 @@
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { ephemeralFromDev } from "../infra/ephemeral";
 import { type EnvironmentSettings, imagesOf, parseSettings, SettingsError } from "../infra/settings";
-import { type EnvironmentMeta, planReap, type ReapDecision, stackRole } from "../rules/metadata";
+import { decideReap, type EnvironmentMeta, planReap, type ReapDecision, sameMeta, stackRole, type TagMap, type TagRules } from "../rules/metadata";
 import { hostname as versionHost, stackName as versionStack } from "../rules/naming";
 import { formatDuration } from "../rules/ttl";
 import { parseVersion, type Version } from "../rules/versions";
 import { type AuditDraft, type Auditor, AuditWriteError } from "./auditing";
 import { type AuthOutcome, AuthOwner } from "./authOwner";
 import { authOutcomeInChild } from "./authWorker";
-import { EnvironmentNotFoundError, NotEphemeralError, UsageError } from "./errors";
+import { blobsFor } from "./blobs";
+import { describeLock, EnvironmentNotFoundError, LeaseHeldError, NotEphemeralError, UsageError } from "./errors";
 import { awaitHealth, checkOnce, type HealthReport, healthTargets, UnhealthyError } from "./health";
 import { currentOwner, type Owner, type Ttl } from "./inputs";
+import { Leases } from "./leases";
 import { Locks } from "./locks";
 import { type Announcement, noticeExpiring } from "./notify";
-import { type ReapSummary, reap } from "./reaper";
+import { type ReapAct, type ReapSummary, reap } from "./reaper";
 import { capacityFor, createInSlot, liveOf } from "./slots";
 import { StackStore } from "./stackStore";
 import type { DeployResult, DownResult, DriverConfig, EnvironmentInfo, StatusResult, UpResult } from "./types";
@@ -47,7 +49,9 @@ export class Environments {
     private readonly clock: () => Date;
     private readonly log: (line: string) => void;
     private readonly locks: Locks;
+    private readonly leases: Leases;
     private readonly authOwner: AuthOwner | undefined;
+    private platform: EnvironmentSettings | undefined;
 
     constructor(cfg: DriverConfig) {
         this.cfg = cfg;
@@ -63,11 +67,16 @@ export class Environments {
             pluginDownloads: cfg.pluginDownloads,
         });
         this.locks = new Locks({ staleLockAfterMs: cfg.staleLockAfterMs, clock: this.clock, log: this.log, engineOutput: cfg.engineOutput });
+        this.leases = new Leases(blobsFor(cfg.backend), this.project, {
+            staleAfterMs: cfg.staleLockAfterMs ?? 2 * 3_600_000,
+            clock: this.clock,
+            log: this.log,
+        });
         this.authOwner =
             cfg.auth === undefined
                 ? undefined
                 : new AuthOwner(
-                      { ...cfg.auth, redirectPaths: this.settingsFor(parseVersion("v0.0.0"), 0).auth.redirectPaths },
+                      { ...cfg.auth, redirectPaths: this.settingsFor(parseVersion("v0.0.0"), 0).auth.redirectPaths, ...this.tagBounds() },
                       this.store,
                       this.locks,
                       this.log,
@@ -99,6 +108,17 @@ export class Environments {
         return capacityFor(settings.services, settings.hostname, this.cfg.maxEnvironments);
     }
 
+    /** What tags must agree with besides the time (see {@link TagRules}): the dev configuration's domain and maximum TTL. */
+    private tagBounds(): Omit<TagRules, "now"> {
+        this.platform ??= this.settingsFor(parseVersion("v0.0.0"), 0);
+        return { domain: this.platform.domain, maxTtlMs: this.cfg.ttl.maxMs };
+    }
+
+    /** The rules an environment's tags are read by at `now`. */
+    tagRules(now: Date = this.clock()): TagRules {
+        return { ...this.tagBounds(), now };
+    }
+
     private checkTtl(ttl: Ttl | undefined): void {
         if (ttl !== undefined && ttl.ms > this.cfg.ttl.maxMs) {
             throw new UsageError(
@@ -113,8 +133,9 @@ export class Environments {
      * failed `up` is still collected by the reaper. On a live one, `ttl` sets a new expiry.
      */
     async up(version: Version, options: { ttl?: Ttl; owner?: Owner; digests?: Readonly<Record<string, string>> } = {}): Promise<UpResult> {
-        return this.audited({ action: "deploy", environment: versionStack(version), version: version.canonical, digests: {} }, (draft) =>
-            this.upAudited(version, options, draft),
+        const name = versionStack(version);
+        return this.leases.hold(name, "up", () =>
+            this.audited({ action: "deploy", environment: name, version: version.canonical, digests: {} }, (draft) => this.upAudited(version, options, draft)),
         );
     }
 
@@ -162,6 +183,7 @@ export class Environments {
                     expiresAt: new Date(createdAt.getTime() + (options.ttl?.ms ?? this.cfg.ttl.defaultMs)),
                 },
                 this.capacity(),
+                this.tagRules(createdAt),
                 this.log,
             ));
         } else {
@@ -324,7 +346,7 @@ export class Environments {
     }
 
     private async metaOf(stack: Stack): Promise<EnvironmentMeta> {
-        const role = stackRole(stack.name, (await stack.listTags()) ?? {});
+        const role = stackRole(stack.name, (await stack.listTags()) ?? {}, this.tagRules());
         if (role.role !== "environment") {
             throw new NotEphemeralError(stack.name, role.role === "malformed" ? `malformed: ${role.problem}` : "not tagged vnv:kind=ephemeral");
         }
@@ -345,32 +367,48 @@ export class Environments {
         return { ...meta, expiresAt };
     }
 
-    /** Sets the expiry to creation + `ttl` (no update runs); refused when that is already past. */
-    async extend(version: Version, ttl: Ttl): Promise<EnvironmentMeta> {
-        return this.audited({ action: "extend", environment: versionStack(version), version: version.canonical, digests: {} }, async (draft) => {
-            const meta = await this.extendAudited(version, ttl);
-            draft.expiresAt = meta.expiresAt.toISOString();
-            draft.url = `https://${meta.hostname}`;
-            return meta;
-        });
+    /**
+     * Sets the expiry to creation + `ttl` (no update runs), holding the environment (the reaper
+     * cannot destroy it meanwhile); refused when that is already past, and for an environment
+     * that has expired already unless `revive` (the reaper may be about to collect it).
+     */
+    async extend(version: Version, ttl: Ttl, options: { revive?: boolean } = {}): Promise<EnvironmentMeta> {
+        const name = versionStack(version);
+        this.checkTtl(ttl);
+        return this.leases.hold(name, "extend", () =>
+            this.audited({ action: "extend", environment: name, version: version.canonical, digests: {} }, async (draft) => {
+                const meta = await this.extendAudited(version, ttl, options.revive ?? false);
+                draft.expiresAt = meta.expiresAt.toISOString();
+                draft.url = `https://${meta.hostname}`;
+                return meta;
+            }),
+        );
     }
 
-    private async extendAudited(version: Version, ttl: Ttl): Promise<EnvironmentMeta> {
-        this.checkTtl(ttl);
+    private async extendAudited(version: Version, ttl: Ttl, revive: boolean): Promise<EnvironmentMeta> {
         const name = versionStack(version);
         const stack = await this.store.select(name);
         if (stack === undefined) {
             throw new EnvironmentNotFoundError(name);
         }
-        const meta = await this.setExpiry(stack, await this.metaOf(stack), ttl);
+        const current = await this.metaOf(stack);
+        const now = this.clock();
+        if (!revive && current.expiresAt.getTime() <= now.getTime()) {
+            throw new UsageError(
+                `${name} expired at ${current.expiresAt.toISOString()} and the reaper may be collecting it: nothing was changed. ` +
+                    `To bring it back, run \`vnv env extend ${version.canonical} --ttl ${ttl.text} --revive\` (or \`vnv env up ${version.canonical}\` after it is gone)`,
+            );
+        }
+        const meta = await this.setExpiry(stack, current, ttl);
         this.log(`${name}: expires ${meta.expiresAt.toISOString()} (${formatDuration(meta.expiresAt.getTime() - this.clock().getTime())} left)`);
         return meta;
     }
 
     /** Destroys `version`'s environment, then removes its stack. */
     async down(version: Version): Promise<DownResult> {
-        return this.audited({ action: "destroy", environment: versionStack(version), version: version.canonical, digests: {} }, () =>
-            this.downAudited(version),
+        const name = versionStack(version);
+        return this.leases.hold(name, "down", () =>
+            this.audited({ action: "destroy", environment: name, version: version.canonical, digests: {} }, () => this.downAudited(version)),
         );
     }
 
@@ -397,7 +435,7 @@ export class Environments {
 
     /** The live ephemeral environments (by their tags). */
     async live(): Promise<EnvironmentMeta[]> {
-        return liveOf(await this.store.list());
+        return liveOf(await this.store.list(), this.tagRules());
     }
 
     /** Every environment, and every stack that claims to be one but is malformed, for `env ls`. */
@@ -405,7 +443,7 @@ export class Environments {
         const rows: EnvironmentInfo[] = [];
         const [stacks, locks] = await Promise.all([this.store.list({ details: true }), this.store.locks()]);
         for (const s of stacks) {
-            const role = stackRole(s.name, s.tags);
+            const role = stackRole(s.name, s.tags, this.tagRules(now));
             if (role.role === "other") {
                 continue;
             }
@@ -440,48 +478,75 @@ export class Environments {
 
     /** What the reaper would do at `now`. */
     async planReap(now: Date = this.clock()): Promise<ReapDecision[]> {
-        return planReap(await this.store.list(), now, this.cfg.protectedStacks ?? []);
+        return planReap(await this.store.list(), this.tagRules(now), this.cfg.protectedStacks ?? []);
     }
 
-    /** Destroys every expired environment (see automation/reaper.ts); the summary is always complete. */
+    /**
+     * Destroys every expired environment (see automation/reaper.ts); the summary is always
+     * complete. A real run decides by the driver's clock: `now` (a clock to plan by) is for dry
+     * runs only. Each environment is held while its tags are read again, decided again and it is
+     * destroyed: one whose tags changed since the plan, or that is held by another run, is skipped.
+     */
     async reap(options: { dryRun?: boolean; now?: Date; concurrency?: number } = {}): Promise<ReapSummary> {
+        const dryRun = options.dryRun ?? false;
+        if (options.now !== undefined && !dryRun) {
+            throw new UsageError("a clock to plan by (--now) is for dry runs only (--dry-run): a real reap decides by the time it acts");
+        }
         const now = options.now ?? this.clock();
         const summary = await reap(
             {
                 stacks: () => this.store.list(),
-                destroy: async (name, meta) => {
-                    const stack = await this.store.select(name);
-                    if (stack === undefined) {
-                        return false;
-                    }
-                    const draft: AuditDraft = { action: "reap", environment: name, version: meta?.version ?? "", digests: {} };
-                    if (meta !== undefined) {
-                        draft.expiresAt = meta.expiresAt.toISOString();
-                        draft.url = `https://${meta.hostname}`;
-                    }
-                    try {
-                        await this.audited(draft, () => this.destroy(stack));
-                    } catch (e) {
-                        // Destroyed, only its event is missing: still destroyed (announced, and the
-                        // redirect list updated), the missing event said.
-                        if (!(e instanceof AuditWriteError)) {
-                            throw e;
-                        }
-                        this.log(`${name}: ${e.message}`);
-                    }
-                    return true;
-                },
+                destroy: (name, meta, planned) => this.reapOne(name, meta, planned),
                 reconcileAuth: this.authOwner === undefined ? undefined : () => this.authOwner!.outcome(),
                 protectedStacks: this.cfg.protectedStacks ?? [],
                 log: this.log,
                 destroyed: (meta) => this.announce({ kind: "destroyed", version: meta.version, by: "reaper" }),
             },
-            { now, dryRun: options.dryRun ?? false, concurrency: options.concurrency ?? 2 },
+            { rules: this.tagRules(now), dryRun, concurrency: options.concurrency ?? 2 },
         );
         if (!summary.dryRun && this.cfg.notifier !== undefined) {
-            summary.noticed = await noticeExpiring(this.store, this.cfg.notifier, now, this.cfg.expiryNoticeMs ?? 3_600_000);
+            summary.noticed = await noticeExpiring(this.store, this.cfg.notifier, this.tagRules(), this.cfg.expiryNoticeMs ?? 3_600_000);
         }
         return summary;
+    }
+
+    /** One environment the reaper's plan doomed: held, its tags read and judged again, then destroyed and recorded. */
+    private async reapOne(name: string, planned: EnvironmentMeta, plannedTags: TagMap): Promise<ReapAct> {
+        try {
+            return await this.leases.hold(name, "reap", async () => {
+                const stack = await this.store.select(name);
+                if (stack === undefined) {
+                    return "gone";
+                }
+                const tags = (await stack.listTags()) ?? {};
+                if (!sameMeta(tags, plannedTags)) {
+                    return { skipped: "its tags changed since the plan (extended, or changed by hand): decided again by the next run" };
+                }
+                const decision = decideReap({ name, tags }, this.tagRules(), this.cfg.protectedStacks ?? []);
+                if (decision.action !== "destroy") {
+                    return { skipped: `no longer to destroy: ${decision.reason}` };
+                }
+                const draft: AuditDraft = { action: "reap", environment: name, version: planned.version, digests: {} };
+                draft.expiresAt = planned.expiresAt.toISOString();
+                draft.url = `https://${planned.hostname}`;
+                try {
+                    await this.audited(draft, () => this.destroy(stack));
+                } catch (e) {
+                    // Destroyed, only its event is missing: still destroyed (announced, and the
+                    // redirect list updated), the missing event said.
+                    if (!(e instanceof AuditWriteError)) {
+                        throw e;
+                    }
+                    this.log(`${name}: ${e.message}`);
+                }
+                return "destroyed";
+            });
+        } catch (e) {
+            if (e instanceof LeaseHeldError) {
+                return { skipped: `held by another run (${e.locks.map(describeLock).join("; ") || "holder unknown"}): decided again by the next run` };
+            }
+            throw e;
+        }
     }
 
     /** Brings the auth owner stack in line with the live environments (undefined: no owner configured). */
@@ -499,7 +564,7 @@ export class Environments {
         return authOutcomeInChild(
             {
                 store: this.store.cfg,
-                owner: { ...owner, redirectPaths: this.settingsFor(parseVersion("v0.0.0"), 0).auth.redirectPaths },
+                owner: { ...owner, redirectPaths: this.settingsFor(parseVersion("v0.0.0"), 0).auth.redirectPaths, ...this.tagBounds() },
                 program: alongside,
                 ...(this.cfg.staleLockAfterMs === undefined ? {} : { staleLockAfterMs: this.cfg.staleLockAfterMs }),
             },

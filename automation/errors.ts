@@ -77,6 +77,19 @@ export class StackLockedError extends OperationError {
     }
 }
 
+/** Another vnv run holds the environment's lease (automation/leases.ts): busy, like a held lock. */
+export class LeaseHeldError extends StackLockedError {
+    constructor(stackName: string, locks: readonly LockInfo[], operation?: string) {
+        super(
+            stackName,
+            locks,
+            `environment ${stackName} is being changed by another run: ${locks.map(describeLock).join("; ") || "holder unknown"}${operation === undefined ? "" : ` (vnv ${operation})`}. ` +
+                "Wait for it to finish; a hold whose process is gone is cleared by the next run.",
+        );
+        this.name = "LeaseHeldError";
+    }
+}
+
 export class CapacityError extends OperationError {
     constructor(
         readonly max: number,

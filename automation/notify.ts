@@ -5,7 +5,7 @@
  * A message that cannot be delivered never fails the operation (seed 000: "the notification
  * failed, but the flow continues"): it is logged, and the answer says so.
  */
-import { stackRole, TAG } from "../rules/metadata";
+import { stackRole, TAG, type TagRules } from "../rules/metadata";
 import { UsageError } from "./errors";
 import { shown } from "./inputs";
 import type { StackStore } from "./stackStore";
@@ -140,10 +140,11 @@ export function notifierFrom(env: NodeJS.ProcessEnv, log: (line: string) => void
  * announced expiry is kept in a tag, so a later run (or an extended expiry) decides again, and a
  * message that was not delivered is tried again by the next run. Answers the stacks announced.
  */
-export async function noticeExpiring(store: StackStore, notifier: Notifier, now: Date, windowMs: number): Promise<string[]> {
+export async function noticeExpiring(store: StackStore, notifier: Notifier, rules: TagRules, windowMs: number): Promise<string[]> {
+    const now = rules.now;
     const noticed: string[] = [];
     for (const s of await store.list()) {
-        const role = stackRole(s.name, s.tags);
+        const role = stackRole(s.name, s.tags, rules);
         if (role.role !== "environment") {
             continue;
         }

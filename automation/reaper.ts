@@ -4,7 +4,7 @@
  * protected names and malformed stacks are skipped with their reason. One failure does not stop
  * the others, and the summary is complete whatever fails, the redirect list's update included.
  */
-import { type EnvironmentMeta, planReap } from "../rules/metadata";
+import { type EnvironmentMeta, planReap, type TagMap, type TagRules } from "../rules/metadata";
 import type { AuthOutcome } from "./authOwner";
 import { firstLine, mapLimit } from "./util";
 
@@ -22,10 +22,17 @@ export interface ReapSummary {
     noticed?: string[];
 }
 
+/** What became of one environment the plan doomed. */
+export type ReapAct = "destroyed" | "gone" | { readonly skipped: string };
+
 export interface ReapDeps {
-    readonly stacks: () => Promise<readonly { name: string; tags: Readonly<Record<string, string>> }[]>;
-    /** Destroys and removes one stack; answers false when it was removed meanwhile. */
-    readonly destroy: (stack: string, meta?: EnvironmentMeta) => Promise<boolean>;
+    readonly stacks: () => Promise<readonly { name: string; tags: TagMap }[]>;
+    /**
+     * Destroys and removes one stack the plan doomed, holding it while it re-reads its tags and
+     * decides again: "gone" when it was removed meanwhile, `skipped` (with why) when its tags
+     * changed since the plan or it no longer expired.
+     */
+    readonly destroy: (stack: string, meta: EnvironmentMeta, planned: TagMap) => Promise<ReapAct>;
     /** Updates the redirect list (undefined: no owner configured). */
     readonly reconcileAuth?: () => Promise<AuthOutcome>;
     readonly protectedStacks: readonly string[];
@@ -34,9 +41,11 @@ export interface ReapDeps {
     readonly destroyed?: (meta: EnvironmentMeta) => Promise<void>;
 }
 
-export async function reap(deps: ReapDeps, options: { now: Date; dryRun: boolean; concurrency: number }): Promise<ReapSummary> {
-    const plan = planReap(await deps.stacks(), options.now, deps.protectedStacks);
-    const summary: ReapSummary = { now: options.now.toISOString(), dryRun: options.dryRun, destroyed: [], wouldDestroy: [], skipped: [], failed: [] };
+export async function reap(deps: ReapDeps, options: { rules: TagRules; dryRun: boolean; concurrency: number }): Promise<ReapSummary> {
+    const stacks = await deps.stacks();
+    const tagsOf = new Map(stacks.map((s) => [s.name, s.tags]));
+    const plan = planReap(stacks, options.rules, deps.protectedStacks);
+    const summary: ReapSummary = { now: options.rules.now.toISOString(), dryRun: options.dryRun, destroyed: [], wouldDestroy: [], skipped: [], failed: [] };
     for (const d of plan) {
         if (d.action === "skip") {
             summary.skipped.push({ stack: d.stack, reason: d.reason });
@@ -49,11 +58,12 @@ export async function reap(deps: ReapDeps, options: { now: Date; dryRun: boolean
     }
     await mapLimit(doomed, options.concurrency, async (d) => {
         try {
-            if (await deps.destroy(d.stack, d.meta)) {
+            const act = await deps.destroy(d.stack, d.meta, tagsOf.get(d.stack) ?? {});
+            if (act === "destroyed") {
                 summary.destroyed.push(d.stack);
                 await deps.destroyed?.(d.meta);
             } else {
-                summary.skipped.push({ stack: d.stack, reason: "removed meanwhile" });
+                summary.skipped.push({ stack: d.stack, reason: act === "gone" ? "removed meanwhile" : act.skipped });
             }
         } catch (e) {
             summary.failed.push({ stack: d.stack, reason: firstLine(e) });

@@ -5,7 +5,7 @@
  */
 import type { Stack } from "@pulumi/pulumi/automation";
 import { planRules } from "../rules/listenerRules";
-import { claimedSlots, type EnvironmentMeta, environmentCapacity, lowestFreeSlot, metaToTags, reslot, stackRole, TAG } from "../rules/metadata";
+import { claimedSlots, type EnvironmentMeta, environmentCapacity, lowestFreeSlot, metaToTags, reslot, stackRole, TAG, type TagRules } from "../rules/metadata";
 import type { ServiceSpec } from "../rules/service";
 import { CapacityError, OperationError } from "./errors";
 import type { StackStore, StoredStack } from "./stackStore";
@@ -18,10 +18,10 @@ export function capacityFor(services: readonly ServiceSpec[], hostname: string, 
     return environmentCapacity(rules, targetGroups, configured);
 }
 
-/** The live environments among `stacks` (valid tags). */
-export function liveOf(stacks: readonly StoredStack[]): EnvironmentMeta[] {
+/** The live environments among `stacks` (valid tags, agreeing with their stack: see {@link TagRules}). */
+export function liveOf(stacks: readonly StoredStack[], rules: TagRules): EnvironmentMeta[] {
     return stacks.flatMap((s) => {
-        const role = stackRole(s.name, s.tags);
+        const role = stackRole(s.name, s.tags, rules);
         return role.role === "environment" ? [role.meta] : [];
     });
 }
@@ -42,10 +42,11 @@ export async function createInSlot(
     store: StackStore,
     meta: Omit<EnvironmentMeta, "slot">,
     capacity: number,
+    rules: TagRules,
     log: (line: string) => void,
 ): Promise<{ stack: Stack; meta: EnvironmentMeta }> {
     const all = await store.list();
-    const live = liveOf(all);
+    const live = liveOf(all, rules);
     if (live.length >= capacity) {
         throw new CapacityError(capacity, live);
     }

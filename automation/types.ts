@@ -47,7 +47,7 @@ export interface DriverConfig {
      * With `alongside`, `up` registers the list in a child process while the environment's
      * update runs (automation/authWorker.ts), instead of after it.
      */
-    readonly auth?: Omit<AuthOwnerConfig, "redirectPaths"> & { readonly alongside?: AuthProgramSpec };
+    readonly auth?: Omit<AuthOwnerConfig, "redirectPaths" | "domain" | "maxTtlMs"> & { readonly alongside?: AuthProgramSpec };
     /**
      * Checks that every image of the version exists and answers their digests, before any stack
      * is touched (`release check`); the environment pins exactly these. @default no check

@@ -55,7 +55,7 @@ async function decision(): Promise<void> {
         const env = makeDriver(dir, { auth: undefined });
         for (const concurrency of [1, 4]) {
             const [stacks, ms] = await timed(() => env.store.list({ via: "cli", concurrency }));
-            const [plan, planMs] = await timed(async () => (await import("../rules/metadata")).planReap(stacks, new Date(), []));
+            const [plan, planMs] = await timed(async () => (await import("../rules/metadata")).planReap(stacks, env.tagRules(), []));
             const destroy = plan.filter((d) => d.action === "destroy").length;
             console.log(
                 `decision over ${stacks.length} stacks, tag reads ${concurrency} at a time: ${seconds(ms)} to read (${(ms / stacks.length).toFixed(0)} ms a stack), ${planMs} ms to plan; ${destroy} to destroy`,
@@ -73,7 +73,7 @@ async function destroyAt(concurrency: number): Promise<void> {
         const env = makeDriver(dir, { auth: undefined });
         const versions = Array.from({ length: 8 }, (_, i) => `v2.${concurrency}.${i}`);
         const [, upMs] = await timed(() => mapLimit(versions, 4, (text) => env.up(v(text), { ttl: ttl("1h") })));
-        const [summary, ms] = await timed(() => env.reap({ now: new Date(Date.now() + 2 * HOUR), concurrency }));
+        const [summary, ms] = await timed(() => makeDriver(dir, { auth: undefined, clock: () => new Date(Date.now() + 2 * HOUR) }).reap({ concurrency }));
         if (summary.destroyed.length !== 8 || summary.failed.length > 0) {
             throw new Error(`expected 8 destroyed: ${JSON.stringify(summary)}`);
         }

@@ -3,7 +3,8 @@
  * destroys, which slot a new environment takes, how many fit on the shared ALB.
  * Pure: no `@pulumi/*` import.
  */
-import { LIMITS } from "./naming";
+import { hostname as versionHost, LIMITS, stackName as versionStack } from "./naming";
+import { formatDuration } from "./ttl";
 import { parseVersion } from "./versions";
 
 export const TAG = {
@@ -34,6 +35,30 @@ export interface EnvironmentMeta {
 }
 
 export type TagMap = Readonly<Record<string, string>>;
+
+/**
+ * What an environment's tags must agree with besides their form: the stack they sit on (its
+ * name is the version's), the domain of the dev configuration (the host is the version's host
+ * there), the maximum TTL (counted from creation) and the time of the decision (creation is not
+ * in the future beyond {@link CLOCK_SKEW_MS}). Tags that disagree are malformed: never acted on.
+ */
+export interface TagRules {
+    readonly domain: string;
+    readonly maxTtlMs: number;
+    /** The time of the decision. */
+    readonly now: Date;
+}
+
+/** How far another machine's clock may run ahead: a creation time up to this far in the future is believed. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** The tags vnv reads as an environment's metadata (the reaper compares exactly these before it destroys). */
+export const META_TAGS = [TAG.kind, TAG.expiresAt, TAG.slot, TAG.createdAt, TAG.version, TAG.hostname, TAG.owner] as const;
+
+/** Whether two stacks' metadata tags are the same (other tags, such as the expiry notice, aside). */
+export function sameMeta(a: TagMap, b: TagMap): boolean {
+    return META_TAGS.every((key) => a[key] === b[key]);
+}
 
 /**
  * The tags of an environment, in the order they are written: kind and expiry first, so that a
@@ -97,7 +122,7 @@ function tagTime(tags: TagMap, key: string): Date | string {
  * and slot within their patterns). Anything else is a problem: such a stack is listed as
  * malformed and never acted on.
  */
-export function tagsToMeta(stack: string, tags: TagMap): EnvironmentMeta | { problem: string } {
+export function tagsToMeta(stack: string, tags: TagMap, rules: TagRules): EnvironmentMeta | { problem: string } {
     if (tags[TAG.kind] !== EPHEMERAL) {
         return { problem: `not tagged ${TAG.kind}=${EPHEMERAL}` };
     }
@@ -133,7 +158,33 @@ export function tagsToMeta(stack: string, tags: TagMap): EnvironmentMeta | { pro
     if (createdAt.getTime() > expiresAt.getTime()) {
         return { problem: `tag ${TAG.expiresAt} is before ${TAG.createdAt}` };
     }
-    return { stack, version, hostname: tags[TAG.hostname]!, owner: tags[TAG.owner]!, createdAt, expiresAt, slot: Number(tags[TAG.slot]) };
+    const meta = { stack, version, hostname: tags[TAG.hostname]!, owner: tags[TAG.owner]!, createdAt, expiresAt, slot: Number(tags[TAG.slot]) };
+    const disagreement = disagreementOf(meta, rules);
+    return disagreement === undefined ? meta : { problem: disagreement };
+}
+
+/** Where well-formed tags disagree with their stack, the domain, the maximum TTL or the time. */
+function disagreementOf(meta: EnvironmentMeta, rules: TagRules): string | undefined {
+    const expectedStack = versionStack(meta.version);
+    if (shortStackName(meta.stack) !== expectedStack) {
+        return `tag ${TAG.version} is ${meta.version}, whose stack is ${expectedStack}, not ${shortStackName(meta.stack)}`;
+    }
+    let expectedHost: string;
+    try {
+        expectedHost = versionHost(meta.version, rules.domain);
+    } catch {
+        return `tag ${TAG.hostname}: no host of ${meta.version} fits the domain ${rules.domain}`;
+    }
+    if (meta.hostname !== expectedHost) {
+        return `tag ${TAG.hostname} is ${meta.hostname}, not ${expectedHost} (the host of ${meta.version} in ${rules.domain})`;
+    }
+    if (meta.createdAt.getTime() > rules.now.getTime() + CLOCK_SKEW_MS) {
+        return `tag ${TAG.createdAt} is in the future (${meta.createdAt.toISOString()}, now ${rules.now.toISOString()})`;
+    }
+    if (meta.expiresAt.getTime() - meta.createdAt.getTime() > rules.maxTtlMs) {
+        return `tag ${TAG.expiresAt} is ${meta.expiresAt.toISOString()}, beyond the maximum TTL (${formatDuration(rules.maxTtlMs)}) from ${TAG.createdAt}`;
+    }
+    return undefined;
 }
 
 /** A version's stack name (`v1-2-3-rc-1`): a stack with such a name and no valid tags is a damaged environment. */
@@ -147,8 +198,8 @@ export type StackRole =
     /** dev, prod, the auth owner, anything else: not an environment. */
     | { readonly role: "other" };
 
-export function stackRole(stack: string, tags: TagMap): StackRole {
-    const meta = tagsToMeta(stack, tags);
+export function stackRole(stack: string, tags: TagMap, rules: TagRules): StackRole {
+    const meta = tagsToMeta(stack, tags, rules);
     if (!("problem" in meta)) {
         return { role: "environment", meta };
     }
@@ -168,29 +219,31 @@ export type ReapDecision =
     | { readonly stack: string; readonly action: "skip"; readonly reason: string };
 
 /**
- * What the reaper does with each stack at `now`: destroy an ephemeral stack whose expiry has
- * passed; skip everything else, and always skip `dev`, `prod` and the protected names.
+ * What the reaper does with each stack at `rules.now`: destroy an ephemeral stack whose expiry
+ * has passed; skip everything else, and always skip `dev`, `prod` and the protected names.
  */
-export function planReap(stacks: readonly StackSummary[], now: Date, protectedNames: readonly string[] = []): ReapDecision[] {
+export function planReap(stacks: readonly StackSummary[], rules: TagRules, protectedNames: readonly string[] = []): ReapDecision[] {
+    return stacks.map((s) => decideReap(s, rules, protectedNames));
+}
+
+/** What the reaper does with one stack (see {@link planReap}). */
+export function decideReap(s: StackSummary, rules: TagRules, protectedNames: readonly string[] = []): ReapDecision {
     const protect = new Set<string>([...ALWAYS_PROTECTED, ...protectedNames]);
-    return stacks.map((s): ReapDecision => {
-        const short = shortStackName(s.name);
-        if (protect.has(short) || protect.has(s.name)) {
-            return { stack: s.name, action: "skip", reason: "protected" };
-        }
-        const role = stackRole(s.name, s.tags);
-        if (role.role === "other") {
-            return { stack: s.name, action: "skip", reason: "not an ephemeral environment" };
-        }
-        if (role.role === "malformed") {
-            return { stack: s.name, action: "skip", reason: `malformed, never acted on: ${role.problem}` };
-        }
-        const meta = role.meta;
-        if (meta.expiresAt.getTime() > now.getTime()) {
-            return { stack: s.name, action: "skip", reason: `expires ${meta.expiresAt.toISOString()}` };
-        }
-        return { stack: s.name, action: "destroy", meta, reason: `expired ${meta.expiresAt.toISOString()}` };
-    });
+    if (protect.has(shortStackName(s.name)) || protect.has(s.name)) {
+        return { stack: s.name, action: "skip", reason: "protected" };
+    }
+    const role = stackRole(s.name, s.tags, rules);
+    if (role.role === "other") {
+        return { stack: s.name, action: "skip", reason: "not an ephemeral environment" };
+    }
+    if (role.role === "malformed") {
+        return { stack: s.name, action: "skip", reason: `malformed, never acted on: ${role.problem}` };
+    }
+    const meta = role.meta;
+    if (meta.expiresAt.getTime() > rules.now.getTime()) {
+        return { stack: s.name, action: "skip", reason: `expires ${meta.expiresAt.toISOString()}` };
+    }
+    return { stack: s.name, action: "destroy", meta, reason: `expired ${meta.expiresAt.toISOString()}` };
 }
 
 /** `organization/vnv/dev` → `dev`. */

@@ -24,7 +24,7 @@ describe("the redirect list's child process", function () {
             secrets: { provider: "passphrase", passphrase: "x" },
             cli: { root: "/nonexistent", binary: "/nonexistent/bin/pulumi", version: "3.259.0", source: "PATH" as const },
         },
-        owner: { fixedHosts: ["dev.step-studio.be"], redirectPaths: ["/"] },
+        owner: { fixedHosts: ["dev.step-studio.be"], redirectPaths: ["/"], domain: "step-studio.be", maxTtlMs: 3 * 86_400_000 },
     };
 
     it("a program it cannot build is an answer naming it, not a crash, and the process is gone after it", async () => {

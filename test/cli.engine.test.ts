@@ -106,6 +106,27 @@ describe("@engine vnv command line", function () {
         assert.deepEqual(await stackFiles(tmp()), ["vnv/auth.json"]);
     });
 
+    it("a real reap never decides by a clock from the command line: --now without --dry-run is refused with exit 2, nothing destroyed", async () => {
+        await pushVersion(reg, "v1.4.1-rc.1");
+        assert.equal((await vnv(["env", "up", "v1.4.1-rc.1", "--ttl", "1h"])).code, 0);
+        const later = new Date(Date.now() + 2 * 3_600_000).toISOString();
+        const r = await vnv(["env", "reap", "--now", later]);
+        assert.equal(r.code, 2, r.err);
+        assert.match(r.err, /--now is for planning only: add --dry-run/);
+        assert.ok((await stackFiles(tmp())).includes("vnv/v1-4-1-rc-1.json"));
+    });
+
+    it("extend refuses an environment that has expired already (exit 2), and revives it only with --revive", async () => {
+        await pushVersion(reg, "v1.4.2-rc.1");
+        assert.equal((await vnv(["env", "up", "v1.4.2-rc.1", "--ttl", "1h"])).code, 0);
+        const later = { clock: () => new Date(Date.now() + 2 * 3_600_000) };
+        const refused = await vnv(["env", "extend", "v1.4.2-rc.1", "--ttl", "5h"], undefined, later);
+        assert.equal(refused.code, 2, refused.err);
+        assert.match(refused.err, /v1-4-2-rc-1 expired at .* nothing was changed.*--revive/s);
+        const revived = await vnv(["env", "extend", "v1.4.2-rc.1", "--ttl", "5h", "--revive", "--json"], undefined, later);
+        assert.equal(revived.code, 0, revived.err);
+    });
+
     it("env up checks the images first: the stack pins the digests the registry gave", async () => {
         await pushVersion(reg, "v1.5.0-rc.1");
         const check = await vnv(["release", "check", "v1.5.0-rc.1", "--json"]);
@@ -174,11 +195,11 @@ describe("@engine vnv command line", function () {
             await hook?.close();
         });
 
-        async function run(args: string[], healthy: (n: number) => number, hookStatus: number = 200): Promise<Run> {
+        async function run(args: string[], healthy: (n: number) => number, hookStatus: number = 200, extra: Partial<CliDeps> = {}): Promise<Run> {
             health = await startServer(healthy);
             hook = await startServer(() => hookStatus);
             const env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, VNV_WEBHOOK_URL: hook.url, VNV_WEBHOOK_FORMAT: "slack" };
-            return vnv(args, env, { healthBase: () => health.url, healthIntervalMs: 20 });
+            return vnv(args, env, { healthBase: () => health.url, healthIntervalMs: 20, ...extra });
         }
 
         it("env up returns once every public service answers its health path, showing progress, and announces the environment", async () => {
@@ -231,11 +252,11 @@ describe("@engine vnv command line", function () {
         it("the reaper announces an environment about to expire once, not at every run", async () => {
             await pushVersion(reg, "v4.4.0-rc.1");
             assert.equal((await run(["env", "up", "v4.4.0-rc.1", "--ttl", "1h", "--wait", "0"], () => 200)).code, 0);
-            const soon = new Date(Date.now() + 30 * 60_000).toISOString();
+            const soon = Date.now() + 30 * 60_000;
             for (const expected of [["v4-4-0-rc-1"], []]) {
                 await health.close();
                 await hook.close();
-                const r = await run(["env", "reap", "--now", soon, "--json"], () => 200);
+                const r = await run(["env", "reap", "--json"], () => 200, 200, { clock: () => new Date(soon) });
                 assert.equal(r.code, 0, r.err);
                 assert.deepEqual(JSON.parse(r.out).noticed, expected);
                 assert.equal(hook.requests.length, expected.length);
@@ -353,13 +374,14 @@ describe("@engine vnv command line", function () {
             assert.equal((await history("--env", "v5.1.0-rc.1")).length, 2);
         });
 
-        it("a failed up records the failure with its reason", async () => {
+        it("a failed up records the failure with the engine's reason first", async () => {
             await pushVersion(reg, "v5.2.0-rc.1");
             const r = await vnv(["env", "up", "v5.2.0-rc.1"], undefined, { program: standIn({ failFor: ["v5.2.0-rc.1"] }) });
             assert.equal(r.code, 1);
             const [event] = await history("--version", "5.2.0-RC1");
             assert.equal(event!.result, "failed");
-            assert.match(String(event!.error), /stand-in failure for v5\.2\.0-rc\.1/);
+            // The reason comes first (not the SDK's "code: -2" and the whole engine output).
+            assert.match(String(event!.error).split("\n")[0]!, /^error: .*stand-in failure for v5\.2\.0-rc\.1/);
         });
 
         it("bad input records nothing: it is refused before anything runs", async () => {

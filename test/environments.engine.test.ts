@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { AuthProgramFactory } from "../automation/environments";
-import { CapacityError, describeLock, StackLockedError } from "../automation/errors";
+import { CapacityError, describeLock, LeaseHeldError, StackLockedError } from "../automation/errors";
 import { TAG } from "../rules/metadata";
 import { main } from "../automation/cli";
 import { BACKENDS, backendUrl, onBackend } from "./support/backends";
@@ -17,6 +17,9 @@ import { killTree, running } from "./support/processes";
 import { authStandIn, standIn } from "./support/standins";
 
 const HOUR = 3_600_000;
+
+/** A reaper whose clock runs two hours ahead (a real reap decides by its own clock, never by a given time). */
+const inTwoHours = (dir: string) => makeDriver(dir, { auth: undefined, clock: () => new Date(Date.now() + 2 * HOUR) });
 
 /** The redirect list the auth stand-in registered. */
 async function authUris(dir: string): Promise<string[]> {
@@ -80,7 +83,7 @@ for (const kind of BACKENDS)
             await env.up(v("v1.0.0-rc.1"), { ttl: ttl("1h") });
             await env.up(v("v1.0.0-rc.2"), { ttl: ttl("3h") });
             await env.up(v("v1.0.0-rc.3"), { ttl: ttl("1h") });
-            const summary = await env.reap({ now: new Date(Date.now() + 2 * HOUR), concurrency: 2 });
+            const summary = await inTwoHours(tmp()).reap({ concurrency: 2 });
             assert.deepEqual(summary.destroyed, ["v1-0-0-rc-1", "v1-0-0-rc-3"]);
             assert.deepEqual(summary.failed, []);
             assert.deepEqual(
@@ -124,8 +127,8 @@ for (const kind of BACKENDS)
             const elsewhere = tempDir("vnv-reaper-");
             try {
                 // A fresh PULUMI_HOME and workspace: nothing but the backend and the passphrase is shared.
-                const reaper = makeDriver(tmp(), { auth: undefined, pulumiHome: `${elsewhere}/home` });
-                const summary = await reaper.reap({ now: new Date(Date.now() + 2 * HOUR) });
+                const reaper = makeDriver(tmp(), { auth: undefined, pulumiHome: `${elsewhere}/home`, clock: () => new Date(Date.now() + 2 * HOUR) });
+                const summary = await reaper.reap();
                 assert.deepEqual([summary.destroyed, summary.failed], [["v3-0-0-rc-1"], []]);
                 assert.deepEqual(await stackFiles(tmp()), []);
             } finally {
@@ -133,12 +136,49 @@ for (const kind of BACKENDS)
             }
         });
 
+        it("an environment extended after the reaper planned is not destroyed: its tags are read again before it acts", async () => {
+            await makeDriver(tmp(), { auth: undefined }).up(v("v4.1.0-rc.1"), { ttl: ttl("1h") });
+            const reaper = inTwoHours(tmp());
+            const list = reaper.store.list.bind(reaper.store);
+            let extended = false;
+            reaper.store.list = async (options) => {
+                const stacks = await list(options);
+                if (!extended) {
+                    extended = true; // confirmed between the reaper's plan and its act
+                    await inTwoHours(tmp()).extend(v("v4.1.0-rc.1"), ttl("2d"), { revive: true });
+                }
+                return stacks;
+            };
+            const summary = await reaper.reap();
+            assert.deepEqual(summary.destroyed, []);
+            assert.match(summary.skipped.find((s) => s.stack === "v4-1-0-rc-1")?.reason ?? "", /tags changed since the plan/);
+            assert.deepEqual(await stackFiles(tmp()), ["vnv/v4-1-0-rc-1.json"]);
+        });
+
+        it("an extend while the reaper destroys the environment is refused as busy, never confirmed", async () => {
+            const pause = `${tmp()}/pause`;
+            await makeDriver(tmp(), { auth: undefined, program: standIn({ pauseFile: pause }) }).up(v("v4.2.0-rc.1"), { ttl: ttl("1h") });
+            fs.writeFileSync(pause, ""); // holds the destroy
+            const reaping = inTwoHours(tmp()).reap();
+            try {
+                for (let i = 0; (await backendFiles(tmp(), ".vnv/leases")).length === 0; i++) {
+                    assert.ok(i < 600, "the reaper never held the environment");
+                    await new Promise((r) => setTimeout(r, 100));
+                }
+                await assert.rejects(inTwoHours(tmp()).extend(v("v4.2.0-rc.1"), ttl("2d"), { revive: true }), (e: unknown) => e instanceof LeaseHeldError);
+            } finally {
+                fs.rmSync(pause, { force: true });
+            }
+            assert.deepEqual((await reaping).destroyed, ["v4-2-0-rc-1"]);
+            assert.deepEqual(await backendFiles(tmp(), ".vnv/leases"), [], "the reaper left its hold behind");
+        });
+
         it("a failed up leaves the environment tagged with its expiry, and the reaper collects it", async () => {
             const env = makeDriver(tmp(), { auth: undefined, program: standIn({ failFor: ["v4.0.0-rc.1"] }) });
             await assert.rejects(env.up(v("v4.0.0-rc.1"), { ttl: ttl("1h") }), /stand-in failure/);
             const [row] = await env.list();
             assert.equal(row!.stack, "v4-0-0-rc-1");
-            const summary = await env.reap({ now: new Date(Date.now() + 2 * HOUR) });
+            const summary = await inTwoHours(tmp()).reap();
             assert.deepEqual(summary.destroyed, ["v4-0-0-rc-1"]);
         });
     });
@@ -257,6 +297,29 @@ describe("bad input is refused before any stack exists", function () {
         });
     }
 
+    for (const [what, write] of [
+        ["missing", () => undefined],
+        ["a directory", (file: string) => fs.mkdirSync(file)],
+        ["not YAML", (file: string) => fs.writeFileSync(file, "config: [unclosed\n")],
+        ["a list", (file: string) => fs.writeFileSync(file, "- config\n")],
+        ["a config that is not a mapping", (file: string) => fs.writeFileSync(file, "config: 42\n")],
+    ] as const) {
+        it(`a Pulumi.dev.yaml that is ${what} is bad input (exit 2) naming the file`, async () => {
+            const project = `${tmp()}/project`;
+            fs.mkdirSync(project);
+            write(`${project}/Pulumi.dev.yaml`);
+            let err = "";
+            const code = await main(["env", "ls"], {
+                env: { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, PULUMI_BACKEND_URL: `file://${tmp()}/state` },
+                stdout: () => undefined,
+                stderr: (t) => (err += t),
+                projectDir: project,
+            });
+            assert.equal(code, 2, err);
+            assert.ok(err.includes(`cannot read ${project}/Pulumi.dev.yaml`), err);
+        });
+    }
+
     for (const bad of ["-1h", "abc", "0h", "4d"]) {
         it(`refuses the TTL ${bad} with exit code 2`, async () => {
             const r = await vnv(["env", "up", "v1.2.3-rc.1", "--ttl", bad]);
@@ -343,7 +406,7 @@ describe("@engine the command line's results are complete and honest", function 
     this.timeout(300_000);
     const tmp = useTempDir();
 
-    async function vnv(args: string[], authProgram?: AuthProgramFactory): Promise<{ code: number; out: string; err: string }> {
+    async function vnv(args: string[], authProgram?: AuthProgramFactory, clock?: () => Date): Promise<{ code: number; out: string; err: string }> {
         let out = "";
         let err = "";
         const code = await main(args, {
@@ -357,6 +420,7 @@ describe("@engine the command line's results are complete and honest", function 
             program: standIn(),
             authProgram: authProgram ?? authStandIn,
             pulumiHome: `${tmp()}/home`,
+            ...(clock === undefined ? {} : { clock }),
             waitDefault: "0",
         });
         return { code, out, err };
@@ -370,8 +434,7 @@ describe("@engine the command line's results are complete and honest", function 
         const env = makeDriver(tmp(), { auth: undefined });
         await env.up(v("v1.0.0-rc.1"), { ttl: ttl("1h") });
         await env.up(v("v1.0.0-rc.2"), { ttl: ttl("1h") });
-        const later = new Date(Date.now() + 2 * HOUR).toISOString();
-        const r = await vnv(["env", "reap", "--now", later, "--json"], failingAuth);
+        const r = await vnv(["env", "reap", "--json"], failingAuth, () => new Date(Date.now() + 2 * HOUR));
         assert.equal(r.code, 1, r.err);
         const summary = JSON.parse(r.out);
         assert.deepEqual(summary.destroyed, ["v1-0-0-rc-1", "v1-0-0-rc-2"]);
