@@ -17,6 +17,7 @@ import { type AuditDraft, type Auditor, AuditWriteError } from "./auditing";
 import { type AuthOutcome, AuthOwner } from "./authOwner";
 import { authOutcomeInChild } from "./authWorker";
 import { blobsFor } from "./blobs";
+import { checkDrift, type DriftReport } from "./drift";
 import { describeLock, EnvironmentNotFoundError, LeaseHeldError, NotEphemeralError, UsageError } from "./errors";
 import { awaitHealth, checkOnce, type HealthReport, healthTargets, UnhealthyError } from "./health";
 import { currentOwner, type Owner, type Ttl } from "./inputs";
@@ -292,6 +293,32 @@ export class Environments {
                 steps: steps.laps,
             };
         });
+    }
+
+    /**
+     * What changed outside vnv in a long-lived stack (`prod`, `dev`) since its last update: a
+     * refresh previewed with the definition of its stack file, nothing written (see
+     * automation/drift.ts). Drift is announced; the stack is selected, never created.
+     */
+    async drift(settings: EnvironmentSettings): Promise<DriftReport> {
+        const name = settings.environment;
+        const stack = await this.store.select(name, this.cfg.program(settings));
+        if (stack === undefined) {
+            throw new EnvironmentNotFoundError(
+                name,
+                `no stack ${name} on ${this.cfg.backend.url}: point --backend (or PULUMI_BACKEND_URL) at the backend that holds it`,
+            );
+        }
+        this.log(`${name}: reading every resource from its provider (a refresh, previewed: nothing is written)`);
+        const report = await this.locks.run(stack, "drift", () => checkDrift(stack, this.clock(), this.cfg.engineOutput));
+        if (report.drifted.length > 0) {
+            await this.announce({
+                kind: "drift",
+                stack: name,
+                resources: report.drifted.map((d) => `${d.change} ${d.urn.split("::").pop() ?? d.urn} (${d.type})`),
+            });
+        }
+        return report;
     }
 
     /**

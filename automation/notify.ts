@@ -17,7 +17,9 @@ export type Announcement =
     | { readonly kind: "expiring"; readonly version: string; readonly url: string; readonly owner: string; readonly expiresAt: string }
     | { readonly kind: "destroyed"; readonly version: string; readonly by: "down" | "reaper" }
     | { readonly kind: "failed"; readonly operation: string; readonly version?: string; readonly error: string }
-    | { readonly kind: "deployed"; readonly stack: "prod" | "dev"; readonly version: string; readonly url: string };
+    | { readonly kind: "deployed"; readonly stack: "prod" | "dev"; readonly version: string; readonly url: string }
+    /** Resources of prod or dev changed outside vnv (`vnv drift`), each as `changed name (type)`. */
+    | { readonly kind: "drift"; readonly stack: string; readonly resources: readonly string[] };
 
 /** What became of one message. */
 export type Delivery = { readonly delivered: true } | { readonly delivered: false; readonly reason: string };
@@ -45,6 +47,15 @@ export function announcementText(a: Announcement): { title: string; lines: strin
             return { title: `vnv ${a.operation} failed${a.version ? ` for ${a.version}` : ""}`, lines: [a.error.split("\n")[0] ?? ""] };
         case "deployed":
             return { title: `${a.stack} now runs ${a.version}`, lines: [`URL: ${a.url}`] };
+        case "drift":
+            return {
+                title: `${a.stack} drifted: ${a.resources.length} resource(s) changed outside vnv`,
+                lines: [
+                    ...a.resources.slice(0, 10),
+                    ...(a.resources.length > 10 ? [`and ${a.resources.length - 10} more`] : []),
+                    `See \`vnv drift ${a.stack}\`.`,
+                ],
+            };
     }
 }
 

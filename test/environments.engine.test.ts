@@ -256,7 +256,7 @@ for (const kind of BACKENDS)
             const loser = codes[0] === 1 ? a.output() : b.output();
             assert.match(
                 loser,
-                /StackLockedError: environment v6-1-0-rc-1 is being (created by another run right now|changed by another run: .*@.* \(pid \d+\) since )/,
+                /(StackLockedError|LeaseHeldError): environment v6-1-0-rc-1 is being (created by another run right now|changed by another run: .*@.* \(pid \d+\) since )/,
             );
         });
 
