@@ -34,8 +34,8 @@ const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String
 const anyCodePoint = fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c));
 const hostile = fc.string({ unit: fc.oneof(fc.constantFrom(...DANGEROUS), loneSurrogate, fc.constantFrom("[", "2", "J", "\\", "u", "x", "{"), anyCodePoint) });
 /** Every character a terminal must never receive from outside. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const UNSAFE_OR_BIDI =
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 describe("text shown on a terminal", () => {
