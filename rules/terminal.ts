@@ -46,3 +46,16 @@ export function terminalText(text: string): string {
 export function terminalLines(text: string): string {
     return text.split("\n").map(terminalText).join("\n");
 }
+
+/** A JSON unit as `\uHHHH`. */
+const jsonEscape = (c: string): string =>
+    c === "\n" ? c : Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join("");
+
+/**
+ * `value` as JSON (indented by 2) in which every character {@link terminalText} escapes is
+ * written as a JSON escape (`\u202e`): the same value to a machine, nothing that acts on a
+ * terminal to a person. The only line breaks left are the indentation's (JSON escapes those in strings).
+ */
+export function terminalJson(value: unknown): string {
+    return JSON.stringify(value, null, 2).replace(UNSAFE_ALL, jsonEscape);
+}

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { terminalLines, terminalText, UNSAFE } from "../rules/terminal";
+import { terminalJson, terminalLines, terminalText, UNSAFE } from "../rules/terminal";
 
 /** Characters an adversary reaches for: C0 and C1 controls, ESC, DEL, bidi controls, zero-width and separators. */
 const DANGEROUS = [
@@ -90,5 +90,18 @@ describe("text shown on a terminal", () => {
                 return shown.split("\n").length === text.split("\n").length && !UNSAFE_OR_BIDI.test(shown.replaceAll("\n", ""));
             }),
         );
+    });
+
+    it("as JSON: the same value to a machine, with nothing that acts on a terminal but the indentation's line breaks", () => {
+        const value = fc.oneof(fc.array(hostile), fc.dictionary(hostile, fc.oneof(hostile, fc.integer(), fc.boolean(), fc.constant(null))));
+        fc.assert(
+            fc.property(value, (v) => {
+                const text = terminalJson(v);
+                assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(v)));
+                assert.ok(!UNSAFE_OR_BIDI.test(text.replaceAll("\n", "")), text);
+            }),
+            { numRuns: 500 },
+        );
+        assert.equal(terminalJson({ actor: "ana\u202e\u009b" }), '{\n  "actor": "ana\\u202e\\u009b"\n}');
     });
 });
