@@ -14,12 +14,17 @@
  *
  * Every object is hostile input to the reader: read strictly (the exact fields of schema 1, their
  * forms and limits, the key agreeing with the content), and an object that is not an event is
- * reported as a problem naming its key, never acted on and never silently left out.
+ * reported as a problem naming its key, never acted on and never silently left out. Reading is
+ * bounded: an object's size is known before it is read (a stat, the listing's size) and one
+ * larger than an event is reported, never read; whatever under the prefix is not an object (a
+ * symbolic link, a directory, a pipe) is reported, never followed or read; the listing has a
+ * bound in entries ({@link MAX_HISTORY_OBJECTS}) and the whole read one in time
+ * ({@link HISTORY_DEADLINE_MS}), past which it fails saying so rather than answer a part.
  */
 import { randomBytes } from "node:crypto";
 import * as os from "node:os";
 import { tryParseVersion } from "../rules/versions";
-import { type Blobs, blobsFor } from "./blobs";
+import { type BlobListing, BlobNotObjectError, type Blobs, BlobTooLargeError, blobsFor, kindText, ListingTooLargeError } from "./blobs";
 import type { Backend } from "./inputs";
 import { mapLimit } from "./util";
 
@@ -114,6 +119,18 @@ export class AuditEventError extends Error {
 export const MAX_ERROR = 4000;
 /** Largest object the reader reads as an event. */
 export const MAX_EVENT_BYTES = 64 * 1024;
+/** Most entries the reader lists under the prefix (from `since` on): past it, `read` fails naming the bound. */
+export const MAX_HISTORY_OBJECTS = 200_000;
+/** Longest a whole `read` may take: past it, `read` fails naming the bound. */
+export const HISTORY_DEADLINE_MS = 120_000;
+
+/** The history could not be read within its bounds (entries listed, time): nothing is answered, since a part would mislead. */
+export class HistoryBoundError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "HistoryBoundError";
+    }
+}
 const MAX_TEXT = 200;
 const MAX_URL = 2000;
 const MAX_DIGESTS = 64;
@@ -298,21 +315,37 @@ function versionMatches(recorded: string, wanted: string): boolean {
     return a !== undefined && b !== undefined ? a.canonical === b.canonical : recorded === wanted;
 }
 
+export interface AuditLogOptions {
+    /** Objects read at once. @default 32 */
+    readonly concurrency?: number;
+    /** Tests only: answers the 16 hex digits that make a key its writer's own. */
+    readonly random?: () => string;
+    /** @default {@link MAX_HISTORY_OBJECTS} */
+    readonly maxObjects?: number;
+    /** @default {@link HISTORY_DEADLINE_MS} */
+    readonly deadlineMs?: number;
+}
+
+const newestFirst = (a: BlobListing, b: BlobListing): number => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0);
+
 export class AuditLog {
     private readonly concurrency: number;
     private readonly random: () => string;
+    private readonly maxObjects: number;
+    private readonly deadlineMs: number;
 
-    /** `random` (tests only) answers the 16 hex digits that make a key its writer's own. */
     constructor(
         private readonly blobs: Blobs,
-        options: { concurrency?: number; random?: () => string } = {},
+        options: AuditLogOptions = {},
     ) {
         this.concurrency = options.concurrency ?? 32;
         this.random = options.random ?? (() => randomBytes(8).toString("hex"));
+        this.maxObjects = options.maxObjects ?? MAX_HISTORY_OBJECTS;
+        this.deadlineMs = options.deadlineMs ?? HISTORY_DEADLINE_MS;
     }
 
     /** The log on `backend`, or undefined for a backend vnv cannot reach directly (gs://, azblob://). */
-    static for(backend: Backend, options: { concurrency?: number } = {}): AuditLog | undefined {
+    static for(backend: Backend, options: Omit<AuditLogOptions, "random"> = {}): AuditLog | undefined {
         const blobs = blobsFor(backend);
         return blobs === undefined ? undefined : new AuditLog(blobs, options);
     }
@@ -352,14 +385,30 @@ export class AuditLog {
                 return read.event;
             }
             // Taken. By our own write, when a retried request found its first attempt's object?
-            if ((await this.blobs.read(key))?.equals(bytes)) {
+            if ((await this.readOwn(key, bytes.length))?.equals(bytes)) {
                 return read.event;
             }
         }
         throw new Error(`no free key for an audit event under ${AUDIT_PREFIX} after 5 attempts (is the random source broken?)`);
     }
 
-    /** The events that pass `filter`, newest first, and every object under the log's prefix that is not an event. */
+    /** The object at `key` if it is one of at most `size` bytes (else it is not ours). */
+    private async readOwn(key: string, size: number): Promise<Buffer | undefined> {
+        try {
+            return await this.blobs.read(key, { maxBytes: size });
+        } catch (e) {
+            if (e instanceof BlobTooLargeError || e instanceof BlobNotObjectError) {
+                return undefined;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The events that pass `filter`, newest first, and every entry under the log's prefix that is
+     * not an event. Throws {@link HistoryBoundError} when the listing holds more entries than its
+     * bound or the whole read takes longer than its own.
+     */
     async read(filter: AuditFilter = {}): Promise<AuditHistory> {
         const { since, limit } = filter;
         if (since !== undefined && Number.isNaN(since.getTime())) {
@@ -368,11 +417,31 @@ export class AuditLog {
         if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
             throw new RangeError(`limit ${limit} is not a positive whole number`);
         }
+        const deadline = AbortSignal.timeout(this.deadlineMs);
+        try {
+            return await this.readWithin(filter, deadline);
+        } catch (e) {
+            if (deadline.aborted) {
+                throw new HistoryBoundError(
+                    `reading the history under ${AUDIT_PREFIX} took longer than ${this.deadlineMs / 1000} s, vnv's bound; nothing is shown rather than a part (is the backend slow or unreachable? --since reads less)`,
+                );
+            }
+            if (e instanceof ListingTooLargeError) {
+                throw new HistoryBoundError(
+                    `the history holds more than ${this.maxObjects} entries under ${AUDIT_PREFIX}${since === undefined ? "" : " since then"}, more than vnv reads; --since reads only the recent ones, and old events can be expired (an S3 lifecycle rule on ${AUDIT_PREFIX})`,
+                );
+            }
+            throw e;
+        }
+    }
+
+    private async readWithin(filter: AuditFilter, signal: AbortSignal): Promise<AuditHistory> {
+        const { since, limit } = filter;
         // From `since` on, by key; events of years the key cannot spell are found by the filter below.
         const year = since?.getUTCFullYear();
         const startAfter = since !== undefined && year !== undefined && year >= 0 && year <= 9999 ? `${AUDIT_PREFIX}${stamp(since.toISOString())}` : undefined;
-        const listed = await this.blobs.list(AUDIT_PREFIX, startAfter !== undefined ? { startAfter } : {});
-        const keys = listed.map((o) => o.key).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+        const listed = await this.blobs.list(AUDIT_PREFIX, { ...(startAfter !== undefined ? { startAfter } : {}), maxKeys: this.maxObjects, signal });
+        const entries = [...listed].sort(newestFirst);
         const events: AuditEvent[] = [];
         const problems: AuditProblem[] = [];
         const wanted = (e: AuditEvent): boolean =>
@@ -382,21 +451,8 @@ export class AuditLog {
             (filter.action === undefined || e.action === filter.action) &&
             (filter.result === undefined || e.result === filter.result);
         const batch = this.concurrency * 2;
-        for (let i = 0; i < keys.length && events.length < (limit ?? Number.POSITIVE_INFINITY); i += batch) {
-            const read = await mapLimit(keys.slice(i, i + batch), this.concurrency, async (key): Promise<AuditEvent | AuditProblem | undefined> => {
-                const bytes = await this.blobs.read(key);
-                if (bytes === undefined) {
-                    return undefined; // removed since the listing (a retention rule): not an event, not a problem
-                }
-                try {
-                    return parseAuditEvent(key, bytes);
-                } catch (e) {
-                    if (e instanceof AuditEventError) {
-                        return { key, problem: e.problems.join("; ") };
-                    }
-                    throw e;
-                }
-            });
+        for (let i = 0; i < entries.length && events.length < (limit ?? Number.POSITIVE_INFINITY); i += batch) {
+            const read = await mapLimit(entries.slice(i, i + batch), this.concurrency, (entry) => this.readEntry(entry, signal));
             for (const r of read) {
                 if (r === undefined) {
                     continue;
@@ -409,6 +465,44 @@ export class AuditLog {
             }
         }
         return { events, problems };
+    }
+
+    /** One listed entry as an event, or what is wrong with it; undefined when it was removed since the listing. */
+    private async readEntry(entry: BlobListing, signal: AbortSignal): Promise<AuditEvent | AuditProblem | undefined> {
+        const { key } = entry;
+        const notObject = (kind: Exclude<BlobListing["kind"], "object">): AuditProblem => ({
+            key,
+            problem: `${kindText(kind)}, not an event: the history holds objects only (not followed, not read)`,
+        });
+        if (entry.kind !== "object") {
+            return notObject(entry.kind);
+        }
+        if (entry.size > MAX_EVENT_BYTES) {
+            return { key, problem: `${entry.size} bytes, more than an event's ${MAX_EVENT_BYTES} (not read)` };
+        }
+        let bytes: Buffer | undefined;
+        try {
+            bytes = await this.blobs.read(key, { maxBytes: MAX_EVENT_BYTES, signal });
+        } catch (e) {
+            if (e instanceof BlobTooLargeError) {
+                return { key, problem: `${e.size ?? "more than"} bytes, more than an event's ${MAX_EVENT_BYTES} (not read past them)` };
+            }
+            if (e instanceof BlobNotObjectError) {
+                return notObject(e.kind);
+            }
+            throw e;
+        }
+        if (bytes === undefined) {
+            return undefined; // removed since the listing (a retention rule): not an event, not a problem
+        }
+        try {
+            return parseAuditEvent(key, bytes);
+        } catch (e) {
+            if (e instanceof AuditEventError) {
+                return { key, problem: e.problems.join("; ") };
+            }
+            throw e;
+        }
     }
 }
 

@@ -42,6 +42,7 @@ import { type AuthProgramSpec, programOf } from "./authWorker";
 import { catalogue, catalogueText, type Placement } from "./registry/catalogue";
 import type { Backend } from "./inputs";
 import { failureText } from "./util";
+import { terminalJson, terminalLines } from "../rules/terminal";
 
 /** vnv's own version (package.json). */
 export const VERSION: string = (require("../package.json") as { version: string }).version;
@@ -87,7 +88,10 @@ interface GlobalOptions {
 /** The real environment program: the same definition `pulumi up` runs, as an inline program. */
 export const environmentProgram: ProgramFactory = (settings) => async () => deployEnvironment(settings);
 
-export async function main(argv: readonly string[], deps: CliDeps): Promise<number> {
+export async function main(argv: readonly string[], given: CliDeps): Promise<number> {
+    // Everything printed goes through rules/terminal.ts once more: values from outside (the
+    // backend, a registry, the engine, an error's text) never act on the terminal.
+    const deps: CliDeps = { ...given, stdout: (text) => given.stdout(terminalLines(text)), stderr: (text) => given.stderr(terminalLines(text)) };
     let exitCode: number = EXIT.done;
     const dir = deps.projectDir ?? PROJECT_DIR;
     const program = new Command("vnv")
@@ -265,7 +269,11 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     const registryClient = (): RegistryClient => deps.registry ?? new RegistryClient({ credentials: credentialsFrom(deps.env) });
     const stackServices = (stack: "dev" | "prod") => imagesOf(stackFile(stack).settings);
     const emit = (opts: { json?: boolean }, json: unknown, text: string): void => {
-        deps.stdout(opts.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+        if (opts.json) {
+            given.stdout(`${terminalJson(json)}\n`); // the same value, every character that could act on a terminal a JSON escape
+        } else {
+            deps.stdout(`${text}\n`);
+        }
     };
     /** A command whose own work succeeded but whose redirect-list update failed: result printed, exit 1. */
     const authFailed = (auth: AuthOutcome | undefined): void => {

@@ -13,15 +13,16 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { DURATION_FORMS, formatDuration, parseDuration, TtlError } from "../rules/ttl";
 import { stackName } from "../rules/naming";
 import { parseSince, SinceError } from "../rules/since";
+import { terminalText } from "../rules/terminal";
 import { parseVersion, tryParseVersion, VersionError, type Version } from "../rules/versions";
 import { MissingSecretsError, UsageError } from "./errors";
 
 export type { Version };
 
-/** Shows a value in an error without letting it forge output: quoted, escaped, cut at 80 characters. */
+/** Shows a value in an error without letting it forge output: quoted, escaped (JSON, then rules/terminal.ts), cut at 80 characters. */
 export function shown(value: string): string {
     const cut = value.length > 80 ? `${value.slice(0, 80)}…` : value;
-    return JSON.stringify(cut);
+    return terminalText(JSON.stringify(cut));
 }
 
 /** A version argument (`v1.2.3-rc.1`, `v1.2.3-RC1`, `1.1.0-SNAPSHOT`, `v1.2.3.snap.20241001`). */

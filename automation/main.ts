@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** Entry point of the `vnv` command line (`npm run vnv -- env up v1.2.3-rc.1`). */
+import { terminalLines } from "../rules/terminal";
 import { main } from "./cli";
 
 main(process.argv.slice(2), {
@@ -11,7 +12,7 @@ main(process.argv.slice(2), {
         process.exitCode = code;
     },
     (e: unknown) => {
-        process.stderr.write(`vnv: ${String(e)}\n`);
+        process.stderr.write(`vnv: ${terminalLines(String(e))}\n`);
         process.exitCode = 1;
     },
 );

@@ -10,6 +10,7 @@
  */
 import { CommanderError } from "commander";
 import { SettingsError } from "../infra/settings";
+import { terminalLines } from "../rules/terminal";
 import { TtlError } from "../rules/ttl";
 import { VersionError } from "../rules/versions";
 import { CapacityError, EnvironmentNotFoundError, OperationError, StackLockedError, UsageError } from "./errors";
@@ -44,7 +45,7 @@ export function classify(e: unknown): Outcome {
     return { code: EXIT.failed, message: errorText(e) };
 }
 
-/** `vnv: error: …`, every line of the message kept. */
+/** `vnv: error: …`, every line of the message kept, each escaped (rules/terminal.ts): an error may quote what came from outside. */
 export function errorLines(message: string): string {
-    return `vnv: error: ${message.replace(/\n/g, "\n  ")}\n`;
+    return `vnv: error: ${terminalLines(message).replace(/\n/g, "\n  ")}\n`;
 }

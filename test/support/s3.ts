@@ -24,6 +24,8 @@ export interface TestS3 {
     readonly bucket: string;
     /** A backend URL under its own prefix of the bucket. */
     backendUrl(prefix: string): string;
+    /** Bytes of the answers' bodies the delaying proxy passed on so far (0 without the proxy). */
+    served(): number;
     stop(): Promise<void>;
 }
 
@@ -56,12 +58,16 @@ async function waitForUp(url: string, child: ChildProcess, log: () => string): P
 }
 
 /** A proxy that holds every request `delayMs` before passing it on to `target`. */
-async function delayingProxy(target: string, delayMs: number): Promise<{ endpoint: string; close(): Promise<void> }> {
+async function delayingProxy(target: string, delayMs: number): Promise<{ endpoint: string; served(): number; close(): Promise<void> }> {
     const to = new URL(target);
+    let served = 0;
     const server = http.createServer((req, res) => {
         setTimeout(() => {
             const upstream = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
                 res.writeHead(answer.statusCode ?? 502, answer.headers);
+                answer.on("data", (d: Buffer) => {
+                    served += d.length;
+                });
                 answer.pipe(res);
             });
             upstream.on("error", () => res.destroy());
@@ -72,6 +78,7 @@ async function delayingProxy(target: string, delayMs: number): Promise<{ endpoin
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     return {
         endpoint: `http://127.0.0.1:${port}`,
+        served: () => served,
         close: () =>
             new Promise<void>((resolve) => {
                 server.closeAllConnections();
@@ -105,6 +112,7 @@ export async function startS3(options: { delayMs?: number } = {}): Promise<TestS
         endpoint,
         bucket,
         backendUrl: (prefix) => `s3://${bucket}/${prefix}?endpoint=${endpoint}&s3ForcePathStyle=true&region=${REGION}`,
+        served: () => proxy?.served() ?? 0,
         async stop() {
             await proxy?.close();
             if (child.exitCode === null) {
