@@ -33,7 +33,7 @@ import { resolveCli } from "./pulumiCli";
 import { RegistryClient } from "../registry/client";
 import { credentialsFrom } from "../registry/credentials";
 import { applyPromotion, checkRelease, MissingImagesError, planPromotion } from "./registry/release";
-import { checkText, deployText, environmentsTable, historyText, promoteText, reapText, statusText } from "./render";
+import { checkText, deployText, driftText, environmentsTable, historyText, promoteText, reapText, statusText } from "./render";
 import { type HealthReport, UnhealthyError } from "./health";
 import { notifierFrom } from "./notify";
 import { AuditLog, auditContext } from "./audit";
@@ -382,6 +382,19 @@ export async function main(argv: readonly string[], given: CliDeps): Promise<num
             const result = await announced(`deploy ${stack}`, settings.version, env, () => env.deployStack(settings));
             emit(opts, result, deployText(result));
             healthFailed(result.health);
+        });
+
+    common(program.command("drift <stack>"))
+        .description("what changed outside vnv in prod or dev: every resource read from its provider (a refresh, previewed: nothing written); exit 1 on drift")
+        .action(async (stackText: string, opts: GlobalOptions) => {
+            const stack = stackInput(stackText, "stack");
+            const { settings } = stackFile(stack);
+            const env = driver({ ...opts, wait: "0" });
+            const report = await announced(`drift ${stack}`, settings.version, env, () => env.drift(settings));
+            emit(opts, report, driftText(report));
+            if (report.drifted.length > 0) {
+                exitCode = EXIT.failed;
+            }
         });
 
     program

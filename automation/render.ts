@@ -7,6 +7,7 @@
  */
 import { terminalText as t } from "../rules/terminal";
 import type { AuditHistory } from "./audit";
+import type { DriftReport } from "./drift";
 import { describeLock } from "./errors";
 import type { DeployResult, EnvironmentInfo, ReapSummary, StatusResult } from "./environments";
 import type { CheckResult, PromotionPlan } from "./registry/release";
@@ -157,4 +158,13 @@ export function deployText(r: DeployResult): string {
         lines.push(`  ${t(service).padEnd(16)} ${t(digest)}`);
     }
     return lines.join("\n");
+}
+
+/** `vnv drift`: what changed outside vnv, one resource a line. */
+export function driftText(r: DriftReport): string {
+    if (r.drifted.length === 0) {
+        return `${r.stack}: no drift: ${r.unchanged} resource(s) as the state says (checked ${r.checkedAt})`;
+    }
+    const rows = r.drifted.map((d) => `  ${d.change.padEnd(8)} ${t(d.urn)}${d.keys.length > 0 ? `: ${d.keys.map((k) => t(k)).join(", ")}` : ""}`);
+    return [`${r.stack}: ${r.drifted.length} resource(s) changed outside vnv, ${r.unchanged} as the state says (checked ${r.checkedAt})`, ...rows].join("\n");
 }

@@ -43,6 +43,36 @@ class Marker extends pulumi.dynamic.Resource {
     }
 }
 
+/**
+ * A resource whose "cloud" is a file: created by writing its value there, read back from it by a
+ * refresh. Changing or removing the file behind the engine's back is drift.
+ */
+const recordProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: { file: string; value: string }) {
+        require("node:fs").writeFileSync(inputs.file, JSON.stringify({ value: inputs.value })); // required at run time: serialized
+        return { id: inputs.file, outs: inputs };
+    },
+    async read(id: string, props: { file: string; value: string }) {
+        const fs = require("node:fs"); // required at run time: serialized into the dynamic provider
+        if (!fs.existsSync(id)) {
+            return { id: "" }; // gone: the engine reads an empty id as deleted
+        }
+        return { id, props: { ...props, value: JSON.parse(fs.readFileSync(id, "utf8")).value } };
+    },
+    async diff(_id: string, olds: { value: string }, news: { value: string }) {
+        return { changes: olds.value !== news.value };
+    },
+    async delete(id: string) {
+        require("node:fs").rmSync(id, { force: true }); // required at run time: serialized
+    },
+};
+
+class StandInRecord extends pulumi.dynamic.Resource {
+    constructor(name: string, args: { file: string; value: string }, opts?: pulumi.CustomResourceOptions) {
+        super(recordProvider, name, args, opts);
+    }
+}
+
 class StandInEnvironment extends pulumi.ComponentResource {
     constructor(
         name: string,
@@ -62,6 +92,8 @@ export interface StandInOptions {
     readonly pauseFile?: string;
     /** Versions whose update fails (to test that a failed `up` is still collected). */
     readonly failFor?: readonly string[];
+    /** A resource whose real state is this file (see StandInRecord): lets a test drift. */
+    readonly recordFile?: string;
 }
 
 /** The environment stand-in: one component, one slow-able dynamic resource, the usual outputs. */
@@ -76,6 +108,9 @@ export function standIn(options: StandInOptions = {}): ProgramFactory {
             deleteDelayMs: options.deleteDelayMs ?? 0,
             pauseFile: options.pauseFile ?? "",
         });
+        if (options.recordFile !== undefined) {
+            new StandInRecord(`${settings.project}-record`, { file: options.recordFile, value: settings.version });
+        }
         return {
             url: `https://${settings.hostname}`,
             version: settings.version,
