@@ -1,7 +1,9 @@
 /**
- * @registry: the frontend extraction is bounded while it streams: decompressed bytes (one layer,
- * all layers), tar entries, zstd windows, the layer's digest; against the real registry on
- * loopback, with compression bombs built in the test.
+ * The frontend extraction is bounded while it streams: decompressed bytes (one layer, all
+ * layers), tar entries, zstd windows (@registry: against the real registry on loopback, with
+ * compression bombs built in the test); and what a registry answers is checked before layers are
+ * read: descriptors, media types, the number of layers, each layer's digest (a scripted server
+ * on loopback, which can answer what no real registry would).
  */
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
@@ -106,38 +108,97 @@ describe("@registry the frontend extraction is bounded while it streams", functi
         await pushLayeredImage(reg, "infrasoftbe/app", "many-entries", [{ compression: "gzip", entries: [...SITE, ...many] }]);
         await assert.rejects(extract("many-entries", { maxEntries: 20 }), /more than the 20 tar entries allowed in all layers together/);
     });
+});
+
+/** A registry on loopback answering any manifest request with `manifest` and any blob request with `blob`; the paths asked for are kept. */
+async function scriptedRegistry(manifest: object, blob: Buffer): Promise<{ host: string; paths: string[]; close(): Promise<void> }> {
+    const paths: string[] = [];
+    const body = Buffer.from(JSON.stringify(manifest));
+    const server = http.createServer((req, res) => {
+        paths.push(req.url ?? "");
+        if (req.url?.includes("/manifests/")) {
+            res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" }).end(body);
+        } else {
+            res.writeHead(200, { "content-type": "application/octet-stream" }).end(blob);
+        }
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return {
+        host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+        paths,
+        close: () => {
+            server.closeAllConnections();
+            return new Promise<void>((r) => server.close(() => r()));
+        },
+    };
+}
+
+const manifestOf = (layers: object[]) => ({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: { mediaType: "application/vnd.oci.image.config.v1+json", size: 2, digest: `sha256:${"0".repeat(64)}` },
+    layers,
+});
+
+describe("the frontend extraction checks what a registry answers before it reads layers", () => {
+    let dir: string;
+    const client = new RegistryClient({ credentials: () => undefined, backoffMs: 10, attempts: 1 });
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-extract-answers-"));
+    });
+    afterEach(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+    async function extractFrom(manifest: object, blob: Buffer): Promise<{ error: unknown; paths: string[] }> {
+        const reg = await scriptedRegistry(manifest, blob);
+        try {
+            await extractImage(client, `${reg.host}/infrasoftbe/app`, "v1.0.0", { from: `/${ROOT}`, to: dir });
+            return { error: undefined, paths: reg.paths };
+        } catch (e) {
+            return { error: e, paths: reg.paths };
+        } finally {
+            await reg.close();
+        }
+    }
 
     it("a layer whose bytes do not hash to its digest fails the extraction, and nothing is written", async () => {
         const good = await tarOf(SITE);
-        const served = await tarOf([{ name: `${ROOT}/index.html`, content: "<h1>forged</h1>" }]);
-        const layerDigest = `sha256:${createHash("sha256").update(good).digest("hex")}`;
-        const manifest = Buffer.from(
-            JSON.stringify({
-                schemaVersion: 2,
-                mediaType: "application/vnd.oci.image.manifest.v1+json",
-                config: { mediaType: "application/vnd.oci.image.config.v1+json", size: 2, digest: `sha256:${"0".repeat(64)}` },
-                layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", size: good.length, digest: layerDigest }],
-            }),
+        const forged = await tarOf([{ name: `${ROOT}/index.html`, content: "<h1>forged</h1>" }]);
+        const digest = `sha256:${createHash("sha256").update(good).digest("hex")}`;
+        const { error } = await extractFrom(manifestOf([{ mediaType: "application/vnd.oci.image.layer.v1.tar", size: good.length, digest }]), forged);
+        assert.match(String(error), new RegExp(`${digest}: the blob hashes to sha256:`));
+        assert.deepEqual(fs.readdirSync(dir), []);
+    });
+
+    it("a layer descriptor without a sha256 digest is refused before any blob is asked for", async () => {
+        const { error, paths } = await extractFrom(
+            manifestOf([{ mediaType: "application/vnd.oci.image.layer.v1.tar", size: 1, digest: "../../x" }]),
+            Buffer.alloc(0),
         );
-        // A registry that serves other bytes than the digest it is asked for.
-        const server = http.createServer((req, res) => {
-            if (req.url?.includes("/manifests/")) {
-                res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" }).end(manifest);
-            } else {
-                res.writeHead(200, { "content-type": "application/octet-stream" }).end(served);
-            }
-        });
-        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-        try {
-            const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-            await assert.rejects(
-                extractImage(client, `${host}/infrasoftbe/app`, "v1.0.0", { from: `/${ROOT}`, to: dir }),
-                new RegExp(`${layerDigest}: the blob hashes to sha256:`),
-            );
-            assert.deepEqual(fs.readdirSync(dir), []);
-        } finally {
-            server.closeAllConnections();
-            await new Promise<void>((r) => server.close(() => r()));
-        }
+        assert.match(String(error), /layer 1 is not a descriptor with a sha256 digest and a media type/);
+        assert.deepEqual(
+            paths.filter((p) => p.includes("/blobs/")),
+            [],
+        );
+    });
+
+    it("a layer of a media type that is not a tar layer is refused, naming it, before any blob is asked for", async () => {
+        const digest = `sha256:${"1".repeat(64)}`;
+        const { error, paths } = await extractFrom(manifestOf([{ mediaType: "application/x-\u001b[31mrar", size: 1, digest }]), Buffer.alloc(0));
+        assert.match(String(error), /layer 1 \(sha256:1{64}\) has the media type "application\/x-\\u001b\[31mrar", not a tar layer vnv can unpack/);
+        assert.deepEqual(
+            paths.filter((p) => p.includes("/blobs/")),
+            [],
+        );
+    });
+
+    it("an image of more than 128 layers is refused before any blob is asked for", async () => {
+        const layer = { mediaType: "application/vnd.oci.image.layer.v1.tar", size: 1, digest: `sha256:${"1".repeat(64)}` };
+        const { error, paths } = await extractFrom(manifestOf(Array.from({ length: 129 }, () => layer)), Buffer.alloc(0));
+        assert.match(String(error), /129 layers, more than the 128 allowed/);
+        assert.deepEqual(
+            paths.filter((p) => p.includes("/blobs/")),
+            [],
+        );
     });
 });
