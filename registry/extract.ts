@@ -21,6 +21,7 @@ import { describeRefusals, REFUSALS_LISTED } from "../rules/frontendFiles";
 import { entryKind, keyProblem, pathParts, quoteName, relationTo } from "../rules/layerPaths";
 import type { RegistryClient } from "./client";
 import { RegistryError } from "./client";
+import { layersOf } from "./imageLayers";
 import { Budget, compressionOf, decompressed, LayerLimitError } from "./layerStream";
 import { LayerTree } from "./layerTree";
 
@@ -75,68 +76,7 @@ const DEFAULTS = {
     maxUnpackedBytes: 2048 * MiB,
     maxEntries: 200_000,
 };
-/** Layers of an image, at most (overlay file systems stack no more than 128). */
-export const MAX_LAYERS = 128;
-
 type Limits = typeof DEFAULTS;
-
-const INDEX_TYPES = ["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"];
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
-
-interface Layer {
-    readonly digest: string;
-    readonly mediaType: string;
-}
-
-/** The image's digest and its layers, following an index to its linux/amd64 image; every field checked. */
-async function layersOf(client: RegistryClient, image: string, reference: string): Promise<{ digest: string; layers: Layer[] }> {
-    const top = await client.manifest(image, reference);
-    let manifest = top;
-    let body = parseJson(image, manifest.digest, manifest.bytes);
-    if (INDEX_TYPES.includes(manifest.mediaType) || INDEX_TYPES.includes(String(body.mediaType ?? ""))) {
-        const list = Array.isArray(body.manifests) ? (body.manifests as unknown[]) : [];
-        const chosen = list.find((m) => isObject(m) && isObject(m.platform) && m.platform.os === "linux" && m.platform.architecture === "amd64");
-        if (!isObject(chosen) || typeof chosen.digest !== "string" || !DIGEST.test(chosen.digest)) {
-            throw new RegistryError("invalid", image, `${image}@${top.digest}: no linux/amd64 image (with a sha256 digest) in the index`);
-        }
-        manifest = await client.manifest(image, chosen.digest);
-        body = parseJson(image, manifest.digest, manifest.bytes);
-    }
-    const layers = body.layers;
-    const bad = (why: string) => new RegistryError("invalid", image, `${image}@${manifest.digest}: ${why}`);
-    if (!Array.isArray(layers)) {
-        throw bad("the manifest lists no layers");
-    }
-    if (layers.length > MAX_LAYERS) {
-        throw bad(`${layers.length} layers, more than the ${MAX_LAYERS} allowed`);
-    }
-    return {
-        digest: top.digest,
-        layers: layers.map((l: unknown, i) => {
-            if (!isObject(l) || typeof l.digest !== "string" || !DIGEST.test(l.digest) || typeof l.mediaType !== "string") {
-                throw bad(`layer ${i + 1} is not a descriptor with a sha256 digest and a media type`);
-            }
-            return { digest: l.digest, mediaType: l.mediaType };
-        }),
-    };
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-    return typeof x === "object" && x !== null && !Array.isArray(x);
-}
-
-function parseJson(image: string, digest: string, bytes: Buffer): Record<string, unknown> {
-    let body: unknown;
-    try {
-        body = JSON.parse(bytes.toString("utf8"));
-    } catch {
-        body = undefined;
-    }
-    if (!isObject(body)) {
-        throw new RegistryError("invalid", image, `${image}@${digest}: the manifest is not a JSON object`);
-    }
-    return body;
-}
 
 /** A tar entry's content, streamed: read it, or let it flow past (`resume`). */
 type EntryBody = AsyncIterable<unknown> & { resume(): unknown };
