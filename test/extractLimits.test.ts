@@ -201,4 +201,41 @@ describe("the frontend extraction checks what a registry answers before it reads
             [],
         );
     });
+
+    it("a layer is cut off as it streams once it passes its compressed limit, even without a Content-Length", async () => {
+        let sent = 0;
+        let closed = false;
+        // Zeros (a tar archive's end blocks, which a reader skips), 64 KiB every 5 ms, without end.
+        const server = http.createServer((req, res) => {
+            if (req.url?.includes("/manifests/")) {
+                const layer = { mediaType: "application/vnd.oci.image.layer.v1.tar", size: 1, digest: `sha256:${"1".repeat(64)}` };
+                res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" }).end(JSON.stringify(manifestOf([layer])));
+                return;
+            }
+            res.writeHead(200, { "content-type": "application/octet-stream" });
+            const timer = setInterval(() => {
+                sent += 64 * 1024;
+                res.write(Buffer.alloc(64 * 1024));
+            }, 5);
+            res.on("close", () => {
+                closed = true;
+                clearInterval(timer);
+            });
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        try {
+            const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+            const quick = new RegistryClient({ credentials: () => undefined, attempts: 1, timeoutMs: 10_000 });
+            await assert.rejects(
+                extractImage(quick, `${host}/infrasoftbe/app`, "v1.0.0", { from: `/${ROOT}`, to: dir, maxLayerBytes: MiB }),
+                /sha256:1{64}: more than the 1048576 bytes allowed/,
+            );
+            await new Promise((r) => setTimeout(r, 100));
+            assert.ok(closed, "the download was not cancelled");
+            assert.ok(sent < 16 * MiB, `${sent} bytes were sent`);
+        } finally {
+            server.closeAllConnections();
+            await new Promise<void>((r) => server.close(() => r()));
+        }
+    });
 });
