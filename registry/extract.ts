@@ -28,7 +28,10 @@ import { LayerTree } from "./layerTree";
 export interface ExtractOptions {
     /** The directory of the image whose files are wanted (`/usr/share/nginx/html`). */
     readonly from: string;
-    /** Where they are written (created; must be empty or absent). */
+    /**
+     * Where they are written (created; must be empty or absent), only once every check passed.
+     * Until then the files are staged in a sibling directory (`<to>.part-XXXXXX`), removed after.
+     */
     readonly to: string;
     /** Bytes of the files kept, at most, at any moment while the layers are applied. @default 200 MiB */
     readonly maxBytes?: number;

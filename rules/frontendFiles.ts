@@ -1,7 +1,9 @@
 /**
  * How the frontend's files are served from the bucket: content type by extension, and caching
  * (`index.html` and `release.json` never cached, so a new version is seen at once; fingerprinted
- * assets, whose names change with their content, cached for a year; the rest briefly).
+ * assets, whose names change with their content, cached for a year; the rest briefly); and
+ * which files taken from the image may be deployed at all (some, with `index.html` at the top),
+ * and how refused entries are listed (bounded, names escaped).
  *
  * Pure module: no `@pulumi/*` import.
  */
