@@ -13,7 +13,9 @@ import * as path from "node:path";
 import { RegistryClient } from "../registry/client";
 import { credentialsFrom } from "../registry/credentials";
 import { extractImage } from "../registry/extract";
+import { frontendFilesProblem } from "../rules/frontendFiles";
 import { parseRepository } from "../rules/imageReference";
+import { pathParts } from "../rules/layerPaths";
 import { shortHash } from "../rules/naming";
 import type { EnvironmentSettings } from "./settings";
 
@@ -74,6 +76,10 @@ export type FrontendExtractor = (settings: EnvironmentSettings) => Promise<{ key
  * The frontend's static files: its image at the pinned digest (or the version's tag when
  * nothing is pinned), extracted through the registry API with the credentials vnv reads for
  * registries (`VNV_REGISTRY_CREDENTIALS`, the Docker config) into a directory kept per digest.
+ * The deploy fails (naming the image, its digest and the root) when the root yields no files or
+ * no `index.html` at its top, or when the extraction refuses anything (registry/extract.ts); a
+ * kept directory is used again only when its listing passes the same rules and every file in it
+ * is still a regular file.
  */
 export const frontendFiles: FrontendExtractor = async (settings) => {
     const image = settings.frontend.image;
@@ -85,13 +91,39 @@ export const frontendFiles: FrontendExtractor = async (settings) => {
     // Kept per digest and directory of the image: the same image read at another root is other files.
     const dir = path.join(os.tmpdir(), "vnv-frontend", `${digest.replace(":", "-")}-${shortHash(settings.frontend.root)}`);
     const done = `${dir}.files.json`;
-    if (!fs.existsSync(done)) {
+    let files = keptFiles(dir, done);
+    if (files === undefined) {
+        fs.rmSync(done, { force: true });
         fs.rmSync(dir, { recursive: true, force: true });
-        const extracted = await extractImage(client, image, digest, { from: settings.frontend.root, to: dir });
-        fs.writeFileSync(done, JSON.stringify(extracted.files));
+        files = (await extractImage(client, image, digest, { from: settings.frontend.root, to: dir, check: frontendFilesProblem })).files;
+        fs.writeFileSync(done, JSON.stringify(files));
     }
-    return (JSON.parse(fs.readFileSync(done, "utf8")) as string[]).map((key) => ({ key, path: path.join(dir, key) }));
+    return files.map((key) => ({ key, path: path.join(dir, key) }));
 };
+
+/** The listing of a kept extraction, if it is one vnv wrote and may deploy; undefined otherwise. */
+function keptFiles(dir: string, done: string): readonly string[] | undefined {
+    let listed: unknown;
+    try {
+        listed = JSON.parse(fs.readFileSync(done, "utf8"));
+    } catch {
+        return undefined;
+    }
+    if (!Array.isArray(listed) || !listed.every((k) => typeof k === "string" && pathParts(k)?.join("/") === k && k !== "")) {
+        return undefined;
+    }
+    if (frontendFilesProblem(listed) !== undefined) {
+        return undefined;
+    }
+    const regular = (key: string) => {
+        try {
+            return fs.lstatSync(path.join(dir, key)).isFile();
+        } catch {
+            return false;
+        }
+    };
+    return listed.every(regular) ? listed : undefined;
+}
 
 /**
  * Whether a bucket exists, through the provider's `getBucket`. Only "not found" means absent

@@ -183,6 +183,46 @@ export class RegistryClient {
     }
 
     /**
+     * A blob's bytes as they arrive, never held whole: at most `maxBytes` (the Content-Length is
+     * checked first, then every chunk), hashed on the way. The digest is checked after the last
+     * chunk, so nothing read is the blob's until the iteration ends without an error. Ending the
+     * iteration early (break, or an error of the consumer) cancels the download.
+     */
+    async *blobChunks(image: string, digest: string, maxBytes: number): AsyncGenerator<Buffer, void, undefined> {
+        const repo = parseRepository(image);
+        const what = `${image}@${digest}`;
+        const res = await this.request(repo, "GET", `blobs/${digest}`, { what, scope: "pull" });
+        const length = Number(res.headers.get("content-length") ?? "0");
+        if (length > maxBytes) {
+            await res.body?.cancel().catch(() => undefined);
+            throw new RegistryError("invalid", image, `${what}: ${length} bytes, more than the ${maxBytes} allowed`);
+        }
+        const hash = createHash("sha256");
+        let read = 0;
+        const reader = res.body?.getReader();
+        try {
+            for (;;) {
+                const chunk = reader === undefined ? { done: true as const } : await reader.read();
+                if (chunk.done) {
+                    break;
+                }
+                read += chunk.value.byteLength;
+                if (read > maxBytes) {
+                    throw new RegistryError("invalid", image, `${what}: more than the ${maxBytes} bytes allowed`);
+                }
+                hash.update(chunk.value);
+                yield Buffer.from(chunk.value.buffer, chunk.value.byteOffset, chunk.value.byteLength);
+            }
+        } finally {
+            await reader?.cancel().catch(() => undefined);
+        }
+        const got = `sha256:${hash.digest("hex")}`;
+        if (got !== digest) {
+            throw new RegistryError("invalid", image, `${what}: the blob hashes to ${got}`);
+        }
+    }
+
+    /**
      * Every tag of the repository, `tagPageSize` at a time, following the registry's
      * `Link: </v2/<name>/tags/list?last=…&n=…>; rel="next"` (relative, as the distribution
      * registry, ghcr.io and Docker Hub write it, or absolute). A next link is only followed to

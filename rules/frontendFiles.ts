@@ -1,10 +1,13 @@
 /**
  * How the frontend's files are served from the bucket: content type by extension, and caching
  * (`index.html` and `release.json` never cached, so a new version is seen at once; fingerprinted
- * assets, whose names change with their content, cached for a year; the rest briefly).
+ * assets, whose names change with their content, cached for a year; the rest briefly); and
+ * which files taken from the image may be deployed at all (some, with `index.html` at the top),
+ * and how refused entries are listed (bounded, names escaped).
  *
  * Pure module: no `@pulumi/*` import.
  */
+import { quoteName } from "./layerPaths";
 
 const TYPES: Readonly<Record<string, string>> = {
     html: "text/html; charset=utf-8",
@@ -56,4 +59,46 @@ export function cacheControlOf(key: string): string {
         return NO_CACHE;
     }
     return isFingerprinted(key) ? ONE_YEAR : SHORT;
+}
+
+/**
+ * Why the files taken from the frontend's image cannot be deployed, or undefined: none at all (the
+ * bucket would serve nothing but release.json), or no `index.html` at the top of the directory
+ * (the site would answer 404; when one lies deeper, the root is likely one directory too high).
+ */
+export function frontendFilesProblem(files: readonly string[]): string | undefined {
+    if (files.length === 0) {
+        return "holds no files: the bucket would serve nothing but release.json";
+    }
+    if (files.includes("index.html")) {
+        return undefined;
+    }
+    let deeper: string | undefined;
+    for (const f of files) {
+        if (f.endsWith("/index.html") && (deeper === undefined || depth(f) < depth(deeper) || (depth(f) === depth(deeper) && f < deeper))) {
+            deeper = f;
+        }
+    }
+    const hint = deeper === undefined ? "" : ` (there is ${quoteName(deeper)}: the root is likely one directory too high)`;
+    return `has no index.html at its top${hint}: the site would answer 404`;
+}
+
+function depth(key: string): number {
+    return key.split("/").length;
+}
+
+/** Refused entries, as many as are listed and how many in all. */
+export interface Refusals {
+    readonly listed: readonly { readonly name: string; readonly reason: string }[];
+    readonly count: number;
+}
+
+/** The first refusals kept to be named; the others are counted. */
+export const REFUSALS_LISTED = 20;
+
+/** One line per refused entry (name escaped, and why), at most {@link REFUSALS_LISTED}, then how many more. */
+export function describeRefusals(refused: Refusals): string {
+    const lines = refused.listed.slice(0, REFUSALS_LISTED).map((r) => `  ${quoteName(r.name)}: ${r.reason}`);
+    const more = refused.count - lines.length;
+    return [...lines, ...(more > 0 ? [`  … and ${more} more`] : [])].join("\n");
 }
