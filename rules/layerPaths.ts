@@ -11,6 +11,7 @@
  *
  * Pure module: no `@pulumi/*` import.
  */
+import { terminalText } from "./terminal";
 
 export const OPAQUE = ".wh..wh..opq";
 export const WHITEOUT_PREFIX = ".wh.";
@@ -74,9 +75,6 @@ export function keyProblem(key: string): string | undefined {
  */
 export function quoteName(name: string, max = 200): string {
     const cut = name.length > max ? name.slice(0, max) : name;
-    const quoted = JSON.stringify(cut).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu, (c) => {
-        const code = c.codePointAt(0) ?? 0;
-        return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
-    });
+    const quoted = terminalText(JSON.stringify(cut)); // JSON quotes and escapes C0; the terminal rule the rest (rules/terminal.ts)
     return name.length > max ? `${quoted}… (${name.length - max} more characters)` : quoted;
 }

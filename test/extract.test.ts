@@ -196,7 +196,7 @@ describe("@registry the frontend's files out of its image", function () {
             assert.match(e.message, /26 entries of the image refused/);
             assert.equal(e.message.split("\n").filter((l) => l.includes(": a symlink entry to")).length, 20);
             assert.match(e.message, /… and 6 more$/);
-            assert.ok(e.message.includes('html/\\u001b[2J\\u202egnp.exe": a symlink entry to "/\\u009b31m"'), e.message);
+            assert.ok(e.message.includes('html/\\u001b[2J\\u202egnp.exe": a symlink entry to "/\\x9b31m"'), e.message);
             const raw = e.message.split("\n").filter((l) => /[\p{Cc}\p{Cf}]/u.test(l));
             assert.deepEqual(raw, [], "a raw control or bidi character reached the message");
             return true;

@@ -68,7 +68,7 @@ describe("the names in an image layer", () => {
 
     it("a name is shown quoted, cut at 200 characters, with control, bidirectional and zero-width characters escaped", () => {
         assert.equal(quoteName("a\u001b[2Jb"), '"a\\u001b[2Jb"');
-        assert.equal(quoteName("x\u202ey\u009bz\u200b\u007f"), '"x\\u202ey\\u009bz\\u200b\\u007f"');
+        assert.equal(quoteName("x\u202ey\u009bz\u200b\u007f"), '"x\\u202ey\\x9bz\\u200b\\x7f"');
         assert.equal(quoteName("\u{e0041}"), '"\\u{e0041}"');
         assert.equal(quoteName("a".repeat(205)), `"${"a".repeat(200)}"… (5 more characters)`);
     });
