@@ -502,6 +502,22 @@ const SAMPLES: Record<string, { json: unknown; rows: string[] }> = {
             "| v1-2-4-rc-1 | announced: expires soon | — |",
         ],
     },
+    drift: {
+        json: {
+            stack: "prod",
+            checkedAt: "2026-11-27T06:41:00.000Z",
+            drifted: [
+                {
+                    urn: "urn:pulumi:prod::vnv::aws:s3/bucketV2:BucketV2::vnv-frontend",
+                    type: "aws:s3/bucketV2:BucketV2",
+                    change: "changed",
+                    keys: ["tags", "versioning"],
+                },
+            ],
+            unchanged: 41,
+        },
+        rows: ["| Stack | prod |", "| Drifted | 1 |", "| changed | `urn:pulumi:prod::vnv::aws:s3/bucketV2:BucketV2::vnv-frontend` | tags, versioning |"],
+    },
     check: {
         json: {
             version: "v1.2.3",
@@ -525,7 +541,7 @@ const SAMPLES: Record<string, { json: unknown; rows: string[] }> = {
 
 describe("workflows (.github/workflows)", () => {
     it("are the front door: deploy, promote, environment, smoke, reap and preview, each with jobs and scripts", () => {
-        for (const file of ["deploy.yml", "promote.yml", "environment.yml", "smoke.yml", "reap.yml", "preview.yml"]) {
+        for (const file of ["deploy.yml", "promote.yml", "environment.yml", "smoke.yml", "reap.yml", "preview.yml", "drift.yml"]) {
             assert.ok(Object.keys(byFile(file).jobs).length > 0, `${file} has no jobs`);
         }
         assert.ok(allScripts.length >= 20, `only ${allScripts.length} run: scripts found`);

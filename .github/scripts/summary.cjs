@@ -5,7 +5,7 @@
 //   node .github/scripts/summary.cjs <kind> <file.json>
 //
 // kinds: up (env up), deploy, status (env status), extend (env extend), down (env down),
-// promote (release promote), reap (env reap), check (release check). Tables of version, URL,
+// promote (release promote), reap (env reap), check (release check), drift (vnv drift). Tables of version, URL,
 // expiry, health, digests and steps go to $GITHUB_STEP_SUMMARY (stdout without it).
 //
 // It never fails the step and never throws: a missing, empty or unparsable file, an unknown kind
@@ -26,6 +26,7 @@ const KINDS = {
     promote: { label: "release promote", render: renderPromote },
     reap: { label: "env reap", render: renderReap },
     check: { label: "release check", render: renderCheck },
+    drift: { label: "drift", render: renderDrift },
 };
 
 // ---- values from the result: read defensively, never trusted ----
@@ -255,6 +256,22 @@ function renderCheck(r) {
             ["Missing", String(arr(r.missing).length)],
         ]),
         ...section("Images", table(["Service", "Image", "Digest"], rows)),
+    ];
+}
+
+function renderDrift(r) {
+    const rows = arr(r.drifted).map((d) => {
+        const o = obj(d);
+        return [cell(o.change), code(o.urn), cell(arr(o.keys).map(text).filter(Boolean).join(", "))];
+    });
+    return [
+        ...facts([
+            ["Stack", cell(r.stack)],
+            ["Checked", cell(r.checkedAt)],
+            ["Drifted", String(rows.length)],
+            ["As the state says", cell(r.unchanged)],
+        ]),
+        ...section("Changed outside vnv", rows.length === 0 ? ["Nothing.", ""] : table(["Change", "Resource", "Outputs that differ"], rows)),
     ];
 }
 
