@@ -211,11 +211,17 @@ function readWritablePaths(r: Reader, value: unknown, at: string): { writablePat
     }
     const strings = list.filter((p): p is string => typeof p === "string");
     if (strings.length < list.length) {
-        list.forEach((p, i) => typeof p !== "string" && r.fail(`${at}[${i}]`, `expected an absolute path such as /tmp, got ${JSON.stringify(p)}`));
+        list.forEach((p, i) => {
+            if (typeof p !== "string") {
+                r.fail(`${at}[${i}]`, `expected an absolute path such as /tmp, got ${JSON.stringify(p)}`);
+            }
+        });
         return {};
     }
     const problems = writablePathsProblems(strings, at);
-    problems.forEach((p) => r.problems.push(r.key(p)));
+    for (const p of problems) {
+        r.problems.push(r.key(p));
+    }
     return problems.length === 0 ? { writablePaths: strings } : {};
 }
 
