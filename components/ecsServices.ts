@@ -255,8 +255,9 @@ export class EcsServices extends pulumi.ComponentResource {
             image,
             ...(credentials === undefined ? {} : { repositoryCredentials: { credentialsParameter: credentials.secretArn } }),
             essential: true,
-            readonlyRootFilesystem: storage.readonlyRootFilesystem,
-            mountPoints: storage.mountPoints,
+            // A container that keeps a writable root gets no new keys: its task definition stays as it was.
+            ...(storage.readonlyRootFilesystem ? { readonlyRootFilesystem: true } : {}),
+            ...(storage.mountPoints.length > 0 ? { mountPoints: storage.mountPoints } : {}),
             portMappings: [{ containerPort: spec.port, protocol: "tcp", name: spec.name, ...((spec.public ?? false) ? { appProtocol: "http" } : {}) }],
             environment: Object.keys(environment)
                 .sort()
@@ -291,7 +292,7 @@ export class EcsServices extends pulumi.ComponentResource {
                 executionRoleArn: roles.execution.arn,
                 taskRoleArn: roles.task.arn,
                 runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-                volumes: [...storage.volumes],
+                ...(storage.volumes.length > 0 ? { volumes: [...storage.volumes] } : {}),
                 containerDefinitions: pulumi.jsonStringify([container]),
             },
             { parent: this },

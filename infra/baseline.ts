@@ -83,7 +83,9 @@ export class BaselineGuard {
 
     /** Give it as `transformations: [guard.transformation]` to the top-level components. */
     readonly transformation: pulumi.ResourceTransformation = (args) => {
-        if (!args.type.startsWith("aws:") || !pulumi.CustomResource.isInstance(args.resource)) {
+        // AWS resources only (components are vnv:…, the provider pulumi:providers:aws). The resource
+        // is still being constructed: CustomResource.isInstance cannot tell yet.
+        if (!args.type.startsWith("aws:")) {
             return undefined;
         }
         const entry: Entry = { type: args.type, name: args.name, resource: args.resource, props: args.props as Record<string, unknown> };
