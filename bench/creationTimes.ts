@@ -215,6 +215,20 @@ export const CREATION_TIMES: Readonly<Record<string, CreationTime>> = Object.fre
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": BUCKET_SUB_CONFIGURATION,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": BUCKET_SUB_CONFIGURATION,
     "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration": BUCKET_SUB_CONFIGURATION,
+    "aws:s3/bucketLogging:BucketLogging": {
+        ...BUCKET_SUB_CONFIGURATION,
+        source: `${TF} internal/service/s3/bucket_logging.go: PutBucketLogging (retried on NoSuchBucket), then retries GetBucketLogging until logging is found (bucketPropagationTimeout). No published figure; assumed ~1 s.`,
+    },
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {
+        low: 55,
+        typical: 60,
+        high: 180,
+        basis: ["provider"],
+        source:
+            `${TF} internal/service/s3/bucket_lifecycle_configuration.go: Create puts the configuration, then waitLifecycleConfigEquals ` +
+            "(Delay 10 s, PollInterval 5 s, ContinuousTargetOccurence 10: the rules must read back equal ten times in a row, so at " +
+            "least 10 + 9 × 5 = 55 s; create timeout 3 min).",
+    },
     "aws:s3/bucketPolicy:BucketPolicy": {
         low: 0.5,
         typical: 1,

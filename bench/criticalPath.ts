@@ -229,7 +229,9 @@ export function seedGraph(ephemeral: readonly BenchNode[], dedicated: readonly B
     if (lb.size === 0 || cert.size === 0) {
         throw new Error("the dedicated definition has no PublicLoadBalancer under its Ingress or no SiteCertificate under its VersionedStack");
     }
-    const grafted = new Set([...lb, ...(options.certificate ? cert : [])]);
+    // An ALB of its own logs to a log bucket of its own (ELB.5): the seed design's per-version ALB would too.
+    const logs = subtrees(dedicated, (n) => n.type === "vnv:components:LogBucket");
+    const grafted = new Set([...lb, ...logs, ...(options.certificate ? cert : [])]);
     const dropped = options.certificate ? new Set<string>() : cert;
     const eph = new Map(ephemeral.map((n) => [n.id, n]));
     const inGraph = (id: string): boolean => eph.has(id) || grafted.has(id);

@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { FargateCluster } from "./fargateCluster";
 import { ecsTasksTrustPolicy, executionPolicy, type RegistryCredentials } from "../rules/iamPolicies";
+import { containerStorage } from "../rules/containerStorage";
 import { lookupReference, parseRepository } from "../rules/imageReference";
 import { logGroupName, roleLogicalName, serviceNamespaceName } from "../rules/naming";
 import { type Capacity, isDigest, type ServiceSpec, serviceProblems } from "../rules/service";
@@ -247,11 +248,16 @@ export class EcsServices extends pulumi.ComponentResource {
             FRONTEND_BUCKET: this.args.frontendBucket,
         };
         const credentials = this.args.registryCredentials?.[parseRepository(spec.image).registry];
+        // A read-only root file system; the paths the image writes to are task volumes (ECS.5).
+        const storage = containerStorage(spec);
         const container = {
             name: spec.name,
             image,
             ...(credentials === undefined ? {} : { repositoryCredentials: { credentialsParameter: credentials.secretArn } }),
             essential: true,
+            // A container that keeps a writable root gets no new keys: its task definition stays as it was.
+            ...(storage.readonlyRootFilesystem ? { readonlyRootFilesystem: true } : {}),
+            ...(storage.mountPoints.length > 0 ? { mountPoints: storage.mountPoints } : {}),
             portMappings: [{ containerPort: spec.port, protocol: "tcp", name: spec.name, ...((spec.public ?? false) ? { appProtocol: "http" } : {}) }],
             environment: Object.keys(environment)
                 .sort()
@@ -286,6 +292,7 @@ export class EcsServices extends pulumi.ComponentResource {
                 executionRoleArn: roles.execution.arn,
                 taskRoleArn: roles.task.arn,
                 runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+                ...(storage.volumes.length > 0 ? { volumes: [...storage.volumes] } : {}),
                 containerDefinitions: pulumi.jsonStringify([container]),
             },
             { parent: this },

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** Arguments of {@link FargateCluster}. */
 export interface FargateClusterArgs {
-    /** CloudWatch Container Insights. @default false */
+    /** CloudWatch Container Insights (standard), Security Hub ECS.12. @default true */
     readonly containerInsights?: boolean;
 }
 
@@ -20,7 +20,7 @@ export class FargateCluster extends pulumi.ComponentResource {
         const cluster = new aws.ecs.Cluster(
             `${name}-cluster`,
             {
-                settings: [{ name: "containerInsights", value: (args.containerInsights ?? false) ? "enabled" : "disabled" }],
+                settings: [{ name: "containerInsights", value: (args.containerInsights ?? true) ? "enabled" : "disabled" }],
             },
             { parent: this },
         );

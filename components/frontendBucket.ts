@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { cacheControlOf, contentTypeOf, NO_CACHE } from "../rules/frontendFiles";
+import { serverLogPrefix, tlsOnlyStatement } from "../rules/accessLogs";
 import { bucketReadStatements } from "../rules/iamPolicies";
 import { shortHash } from "../rules/naming";
 
@@ -47,6 +48,11 @@ export interface FrontendBucketArgs {
      * @default false
      */
     readonly adopt?: boolean;
+    /**
+     * The log bucket that receives this bucket's server access logs (Security Hub S3.9), under
+     * `s3/<bucket>/`; its policy must let the S3 logging service write there. @default none
+     */
+    readonly serverAccessLogs?: pulumi.Input<string>;
 }
 
 /**
@@ -78,7 +84,8 @@ export class FrontendBucket extends pulumi.ComponentResource {
         new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
         new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-encryption`,
-            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+            // SSE-S3. No bucket key: S3 Bucket Keys reduce calls to KMS, so they do nothing for AES256.
+            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
             child,
         );
         const accessBlock = new aws.s3.BucketPublicAccessBlock(
@@ -92,6 +99,13 @@ export class FrontendBucket extends pulumi.ComponentResource {
             },
             child,
         );
+        if (args.serverAccessLogs !== undefined) {
+            new aws.s3.BucketLogging(
+                `${name}-logging`,
+                { bucket: bucket.id, targetBucket: args.serverAccessLogs, targetPrefix: serverLogPrefix(args.bucketName) },
+                child,
+            );
+        }
         let website: aws.s3.BucketWebsiteConfiguration | undefined;
         if (publicWebsite) {
             website = new aws.s3.BucketWebsiteConfiguration(
@@ -145,14 +159,7 @@ function policyDocument(bucketArn: pulumi.Output<string>, readers: readonly pulu
         if (publicWebsite) {
             statements.push({ Sid: "PublicWebsite", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${arn}/*` });
         } else {
-            statements.push({
-                Sid: "TlsOnly",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [arn, `${arn}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-            });
+            statements.push(tlsOnlyStatement(arn));
         }
         return JSON.stringify({ Version: "2012-10-17", Statement: statements });
     });

@@ -5,6 +5,7 @@ export * from "./fargateCluster";
 export * from "./frontendBucket";
 export * from "./graphDatabase";
 export * from "./ingress";
+export * from "./logBucket";
 export * from "./platformGuard";
 export * from "./publicLoadBalancer";
 export * from "./siteCertificate";

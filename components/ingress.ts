@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type PlannedRule, planRules } from "../rules/listenerRules";
 import { targetGroupLogicalName } from "../rules/naming";
 import { defaultService, type ServiceSpec } from "../rules/service";
-import { PublicLoadBalancer } from "./publicLoadBalancer";
+import { type AccessLogsTarget, PublicLoadBalancer } from "./publicLoadBalancer";
 
 /** Own ALB and certificate (production, the long-lived dev environment). */
 export interface DedicatedIngressArgs {
@@ -18,6 +18,8 @@ export interface DedicatedIngressArgs {
     readonly ipAddressType?: "ipv4" | "dualstack";
     /** @default false */
     readonly deletionProtection?: boolean;
+    /** The ALB's access logs (see PublicLoadBalancer). @default none */
+    readonly accessLogs?: AccessLogsTarget;
 }
 
 /** Host-header rules and target groups on the test platform's shared HTTPS listener. */
@@ -81,6 +83,7 @@ export class Ingress extends pulumi.ComponentResource {
                     certificateArn: args.certificateArn,
                     ipAddressType: args.ipAddressType,
                     deletionProtection: args.deletionProtection,
+                    accessLogs: args.accessLogs,
                     defaultAction: { type: "forward", targetGroupArn: this.targetGroupArns[fallback.name] },
                 },
                 { parent: this },
@@ -159,7 +162,7 @@ function checkArgs(args: IngressArgs): void {
     const given = args as unknown as Record<string, unknown>;
     const forbidden: Record<IngressArgs["mode"], string[]> = {
         dedicated: ["listenerArn", "albSecurityGroupId", "albDnsName", "albZoneId", "slot", "hostname"],
-        shared: ["certificateArn", "publicSubnetIds", "deletionProtection", "ipAddressType"],
+        shared: ["certificateArn", "publicSubnetIds", "deletionProtection", "ipAddressType", "accessLogs"],
     };
     if (args.mode !== "dedicated" && args.mode !== "shared") {
         throw new Error(`Ingress mode must be "dedicated" or "shared", got ${JSON.stringify((args as { mode: unknown }).mode)}`);

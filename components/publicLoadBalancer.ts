@@ -22,6 +22,18 @@ export interface PublicLoadBalancerArgs {
     readonly sslPolicy?: string;
     /** Seconds an idle connection stays open. @default 60 */
     readonly idleTimeout?: number;
+    /**
+     * Where the access logs go (Security Hub ELB.5): the log bucket (a LogBucket's name, which
+     * carries its policy, so the ALB waits for it) and the prefix. @default none (no access logs)
+     */
+    readonly accessLogs?: AccessLogsTarget;
+}
+
+/** A log bucket and the prefix one load balancer's access logs go under. */
+export interface AccessLogsTarget {
+    readonly bucket: pulumi.Input<string>;
+    /** `alb/<name>` (rules/accessLogs.ts). */
+    readonly prefix: string;
 }
 
 /**
@@ -51,6 +63,7 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
                 enableDeletionProtection: args.deletionProtection ?? false,
                 dropInvalidHeaderFields: true,
                 idleTimeout: args.idleTimeout ?? 60,
+                ...(args.accessLogs === undefined ? {} : { accessLogs: { bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix, enabled: true } }),
             },
             { parent: this },
         );

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FargateCluster } from "./fargateCluster";
 import { validateDomain } from "../rules/naming";
 import { PlatformGuard } from "./platformGuard";
-import { PublicLoadBalancer } from "./publicLoadBalancer";
+import { type AccessLogsTarget, PublicLoadBalancer } from "./publicLoadBalancer";
 import { SiteCertificate } from "./siteCertificate";
 
 /** Arguments of {@link TestPlatform}. */
@@ -14,6 +14,8 @@ export interface TestPlatformArgs {
     readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /** @default "ipv4" */
     readonly ipAddressType?: "ipv4" | "dualstack";
+    /** The shared ALB's access logs (see PublicLoadBalancer). @default none */
+    readonly accessLogs?: AccessLogsTarget;
 }
 
 /**
@@ -45,6 +47,7 @@ export class TestPlatform extends pulumi.ComponentResource {
                 subnetIds: args.publicSubnetIds,
                 certificateArn: certificate.certificateArn,
                 ipAddressType: args.ipAddressType,
+                accessLogs: args.accessLogs,
                 defaultAction: {
                     type: "fixed-response",
                     fixedResponse: { statusCode: "404", contentType: "text/plain", messageBody: "No environment answers at this host.\n" },

@@ -7,6 +7,7 @@ import { type DatabaseSpec, databaseService, withDatabaseClient, withoutDatabase
 import { FrontendBucket } from "./frontendBucket";
 import type { RegistryCredentials } from "../rules/iamPolicies";
 import { Ingress } from "./ingress";
+import type { AccessLogsTarget } from "./publicLoadBalancer";
 import { redirectUrisFor } from "../rules/redirects";
 import type { Capacity, ServiceSpec } from "../rules/service";
 import { SiteCertificate } from "./siteCertificate";
@@ -31,7 +32,13 @@ export interface NetworkArgs {
 }
 
 export type VersionedIngressArgs =
-    | { readonly mode: "dedicated"; readonly deletionProtection?: boolean; readonly ipAddressType?: "ipv4" | "dualstack" }
+    | {
+          readonly mode: "dedicated";
+          readonly deletionProtection?: boolean;
+          readonly ipAddressType?: "ipv4" | "dualstack";
+          /** The ALB's access logs (see PublicLoadBalancer). @default none */
+          readonly accessLogs?: AccessLogsTarget;
+      }
     | { readonly mode: "shared"; readonly platform: SharedPlatform; readonly slot: number };
 
 /** Arguments of {@link VersionedStack}. */
@@ -75,6 +82,8 @@ export interface VersionedStackArgs {
         readonly files?: readonly { readonly key: string; readonly path: string }[];
         /** The frontend image's digest, for release.json. @default none */
         readonly digest?: string;
+        /** The log bucket of the bucket's server access logs (see FrontendBucket). @default none */
+        readonly serverAccessLogs?: pulumi.Input<string>;
     };
     /** Paths under the host that Azure AD redirects to (`/`, `/auth/callback`). */
     readonly redirectPaths: readonly string[];
@@ -153,6 +162,7 @@ export class VersionedStack extends pulumi.ComponentResource {
                     certificateArn: certificate!.certificateArn,
                     deletionProtection: ingress.deletionProtection,
                     ipAddressType: ingress.ipAddressType,
+                    accessLogs: ingress.accessLogs,
                 },
                 { parent: this },
             );
@@ -231,6 +241,7 @@ export class VersionedStack extends pulumi.ComponentResource {
                 retain: frontend.retain,
                 adopt: frontend.adopt,
                 files: frontend.files,
+                serverAccessLogs: frontend.serverAccessLogs,
             },
             { parent: this },
         );

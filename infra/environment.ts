@@ -6,18 +6,20 @@
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { type SharedPlatform, TestPlatform, VersionedStack } from "../components";
+import { type AccessLogsTarget, LogBucket, type SharedPlatform, TestPlatform, VersionedStack, type VersionedStackArgs } from "../components";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { RegistryClient } from "../registry/client";
 import { credentialsFrom } from "../registry/credentials";
 import { extractImage } from "../registry/extract";
+import { loadBalancerLogPrefix, partitionOf } from "../rules/accessLogs";
 import { frontendFilesProblem } from "../rules/frontendFiles";
 import { parseRepository } from "../rules/imageReference";
 import { pathParts } from "../rules/layerPaths";
-import { shortHash } from "../rules/naming";
-import type { EnvironmentSettings } from "./settings";
+import { logBucketName, shortHash } from "../rules/naming";
+import { BaselineGuard, baselineContext } from "./baseline";
+import { type EnvironmentSettings, ROLE_RULES } from "./settings";
 
 export interface EnvironmentOutputs {
     url: pulumi.Output<string>;
@@ -49,6 +51,8 @@ export interface DefineOptions {
     readonly provider?: aws.Provider;
     /** The retained bucket of this version exists already: adopt it (see FrontendBucket). @default false */
     readonly adoptBucket?: boolean;
+    /** The retained log bucket exists already: adopt it (see LogBucket). @default false */
+    readonly adoptLogBucket?: boolean;
 }
 
 /** The environment's AWS provider: its region, and the environment's tags on every resource. */
@@ -66,7 +70,9 @@ export function awsProvider(settings: EnvironmentSettings): aws.Provider {
 export async function deployEnvironment(settings: EnvironmentSettings, extract: FrontendExtractor = frontendFiles): Promise<EnvironmentOutputs> {
     const provider = awsProvider(settings);
     const adoptBucket = settings.frontend.retain && (await bucketExists(settings.frontend.bucketName, provider));
-    return defineEnvironment(settings, { provider, adoptBucket, frontendFiles: await extract(settings) });
+    const logs = logBucketOf(settings);
+    const adoptLogBucket = logs !== undefined && ROLE_RULES[settings.role].retain && (await bucketExists(logs, provider));
+    return defineEnvironment(settings, { provider, adoptBucket, adoptLogBucket, frontendFiles: await extract(settings) });
 }
 
 /** Takes the frontend's files out of its image (or answers none when the stack names no image). */
@@ -142,24 +148,90 @@ export async function bucketExists(bucket: string, provider: aws.Provider): Prom
     }
 }
 
-/** Defines one environment from settings. Creates resources: call it inside a Pulumi program. */
+/**
+ * Defines one environment from settings. Creates resources: call it inside a Pulumi program.
+ * Every AWS resource waits for the security baseline's verdict (infra/baseline.ts).
+ */
 export function defineEnvironment(settings: EnvironmentSettings, options: DefineOptions = {}): EnvironmentOutputs {
     const provider = options.provider ?? awsProvider(settings);
-    const opts = { providers: { aws: provider, ...registryLookups(settings) } };
-    const platform = settings.testPlatform
-        ? new TestPlatform(
-              `${settings.project}-platform`,
-              {
-                  domain: settings.domain,
-                  hostedZoneId: settings.hostedZoneId,
-                  vpcId: settings.network.vpcId,
-                  publicSubnetIds: [...settings.network.publicSubnetIds],
-                  // The same address type as dev's own ALB: ephemeral settings derive theirs from it.
-                  ipAddressType: settings.ingress.mode === "dedicated" ? settings.ingress.ipAddressType : undefined,
-              },
-              opts,
-          )
-        : undefined;
+    const guard = new BaselineGuard(baselineContext(settings, logBucketOf(settings)));
+    const opts = { providers: { aws: provider, ...registryLookups(settings) }, transformations: [guard.transformation] };
+    try {
+        const logs = createLogBucket(settings, options.adoptLogBucket ?? false, opts);
+        const accessLogs = (prefix: string) => (logs === undefined ? undefined : { bucket: logs.bucketName, prefix: loadBalancerLogPrefix(prefix) });
+        const platform = settings.testPlatform
+            ? new TestPlatform(
+                  `${settings.project}-platform`,
+                  {
+                      domain: settings.domain,
+                      hostedZoneId: settings.hostedZoneId,
+                      vpcId: settings.network.vpcId,
+                      publicSubnetIds: [...settings.network.publicSubnetIds],
+                      // The same address type as dev's own ALB: ephemeral settings derive theirs from it.
+                      ipAddressType: settings.ingress.mode === "dedicated" ? settings.ingress.ipAddressType : undefined,
+                      accessLogs: accessLogs(PLATFORM_LOGS),
+                  },
+                  opts,
+              )
+            : undefined;
+        const serverAccessLogs = ROLE_RULES[settings.role].serverAccessLogs ? logs?.bucketName : undefined;
+        const env = new VersionedStack(settings.project, versionedStackArgs(settings, options, accessLogs(ENVIRONMENT_LOGS), serverAccessLogs), opts);
+        return {
+            url: env.url,
+            version: env.version,
+            imageDigests: env.imageDigests,
+            bucket: env.bucketName,
+            redirectUris: env.redirectUris,
+            ...(platform ? { platform: platform.outputs() } : {}),
+        };
+    } finally {
+        guard.seal();
+    }
+}
+
+/** Access-log prefixes in the log bucket: the test platform's shared ALB, the environment's own. */
+const PLATFORM_LOGS = "platform";
+const ENVIRONMENT_LOGS = "environment";
+
+/** The log bucket's name, when the stack has an ALB of its own or the test platform's (else none). */
+export function logBucketOf(settings: EnvironmentSettings): string | undefined {
+    const albs = settings.ingress.mode === "dedicated" || settings.testPlatform;
+    return albs && ROLE_RULES[settings.role].accessLogDays > 0 ? logBucketName(settings.frontend.bucketPrefix) : undefined;
+}
+
+/** The stack's log bucket (ELB.5, S3.9): its ALBs' access logs and, in production, its buckets' server access logs. */
+function createLogBucket(settings: EnvironmentSettings, adopt: boolean, opts: pulumi.ComponentResourceOptions): LogBucket | undefined {
+    const name = logBucketOf(settings);
+    if (name === undefined) {
+        return undefined;
+    }
+    const rules = ROLE_RULES[settings.role];
+    return new LogBucket(
+        `${settings.project}-logs`,
+        {
+            bucketName: name,
+            region: settings.region,
+            expirationDays: rules.accessLogDays,
+            loadBalancerPrefixes: [
+                ...(settings.testPlatform ? [loadBalancerLogPrefix(PLATFORM_LOGS)] : []),
+                ...(settings.ingress.mode === "dedicated" ? [loadBalancerLogPrefix(ENVIRONMENT_LOGS)] : []),
+            ],
+            // The version buckets (`<prefix>-v…`), the current one and those kept from earlier versions.
+            serverLogSources: rules.serverAccessLogs ? [`arn:${partitionOf(settings.region)}:s3:::${settings.frontend.bucketPrefix}-v*`] : [],
+            retain: rules.retain,
+            forceDestroy: rules.forceDestroy,
+            adopt: adopt && rules.retain,
+        },
+        opts,
+    );
+}
+
+function versionedStackArgs(
+    settings: EnvironmentSettings,
+    options: DefineOptions,
+    accessLogs: AccessLogsTarget | undefined,
+    serverAccessLogs: pulumi.Output<string> | undefined,
+): VersionedStackArgs {
     const ingress =
         settings.ingress.mode === "shared"
             ? {
@@ -167,43 +239,36 @@ export function defineEnvironment(settings: EnvironmentSettings, options: Define
                   platform: { ...readPlatform(settings.ingress.platformStack), dualstack: settings.ingress.dualstack },
                   slot: settings.ingress.slot,
               }
-            : { mode: "dedicated" as const, deletionProtection: settings.ingress.deletionProtection, ipAddressType: settings.ingress.ipAddressType };
-    const env = new VersionedStack(
-        settings.project,
-        {
-            project: settings.project,
-            environment: settings.environment,
-            version: settings.version,
-            hostname: settings.hostname,
-            hostedZoneId: settings.hostedZoneId,
-            region: settings.region,
-            network: {
-                vpcId: settings.network.vpcId,
-                publicSubnetIds: [...settings.network.publicSubnetIds],
-                privateSubnetIds: [...settings.network.privateSubnetIds],
-                assignPublicIp: settings.network.assignPublicIp,
-            },
-            services: settings.services,
-            ...(settings.database === undefined ? {} : { database: settings.database }),
-            registryCredentials: settings.registries,
-            capacity: settings.capacity,
-            logRetentionDays: settings.logRetentionDays,
-            ingress,
-            frontend: { ...settings.frontend, adopt: options.adoptBucket ?? false, files: options.frontendFiles ?? [] },
-            redirectPaths: settings.auth.redirectPaths,
-            ownRedirects: settings.auth.manageRedirects
-                ? { applicationId: settings.auth.applicationId!, type: settings.auth.type, extraRedirectUris: settings.auth.extraRedirectUris }
-                : undefined,
-        },
-        opts,
-    );
+            : {
+                  mode: "dedicated" as const,
+                  deletionProtection: settings.ingress.deletionProtection,
+                  ipAddressType: settings.ingress.ipAddressType,
+                  accessLogs,
+              };
     return {
-        url: env.url,
-        version: env.version,
-        imageDigests: env.imageDigests,
-        bucket: env.bucketName,
-        redirectUris: env.redirectUris,
-        ...(platform ? { platform: platform.outputs() } : {}),
+        project: settings.project,
+        environment: settings.environment,
+        version: settings.version,
+        hostname: settings.hostname,
+        hostedZoneId: settings.hostedZoneId,
+        region: settings.region,
+        network: {
+            vpcId: settings.network.vpcId,
+            publicSubnetIds: [...settings.network.publicSubnetIds],
+            privateSubnetIds: [...settings.network.privateSubnetIds],
+            assignPublicIp: settings.network.assignPublicIp,
+        },
+        services: settings.services,
+        ...(settings.database === undefined ? {} : { database: settings.database }),
+        registryCredentials: settings.registries,
+        capacity: settings.capacity,
+        logRetentionDays: settings.logRetentionDays,
+        ingress,
+        frontend: { ...settings.frontend, adopt: options.adoptBucket ?? false, files: options.frontendFiles ?? [], serverAccessLogs },
+        redirectPaths: settings.auth.redirectPaths,
+        ownRedirects: settings.auth.manageRedirects
+            ? { applicationId: settings.auth.applicationId!, type: settings.auth.type, extraRedirectUris: settings.auth.extraRedirectUris }
+            : undefined,
     };
 }
 

@@ -50,6 +50,18 @@ export const DATABASE_DEFAULTS = {
     variables: { uri: "NEO4J_URI", auth: "NEO4J_AUTH", username: "NEO4J_USERNAME", password: "NEO4J_PASSWORD" },
 } as const;
 
+/**
+ * Why the database keeps a writable root file system (its exemption from Security Hub ECS.5).
+ * The official image's entrypoint (neo4j/docker-neo4j, docker-image-src/5/coredb/docker-entrypoint.sh),
+ * started as root as ECS starts it, runs `chown -R neo4j:neo4j /var/lib/neo4j` and then writes
+ * the Docker defaults and every NEO4J_* setting into /var/lib/neo4j/conf/neo4j.conf; both fail on
+ * a read-only root (bash -eu stops the container). Volumes for /data and /logs (the image's
+ * VOLUMEs, the documented read-write mount points) would not help: /var/lib/neo4j holds the
+ * binaries and the shipped neo4j.conf, and a Fargate volume over conf/ starts empty.
+ */
+export const DATABASE_WRITABLE_ROOT =
+    "the official Neo4j image's entrypoint chowns /var/lib/neo4j and rewrites conf/neo4j.conf at every start (docker-entrypoint.sh), which a read-only root file system refuses";
+
 /** The JSON keys of the credentials secret, per variable. */
 export const SECRET_KEYS = { auth: "auth", username: "username", password: "password" } as const;
 
@@ -103,6 +115,8 @@ export function databaseService(spec: DatabaseSpec): ServiceSpec {
         },
         // Two databases behind one Service Connect name during a rollout would split the data.
         oneAtATime: true,
+        writableRoot: DATABASE_WRITABLE_ROOT,
+        writablePaths: [],
         name: spec.name,
         image: spec.image,
         tag: spec.tag,

@@ -124,6 +124,15 @@ export function bucketName(prefix: string, version: Version | string): string {
     return fit(`${prefix}-v${dnsLabel(version)}`, LIMITS.bucketName);
 }
 
+/**
+ * The log bucket of a stack: `studio-app-prod` → `studio-app-prod-logs`. Never a version's bucket:
+ * those are `<prefix>-v…`.
+ */
+export function logBucketName(prefix: string): string {
+    bucketName(prefix, "v0.0.0");
+    return `${prefix}-logs`;
+}
+
 const SERVICE_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 
 /** Checks a service name (`proxy-server`): 2–32 characters of `[a-z0-9-]`, starting with a letter. */

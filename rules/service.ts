@@ -3,6 +3,7 @@
  *
  * Pure module: no `@pulumi/*` import.
  */
+import { writablePathsProblems } from "./containerStorage";
 import { validateServiceName } from "./naming";
 
 export type Capacity = "FARGATE" | "FARGATE_SPOT";
@@ -53,6 +54,17 @@ export interface ServiceSpec {
      * must not run twice). @default false (a new task starts beside the old one)
      */
     readonly oneAtATime?: boolean;
+    /**
+     * The paths the image writes to, each a read-write task volume; the root file system is
+     * read-only (Security Hub ECS.5). @default ["/tmp"]
+     */
+    readonly writablePaths?: readonly string[];
+    /**
+     * Why this container keeps a writable root file system: set by vnv for an image that cannot
+     * start with a read-only one (never from configuration), and named by the baseline check as
+     * its exemption from ECS.5. @default none (read-only root)
+     */
+    readonly writableRoot?: string;
 }
 
 /** An ECS container health check (`CMD-SHELL` command). */
@@ -149,6 +161,7 @@ export function serviceProblems(services: readonly ServiceSpec[], where: string 
         if ((s.paths ?? []).length > 0 && !(s.public ?? false)) {
             problems.push(`${at}.paths: only a public service can have paths`);
         }
+        problems.push(...writablePathsProblems(s.writablePaths ?? [], `${at}.writablePaths`));
         if (s.healthCheckPath !== undefined && !/^\/\S*$/.test(s.healthCheckPath)) {
             problems.push(`${at}.healthCheckPath: expected a path starting with /, got ${JSON.stringify(s.healthCheckPath)}`);
         }

@@ -1,9 +1,9 @@
 /** Components on their own, under the same mocks: argument checks and per-component rules. */
 
 // The mocks first: they are set when this module loads, before any program code runs.
-import { ofType, run, T } from "./mocks";
+import { ofType, type Recorded, run, T } from "./mocks";
 import { strict as assert } from "node:assert";
-import { AuthRedirects, DnsAlias, FrontendBucket, Ingress, SiteCertificate } from "../components";
+import { AuthRedirects, DnsAlias, EcsServices, FrontendBucket, Ingress, LogBucket, PublicLoadBalancer, SiteCertificate } from "../components";
 import type { ServiceSpec } from "../rules/service";
 
 const web: ServiceSpec = { name: "web", image: "ghcr.io/infrasoftbe/web", port: 8080, public: true, cpu: 256, memory: 512, desiredCount: 1 };
@@ -209,6 +209,143 @@ describe("components", () => {
                     .sort(),
                 ["A", "AAAA"],
             );
+        });
+    });
+
+    describe("LogBucket", () => {
+        const args = {
+            bucketName: "studio-app-prod-logs",
+            region: "eu-central-1",
+            expirationDays: 365,
+            loadBalancerPrefixes: ["alb/environment"],
+            serverLogSources: ["arn:aws:s3:::studio-app-prod-v*"],
+        };
+        // biome-ignore lint/suspicious/noExplicitAny: IAM policy documents are untyped JSON
+        const statements = (resources: Recorded[]): Record<string, any>[] => JSON.parse(ofType(resources, T.bucketPolicy)[0]!.inputs.policy).Statement;
+
+        it("lets the Region's Elastic Load Balancing account write each load balancer's logs under its prefix, for this account only", async () => {
+            const { resources } = await run(() => new LogBucket("logs", args));
+            const elb = statements(resources).find((s) => s.Sid === "LoadBalancerAccessLogs")!;
+            assert.deepEqual(elb.Principal, { AWS: "arn:aws:iam::054676820928:root" });
+            assert.equal(elb.Action, "s3:PutObject");
+            assert.deepEqual(elb.Resource, ["arn:aws:s3:::studio-app-prod-logs/alb/environment/AWSLogs/123456789012/*"]);
+        });
+
+        it("in a Region opened from August 2022 on, the log delivery service principal writes instead", async () => {
+            const { resources } = await run(() => new LogBucket("logs", { ...args, region: "eu-central-2" }));
+            const elb = statements(resources).find((s) => s.Sid === "LoadBalancerAccessLogs")!;
+            assert.deepEqual(elb.Principal, { Service: "logdelivery.elasticloadbalancing.amazonaws.com" });
+        });
+
+        it("lets the S3 logging service write server access logs under s3/, for the named buckets of this account only", async () => {
+            const { resources } = await run(() => new LogBucket("logs", args));
+            const s3 = statements(resources).find((s) => s.Sid === "ServerAccessLogs")!;
+            assert.deepEqual(s3.Principal, { Service: "logging.s3.amazonaws.com" });
+            assert.equal(s3.Resource, "arn:aws:s3:::studio-app-prod-logs/s3/*");
+            assert.deepEqual(s3.Condition, {
+                ArnLike: { "aws:SourceArn": ["arn:aws:s3:::studio-app-prod-v*"] },
+                StringEquals: { "aws:SourceAccount": "123456789012" },
+            });
+        });
+
+        it("is encrypted with SSE-S3 (the only encryption log delivery supports), private, owner-enforced and TLS only", async () => {
+            const { resources } = await run(() => new LogBucket("logs", args));
+            assert.deepEqual(ofType(resources, T.encryption)[0]!.inputs.rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+            const block = ofType(resources, T.accessBlock)[0]!.inputs;
+            assert.deepEqual([block.blockPublicAcls, block.ignorePublicAcls, block.blockPublicPolicy, block.restrictPublicBuckets], [true, true, true, true]);
+            assert.equal(ofType(resources, T.ownership)[0]!.inputs.rule.objectOwnership, "BucketOwnerEnforced");
+            assert.ok(statements(resources).some((s) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false"));
+        });
+
+        it("deletes every log after its retention", async () => {
+            const { resources } = await run(() => new LogBucket("logs", args));
+            assert.deepEqual(ofType(resources, T.lifecycle)[0]!.inputs.rules, [
+                { id: "expire-logs", status: "Enabled", filter: { prefix: "" }, expiration: { days: 365 } },
+            ]);
+            assert.throws(() => new LogBucket("logs", { ...args, expirationDays: 0 }), /expirationDays must be an integer from 1 to 3650, got 0/);
+        });
+
+        it("a load balancer that logs to it waits for its policy, encryption, ownership and access block", async () => {
+            const { resources } = await run(() => {
+                const logs = new LogBucket("logs", args);
+                return new PublicLoadBalancer("lb", {
+                    vpcId: "vpc-0a1b2c3d",
+                    subnetIds: ["subnet-0a", "subnet-0b"],
+                    certificateArn: "arn:aws:acm:eu-central-1:123456789012:certificate/18883152-1888",
+                    defaultAction: { type: "fixed-response", fixedResponse: { statusCode: "404", contentType: "text/plain" } },
+                    accessLogs: { bucket: logs.bucketName, prefix: "alb/environment" },
+                });
+            });
+            const [alb] = ofType(resources, T.alb);
+            assert.deepEqual(alb!.inputs.accessLogs, { bucket: "studio-app-prod-logs", prefix: "alb/environment", enabled: true });
+            for (const type of [T.bucketPolicy, T.encryption, T.ownership, T.accessBlock]) {
+                assert.ok(alb!.dependencies.includes(ofType(resources, type)[0]!.urn), `the ALB does not wait for ${type}`);
+            }
+        });
+    });
+
+    describe("FrontendBucket's logs and encryption", () => {
+        const release = { version: "v1.2.3", bucket: "studio-app-prod-v1-2-3", images: {} };
+
+        it("sends its server access logs to the log bucket under s3/<bucket>/, kept with a retained bucket", async () => {
+            const { resources } = await run(
+                () => new FrontendBucket("fe", { bucketName: "studio-app-prod-v1-2-3", release, retain: true, serverAccessLogs: "studio-app-prod-logs" }),
+            );
+            const [logging] = ofType(resources, T.logging);
+            assert.deepEqual(
+                [logging!.inputs.bucket, logging!.inputs.targetBucket, logging!.inputs.targetPrefix],
+                ["studio-app-prod-v1-2-3", "studio-app-prod-logs", "s3/studio-app-prod-v1-2-3/"],
+            );
+            assert.equal(logging!.retainOnDelete, true);
+        });
+
+        it("is encrypted with SSE-S3 and asks for no bucket key, which only SSE-KMS uses", async () => {
+            const { resources } = await run(() => new FrontendBucket("fe", { bucketName: "studio-app-dev-v1-2-3", release }));
+            assert.deepEqual(ofType(resources, T.encryption)[0]!.inputs.rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+        });
+    });
+
+    describe("EcsServices storage (ECS.5)", () => {
+        const redis: ServiceSpec = {
+            name: "redis",
+            image: "docker.io/library/redis",
+            digest: `sha256:${"a".repeat(64)}`,
+            port: 6379,
+            cpu: 256,
+            memory: 512,
+            desiredCount: 1,
+        };
+
+        async function taskDefinitionOf(spec: ServiceSpec): Promise<Recorded> {
+            const { resources } = await run(
+                () =>
+                    new EcsServices("svc", {
+                        project: "vnv",
+                        environment: "dev",
+                        version: "v1.2.3",
+                        services: [spec],
+                        region: "eu-central-1",
+                        vpcId: "vpc-0a1b2c3d",
+                        subnetIds: ["subnet-0a"],
+                        clusterArn: "arn:aws:ecs:eu-central-1:123456789012:cluster/c",
+                        frontendBucket: "studio-app-dev-v1-2-3",
+                    }),
+            );
+            return ofType(resources, T.taskDefinition)[0]!;
+        }
+
+        it("a container's root is read-only; its writable paths are task volumes mounted read-write", async () => {
+            const td = await taskDefinitionOf({ ...redis, writablePaths: ["/data"] });
+            const [container] = JSON.parse(td.inputs.containerDefinitions);
+            assert.equal(container.readonlyRootFilesystem, true);
+            assert.deepEqual(container.mountPoints, [{ sourceVolume: "writable-0", containerPath: "/data", readOnly: false }]);
+            assert.deepEqual(td.inputs.volumes, [{ name: "writable-0" }]);
+        });
+
+        it("a container that keeps a writable root gets no storage settings at all", async () => {
+            const td = await taskDefinitionOf({ ...redis, writableRoot: "the image cannot start otherwise", writablePaths: [] });
+            const [container] = JSON.parse(td.inputs.containerDefinitions);
+            assert.deepEqual([container.readonlyRootFilesystem, container.mountPoints, td.inputs.volumes], [undefined, undefined, undefined]);
         });
     });
 });

@@ -34,6 +34,19 @@ function nameOfUrn(urn: string): string {
     return urn.split("::").pop()!;
 }
 
+/** The environment's frontend bucket (a stack with an ALB also has its log bucket). */
+function frontendBucket(resources: readonly Recorded[]): Recorded {
+    const buckets = ofType(resources, T.bucket).filter((b) => b.name.endsWith("-frontend-bucket"));
+    assert.equal(
+        buckets.length,
+        1,
+        ofType(resources, T.bucket)
+            .map((b) => b.name)
+            .join(", "),
+    );
+    return buckets[0]!;
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: ECS container definitions are untyped JSON
 function containers(td: Recorded): Array<Record<string, any>> {
     return JSON.parse(td.inputs.containerDefinitions);
@@ -150,7 +163,7 @@ describe("environment definition", () => {
                 const release = JSON.parse(object!.inputs.content);
                 const tds = ofType(d.resources, T.taskDefinition).flatMap(containers);
                 assert.equal(release.version, role === "prod" ? "v1.2.2" : "v1.2.3-rc.1");
-                assert.equal(release.bucket, ofType(d.resources, T.bucket)[0]!.state.bucket);
+                assert.equal(release.bucket, frontendBucket(d.resources).state.bucket);
                 for (const c of tds) {
                     assert.equal(`${c.image.split("@")[0]}@${release.images[c.name]}`, c.image);
                 }
@@ -216,7 +229,7 @@ describe("environment definition", () => {
                 assert.equal(env.RELEASE_VERSION, role === "prod" ? "v1.2.2" : "v1.2.3-rc.1");
                 assert.equal(env.IMAGE_TAG, env.RELEASE_VERSION);
                 assert.equal(`${proxy.image.split("@")[0]}@${env.IMAGE_DIGEST}`, proxy.image);
-                assert.equal(env.FRONTEND_BUCKET, ofType(d.resources, T.bucket)[0]!.state.bucket);
+                assert.equal(env.FRONTEND_BUCKET, frontendBucket(d.resources).state.bucket);
             });
 
             it("an update is done only when every service is steady; a capacity change redeploys as the provider requires", () => {
@@ -424,13 +437,13 @@ describe("environment definition", () => {
         it("a version whose retained bucket is still there adopts it instead of creating it", async () => {
             const settings = stackSettings("prod", { version: "v1.2.1" });
             existingBuckets.add(settings.frontend.bucketName);
-            const [bucket] = ofType((await run(() => deployEnvironment(settings, noFiles))).resources, T.bucket);
-            assert.equal(bucket!.importId, settings.frontend.bucketName);
+            const bucket = frontendBucket((await run(() => deployEnvironment(settings, noFiles))).resources);
+            assert.equal(bucket.importId, settings.frontend.bucketName);
         });
 
         it("a version without a bucket creates one", async () => {
-            const [bucket] = ofType((await run(() => deployEnvironment(stackSettings("prod"), noFiles))).resources, T.bucket);
-            assert.equal(bucket!.importId, "");
+            const bucket = frontendBucket((await run(() => deployEnvironment(stackSettings("prod"), noFiles))).resources);
+            assert.equal(bucket.importId, "");
         });
 
         it("only a retained bucket is ever looked up", async () => {
@@ -453,9 +466,9 @@ describe("environment definition", () => {
             const publicServices = ofType(d.resources, T.service).filter((s) => (s.inputs.loadBalancers ?? []).length > 0);
             assert.equal(publicServices.length, 3);
             assert.ok(publicServices.every((s) => s.inputs.desiredCount >= 2));
-            const [bucket] = ofType(d.resources, T.bucket);
-            assert.equal(bucket!.retainOnDelete, true);
-            assert.equal(bucket!.inputs.forceDestroy, false);
+            const bucket = frontendBucket(d.resources);
+            assert.equal(bucket.retainOnDelete, true);
+            assert.equal(bucket.inputs.forceDestroy, false);
         });
 
         it("production owns its application's redirect list", async () => {
@@ -498,7 +511,7 @@ describe("environment definition", () => {
                 assert.equal(s.inputs.desiredCount, 1);
             }
             assert.ok(ofType(d.resources, T.logGroup).every((l) => l.inputs.retentionInDays === 3));
-            assert.equal(ofType(d.resources, T.bucket)[0]!.inputs.forceDestroy, true);
+            assert.equal(frontendBucket(d.resources).inputs.forceDestroy, true);
             assert.equal(ofType(d.resources, T.redirects).length, 0);
         });
 
@@ -605,7 +618,7 @@ describe("environment definition", () => {
             for (const r of [...ofType(d.resources, T.alb), ...ofType(d.resources, T.targetGroup)]) {
                 assert.ok(r.state.name.length <= 32 && /^[A-Za-z0-9-]+$/.test(r.state.name), r.state.name);
             }
-            const bucket = ofType(d.resources, T.bucket)[0]!.state.bucket as string;
+            const bucket = frontendBucket(d.resources).state.bucket as string;
             assert.ok(bucket.length <= 63 && /^[a-z0-9-]+$/.test(bucket), bucket);
             for (const role of ofType(d.resources, T.role)) {
                 assert.ok(role.state.name.length <= 64, role.state.name);

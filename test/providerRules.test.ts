@@ -26,6 +26,7 @@ const valid: Record<keyof typeof T, Inputs> = {
         enableDeletionProtection: false,
         dropInvalidHeaderFields: true,
         idleTimeout: 60,
+        accessLogs: { bucket: "studio-app-dev-logs", prefix: "alb/environment", enabled: true },
     },
     targetGroup: {
         vpcId: "vpc-0a1b2c3d4e5f60718",
@@ -76,6 +77,8 @@ const valid: Record<keyof typeof T, Inputs> = {
         }),
     },
     object: { bucket: "studio-app-dev-v1-2-3-rc-1", key: "release.json", content: "{}", contentType: "application/json", cacheControl: "no-cache" },
+    logging: { bucket: "studio-app-prod-v1-2-3", targetBucket: "studio-app-prod-logs", targetPrefix: "s3/studio-app-prod-v1-2-3/" },
+    lifecycle: { bucket: "studio-app-prod-logs", rules: [{ id: "expire-logs", status: "Enabled", filter: { prefix: "" }, expiration: { days: 365 } }] },
     cluster: { settings: [{ name: "containerInsights", value: "disabled" }] },
     capacity: {
         clusterName: "vnv-platform-cluster-9937276",
@@ -110,11 +113,14 @@ const valid: Record<keyof typeof T, Inputs> = {
         executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/vnv-services-execution-1239f03`,
         taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/vnv-services-task-d18410c`,
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+        volumes: [{ name: "writable-0" }],
         containerDefinitions: JSON.stringify([
             {
                 name: "proxy-server",
                 image: "ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server@sha256:eca5bce9683d5f8eebbdf9513f1e713e2ab624d0a6039991f3a4a6f48a6c313c",
                 essential: true,
+                readonlyRootFilesystem: true,
+                mountPoints: [{ sourceVolume: "writable-0", containerPath: "/tmp", readOnly: false }],
                 repositoryCredentials: { credentialsParameter: SECRET_ARN },
                 portMappings: [{ containerPort: 8080, protocol: "tcp", name: "proxy-server", appProtocol: "http" }],
                 secrets: [{ name: "NEO4J_AUTH", valueFrom: arn("secretsmanager", "secret:vnv/dev/neo4j-auth-AbCdEf") }],
@@ -317,6 +323,16 @@ describe("provider rules", () => {
             fails("alb", edit(valid.alb, { name: "web_alb" }), "name", /validName/);
         });
 
+        it("access logs name their bucket", () => {
+            fails(
+                "alb",
+                edit(valid.alb, { accessLogs: { enabled: true, prefix: "alb/environment" } }),
+                "accessLogs",
+                /load_balancer\.go: access_logs/,
+                /bucket is required/,
+            );
+        });
+
         it("a regional ALB needs subnets in two Availability Zones", () => {
             fails("alb", edit(valid.alb, { subnets: ["subnet-0a11b22c33d44e501"] }), "subnets", /CreateLoadBalancer Subnets/);
         });
@@ -359,6 +375,33 @@ describe("provider rules", () => {
         it("an invalid Fargate cpu/memory pair is rejected", () => {
             fails("taskDefinition", edit(valid.taskDefinition, { cpu: "256", memory: "4096" }), "cpu / memory", /RegisterTaskDefinition/, /512, 1024, 2048/);
             passes("taskDefinition", edit(valid.taskDefinition, { cpu: "1 vCPU", memory: "2 GB" }));
+        });
+
+        it("a mount point names a volume of the task definition", () => {
+            const mountPoints = [{ sourceVolume: "scratch", containerPath: "/tmp", readOnly: false }];
+            fails(
+                "taskDefinition",
+                edit(valid.taskDefinition, { containerDefinitions: container({ mountPoints }) }),
+                "containerDefinitions[].mountPoints[]",
+                /MountPoint/,
+                /"scratch"/,
+            );
+        });
+
+        it("a volume is named with up to 255 of [A-Za-z0-9_-] and has no host path on Fargate", () => {
+            const volumes = [{ name: "writable-0" }, { name: "writable 0" }, { name: "data", hostPath: "/ecs/data" }];
+            const message = fails("taskDefinition", edit(valid.taskDefinition, { volumes }), "volumes[]", /HostVolumeProperties/);
+            assert.match(message, /\[1\].name got "writable 0"/);
+            assert.match(message, /no host path on Fargate/);
+        });
+
+        it("readonlyRootFilesystem is a boolean", () => {
+            fails(
+                "taskDefinition",
+                edit(valid.taskDefinition, { containerDefinitions: container({ readonlyRootFilesystem: "true" }) }),
+                "containerDefinitions[].readonlyRootFilesystem",
+                /ContainerDefinition readonlyRootFilesystem/,
+            );
         });
 
         it("Fargate needs task-level cpu and memory", () => {
@@ -621,6 +664,21 @@ describe("provider rules", () => {
                 "rules[].applyServerSideEncryptionByDefault.sseAlgorithm",
                 /ServerSideEncryption/,
             );
+        });
+
+        it("server access logging needs a target bucket and prefix", () => {
+            fails("logging", edit(valid.logging, { targetPrefix: undefined }), "targetPrefix", /bucket_logging\.go: target_prefix Required/);
+        });
+
+        it("a lifecycle configuration has at least one rule", () => {
+            fails("lifecycle", edit(valid.lifecycle, { rules: [] }), "rules", /SizeAtLeast\(1\)/);
+        });
+
+        it("a lifecycle rule's status is Enabled or Disabled, and it expires objects after a positive number of days", () => {
+            const rules = [{ id: "expire-logs", status: "enabled", filter: { prefix: "" }, expiration: { days: 0 } }];
+            const message = fails("lifecycle", edit(valid.lifecycle, { rules }), "rules[]", /LifecycleExpiration/);
+            assert.match(message, /"enabled", expected one of Enabled, Disabled/);
+            assert.match(message, /days got 0/);
         });
     });
 

@@ -35,6 +35,10 @@ export interface RoleRules {
     readonly ephemeralPolicy: boolean;
     /** Whether the stack may run its own database (`vnv:database`); dev and prod keep their configured one. */
     readonly ownDatabase: boolean;
+    /** Days the stack's log bucket keeps access logs (ELB.5, S3.9); 0: the role has no log bucket (no ALB of its own). */
+    readonly accessLogDays: number;
+    /** The frontend buckets' server access logs go to the log bucket (Security Hub S3.9). */
+    readonly serverAccessLogs: boolean;
 }
 
 export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
@@ -55,6 +59,8 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         ownsRedirectsAllowed: true,
         ephemeralPolicy: false,
         ownDatabase: false,
+        accessLogDays: 365,
+        serverAccessLogs: true,
     },
     dev: {
         ingress: ["dedicated", "shared"],
@@ -74,6 +80,8 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         ownsRedirectsAllowed: true,
         ephemeralPolicy: true,
         ownDatabase: false,
+        accessLogDays: 30,
+        serverAccessLogs: false,
     },
     ephemeral: {
         ingress: ["shared"],
@@ -92,6 +100,8 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         ownsRedirectsAllowed: false,
         ephemeralPolicy: false,
         ownDatabase: true,
+        accessLogDays: 0,
+        serverAccessLogs: false,
     },
 };
 

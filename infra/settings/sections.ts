@@ -4,6 +4,7 @@
  * policy. Each takes the raw value and the role's rules and reports its problems to the Reader.
  * No `@pulumi/*` import.
  */
+import { MAX_WRITABLE_PATHS, writablePathsProblems } from "../../rules/containerStorage";
 import { DATABASE_DEFAULTS, type DatabaseSpec, databaseProblems } from "../../rules/database";
 import type { RegistryCredentials } from "../../rules/iamPolicies";
 import { bucketName, environmentName, hostname as versionHost, validateDomain } from "../../rules/naming";
@@ -41,6 +42,7 @@ const SERVICE_KEYS = [
     "desiredCount",
     "environment",
     "secrets",
+    "writablePaths",
 ];
 
 export type Identity = Pick<EnvironmentSettings, "version" | "environment" | "region" | "domain" | "hostname" | "hostedZoneId">;
@@ -180,6 +182,7 @@ export function readServices(r: Reader, value: unknown, digests: unknown, rules:
             desiredCount: rules.fixedTasks ?? configured,
             environment: stringMap(r, o.environment, `${at}.environment`),
             secrets: stringMap(r, o.secrets, `${at}.secrets`),
+            ...readWritablePaths(r, o.writablePaths, `${at}.writablePaths`),
         });
     });
     // Field checks shared with the components (names, images, sizes, one default route),
@@ -191,6 +194,35 @@ export function readServices(r: Reader, value: unknown, digests: unknown, rules:
         }
     }
     return pinDigests(r, services, digests, database);
+}
+
+/**
+ * A service's `writablePaths`: a list of absolute paths, counted before its entries are read,
+ * each judged by rules/containerStorage.ts. A list with any problem is reported whole and dropped.
+ */
+function readWritablePaths(r: Reader, value: unknown, at: string): { writablePaths?: string[] } {
+    const list = r.list(value, at, false);
+    if (list === undefined) {
+        return {};
+    }
+    if (list.length > MAX_WRITABLE_PATHS) {
+        r.fail(at, `at most ${MAX_WRITABLE_PATHS} writable paths, got ${list.length}`);
+        return {};
+    }
+    const strings = list.filter((p): p is string => typeof p === "string");
+    if (strings.length < list.length) {
+        list.forEach((p, i) => {
+            if (typeof p !== "string") {
+                r.fail(`${at}[${i}]`, `expected an absolute path such as /tmp, got ${JSON.stringify(p)}`);
+            }
+        });
+        return {};
+    }
+    const problems = writablePathsProblems(strings, at);
+    for (const p of problems) {
+        r.problems.push(r.key(p));
+    }
+    return problems.length === 0 ? { writablePaths: strings } : {};
 }
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;

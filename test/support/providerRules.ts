@@ -247,6 +247,14 @@ const SRC = {
     s3Sse: `${TF} internal/service/s3/bucket_server_side_encryption_configuration.go`,
     s3Ownership: `${TF} internal/service/s3/bucket_ownership_controls.go (enum ObjectOwnership)`,
     s3AccessBlock: `${TF} internal/service/s3/bucket_public_access_block.go (TypeBool)`,
+    s3Logging: `${TF} internal/service/s3/bucket_logging.go`,
+    s3Lifecycle: `${TF} internal/service/s3/bucket_lifecycle_configuration.go`,
+    s3LifecycleApi: "AWS S3 API reference, LifecycleExpiration: Days, the lifetime of objects in days, must be a non-zero positive integer",
+    lbAccessLogs: `${TF} internal/service/elbv2/load_balancer.go: access_logs (bucket Required, enabled TypeBool, prefix TypeString)`,
+    ecsVolume:
+        "AWS ECS API reference, Volume (name: up to 255 letters, numbers, underscores and hyphens; referenced by a container's mountPoints sourceVolume) and HostVolumeProperties (sourcePath is not supported on Fargate)",
+    ecsMountPoint:
+        "AWS ECS API reference, MountPoint (sourceVolume: the name of a volume of the task definition; containerPath: the path in the container; readOnly: Boolean)",
     ecsValidate: `${TF} internal/service/ecs/validate.go: validateClusterName`,
     ecsCluster: `${TF} internal/service/ecs/cluster.go`,
     ecsClusterSetting: "AWS ECS API reference, ClusterSetting (value: enhanced, enabled or disabled)",
@@ -498,6 +506,23 @@ const lbRules: ProviderRule[] = [
     value(LB, "internal", SRC.lb, boolean),
     value(LB, "enableDeletionProtection", SRC.lb, boolean),
     value(LB, "dropInvalidHeaderFields", SRC.lb, boolean),
+    rule(LB, "accessLogs", SRC.lbAccessLogs, (inputs) => {
+        const logs = inputs.accessLogs;
+        if (absent(logs)) {
+            return undefined;
+        }
+        if (!isRecord(logs)) {
+            return got(logs, "an object with bucket, enabled and prefix");
+        }
+        return [
+            ...missingKeys(logs, ["bucket"], ""),
+            ...eachValue([{ where: ".enabled", value: logs.enabled }], boolean),
+            ...eachValue(
+                [{ where: ".prefix", value: logs.prefix }],
+                str(() => undefined),
+            ),
+        ];
+    }),
     rule(LB, "subnets", `${SRC.lb}: ExactlyOneOf subnet_mapping, subnets`, (inputs) => {
         const hasSubnets = items(inputs.subnets).length > 0;
         const hasMappings = items(inputs.subnetMappings).length > 0;
@@ -998,6 +1023,8 @@ const ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
 const WEBSITE = "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration";
 const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
+const LOGGING = "aws:s3/bucketLogging:BucketLogging";
+const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
 
 /** Every general purpose bucket naming rule `name` breaks. */
 function bucketNameProblems(name: string): string[] {
@@ -1211,6 +1238,39 @@ const objectRules: ProviderRule[] = [
     value(OBJECT, "kmsKeyId", SRC.validArn, validArn),
     value(OBJECT, "serverSideEncryption", `${SRC.s3Object} (enum ServerSideEncryption)`, oneOf(["AES256", "aws:kms", "aws:kms:dsse", "aws:fsx"])),
     rule(OBJECT, "tags", `${SRC.s3ObjectTags}; ${SRC.tags}`, (inputs) => tagProblems(inputs.tags, "tags", 10)),
+];
+
+const loggingRules: ProviderRule[] = [
+    ...bucketRef(LOGGING, SRC.s3Logging),
+    required(LOGGING, "targetBucket", `@pulumi/aws 7.x required input (${SRC.s3Logging}: target_bucket Required)`),
+    required(LOGGING, "targetPrefix", `@pulumi/aws 7.x required input (${SRC.s3Logging}: target_prefix Required)`),
+];
+
+const lifecycleRules: ProviderRule[] = [
+    ...bucketRef(LIFECYCLE, SRC.s3Lifecycle),
+    requiredNonEmptyList(LIFECYCLE, "rules", `${SRC.s3Lifecycle}: rule listvalidator.SizeAtLeast(1)`),
+    rule(
+        LIFECYCLE,
+        "rules[]",
+        `${SRC.s3Lifecycle}: rule.id Required, LengthBetween(1, 255); rule.status Required, OneOf(Enabled, Disabled); expiration, filter SizeAtMost(1); ${SRC.s3LifecycleApi}`,
+        (inputs) =>
+            items(inputs.rules).flatMap((r, i) => {
+                const where = `[${i}]`;
+                if (!isRecord(r)) {
+                    return [`${where} ${got(r, "an object")}`];
+                }
+                return [
+                    ...missingKeys(r, ["id", "status"], where),
+                    ...eachValue(
+                        [{ where: `${where}.id`, value: r.id }],
+                        str((s) => (s.length >= 1 && s.length <= 255 ? undefined : "1 to 255 characters")),
+                    ),
+                    ...eachValue([{ where: `${where}.status`, value: r.status }], oneOf(["Enabled", "Disabled"])),
+                    ...(items(r.expiration).length > 1 ? [`${where}.expiration ${got(r.expiration, "at most one expiration")}`] : []),
+                    ...eachValue([{ where: `${where}.expiration.days`, value: at(r.expiration, "days") }], intBetween(1, 2147483647)),
+                ];
+            }),
+    ),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1517,6 +1577,41 @@ const taskDefinitionRules: ProviderRule[] = [
             }),
     ),
     value(TASK, "family", `${SRC.ecsTaskDefinition}: family StringLenBetween(1, 255), StringMatch(^[0-9A-Za-z_-]+$)`, ecsName),
+    rule(TASK, "containerDefinitions[].readonlyRootFilesystem", `${SRC.ecsContainer} readonlyRootFilesystem (Type: Boolean)`, (inputs) =>
+        eachValue(
+            containers(inputs).map((c, i) => ({ where: `[${i}]`, value: c.readonlyRootFilesystem })),
+            boolean,
+        ),
+    ),
+    rule(TASK, "volumes[]", `${SRC.ecsVolume}; ${SRC.ecsTaskDefinition}: volume.name Required`, (inputs) => {
+        const fargate = items(inputs.requiresCompatibilities).includes("FARGATE");
+        return records(inputs.volumes).flatMap((v, i) => [
+            ...missingKeys(v, ["name"], `[${i}]`),
+            ...eachValue(
+                [{ where: `[${i}].name`, value: v.name }],
+                str((n) => (n.length <= 255 && ECS_NAME.test(n) ? undefined : "1 to 255 characters of [A-Za-z0-9_-]")),
+            ),
+            ...(fargate && !absent(at(v, "hostPath")) ? [`[${i}].hostPath ${got(v.hostPath, "no host path on Fargate")}`] : []),
+        ]);
+    }),
+    rule(TASK, "containerDefinitions[].mountPoints[]", SRC.ecsMountPoint, (inputs) => {
+        const names = new Set(records(inputs.volumes).map((v) => v.name));
+        return containers(inputs).flatMap((c, i) =>
+            items(c.mountPoints).flatMap((m, j) => {
+                const where = `[${i}].mountPoints[${j}]`;
+                if (!isRecord(m)) {
+                    return [`${where} ${got(m, "an object")}`];
+                }
+                return [
+                    ...missingKeys(m, ["sourceVolume", "containerPath"], where),
+                    ...(absent(m.sourceVolume) || names.has(m.sourceVolume)
+                        ? []
+                        : [`${where}.sourceVolume ${got(m.sourceVolume, "the name of a volume of the task definition")}`]),
+                    ...eachValue([{ where: `${where}.readOnly`, value: m.readOnly }], boolean),
+                ];
+            }),
+        );
+    }),
     value(TASK, "containerDefinitions", `${SRC.ecsTaskDefinition}: ValidTaskDefinitionContainerDefinitions (a JSON array of container definitions)`, (v) => {
         if (Array.isArray(v)) {
             return undefined;
@@ -2096,6 +2191,8 @@ export const PROVIDER_RULES: Readonly<Record<string, readonly ProviderRule[]>> =
     [WEBSITE]: websiteRules,
     [BUCKET_POLICY]: bucketPolicyRules,
     [OBJECT]: objectRules,
+    [LOGGING]: loggingRules,
+    [LIFECYCLE]: lifecycleRules,
     [CLUSTER]: clusterRules,
     [CAPACITY]: capacityRules,
     [SERVICE]: serviceRules,

@@ -14,6 +14,8 @@ export const T = {
     website: "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
     bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
     object: "aws:s3/bucketObjectv2:BucketObjectv2",
+    logging: "aws:s3/bucketLogging:BucketLogging",
+    lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     cluster: "aws:ecs/cluster:Cluster",
     capacity: "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
     service: "aws:ecs/service:Service",
