@@ -155,8 +155,20 @@ export class BackendReader {
         return records.filter((r): r is StackRecord => r !== undefined);
     }
 
-    /** How many resources a checkpoint holds; undefined when it was removed meanwhile. */
-    private async checkpoint(o: BlobListing): Promise<{ resources: number } | undefined> {
+    /**
+     * The outputs of `stack` as its checkpoint holds them (the root `pulumi:pulumi:Stack`
+     * resource's; secrets stay encrypted), or undefined when the backend holds no such stack.
+     */
+    async outputs(project: string, stack: string): Promise<Record<string, unknown> | undefined> {
+        await this.checkLayout();
+        const dir = `.pulumi/stacks/${project}/`;
+        const objects = await this.blobs.list(dir, { maxKeys: BACKEND_BOUNDS.entries });
+        const o = objects.find((x) => x.kind === "object" && (x.key === `${dir}${stack}.json` || x.key === `${dir}${stack}.json.gz`));
+        return o === undefined ? undefined : (await this.checkpoint(o))?.outputs;
+    }
+
+    /** How many resources a checkpoint holds, and its stack's outputs; undefined when it was removed meanwhile. */
+    private async checkpoint(o: BlobListing): Promise<{ resources: number; outputs: Record<string, unknown> } | undefined> {
         const max = BACKEND_BOUNDS.checkpointBytes;
         if (o.size > max) {
             throw new BackendObjectError(o.key, `${o.size} bytes, more than the ${max} bytes vnv reads of a checkpoint`);
@@ -175,7 +187,10 @@ export class BackendReader {
         }
         const state = this.json(o.key, text, "a checkpoint") as { checkpoint?: { latest?: { resources?: unknown } } } | null;
         const resources = state?.checkpoint?.latest?.resources;
-        return { resources: Array.isArray(resources) ? resources.length : 0 };
+        const list: unknown[] = Array.isArray(resources) ? resources : [];
+        const root = list.find((r) => (r as { type?: unknown } | null)?.type === "pulumi:pulumi:Stack") as { outputs?: unknown } | undefined;
+        const outputs = typeof root?.outputs === "object" && root.outputs !== null && !Array.isArray(root.outputs) ? (root.outputs as Record<string, unknown>) : {};
+        return { resources: list.length, outputs };
     }
 
     private async tags(key: string): Promise<TagMap> {

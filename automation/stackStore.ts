@@ -133,6 +133,19 @@ export class StackStore {
         });
     }
 
+    /**
+     * The outputs of `name` (plain values; secrets as the engine shows them, never decrypted by
+     * the reader), or undefined when the backend holds no such stack. Read from the checkpoint
+     * where vnv can read the backend, else through the CLI.
+     */
+    async outputs(name: string): Promise<Record<string, unknown> | undefined> {
+        if (this.reader !== undefined) {
+            return this.reader.outputs(this.cfg.project, name);
+        }
+        const stack = await this.select(name);
+        return stack === undefined ? undefined : Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+    }
+
     /** Who holds each stack's lock right now (unlocked stacks absent); undefined where the backend cannot be read directly. */
     async locks(): Promise<Map<string, LockInfo[]> | undefined> {
         return this.reader?.locks(this.cfg.project);
