@@ -7,11 +7,15 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import fc from "fast-check";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { AuditEvent } from "../automation/audit";
 import { main } from "../automation/cli";
 import { recordsFrom } from "../automation/registry/record";
+import { indexTags } from "../automation/registry/release";
+import { parseVersion, tryParseVersion } from "../rules/versions";
+import { versionText } from "./arbitraries";
 import { RegistryClient } from "../registry/client";
 import { PASSPHRASE } from "./support/driver";
 import { startServer, type TestServer } from "./support/http";
@@ -250,5 +254,33 @@ describe("a release's record", () => {
             digests: { api: d("a"), web: d("c") },
         });
         assert.deepEqual([...records.keys()].sort(), ["v1.2.3", "v2.0.0"]);
+    });
+});
+
+describe("a repository's tags by version (promote's and verify's index)", () => {
+    const tag = fc.oneof(versionText, fc.constantFrom("latest", "prod", "test", "main", "sha-1a2b3c"));
+
+    it("leaves out text that is no tag of the spec's grammar, even one the version rules would read (spaces, line breaks around a version)", () => {
+        fc.assert(
+            fc.property(versionText, fc.constantFrom(" ", "\n", "\t", "\r\n", "\u00a0", "\u2028", "\ufeff"), (version, space) => {
+                assert.deepEqual([...indexTags([`${space}${version}`, `${version}${space}`]).keys()], []);
+            }),
+        );
+    });
+
+    it("holds every tag that is a version under its canonical spelling, once, and nothing else", () => {
+        fc.assert(
+            fc.property(fc.array(tag, { maxLength: 60 }), (tags) => {
+                const index = indexTags(tags);
+                for (const [canonical, spellings] of index) {
+                    assert.equal(new Set(spellings).size, spellings.length);
+                    for (const s of spellings) {
+                        assert.equal(parseVersion(s).canonical, canonical);
+                    }
+                }
+                const versions = tags.filter((t) => tryParseVersion(t) !== undefined);
+                assert.deepEqual(new Set([...index.values()].flat()), new Set(versions));
+            }),
+        );
     });
 });

@@ -23,6 +23,7 @@
  * The catalogue is plain data: `--json` prints it as it is; `catalogueText` is the table.
  */
 import { RegistryError, type RegistryClient, type RegistryErrorKind } from "../../registry/client";
+import { isImageTag } from "../../rules/imageReference";
 import { compareVersions, parseVersion, tryParseVersion, type Version, type VersionKind } from "../../rules/versions";
 import { OperationError, UsageError } from "../errors";
 import { mapLimit } from "../util";
@@ -156,7 +157,7 @@ export async function catalogue(
     for (const service of versioned) {
         let ignored = 0;
         for (const tag of new Set(tagsOf.get(service.image) ?? [])) {
-            const version = tryParseVersion(tag);
+            const version = isImageTag(tag) ? tryParseVersion(tag) : undefined;
             if (version === undefined) {
                 ignored++;
                 continue;
@@ -277,7 +278,9 @@ export function catalogueText(c: Catalogue): string {
         }
     }
     for (const v of c.versions.filter((x) => x.moved !== undefined && x.moved.length > 0)) {
-        lines.push(`${v.version} MOVED: ${movedText(v.moved ?? [])} (${v.released}); release check, promote and deploy refuse it`);
+        lines.push(
+            `${v.version} MOVED: ${movedText(v.moved ?? [])} (${v.released}); release check and promote refuse it, deploy takes only its recorded digests`,
+        );
     }
     if (c.omitted > 0) {
         const older = c.limit === undefined ? 0 : c.versions.length - Math.min(c.limit, c.versions.length);

@@ -10,6 +10,7 @@ export interface ImageSource {
     /** A tag of its own (`redis:7.4-alpine`); absent: the version's tag. */
     readonly tag?: string;
 }
+import { isImageTag } from "../../rules/imageReference";
 import { highestReleaseCandidate, tagSpellings, tryParseVersion, type Version } from "../../rules/versions";
 import { OperationError, UsageError } from "../errors";
 import { envTagInput, versionInput } from "../inputs";
@@ -114,13 +115,14 @@ export class PromotionRefusedError extends OperationError {
 
 /**
  * A repository's tags by version: canonical spelling → the spellings present, in the list's
- * order (tags that are not versions left out). One pass over the list: promote and verify look
+ * order (tags that are not versions, or not tags of the spec's grammar, left out). One pass over the list: promote and verify look
  * every version up here instead of comparing tags with tags.
  */
 export function indexTags(tags: Iterable<string>): Map<string, string[]> {
     const index = new Map<string, string[]>();
     for (const tag of tags) {
-        const version = tryParseVersion(tag);
+        // Only a tag of the spec's grammar: the version rules trim spaces, a tag has none.
+        const version = isImageTag(tag) ? tryParseVersion(tag) : undefined;
         if (version === undefined) {
             continue;
         }
