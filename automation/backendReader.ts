@@ -189,7 +189,8 @@ export class BackendReader {
         const resources = state?.checkpoint?.latest?.resources;
         const list: unknown[] = Array.isArray(resources) ? resources : [];
         const root = list.find((r) => (r as { type?: unknown } | null)?.type === "pulumi:pulumi:Stack") as { outputs?: unknown } | undefined;
-        const outputs = typeof root?.outputs === "object" && root.outputs !== null && !Array.isArray(root.outputs) ? (root.outputs as Record<string, unknown>) : {};
+        const outputs =
+            typeof root?.outputs === "object" && root.outputs !== null && !Array.isArray(root.outputs) ? (root.outputs as Record<string, unknown>) : {};
         return { resources: list.length, outputs };
     }
 

@@ -40,6 +40,8 @@ import { AuditLog, auditContext } from "./audit";
 import { type AuditDraft, Auditor } from "./auditing";
 import { type AuthProgramSpec, programOf } from "./authWorker";
 import { catalogue, catalogueText, type Placement } from "./registry/catalogue";
+import { checkPins, ReleaseMovedError, type ReleaseRecord, releaseRecords, verifyReleases, verifyText } from "./registry/record";
+import { compareVersions, parseVersion, type Version } from "../rules/versions";
 import type { Backend } from "./inputs";
 import { failureText } from "./util";
 import { terminalJson, terminalLines } from "../rules/terminal";
@@ -233,6 +235,16 @@ export async function main(argv: readonly string[], given: CliDeps): Promise<num
     };
     const stateBackend = (opts: { backend?: string }): Backend => backendInput(opts.backend, deps.env, `${dir}/.vnv/state`);
     const stderrLog = (line: string): void => deps.stderr(`vnv: ${line}\n`);
+    /** The releases recorded in the history (all, or `version`'s): what each release is (automation/registry/record.ts). */
+    const recordsOf = async (opts: { backend?: string }, version?: Version): Promise<Map<string, ReleaseRecord>> => {
+        const backend = stateBackend(opts);
+        const trail = AuditLog.for(backend);
+        if (trail === undefined) {
+            stderrLog(`no history on ${backend.kind}://: releases cannot be checked against their records`);
+            return new Map();
+        }
+        return releaseRecords(trail, version);
+    };
     /**
      * Where versions run: every ephemeral environment (with its expiry), and prod and dev at the
      * version of their last successful deploy in the audit trail, else as pinned in their stack
@@ -378,6 +390,12 @@ export async function main(argv: readonly string[], given: CliDeps): Promise<num
                     `Pulumi.${stack}.yaml pins no digest for ${unpinned.join(", ")}: run \`vnv release check <version> --stack ${stack} --pin\` first, so exactly the checked images are deployed`,
                 );
             }
+            const version = parseVersion(settings.version);
+            const record = version.kind === "release" ? (await recordsOf(opts, version)).get(version.canonical) : undefined;
+            if (record !== undefined) {
+                const pins = Object.fromEntries(settings.services.map((s) => [s.name, s.digest]));
+                checkPins(stack, { ...pins, frontend: settings.frontend.digest }, record);
+            }
             const env = driver(opts);
             const result = await announced(`deploy ${stack}`, settings.version, env, () => env.deployStack(settings));
             emit(opts, result, deployText(result));
@@ -429,15 +447,25 @@ export async function main(argv: readonly string[], given: CliDeps): Promise<num
         .description("check that every service image of <version> exists in its registry; print each digest")
         .option("--stack <name>", "whose services: dev or prod", "dev")
         .option("--pin", "write vnv:version and vnv:digests into Pulumi.<stack>.yaml, so `pulumi up` deploys exactly these digests")
-        .option("--backend <url>", "state backend whose audit trail records a pin (default: $PULUMI_BACKEND_URL, else .vnv/state)")
+        .option("--backend <url>", "state backend whose history holds the release's record and records a pin (default: $PULUMI_BACKEND_URL, else .vnv/state)")
         .option("--json", "machine-readable output on stdout")
         .action(async (versionText: string, opts: { stack: string; pin?: boolean; backend?: string; json?: boolean }) => {
             const version = versionInput(versionText);
             const stack = stackInput(opts.stack);
-            const result = await checkRelease(registryClient(), stackServices(stack), version.canonical);
-            emit(opts, result, checkText(result));
+            const client = registryClient();
+            const services = stackServices(stack);
+            const result = await checkRelease(client, services, version.canonical);
+            // A release is also held against its record, in every spelling: released means immutable.
+            const record = version.kind === "release" && result.missing.length === 0 ? (await recordsOf(opts, version)).get(version.canonical) : undefined;
+            const verdict = record === undefined ? undefined : (await verifyReleases(client, services, [record])).verdicts[0];
+            emit(opts, verdict === undefined ? result : { ...result, released: verdict.recorded, moved: verdict.moved }, checkText(result));
             if (result.missing.length > 0) {
                 deps.stderr(errorLines(new MissingImagesError(result).message));
+                exitCode = EXIT.failed;
+                return;
+            }
+            if (verdict !== undefined && verdict.moved.length > 0) {
+                deps.stderr(errorLines(new ReleaseMovedError([verdict]).message));
                 exitCode = EXIT.failed;
                 return;
             }
@@ -464,8 +492,8 @@ export async function main(argv: readonly string[], given: CliDeps): Promise<num
             const stack = stackInput(opts.stack);
             const limit = limitInput(opts.limit);
             const services = stackServices(stack);
-            const placements = await placementsOf(opts);
-            const result = await catalogue(registryClient(), services, placements, { limit });
+            const [placements, records] = await Promise.all([placementsOf(opts), recordsOf(opts)]);
+            const result = await catalogue(registryClient(), services, placements, { limit, records });
             emit(opts, result, catalogueText(result));
         });
 
@@ -488,7 +516,8 @@ export async function main(argv: readonly string[], given: CliDeps): Promise<num
             const auditor = opts.dryRun ? undefined : auditorFor(stateBackend(opts), stderrLog);
             const client = registryClient();
             const promote = async (draft?: AuditDraft) => {
-                const plan = await planPromotion(client, services, target, { from: opts.from, envTag });
+                const recorded = (await recordsOf(opts, release)).get(release.canonical);
+                const plan = await planPromotion(client, services, target, { from: opts.from, envTag, recorded });
                 const written = opts.dryRun ? [] : await applyPromotion(client, plan);
                 if (draft !== undefined) {
                     draft.digests = Object.fromEntries(plan.steps.map((step) => [step.service, step.digest]));
@@ -500,6 +529,32 @@ export async function main(argv: readonly string[], given: CliDeps): Promise<num
                     ? await promote()
                     : await auditor.run({ action: "promote", environment: envTag, version: release.canonical, digests: {} }, promote);
             emit(opts, { ...plan, dryRun: opts.dryRun ?? false, written }, promoteText(plan, opts.dryRun ?? false));
+        });
+
+    release
+        .command("verify")
+        .description("hold every release recorded in the history against its registry: each tag, in every spelling, where its first promotion put it")
+        .option("--stack <name>", "whose images: dev or prod", "dev")
+        .option("--backend <url>", "state backend whose history holds the releases' records (default: $PULUMI_BACKEND_URL, else .vnv/state)")
+        .option("--json", "machine-readable output on stdout")
+        .action(async (opts: { stack: string; backend?: string; json?: boolean }) => {
+            const stack = stackInput(opts.stack);
+            const backend = stateBackend(opts);
+            const notifier = notifierFrom(deps.env, stderrLog);
+            if (AuditLog.for(backend) === undefined) {
+                throw new UsageError(`the history is kept in file:// and s3:// backends; ${backend.url} keeps none, so no release has a record`);
+            }
+            const records = [...(await recordsOf(opts)).values()].sort((a, b) => compareVersions(b.version, a.version));
+            const result = await verifyReleases(registryClient(), stackServices(stack), records);
+            const moved = result.verdicts.filter((v) => v.moved.length > 0);
+            emit(opts, { checked: records.length, moved: moved.map((v) => v.version), ...result }, verifyText(result));
+            for (const v of moved) {
+                await notifier.announce({ kind: "release-moved", version: v.version, released: v.recorded, moved: v.moved });
+            }
+            if (moved.length > 0) {
+                deps.stderr(errorLines(new ReleaseMovedError(moved).message));
+                exitCode = EXIT.failed;
+            }
         });
 
     try {

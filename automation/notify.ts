@@ -1,6 +1,6 @@
 /**
  * Announcements to the team's chat: an environment created or updated, about to expire,
- * destroyed, or an operation that failed. Posted to a webhook (Microsoft Teams or Slack format)
+ * destroyed, an operation that failed, or a release whose tags moved (`release verify`). Posted to a webhook (Microsoft Teams or Slack format)
  * whose URL comes from a secret in the environment (`VNV_WEBHOOK_URL`), never from a file.
  * A message that cannot be delivered never fails the operation (seed 000: "the notification
  * failed, but the flow continues"): it is logged, and the answer says so.
@@ -25,7 +25,14 @@ export type Announcement =
     | { readonly kind: "failed"; readonly operation: string; readonly version?: string; readonly error: string }
     | { readonly kind: "deployed"; readonly stack: "prod" | "dev"; readonly version: string; readonly url: string }
     /** Resources of prod or dev changed outside vnv (`vnv drift`), each as `changed name (type)`. */
-    | { readonly kind: "drift"; readonly stack: string; readonly resources: readonly string[] };
+    | { readonly kind: "drift"; readonly stack: string; readonly resources: readonly string[] }
+    | {
+          readonly kind: "release-moved";
+          readonly version: string;
+          /** `promoted <time> by <actor>`: the record the tags no longer match. */
+          readonly released: string;
+          readonly moved: readonly { readonly service: string; readonly tag: string; readonly recorded: string; readonly now: string }[];
+      };
 
 /** What became of one message. */
 export type Delivery = { readonly delivered: true } | { readonly delivered: false; readonly reason: string };
@@ -61,6 +68,15 @@ export function announcementText(a: Announcement): { title: string; lines: strin
                     ...a.resources.slice(0, 10),
                     ...(a.resources.length > 10 ? [`and ${a.resources.length - 10} more`] : []),
                     `See \`vnv drift ${a.stack}\`.`,
+                ],
+            };
+        case "release-moved":
+            return {
+                title: `Release ${a.version} has moved: its tags no longer point where it was released`,
+                lines: [
+                    `Released: ${a.released}`,
+                    ...a.moved.slice(0, 20).map((m) => `${m.service}:${m.tag} now ${m.now}, released as ${m.recorded}`),
+                    "Releases are immutable: put the tags back. Deploys pin digests, and `vnv release check` refuses this release until then.",
                 ],
             };
     }

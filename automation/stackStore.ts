@@ -143,7 +143,9 @@ export class StackStore {
             return this.reader.outputs(this.cfg.project, name);
         }
         const stack = await this.select(name);
-        return stack === undefined ? undefined : Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+        return stack === undefined
+            ? undefined
+            : Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
     }
 
     /** Who holds each stack's lock right now (unlocked stacks absent); undefined where the backend cannot be read directly. */

@@ -6,10 +6,34 @@
  *
  * Retries only what is worth retrying: 429 (honouring Retry-After), 502/503/504, and network
  * errors; everything else fails at once with the image and the registry's answer.
+ *
+ * Everything a registry answers is bounded before it is read (registry/transport.ts): manifests,
+ * tag pages and token answers by size, a tag listing by pages, tags and total time, redirects by
+ * hops; credentials go only to the registry's own origin, and to a token realm over https (or on
+ * a loopback registry's own host).
  */
 import { createHash } from "node:crypto";
 import { parseRepository, type Repository } from "../rules/imageReference";
-import { type CredentialLookup, type Credentials, credentialsFrom } from "./credentials";
+import { type CredentialLookup, credentialsFrom } from "./credentials";
+import { nextPage, parseChallenge, readTagPage } from "./tagList";
+import {
+    basic,
+    drain,
+    escaped,
+    MAX_REDIRECTS,
+    networkReason,
+    readBounded,
+    readPrefix,
+    RegistryError,
+    registryAnswer,
+    retryAfter,
+    sendFollowing,
+    sleep,
+    tokenRealm,
+} from "./transport";
+
+export { RegistryError, type RegistryErrorKind } from "./transport";
+export { MAX_TAG_PAGE_BYTES, parseChallenge, parseNextLink } from "./tagList";
 
 export const MEDIA_TYPES = {
     ociIndex: "application/vnd.oci.image.index.v1+json",
@@ -20,21 +44,6 @@ export const MEDIA_TYPES = {
 
 /** Every manifest kind we accept, indexes first. */
 export const ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerList, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest].join(", ");
-
-export type RegistryErrorKind = "not-found" | "unauthorized" | "denied" | "rate-limited" | "unreachable" | "server" | "invalid";
-
-/** A failed request: names the image, what was asked, and what the registry answered. */
-export class RegistryError extends Error {
-    constructor(
-        readonly kind: RegistryErrorKind,
-        readonly image: string,
-        message: string,
-        readonly status?: number,
-    ) {
-        super(message);
-        this.name = "RegistryError";
-    }
-}
 
 export interface Manifest {
     readonly digest: string;
@@ -58,30 +67,25 @@ export interface ClientOptions {
      * and a `Link: <…>; rel="next"` header to the next page, which is followed. @default 1000
      */
     readonly tagPageSize?: number;
+    /** Pages one tag listing may take; a registry that offers more is refused. @default 1000 */
+    readonly maxTagPages?: number;
+    /** Tags one repository may have; a listing beyond it is refused. @default 100000 */
+    readonly maxTags?: number;
+    /** How long one tag listing, every page together, may take, in ms. @default 300000 */
+    readonly tagListTimeoutMs?: number;
+    /** Redirects one request may follow. @default 5 */
+    readonly maxRedirects?: number;
+    /** Largest manifest read. @default 4 MiB (what the distribution spec lets registries refuse beyond) */
+    readonly maxManifestBytes?: number;
     /** @default globalThis.fetch */
     readonly fetch?: typeof fetch;
 }
 
+/** Largest answer of a token service. */
+export const MAX_TOKEN_BYTES = 1024 * 1024;
+
 export function sha256Digest(bytes: Buffer | Uint8Array): string {
     return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-}
-
-interface Challenge {
-    readonly scheme: "basic" | "bearer";
-    readonly params: Record<string, string>;
-}
-
-/** `Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:x:pull"`. */
-export function parseChallenge(header: string): Challenge | undefined {
-    const m = header.match(/^\s*(Basic|Bearer)\b\s*(.*)$/i);
-    if (!m) {
-        return undefined;
-    }
-    const params: Record<string, string> = {};
-    for (const p of m[2]!.matchAll(/([A-Za-z_]+)\s*=\s*(?:"([^"]*)"|([^,\s]*))/g)) {
-        params[p[1]!.toLowerCase()] = p[2] ?? p[3] ?? "";
-    }
-    return { scheme: m[1]!.toLowerCase() as "basic" | "bearer", params };
 }
 
 export class RegistryClient {
@@ -100,9 +104,19 @@ export class RegistryClient {
             maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
             timeoutMs: options.timeoutMs ?? 30_000,
             tagPageSize: options.tagPageSize ?? 1000,
+            maxTagPages: options.maxTagPages ?? 1000,
+            maxTags: options.maxTags ?? 100_000,
+            tagListTimeoutMs: options.tagListTimeoutMs ?? 300_000,
+            maxRedirects: options.maxRedirects ?? MAX_REDIRECTS,
+            maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024,
         };
-        if (!Number.isSafeInteger(this.opts.tagPageSize) || this.opts.tagPageSize < 1) {
-            throw new RangeError(`tagPageSize must be a whole number of at least 1, not ${this.opts.tagPageSize}`);
+        for (const key of ["tagPageSize", "maxTagPages", "maxTags", "tagListTimeoutMs", "maxManifestBytes"] as const) {
+            if (!Number.isSafeInteger(this.opts[key]) || this.opts[key] < 1) {
+                throw new RangeError(`${key} must be a whole number of at least 1, not ${this.opts[key]}`);
+            }
+        }
+        if (!Number.isSafeInteger(this.opts.maxRedirects) || this.opts.maxRedirects < 0) {
+            throw new RangeError(`maxRedirects must be a whole number of at least 0, not ${this.opts.maxRedirects}`);
         }
     }
 
@@ -131,8 +145,14 @@ export class RegistryClient {
     /** The manifest `reference` (tag or digest) names, its bytes exactly as stored. */
     async manifest(image: string, reference: string): Promise<Manifest> {
         const repo = parseRepository(image);
-        const res = await this.request(repo, "GET", `manifests/${reference}`, { accept: ACCEPT, what: `${image}:${reference}`, scope: "pull" });
-        const bytes = Buffer.from(await res.arrayBuffer());
+        const what = `${image}:${reference}`;
+        const res = await this.request(repo, "GET", `manifests/${reference}`, { accept: ACCEPT, what, scope: "pull" });
+        const max = this.opts.maxManifestBytes;
+        const bytes = await readBounded(
+            res,
+            max,
+            (size) => new RegistryError("invalid", image, `${what}: a manifest of ${size}, more than the ${max} allowed`),
+        );
         const digest = sha256Digest(bytes);
         const claimed = res.headers.get("docker-content-digest");
         if (claimed && claimed !== digest) {
@@ -167,15 +187,11 @@ export class RegistryClient {
     async blob(image: string, digest: string, maxBytes: number): Promise<Buffer> {
         const repo = parseRepository(image);
         const res = await this.request(repo, "GET", `blobs/${digest}`, { what: `${image}@${digest}`, scope: "pull" });
-        const length = Number(res.headers.get("content-length") ?? "0");
-        if (length > maxBytes) {
-            await drain(res);
-            throw new RegistryError("invalid", image, `${image}@${digest}: ${length} bytes, more than the ${maxBytes} allowed`);
-        }
-        const bytes = Buffer.from(await res.arrayBuffer());
-        if (bytes.length > maxBytes) {
-            throw new RegistryError("invalid", image, `${image}@${digest}: more than the ${maxBytes} bytes allowed`);
-        }
+        const bytes = await readBounded(
+            res,
+            maxBytes,
+            (size) => new RegistryError("invalid", image, `${image}@${digest}: ${size}, more than the ${maxBytes} allowed`),
+        );
         if (sha256Digest(bytes) !== digest) {
             throw new RegistryError("invalid", image, `${image}@${digest}: the blob hashes to ${sha256Digest(bytes)}`);
         }
@@ -228,52 +244,47 @@ export class RegistryClient {
      * registry, ghcr.io and Docker Hub write it, or absolute). A next link is only followed to
      * this repository's tag list on the same registry: one pointing at another host, scheme,
      * port, repository or endpoint, or back at a page already read, is refused ("invalid").
+     * Bounded: at most `maxTagPages` pages of at most {@link MAX_TAG_PAGE_BYTES} each, at most
+     * `maxTags` tags, within `tagListTimeoutMs` in all; beyond any of them the listing is refused,
+     * naming the repository and the limit.
      */
     async tags(image: string): Promise<string[]> {
         const repo = parseRepository(image);
-        const list = `/v2/${repo.path}/tags/list`;
         const out: string[] = [];
         const seen = new Set<string>();
+        const { maxTagPages, maxTags, tagListTimeoutMs } = this.opts;
+        const deadline = Date.now() + tagListTimeoutMs;
+        const refuse = (why: string): RegistryError => new RegistryError("invalid", image, `${image}: ${repo.registry} ${why}; the listing is refused`);
         let next: string | undefined = `tags/list?n=${this.opts.tagPageSize}`;
-        while (next !== undefined) {
+        for (let pages = 0; next !== undefined; pages++) {
+            if (pages >= maxTagPages) {
+                throw refuse(`offers more than ${maxTagPages} pages of tags (the page cap, ${this.opts.tagPageSize} tags a page asked for)`);
+            }
+            const left = deadline - Date.now();
+            if (left <= 0) {
+                throw refuse(`took longer than ${tagListTimeoutMs} ms (the time cap) to list its tags, after ${pages} page(s)`);
+            }
             seen.add(next);
-            const res = await this.request(repo, "GET", next, { accept: "application/json", what: image, scope: "pull" });
+            let res: Response;
+            try {
+                res = await this.request(repo, "GET", next, { accept: "application/json", what: image, scope: "pull", timeoutMs: left });
+            } catch (e) {
+                throw e instanceof RegistryError && e.kind === "unreachable" && Date.now() >= deadline
+                    ? refuse(`took longer than ${tagListTimeoutMs} ms (the time cap) to list its tags, after ${pages} page(s)`)
+                    : e;
+            }
             const requested = `${repo.baseUrl}/v2/${repo.path}/${next}`;
-            let body: { tags?: unknown } | null;
-            try {
-                body = (await res.json()) as { tags?: unknown } | null;
-            } catch {
-                throw new RegistryError("invalid", image, `${image}: ${repo.registry} answered a tag list that is not JSON`);
+            const tags = await readTagPage(repo, image, res);
+            if (tags.length > maxTags - out.length) {
+                throw refuse(`has more than ${maxTags} tags (the tag cap)`);
             }
-            const tags = body?.tags ?? [];
-            if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string")) {
-                throw new RegistryError("invalid", image, `${image}: ${repo.registry} answered a tag list that is not a list of strings`);
-            }
-            out.push(...(tags as string[]));
-            const link = parseNextLink(res.headers.get("link"));
-            if (link === undefined) {
-                next = undefined;
-                continue;
-            }
-            let target: URL;
-            try {
-                target = new URL(link, requested);
-            } catch {
-                throw new RegistryError("invalid", image, `${image}: ${repo.registry}'s next-page link ${JSON.stringify(link)} is not a URL; not followed`);
-            }
-            if (target.origin !== new URL(repo.baseUrl).origin || target.pathname !== list) {
+            out.push(...tags);
+            next = nextPage(repo, image, res.headers.get("link"), requested);
+            if (next !== undefined && seen.has(next)) {
                 throw new RegistryError(
                     "invalid",
                     image,
-                    `${image}: ${repo.registry}'s next-page link ${JSON.stringify(link)} leads away from ${repo.baseUrl}${list}; refused, not followed`,
-                );
-            }
-            next = `tags/list${target.search}`;
-            if (seen.has(next)) {
-                throw new RegistryError(
-                    "invalid",
-                    image,
-                    `${image}: ${repo.registry}'s next-page link ${JSON.stringify(link)} repeats a page already read; refused`,
+                    `${image}: ${repo.registry}'s next-page link ${escaped(JSON.stringify(next))} repeats a page already read; refused`,
                 );
             }
         }
@@ -286,9 +297,9 @@ export class RegistryClient {
         repo: Repository,
         method: "GET" | "HEAD" | "PUT",
         path: string,
-        o: { accept?: string; what: string; scope: "pull" | "pull,push"; body?: Buffer; contentType?: string },
+        o: { accept?: string; what: string; scope: "pull" | "pull,push"; body?: Buffer; contentType?: string; timeoutMs?: number },
     ): Promise<Response> {
-        const url = `${repo.baseUrl}/v2/${repo.path}/${path}`;
+        const url = new URL(`${repo.baseUrl}/v2/${repo.path}/${path}`);
         const authKey = `${repo.registry} repository:${repo.path}:${o.scope}`;
         let challenged = false;
         for (let attempt = 1; ; attempt++) {
@@ -305,8 +316,13 @@ export class RegistryClient {
             }
             let res: Response;
             try {
-                res = await this.fetch(url, { method, headers, body: o.body, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+                const signal = AbortSignal.timeout(Math.min(this.opts.timeoutMs, o.timeoutMs ?? Number.POSITIVE_INFINITY));
+                const hop = { method, headers, ...(o.body === undefined ? {} : { body: o.body }) };
+                res = await sendFollowing(this.fetch, url, hop, { what: o.what, registry: repo.registry, signal, maxRedirects: this.opts.maxRedirects });
             } catch (e) {
+                if (e instanceof RegistryError) {
+                    throw e;
+                }
                 const reason = networkReason(e);
                 if (attempt < this.opts.attempts) {
                     await sleep(this.opts.backoffMs * 2 ** (attempt - 1));
@@ -324,7 +340,7 @@ export class RegistryClient {
             if (res.ok) {
                 return res;
             }
-            const text = method === "HEAD" ? "" : await res.text().catch(() => "");
+            const text = method === "HEAD" ? "" : await readPrefix(res);
             const answer = registryAnswer(res.status, text);
             if (res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504) {
                 const wait = retryAfter(res.headers.get("retry-after")) ?? this.opts.backoffMs * 2 ** (attempt - 1);
@@ -367,7 +383,7 @@ export class RegistryClient {
             throw new RegistryError(
                 "unauthorized",
                 o.what,
-                `${o.what}: ${repo.registry} asked for authentication it did not describe (WWW-Authenticate: ${JSON.stringify(header)})`,
+                `${o.what}: ${repo.registry} asked for authentication it did not describe (WWW-Authenticate: ${escaped(JSON.stringify(header), 200)})`,
                 401,
             );
         }
@@ -387,7 +403,7 @@ export class RegistryClient {
         if (!realm) {
             throw new RegistryError("unauthorized", o.what, `${o.what}: ${repo.registry}'s bearer challenge has no realm`, 401);
         }
-        const url = new URL(realm);
+        const url = tokenRealm(repo, realm, o.what);
         if (challenge.params.service) {
             url.searchParams.set("service", challenge.params.service);
         }
@@ -396,97 +412,48 @@ export class RegistryClient {
         if (creds?.username && creds.password !== undefined) {
             headers.authorization = basic(creds);
         }
+        const service = `token service ${url.host}`;
         let res: Response;
         try {
-            res = await this.fetch(url, { headers, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+            const signal = AbortSignal.timeout(this.opts.timeoutMs);
+            res = await sendFollowing(
+                this.fetch,
+                url,
+                { method: "GET", headers },
+                { what: o.what, registry: service, signal, maxRedirects: this.opts.maxRedirects },
+            );
         } catch (e) {
-            throw new RegistryError("unreachable", o.what, `${o.what}: token service ${url.host} is unreachable (${networkReason(e)})`);
+            if (e instanceof RegistryError) {
+                throw e;
+            }
+            throw new RegistryError("unreachable", o.what, `${o.what}: ${service} is unreachable (${networkReason(e)})`);
         }
         if (!res.ok) {
-            const text = await res.text().catch(() => "");
+            const text = await readPrefix(res);
             throw new RegistryError(
                 res.status === 429 ? "rate-limited" : "unauthorized",
                 o.what,
-                `${o.what}: token service ${url.host} refused (${registryAnswer(res.status, text)})${creds ? `; credentials from ${creds.source}` : "; no credentials found"}`,
+                `${o.what}: ${service} refused (${registryAnswer(res.status, text)})${creds ? `; credentials from ${creds.source}` : "; no credentials found"}`,
                 res.status,
             );
         }
-        const body = (await res.json()) as { token?: string; access_token?: string };
-        const token = body.token ?? body.access_token;
-        if (!token) {
-            throw new RegistryError("unauthorized", o.what, `${o.what}: token service ${url.host} answered no token`);
+        const bytes = await readBounded(
+            res,
+            MAX_TOKEN_BYTES,
+            (size) => new RegistryError("invalid", o.what, `${o.what}: ${service} answered ${size}, more than a token's ${MAX_TOKEN_BYTES}`),
+        );
+        let body: { token?: unknown; access_token?: unknown } | null;
+        try {
+            body = JSON.parse(bytes.toString("utf8")) as typeof body;
+        } catch {
+            throw new RegistryError("invalid", o.what, `${o.what}: ${service} answered something that is not JSON`);
+        }
+        const token = body?.token ?? body?.access_token;
+        if (typeof token !== "string" || !/^[\x21-\x7e]+$/.test(token)) {
+            throw new RegistryError("unauthorized", o.what, `${o.what}: ${service} answered no token (a string of visible ASCII characters)`);
         }
         this.auth.set(authKey, `Bearer ${token}`);
     }
-}
-
-/**
- * The target of the `rel="next"` link of a `Link` header (RFC 8288), as written: several links
- * may be given, separated by commas, and `rel` may list several relations (`rel="next last"`).
- */
-export function parseNextLink(header: string | null | undefined): string | undefined {
-    for (const m of (header ?? "").matchAll(/<([^>]*)>((?:\s*;\s*[^;,]*)*)/g)) {
-        for (const param of m[2]!.matchAll(/;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))/gi)) {
-            const rels = (param[1] ?? param[2] ?? "").toLowerCase().split(/\s+/);
-            if (rels.includes("next")) {
-                return m[1]!;
-            }
-        }
-    }
-    return undefined;
-}
-
-function basic(creds: Credentials): string {
-    return `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
-}
-
-/** `404 MANIFEST_UNKNOWN: manifest unknown` from a distribution error body. */
-function registryAnswer(status: number, body: string): string {
-    try {
-        const parsed = JSON.parse(body) as { errors?: Array<{ code?: string; message?: string }> };
-        const first = parsed.errors?.[0];
-        if (first) {
-            return `${status} ${first.code ?? ""}${first.message ? `: ${first.message}` : ""}`.trim();
-        }
-    } catch {
-        // not JSON
-    }
-    return `${status}${body ? ` ${body.slice(0, 120).trim()}` : ""}`;
-}
-
-function retryAfter(value: string | null): number | undefined {
-    if (value === null) {
-        return undefined;
-    }
-    const seconds = Number(value);
-    if (Number.isFinite(seconds)) {
-        return Math.max(0, seconds * 1000);
-    }
-    const date = Date.parse(value);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-function networkReason(e: unknown): string {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    if (cause?.code === "ECONNREFUSED") {
-        return "connection refused";
-    }
-    if ((e as Error).name === "TimeoutError") {
-        return "timed out";
-    }
-    return cause?.code ?? cause?.message ?? (e as Error).message;
-}
-
-async function drain(res: Response): Promise<void> {
-    try {
-        await res.arrayBuffer();
-    } catch {
-        // nothing to drain
-    }
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, ms));
 }
 
 export { parseRepository };

@@ -23,6 +23,11 @@ export class ImageReferenceError extends Error {
 
 const PATH = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
 
+/** A tag as the OCI distribution spec defines it: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`. */
+export function isImageTag(text: string): boolean {
+    return /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(text);
+}
+
 /** Loopback registries are spoken to over plain HTTP (as Docker does for localhost). */
 export function isLoopback(host: string): boolean {
     const h = host.replace(/:\d+$/, "");

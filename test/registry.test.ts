@@ -125,6 +125,91 @@ describe("@registry release images against a real registry", function () {
         assert.deepEqual(await tagsOf(client, `${reg.host}/infrasoftbe/pnp-server`), ["v1.2.3", "v1.2.3-rc.2"]);
     });
 
+    it("promote over a release written in another spelling (1.2.3 for v1.2.3) at another digest is refused and writes nothing", async () => {
+        const s = services(reg.host);
+        for (const svc of ["proxy-server", "pnp-server"]) {
+            await pushImage(reg, `infrasoftbe/${svc}`, "v1.2.3-rc.1", svc);
+        }
+        await pushImage(reg, "infrasoftbe/pnp-server", "1.2.3", "an-older-build");
+        await assert.rejects(
+            planPromotion(client, s, "v1.2.3"),
+            (e: unknown) =>
+                e instanceof PromotionRefusedError &&
+                /pnp-server: .*pnp-server:1\.2\.3 \(a spelling of v1\.2\.3\) already points at sha256:[0-9a-f]{64}, not sha256:.*releases are immutable/.test(
+                    e.message,
+                ),
+        );
+        assert.deepEqual(await tagsOf(client, `${reg.host}/infrasoftbe/proxy-server`), ["v1.2.3-rc.1"]);
+        assert.deepEqual(await tagsOf(client, `${reg.host}/infrasoftbe/pnp-server`), ["1.2.3", "v1.2.3-rc.1"]);
+    });
+
+    it("a release already written in another spelling at the candidate's digest is promoted: the canonical tag is added", async () => {
+        const s = services(reg.host);
+        for (const svc of ["proxy-server", "pnp-server"]) {
+            await pushImage(reg, `infrasoftbe/${svc}`, "v1.2.3-rc.1", svc);
+        }
+        const rc = await client.manifest(`${reg.host}/infrasoftbe/pnp-server`, "v1.2.3-rc.1");
+        await client.tag(`${reg.host}/infrasoftbe/pnp-server`, "1.2.3", rc);
+        const plan = await planPromotion(client, s, "v1.2.3");
+        assert.deepEqual(
+            plan.steps.map((st) => [st.service, st.write, st.unchanged]),
+            [
+                ["proxy-server", ["v1.2.3", "prod"], []],
+                ["pnp-server", ["v1.2.3", "prod"], ["1.2.3"]],
+            ],
+        );
+    });
+
+    it("promote refuses a release whose candidate is not the digest it was first recorded with", async () => {
+        const s = services(reg.host);
+        for (const svc of ["proxy-server", "pnp-server"]) {
+            await pushImage(reg, `infrasoftbe/${svc}`, "v1.2.3-rc.2", `${svc}-2`);
+        }
+        const recorded = { digests: { "pnp-server": `sha256:${"1".repeat(64)}` }, origin: "promoted 2026-11-27T10:00:00.000Z by ana" };
+        await assert.rejects(
+            planPromotion(client, s, "v1.2.3", { recorded }),
+            (e: unknown) =>
+                e instanceof PromotionRefusedError &&
+                /pnp-server: v1\.2\.3 was released as sha256:1{64} \(promoted 2026-11-27T10:00:00\.000Z by ana\), not sha256:[0-9a-f]{64} of v1\.2\.3-rc\.2; releases are immutable/.test(
+                    e.message,
+                ),
+        );
+    });
+
+    it("promote reads each image's tag list once, in one pass: its work grows linearly with the tags, not with their square", async () => {
+        const s = services(reg.host);
+        const n = 200;
+        for (const svc of ["proxy-server", "pnp-server"]) {
+            const repo = `infrasoftbe/${svc}`;
+            await pushImage(reg, repo, "v1.2.3-rc.1", svc);
+            const manifest = await client.manifest(`${reg.host}/${repo}`, "v1.2.3-rc.1");
+            for (let i = 0; i < n; i++) {
+                await client.tag(`${reg.host}/${repo}`, `v0.${i}.0-rc.1`, manifest);
+            }
+        }
+        let reads = 0;
+        let listed = 0;
+        class Counting extends RegistryClient {
+            override async tags(image: string): Promise<string[]> {
+                const tags = await super.tags(image);
+                listed += tags.length;
+                // Every element read of the list is counted: a pass over it reads each once.
+                return new Proxy(tags, {
+                    get(target, key, receiver) {
+                        if (typeof key === "string" && /^\d+$/.test(key)) {
+                            reads++;
+                        }
+                        return Reflect.get(target, key, receiver);
+                    },
+                });
+            }
+        }
+        const plan = await planPromotion(new Counting({ credentials: () => undefined }), s, "v1.2.3");
+        assert.equal(plan.from, "v1.2.3-rc.1");
+        assert.equal(listed, 2 * (n + 1));
+        assert.ok(reads <= 2 * listed, `${reads} reads of ${listed} listed tags: more than two passes`);
+    });
+
     it("one missing service image makes promote write no tag at all", async () => {
         const s = services(reg.host);
         await pushImage(reg, "infrasoftbe/proxy-server", "v1.2.3-rc.3", "p");

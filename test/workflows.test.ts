@@ -537,11 +537,36 @@ const SAMPLES: Record<string, { json: unknown; rows: string[] }> = {
     },
 };
 
+SAMPLES.verify = {
+    json: {
+        checked: 2,
+        moved: ["v1.2.3"],
+        verdicts: [
+            { version: "v1.2.4", recorded: "promoted 2026-11-27T10:00:00.000Z by ana", moved: [], gone: [], unchecked: [] },
+            {
+                version: "v1.2.3",
+                recorded: "promoted 2026-11-20T10:00:00.000Z by bob",
+                moved: [{ service: "proxy-server", image: "ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server", tag: "1.2.3", recorded: DIGEST, now: FRONTEND }],
+                gone: [],
+                unchecked: [],
+            },
+        ],
+        unrecorded: ["v0.9.0"],
+    },
+    rows: [
+        "| Releases checked | 2 |",
+        "| Moved | **v1.2.3** |",
+        "| Without a record | v0.9.0 |",
+        "| v1.2.4 | promoted 2026-11-27T10:00:00.000Z by ana | as released |",
+        `| v1.2.3 | promoted 2026-11-20T10:00:00.000Z by bob | **moved**: proxy-server \`ghcr.io/infrasoftbe/infrasoft-vnv-proxy-server:1.2.3\` now \`${FRONTEND}\`, released as \`${DIGEST}\` |`,
+    ],
+};
+
 // ---- the rules ----
 
 describe("workflows (.github/workflows)", () => {
-    it("are the front door: deploy, promote, environment, smoke, reap and preview, each with jobs and scripts", () => {
-        for (const file of ["deploy.yml", "promote.yml", "environment.yml", "smoke.yml", "reap.yml", "preview.yml", "drift.yml"]) {
+    it("are the front door: deploy, promote, environment, smoke, reap, preview, drift and verify-releases, each with jobs and scripts", () => {
+        for (const file of ["deploy.yml", "promote.yml", "environment.yml", "smoke.yml", "reap.yml", "preview.yml", "drift.yml", "verify-releases.yml"]) {
             assert.ok(Object.keys(byFile(file).jobs).length > 0, `${file} has no jobs`);
         }
         assert.ok(allScripts.length >= 20, `only ${allScripts.length} run: scripts found`);
@@ -671,6 +696,25 @@ describe("workflows (.github/workflows)", () => {
         }
     });
 
+    it("verify every recorded release on a schedule: release verify --json with the webhook, its job summary, and OIDC", () => {
+        const wf = byFile("verify-releases.yml") as Workflow & { on?: { schedule?: Array<{ cron?: string }> } };
+        assert.ok(
+            (wf.on?.schedule ?? []).some((s) => typeof s.cron === "string"),
+            "verify-releases.yml has no schedule",
+        );
+        const verifying = invocations.filter((i) => i.file === "verify-releases.yml" && i.words.join(" ") === "release verify");
+        assert.equal(verifying.length, 1);
+        assert.ok(verifying[0]!.flags.includes("--json"));
+        const job = wf.jobs[verifying[0]!.job]!;
+        const env = { ...((wf as { env?: Dict }).env ?? {}), ...((job as { env?: Dict }).env ?? {}) };
+        assert.match(String(env.VNV_WEBHOOK_URL), /secrets\.VNV_WEBHOOK_URL/, "a moved release is announced through the webhook");
+        assert.match(String(env.PULUMI_BACKEND_URL), /vars\.PULUMI_BACKEND_URL/, "the records live in the history on the backend");
+        assert.ok(
+            (job.steps ?? []).some((s) => s.run === "node .github/scripts/summary.cjs verify verify.json"),
+            "no job summary of the verification",
+        );
+    });
+
     it("queue every workflow that deploys: a concurrency group with cancel-in-progress false", () => {
         const problems: string[] = [];
         const deploying = workflows.filter((wf) => invocations.some((inv) => inv.file === wf.file && changesSomething(inv)));
@@ -727,6 +771,17 @@ describe("the job summary (.github/scripts/summary.cjs)", () => {
             }
         });
     }
+
+    it("says when a checked release's tags moved since it was released", () => {
+        const moved = {
+            ...(SAMPLES.check!.json as Dict),
+            released: "promoted 2026-11-20T10:00:00.000Z by bob",
+            moved: [{ service: "proxy-server", tag: "1.2.3" }],
+        };
+        const lines = runSummary("check", JSON.stringify(moved)).summary.split("\n");
+        assert.ok(lines.includes("| Released | promoted 2026-11-20T10:00:00.000Z by bob |"), lines.join("\n"));
+        assert.ok(lines.includes("| Moved since released | **proxy-server:1.2.3** |"), lines.join("\n"));
+    });
 
     it("appends, so several results share one summary", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-summary-"));

@@ -5,7 +5,7 @@
 //   node .github/scripts/summary.cjs <kind> <file.json>
 //
 // kinds: up (env up), deploy, status (env status), extend (env extend), down (env down),
-// promote (release promote), reap (env reap), check (release check), drift (vnv drift). Tables of version, URL,
+// promote (release promote), reap (env reap), check (release check), drift (vnv drift), verify (release verify). Tables of version, URL,
 // expiry, health, digests and steps go to $GITHUB_STEP_SUMMARY (stdout without it).
 //
 // It never fails the step and never throws: a missing, empty or unparsable file, an unknown kind
@@ -27,6 +27,7 @@ const KINDS = {
     reap: { label: "env reap", render: renderReap },
     check: { label: "release check", render: renderCheck },
     drift: { label: "drift", render: renderDrift },
+    verify: { label: "release verify", render: renderVerify },
 };
 
 // ---- values from the result: read defensively, never trusted ----
@@ -254,6 +255,17 @@ function renderCheck(r) {
         ...facts([
             ["Version", cell(r.version)],
             ["Missing", String(arr(r.missing).length)],
+            ...(Array.isArray(r.moved) ? [["Released", cell(r.released)]] : []),
+            ...(Array.isArray(r.moved)
+                ? [
+                      [
+                          "Moved since released",
+                          r.moved.length === 0
+                              ? "none"
+                              : `**${cell(r.moved.map((m) => `${text(obj(m).service) ?? ""}:${text(obj(m).tag) ?? ""}`).join(", "))}**`,
+                      ],
+                  ]
+                : []),
         ]),
         ...section("Images", table(["Service", "Image", "Digest"], rows)),
     ];
@@ -272,6 +284,30 @@ function renderDrift(r) {
             ["As the state says", cell(r.unchanged)],
         ]),
         ...section("Changed outside vnv", rows.length === 0 ? ["Nothing.", ""] : table(["Change", "Resource", "Outputs that differ"], rows)),
+    ];
+}
+
+function renderVerify(r) {
+    const rows = arr(r.verdicts).flatMap((v) => {
+        const o = obj(v);
+        const moved = arr(o.moved).map((m) => {
+            const x = obj(m);
+            return [
+                cell(o.version),
+                cell(o.recorded),
+                `**moved**: ${cell(x.service)} ${code(`${text(x.image) ?? ""}:${text(x.tag) ?? ""}`)} now ${code(x.now)}, released as ${code(x.recorded)}`,
+            ];
+        });
+        const gone = arr(o.gone).length > 0 ? [[cell(o.version), cell(o.recorded), `gone: ${cell(arr(o.gone).map(text).join(", "))}`]] : [];
+        return moved.length + gone.length > 0 ? [...moved, ...gone] : [[cell(o.version), cell(o.recorded), "as released"]];
+    });
+    return [
+        ...facts([
+            ["Releases checked", cell(r.checked)],
+            ["Moved", arr(r.moved).length === 0 ? "none" : `**${cell(arr(r.moved).map(text).join(", "))}**`],
+            ["Without a record", arr(r.unrecorded).length === 0 ? "none" : cell(arr(r.unrecorded).map(text).join(", "))],
+        ]),
+        ...section("Releases", rows.length === 0 ? ["No release recorded.", ""] : table(["Release", "Recorded", "Tags"], rows)),
     ];
 }
 

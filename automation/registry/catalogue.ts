@@ -16,12 +16,18 @@
  * - `limit` keeps the newest N versions (those known only from where they run among them),
  *   and also every older version that runs somewhere: what runs is never hidden.
  *
+ * - A release recorded in the history (its first promotion, record.ts) has every tag of it, in
+ *   every spelling, compared with that record: one that moved is flagged in `moved`, and the
+ *   table says MOVED in its row and what moved below it.
+ *
  * The catalogue is plain data: `--json` prints it as it is; `catalogueText` is the table.
  */
 import { RegistryError, type RegistryClient, type RegistryErrorKind } from "../../registry/client";
+import { isImageTag } from "../../rules/imageReference";
 import { compareVersions, parseVersion, tryParseVersion, type Version, type VersionKind } from "../../rules/versions";
 import { OperationError, UsageError } from "../errors";
 import { mapLimit } from "../util";
+import { compareWithRecord, type MovedTag, movedText, type ReleaseRecord } from "./record";
 import { fixedImages, type ImageSource, type ReleaseImage } from "./release";
 
 export type CatalogueKind = "release" | "candidate" | "snapshot";
@@ -55,6 +61,10 @@ export interface CatalogueVersion {
     readonly tags: Readonly<Record<string, readonly string[]>>;
     /** Where it runs: prod, then dev, then ephemeral environments. */
     readonly runs: readonly Placement[];
+    /** For a release recorded in the history: where it was recorded (`promoted <time> by <actor>`). */
+    readonly released?: string;
+    /** For a recorded release: its tags that no longer point where it was released (empty: none moved). */
+    readonly moved?: readonly MovedTag[];
 }
 
 export interface Catalogue {
@@ -107,7 +117,7 @@ export async function catalogue(
     client: RegistryClient,
     images: readonly ImageSource[],
     placements: readonly Placement[],
-    options: { limit?: number } = {},
+    options: { limit?: number; records?: ReadonlyMap<string, ReleaseRecord> } = {},
 ): Promise<Catalogue> {
     const { limit } = options;
     if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
@@ -147,7 +157,7 @@ export async function catalogue(
     for (const service of versioned) {
         let ignored = 0;
         for (const tag of new Set(tagsOf.get(service.image) ?? [])) {
-            const version = tryParseVersion(tag);
+            const version = isImageTag(tag) ? tryParseVersion(tag) : undefined;
             if (version === undefined) {
                 ignored++;
                 continue;
@@ -188,11 +198,29 @@ export async function catalogue(
     return {
         services: versioned.map((s) => s.name),
         fixed: fixedImages(images),
-        versions: kept,
+        versions: options.records === undefined ? kept : await flagMoved(client, kept, versioned, options.records),
         omitted: rows.length - kept.length,
         ...(limit === undefined ? {} : { limit }),
         ignoredTags,
     };
+}
+
+/** Each shown release that has a record, with its tags compared with it (a few at a time). */
+async function flagMoved(
+    client: RegistryClient,
+    rows: readonly CatalogueVersion[],
+    versioned: readonly ImageSource[],
+    records: ReadonlyMap<string, ReleaseRecord>,
+): Promise<CatalogueVersion[]> {
+    return mapLimit(rows, 2, async (row) => {
+        const record = records.get(row.version);
+        if (record === undefined || !row.inRegistry) {
+            return row;
+        }
+        const checks = versioned.filter((s) => row.tags[s.name] !== undefined).map((s) => ({ service: s.name, image: s.image, tags: row.tags[s.name] ?? [] }));
+        const { moved } = await compareWithRecord(client, record, checks);
+        return { ...row, released: record.origin, moved };
+    });
 }
 
 function placementVersion(p: Placement): Version {
@@ -222,6 +250,9 @@ function placementText(p: Placement): string {
 }
 
 function imagesText(v: CatalogueVersion): string {
+    if (v.moved !== undefined && v.moved.length > 0) {
+        return `MOVED since released: ${[...new Set(v.moved.map((m) => m.service))].join(", ")}`;
+    }
     if (!v.inRegistry) {
         return "NOT IN REGISTRY (no image left)";
     }
@@ -245,6 +276,11 @@ export function catalogueText(c: Catalogue): string {
                     .trimEnd(),
             );
         }
+    }
+    for (const v of c.versions.filter((x) => x.moved !== undefined && x.moved.length > 0)) {
+        lines.push(
+            `${v.version} MOVED: ${movedText(v.moved ?? [])} (${v.released}); release check and promote refuse it, deploy takes only its recorded digests`,
+        );
     }
     if (c.omitted > 0) {
         const older = c.limit === undefined ? 0 : c.versions.length - Math.min(c.limit, c.versions.length);

@@ -10,7 +10,8 @@ export interface ImageSource {
     /** A tag of its own (`redis:7.4-alpine`); absent: the version's tag. */
     readonly tag?: string;
 }
-import { highestReleaseCandidate, sameVersion, tagSpellings, type Version } from "../../rules/versions";
+import { isImageTag } from "../../rules/imageReference";
+import { highestReleaseCandidate, tagSpellings, tryParseVersion, type Version } from "../../rules/versions";
 import { OperationError, UsageError } from "../errors";
 import { envTagInput, versionInput } from "../inputs";
 import { mapLimit } from "../util";
@@ -113,16 +114,55 @@ export class PromotionRefusedError extends OperationError {
 }
 
 /**
+ * A repository's tags by version: canonical spelling → the spellings present, in the list's
+ * order (tags that are not versions, or not tags of the spec's grammar, left out). One pass over the list: promote and verify look
+ * every version up here instead of comparing tags with tags.
+ */
+export function indexTags(tags: Iterable<string>): Map<string, string[]> {
+    const index = new Map<string, string[]>();
+    for (const tag of tags) {
+        // Only a tag of the spec's grammar: the version rules trim spaces, a tag has none.
+        const version = isImageTag(tag) ? tryParseVersion(tag) : undefined;
+        if (version === undefined) {
+            continue;
+        }
+        const spellings = index.get(version.canonical);
+        if (spellings === undefined) {
+            index.set(version.canonical, [tag]);
+        } else if (!spellings.includes(tag)) {
+            spellings.push(tag);
+        }
+    }
+    return index;
+}
+
+/** The highest release candidate of `release` that every index holds, in semver order. */
+function commonCandidate(release: Version, indexes: readonly Map<string, string[]>[]): Version | undefined {
+    const [first, ...rest] = indexes;
+    const common = [...(first?.keys() ?? [])].filter((canonical) => rest.every((index) => index.has(canonical)));
+    return highestReleaseCandidate(release, common);
+}
+
+/** Digests a release was first recorded with (its first promotion, automation/registry/record.ts), per service. */
+export interface RecordedRelease {
+    readonly digests: Readonly<Record<string, string>>;
+    /** Where it was recorded, for messages: `promoted 2026-11-27T10:00:00.000Z by ana`. */
+    readonly origin: string;
+}
+
+/**
  * Plans the promotion of `releaseText` from `fromText` (or the highest release candidate of
  * that base present for every service, in semver order) for every versioned image. Checks all
- * of them before anything is written: a missing candidate image, or a release tag that already
- * points at another digest (releases are immutable), refuses the whole promotion.
+ * of them before anything is written: a missing candidate image, a release tag in any spelling
+ * (`v1.2.3`, `1.2.3`) that already points at another digest, or a digest other than the one the
+ * release was first recorded with (`recorded`) refuses the whole promotion: releases are
+ * immutable. Each image's tags are listed once and indexed, so the plan is linear in them.
  */
 export async function planPromotion(
     client: RegistryClient,
     services: readonly ImageSource[],
     releaseText: string,
-    options: { from?: string; envTag?: string } = {},
+    options: { from?: string; envTag?: string; recorded?: RecordedRelease } = {},
 ): Promise<PromotionPlan> {
     const release = versionInput(releaseText);
     if (release.kind !== "release") {
@@ -133,77 +173,82 @@ export async function planPromotion(
     if (images.length === 0) {
         throw new UsageError("no service image follows the version: nothing to promote");
     }
-    let from: Version;
     const given = options.from === undefined ? undefined : versionInput(options.from, "--from");
     if (given !== undefined && (given.kind !== "rc" || given.base !== release.base)) {
         throw new UsageError(`--from ${given.canonical} is not a release candidate of ${release.canonical} (expected ${release.canonical}-rc.N)`);
     }
-    // Every image's tags: a candidate may be tagged in either spelling (v1.2.3-rc.10, v1.2.3-RC10).
-    const tagLists = await mapLimit(images, 4, (img) => client.tags(img.image));
-    if (given !== undefined) {
-        from = given;
-    } else {
-        const common = tagLists.reduce((acc, tags) => acc.filter((t) => tags.some((u) => safeSame(t, u))), tagLists[0] ?? []);
-        const best = highestReleaseCandidate(release, common);
-        if (best === undefined) {
-            throw new PromotionRefusedError([
-                `no release candidate of ${release.canonical} exists for every service (${images.map((i) => i.service).join(", ")})`,
-            ]);
-        }
-        from = best;
+    // Every image's tags, once: a candidate or a release may be tagged in any accepted spelling.
+    const indexes = (await mapLimit(images, 4, (img) => client.tags(img.image))).map(indexTags);
+    const from = given ?? commonCandidate(release, indexes);
+    if (from === undefined) {
+        throw new PromotionRefusedError([`no release candidate of ${release.canonical} exists for every service (${images.map((i) => i.service).join(", ")})`]);
     }
-
     const problems: string[] = [];
-    const steps = await mapLimit(images, 4, async (img, i): Promise<PromotionStep | undefined> => {
-        const spelled = [...new Set((tagLists[i] ?? []).filter((t) => safeSame(t, from.canonical)))];
-        const sourceTag = spelled.includes(from.canonical) ? from.canonical : spelled[0];
-        let source: Manifest;
-        try {
-            if (sourceTag === undefined) {
-                throw new RegistryError("not-found", img.image, `${img.image}:${from.canonical} does not exist`);
-            }
-            source = await client.manifest(img.image, sourceTag);
-        } catch (e) {
-            if (e instanceof RegistryError && e.kind === "not-found") {
-                problems.push(`${img.service}: ${img.image}:${from.canonical} does not exist`);
-                return undefined;
-            }
-            throw e;
-        }
-        for (const other of spelled.filter((t) => t !== sourceTag)) {
-            const digest = await currentDigest(client, img.image, other);
-            if (digest !== undefined && digest !== source.digest) {
-                problems.push(`${img.service}: ${img.image}:${sourceTag} and :${other} name one candidate but point at different images`);
-            }
-        }
-        const write: string[] = [];
-        const unchanged: string[] = [];
-        for (const tag of [release.canonical, envTag]) {
-            const current = await currentDigest(client, img.image, tag);
-            if (current === source.digest) {
-                unchanged.push(tag);
-            } else if (current !== undefined && tag === release.canonical) {
-                problems.push(
-                    `${img.service}: ${img.image}:${tag} already points at ${current}, not ${source.digest} of ${from.canonical}; releases are immutable`,
-                );
-            } else {
-                write.push(tag);
-            }
-        }
-        return { service: img.service, image: img.image, digest: source.digest, mediaType: source.mediaType, write, unchanged };
-    });
+    const steps = await mapLimit(images, 4, (img, i) =>
+        planStep(client, img, indexes[i] ?? new Map(), { release, from, envTag, recorded: options.recorded }, problems),
+    );
     if (problems.length > 0) {
         throw new PromotionRefusedError(problems.sort());
     }
     return { release: release.canonical, from: from.canonical, envTag, steps: steps.filter((s): s is PromotionStep => s !== undefined) };
 }
 
-function safeSame(a: string, b: string): boolean {
-    try {
-        return sameVersion(a, b);
-    } catch {
-        return a === b;
+/** One image's step, or undefined with its problems pushed onto `problems`. */
+async function planStep(
+    client: RegistryClient,
+    img: ReleaseImage,
+    index: ReadonlyMap<string, readonly string[]>,
+    p: { release: Version; from: Version; envTag: string; recorded: RecordedRelease | undefined },
+    problems: string[],
+): Promise<PromotionStep | undefined> {
+    const { release, from, envTag } = p;
+    const spelled = index.get(from.canonical) ?? [];
+    const sourceTag = spelled.includes(from.canonical) ? from.canonical : spelled[0];
+    if (sourceTag === undefined) {
+        problems.push(`${img.service}: ${img.image}:${from.canonical} does not exist`);
+        return undefined;
     }
+    let source: Manifest;
+    try {
+        source = await client.manifest(img.image, sourceTag);
+    } catch (e) {
+        if (e instanceof RegistryError && e.kind === "not-found") {
+            problems.push(`${img.service}: ${img.image}:${from.canonical} does not exist`);
+            return undefined;
+        }
+        throw e;
+    }
+    for (const other of spelled.filter((t) => t !== sourceTag)) {
+        const digest = await currentDigest(client, img.image, other);
+        if (digest !== undefined && digest !== source.digest) {
+            problems.push(`${img.service}: ${img.image}:${sourceTag} and :${other} name one candidate but point at different images`);
+        }
+    }
+    const recorded = p.recorded?.digests[img.service];
+    if (recorded !== undefined && recorded !== source.digest) {
+        problems.push(
+            `${img.service}: ${release.canonical} was released as ${recorded} (${p.recorded!.origin}), not ${source.digest} of ${from.canonical}; releases are immutable`,
+        );
+    }
+    const write: string[] = [];
+    const unchanged: string[] = [];
+    // The release in every spelling present (and the canonical one, listed or not).
+    for (const tag of new Set([release.canonical, ...(index.get(release.canonical) ?? [])])) {
+        const current = await currentDigest(client, img.image, tag);
+        if (current === source.digest) {
+            unchanged.push(tag);
+        } else if (current !== undefined) {
+            const spelling = tag === release.canonical ? "" : ` (a spelling of ${release.canonical})`;
+            problems.push(
+                `${img.service}: ${img.image}:${tag}${spelling} already points at ${current}, not ${source.digest} of ${from.canonical}; releases are immutable`,
+            );
+        } else if (tag === release.canonical) {
+            write.push(tag);
+        }
+    }
+    const env = await currentDigest(client, img.image, envTag);
+    (env === source.digest ? unchanged : write).push(envTag);
+    return { service: img.service, image: img.image, digest: source.digest, mediaType: source.mediaType, write, unchanged };
 }
 
 async function currentDigest(client: RegistryClient, image: string, tag: string): Promise<string | undefined> {
