@@ -40,6 +40,7 @@ import { AuditLog, auditContext } from "./audit";
 import { type AuditDraft, Auditor } from "./auditing";
 import { type AuthProgramSpec, programOf } from "./authWorker";
 import { catalogue, catalogueText, type Placement } from "./registry/catalogue";
+import { runningFrom } from "./registry/running";
 import { checkPins, ReleaseMovedError, type ReleaseRecord, releaseRecords, verifyReleases, verifyText } from "./registry/record";
 import { compareVersions, parseVersion, type Version } from "../rules/versions";
 import type { Backend } from "./inputs";
@@ -246,9 +247,9 @@ export async function main(argv: readonly string[], given: CliDeps): Promise<num
         return releaseRecords(trail, version);
     };
     /**
-     * Where versions run: every ephemeral environment (with its expiry), and prod and dev at the
-     * version of their last successful deploy in the audit trail, else as pinned in their stack
-     * file (what the deploy workflow commits).
+     * Where versions run: every ephemeral environment (with its expiry), and prod and dev as their
+     * stacks' outputs say (automation/registry/running.ts), with how that differs from their last
+     * successful deploy in the audit trail.
      */
     const placementsOf = async (opts: GlobalOptions): Promise<Placement[]> => {
         const env = driver(opts);
@@ -264,13 +265,22 @@ export async function main(argv: readonly string[], given: CliDeps): Promise<num
             }));
         const trail = AuditLog.for(stateBackend(opts));
         const stacks = ["prod", "dev"] as const;
-        const deployed = await Promise.all(
-            stacks.map(async (stack) => (await trail?.read({ environment: stack, action: "deploy", result: "succeeded", limit: 1 }))?.events[0]),
+        const running = await Promise.all(
+            stacks.map(async (stack) => {
+                const [outputs, deployed] = await Promise.all([
+                    env.store.outputs(stack),
+                    trail?.read({ environment: stack, action: "deploy", result: "succeeded", limit: 1 }),
+                ]);
+                return runningFrom(stack, outputs, deployed?.events[0]);
+            }),
         );
-        stacks.forEach((stack, i) => {
-            const { settings } = stackFile(stack);
-            out.push({ where: stack, stack, version: deployed[i]?.version ?? settings.version, url: `https://${settings.hostname}` });
-        });
+        for (const r of running) {
+            if (r !== undefined && "problem" in r) {
+                stderrLog(r.problem);
+            } else if (r !== undefined) {
+                out.push(r.placement);
+            }
+        }
         return out;
     };
 

@@ -5,7 +5,9 @@ import * as path from "node:path";
 import { type CliDeps, main, VERSION } from "../automation/cli";
 import { RegistryClient } from "../registry/client";
 import { PROJECT_DIR } from "../infra/stackFile";
-import { makeDriver, PASSPHRASE, stackFiles, useTempDir } from "./support/driver";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { stackSettings } from "./fixtures";
+import { makeDriver, PASSPHRASE, stackFiles, useTempDir, workspaceOptions } from "./support/driver";
 import { startServer, type TestServer } from "./support/http";
 import { pushImage, startRegistry, type TestRegistry } from "./support/registry";
 import { authStandIn, standIn } from "./support/standins";
@@ -490,6 +492,20 @@ describe("@engine vnv command line", function () {
             assert.equal(text.code, 0, text.err);
             assert.match(text.out, /v8\.0\.0-rc\.1/, "a version that runs somewhere is shown beyond the limit");
         });
+    });
+
+    it("release ls reads what prod runs from its stack: an update outside vnv deploy (a hand-run pulumi up) is shown, and said", async () => {
+        await pushVersion(reg, "v8.1.0");
+        const handRun = await LocalWorkspace.createOrSelectStack(
+            { stackName: "prod", projectName: "vnv", program: standIn()(stackSettings("prod", { version: "v8.1.0" })) },
+            await workspaceOptions(tmp()),
+        );
+        await handRun.up(); // no vnv: no deploy event in the history
+        const r = await vnv(["release", "ls", "--json"]);
+        assert.equal(r.code, 0, r.err);
+        const row = (JSON.parse(r.out).versions as Array<{ version: string; runs: { where: string; note?: string }[] }>).find((v) => v.version === "v8.1.0");
+        const prod = row?.runs.find((p) => p.where === "prod");
+        assert.match(prod?.note ?? "", /no deploy recorded: updated outside vnv deploy/, r.out);
     });
 
     it("env up registers the environment's redirect URIs alongside its update, in a process of its own", async () => {

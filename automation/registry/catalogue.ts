@@ -43,6 +43,10 @@ export interface Placement {
     /** ISO time, for ephemeral environments. */
     readonly expiresAt?: string;
     readonly url?: string;
+    /** prod and dev: the digests their stack runs (its `imageDigests` output). */
+    readonly digests?: Readonly<Record<string, string>>;
+    /** What the reader should know (prod and dev: how what runs differs from the last recorded deploy). */
+    readonly note?: string;
 }
 
 export interface CatalogueVersion {
@@ -243,7 +247,7 @@ function when(iso: string): string {
 }
 
 function placementText(p: Placement): string {
-    const details = [p.url, p.expiresAt === undefined ? undefined : `expires ${when(p.expiresAt)}`].filter((d): d is string => d !== undefined);
+    const details = [p.url, p.expiresAt === undefined ? undefined : `expires ${when(p.expiresAt)}`, p.note].filter((d): d is string => d !== undefined);
     // prod and dev are their own stacks: named once.
     const name = p.stack === p.where ? p.where : `${p.where} ${p.stack}`;
     return `${name}${details.length > 0 ? ` (${details.join(", ")})` : ""}`;
