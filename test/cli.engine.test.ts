@@ -4,29 +4,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { type CliDeps, main, VERSION } from "../automation/cli";
 import { RegistryClient } from "../registry/client";
-import { PROJECT_DIR } from "../infra/stackFile";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { stackSettings } from "./fixtures";
 import { makeDriver, PASSPHRASE, stackFiles, useTempDir, workspaceOptions } from "./support/driver";
 import { startServer, type TestServer } from "./support/http";
 import { pushImage, startRegistry, type TestRegistry } from "./support/registry";
+import { projectOn, VERSIONED } from "./support/project";
 import { authStandIn, standIn } from "./support/standins";
-
-const VERSIONED = ["proxy-server", "event-bridge", "pnp-server", "neo-server", "app"];
-
-/** A project directory whose stack files take their images from the test registry. */
-function projectOn(reg: TestRegistry, dir: string): string {
-    const project = path.join(dir, "project");
-    fs.mkdirSync(project, { recursive: true });
-    for (const stack of ["dev", "prod"]) {
-        const text = fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
-        fs.writeFileSync(
-            path.join(project, `Pulumi.${stack}.yaml`),
-            text.replace(/ghcr\.io\/infrasoftbe\/infrasoft-vnv-/g, `${reg.host}/infrasoftbe/`).replace(/docker\.io\/library\//g, `${reg.host}/library/`),
-        );
-    }
-    return project;
-}
 
 /** Pushes every versioned image of `version` (and redis, and the ephemeral environments' neo4j) into the test registry. */
 async function pushVersion(reg: TestRegistry, version: string, skip: string[] = []): Promise<void> {

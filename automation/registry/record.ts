@@ -17,7 +17,7 @@ import type { AuditEvent, AuditLog } from "../audit";
 import { OperationError, UsageError } from "../errors";
 import { mapLimit } from "../util";
 import { type RegistryClient, RegistryError } from "../../registry/client";
-import { type ImageSource, indexTags, type RecordedRelease } from "./release";
+import { currentDigest, type ImageSource, indexTags, type RecordedRelease } from "./release";
 
 export interface ReleaseRecord extends RecordedRelease {
     /** Canonical spelling (`v1.2.3`). */
@@ -97,7 +97,7 @@ export async function compareWithRecord(
         }
         let found = 0;
         for (const tag of new Set([record.version, ...c.tags])) {
-            const now = await digestOf(client, c.image, tag);
+            const now = await currentDigest(client, c.image, tag);
             found += now === undefined ? 0 : 1;
             if (now !== undefined && now !== recorded) {
                 moved.push({ service: c.service, image: c.image, tag, recorded, now });
@@ -110,17 +110,6 @@ export async function compareWithRecord(
     const order = new Map(checks.map((c, i) => [c.service, i]));
     const byService = (a: string, b: string) => (order.get(a) ?? 0) - (order.get(b) ?? 0);
     return { moved: moved.sort((a, b) => byService(a.service, b.service) || (a.tag < b.tag ? -1 : 1)), gone: gone.sort(byService) };
-}
-
-async function digestOf(client: RegistryClient, image: string, tag: string): Promise<string | undefined> {
-    try {
-        return (await client.resolve(image, tag)).digest;
-    } catch (e) {
-        if (e instanceof RegistryError && e.kind === "not-found") {
-            return undefined;
-        }
-        throw e;
-    }
 }
 
 /**

@@ -251,7 +251,8 @@ async function planStep(
     return { service: img.service, image: img.image, digest: source.digest, mediaType: source.mediaType, write, unchanged };
 }
 
-async function currentDigest(client: RegistryClient, image: string, tag: string): Promise<string | undefined> {
+/** The digest `image:tag` points at, or undefined when there is no such tag. */
+export async function currentDigest(client: RegistryClient, image: string, tag: string): Promise<string | undefined> {
     try {
         return (await client.resolve(image, tag)).digest;
     } catch (e) {
