@@ -479,7 +479,8 @@ describe("@engine the command line's results are complete and honest", function 
         const created = new Date(Date.now() - 5 * HOUR);
         await makeDriver(tmp(), { auth: undefined, clock: () => created }).up(v("v4.0.0-rc.1"), { ttl: ttl("1h") });
         const before = (await makeDriver(tmp(), { auth: undefined }).list())[0]!;
-        const r = await vnv(["env", "extend", "v4.0.0-rc.1", "--ttl", "2h"]);
+        // --revive: it has expired already (refused on its own, see cli.engine), and the new expiry is past too.
+        const r = await vnv(["env", "extend", "v4.0.0-rc.1", "--ttl", "2h", "--revive"]);
         assert.equal(r.code, 2, r.err);
         assert.match(r.err, /which is past: a TTL longer than 5h/);
         assert.equal((await makeDriver(tmp(), { auth: undefined }).list())[0]!.expiresAt, before.expiresAt);
