@@ -1,18 +1,21 @@
-/** Typed failures of the automation, each with the exit code the command line uses. */
+/** Typed failures of the automation, each carrying its meaning once (rules/meaning.ts). */
 import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
+import type { Meaning } from "../rules/meaning";
 
-/** Bad input (a version, a TTL, a flag): nothing was touched. Exit code 2. */
+export { type Meaning, meaningOf } from "../rules/meaning";
+
+/** Bad input (a version, a TTL, a flag): nothing was touched. */
 export class UsageError extends Error {
-    readonly exitCode = 2;
+    readonly meaning: Meaning = "bad-input";
     constructor(message: string) {
         super(message);
         this.name = "UsageError";
     }
 }
 
-/** The operation could not be carried out. Exit code 1. */
+/** The operation could not be carried out. */
 export class OperationError extends Error {
-    readonly exitCode: number = 1;
+    readonly meaning: Meaning = "failed";
     constructor(message: string, options?: { cause?: unknown }) {
         super(message, options);
         this.name = "OperationError";
@@ -20,6 +23,7 @@ export class OperationError extends Error {
 }
 
 export class EnvironmentNotFoundError extends OperationError {
+    override readonly meaning: Meaning = "not-found";
     constructor(
         readonly stackName: string,
         message: string = `no environment ${stackName}: \`vnv env ls\` lists the live ones`,
@@ -63,6 +67,7 @@ export function describeLock(lock: LockInfo): string {
 }
 
 export class StackLockedError extends OperationError {
+    override readonly meaning: Meaning = "busy";
     constructor(
         readonly stackName: string,
         readonly locks: readonly LockInfo[],
@@ -77,7 +82,7 @@ export class StackLockedError extends OperationError {
     }
 }
 
-/** Another vnv run holds the environment's lease (automation/leases.ts): busy, like a held lock. */
+/** Another vnv run holds the environment's lease (automation/environments/leases.ts): busy, like a held lock. */
 export class LeaseHeldError extends StackLockedError {
     constructor(stackName: string, locks: readonly LockInfo[], operation?: string) {
         super(
@@ -91,6 +96,7 @@ export class LeaseHeldError extends StackLockedError {
 }
 
 export class CapacityError extends OperationError {
+    override readonly meaning: Meaning = "busy";
     constructor(
         readonly max: number,
         readonly live: ReadonlyArray<{ stack: string; version: string; expiresAt: Date }>,

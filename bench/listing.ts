@@ -2,7 +2,7 @@
  * Listing at scale: `env ls` and the reaper's decision over 200 environments, on a directory and
  * on an S3 API (moto's server) behind a proxy that adds 20 ms to every request, as S3 in the
  * runner's region would. "before": the CLI, one call per stack for its tags (what vnv did);
- * "after": the backend read directly (automation/backendReader.ts). Target: at most 3 s on S3.
+ * "after": the backend read directly (automation/state/backendReader.ts). Target: at most 3 s on S3.
  * Run: npm run bench:listing    (prints figures; a few minutes, mostly the CLI "before" runs)
  */
 import * as fs from "node:fs";

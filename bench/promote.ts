@@ -8,8 +8,8 @@
  * Run: npm run bench:promote    (prints figures; pushing the tags takes most of the time; VNV_BENCH_RUNS runs of each, default 3)
  */
 import * as os from "node:os";
-import { catalogue } from "../automation/registry/catalogue";
-import { planPromotion } from "../automation/registry/release";
+import { catalogue } from "../automation/release/catalogue";
+import { planPromotion } from "../automation/release/release";
 import { RegistryClient } from "../registry/client";
 import { pushImage, registryServices, startRegistry } from "../test/support/registry";
 

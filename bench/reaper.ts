@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { mapLimit } from "../automation/util";
 import { EPHEMERAL, TAG } from "../rules/metadata";
-import { engineEnv, pulumiCommand, resolveCli } from "../automation/pulumiCli";
+import { engineEnv, pulumiCommand, resolveCli } from "../automation/state/pulumiCli";
 import { makeDriver, PASSPHRASE, tempDir, ttl, v } from "../test/support/driver";
 
 const HOUR = 3_600_000;

@@ -2,13 +2,13 @@
  * vnv's own work per `env up` against the engine's update of the same stand-in program, by
  * step, on a directory backend (real engine, 2 cores): creating a new environment, then updating
  * it, with the redirect list registered after the update and alongside it (a child process,
- * automation/authWorker.ts). Goal: at most 1 s of vnv's own work (everything but the engine's
+ * automation/environments/authWorker.ts). Goal: at most 1 s of vnv's own work (everything but the engine's
  * update and the redirect list) on a warm machine. Image checks are left out (they are the
  * registry's time); the redirect list is the auth stack's own engine update.
  * Run: npm run bench:up
  */
 import * as fs from "node:fs";
-import type { UpResult } from "../automation/environments";
+import type { UpResult } from "../automation/environments/environments";
 import { authStandIn } from "../test/support/standins";
 import { makeDriver, tempDir, v } from "../test/support/driver";
 

@@ -4,6 +4,8 @@
  */
 
 export class TtlError extends Error {
+    /** Bad input (rules/meaning.ts). */
+    readonly meaning = "bad-input";
     constructor(message: string) {
         super(message);
         this.name = "TtlError";

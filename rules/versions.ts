@@ -42,6 +42,8 @@ export const VERSION_FORMS = "vX.Y.Z, vX.Y.Z-rc.N (or -RCN), X.Y.Z-SNAPSHOT, vX.
 
 /** Thrown for text that is not a version of one of the accepted forms. */
 export class VersionError extends Error {
+    /** Bad input (rules/meaning.ts). */
+    readonly meaning = "bad-input";
     constructor(
         readonly input: string,
         reason: string,

@@ -1,6 +1,6 @@
 /**
- * The audit trail (automation/audit.ts) and the create-only writes it stands on
- * (automation/blobs.ts), on a directory and on a real S3 API on loopback (moto). No Pulumi engine
+ * The audit trail (automation/history/audit.ts) and the create-only writes it stands on
+ * (automation/state/blobs.ts), on a directory and on a real S3 API on loopback (moto). No Pulumi engine
  * is needed; the S3 run is tagged @engine as every test that needs moto's server is, so that
  * `npm run test:unit` (which needs nothing but `npm ci`) leaves it out.
  */
@@ -8,8 +8,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AUDIT_PREFIX, AuditEventError, AuditLog, auditContext, auditKey, type NewAuditEvent } from "../automation/audit";
-import { type Blobs, blobsFor } from "../automation/blobs";
+import { AUDIT_PREFIX, AuditEventError, AuditLog, auditContext, auditKey, type NewAuditEvent } from "../automation/history/audit";
+import { type Blobs, blobsFor } from "../automation/state/blobs";
 import { backendInput } from "../automation/inputs";
 import { BACKENDS, backendFiles, backendUrl, onBackend } from "./support/backends";
 

@@ -2,12 +2,12 @@ import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
-import { authOutcomeInChild } from "../automation/authWorker";
+import { authOutcomeInChild } from "../automation/environments/authWorker";
 
 /** Worker processes still running. */
 function workers(): string[] {
     try {
-        return execFileSync("pgrep", ["-f", "automation/authWorker"], { encoding: "utf8" })
+        return execFileSync("pgrep", ["-f", "automation/environments/authWorker"], { encoding: "utf8" })
             .split("\n")
             .filter((l) => l !== "");
     } catch {

@@ -1,5 +1,5 @@
 /**
- * The backend reader (automation/backendReader.ts) against a hostile backend: the layout file,
+ * The backend reader (automation/state/backendReader.ts) against a hostile backend: the layout file,
  * tag files, checkpoints and lock files are read within their bounds, and a listing within its
  * own; on a directory and on a real S3 API (moto, @engine).
  */
@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
-import { BACKEND_BOUNDS, BackendObjectError, BackendReader } from "../automation/backendReader";
-import { type Blobs, blobsFor, ListingTooLargeError } from "../automation/blobs";
+import { BACKEND_BOUNDS, BackendObjectError, BackendReader } from "../automation/state/backendReader";
+import { type Blobs, blobsFor, ListingTooLargeError } from "../automation/state/blobs";
 import { backendInput } from "../automation/inputs";
 import { BACKENDS, backendUrl, onBackend } from "./support/backends";
 

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BackendLayoutError, BackendReader, s3Location } from "../automation/backendReader";
+import { BackendLayoutError, BackendReader, s3Location } from "../automation/state/backendReader";
 import { backendInput } from "../automation/inputs";
 
 const made: string[] = [];

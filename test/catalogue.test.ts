@@ -1,5 +1,5 @@
 /**
- * @registry: the version catalogue of `vnv release ls` (automation/registry/catalogue.ts)
+ * @registry: the version catalogue of `vnv release ls` (automation/release/catalogue.ts)
  * against a real OCI registry on loopback (Debian's docker-registry), test images pushed
  * through the API. Two stand-ins, both on loopback: a paging front in the distribution v3
  * format where the registry itself does not page its tag list (2.8 ignores `n` there), and an
@@ -8,7 +8,7 @@
 import { strict as assert } from "node:assert";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Catalogue, CatalogueError, catalogue, catalogueText, type Placement } from "../automation/registry/catalogue";
+import { type Catalogue, CatalogueError, catalogue, catalogueText, type Placement } from "../automation/release/catalogue";
 import { parseNextLink, RegistryClient } from "../registry/client";
 import { pushImage, registryServices, startRegistry, type TestRegistry } from "./support/registry";
 

@@ -2,7 +2,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type CliDeps, main, VERSION } from "../automation/cli";
+import { type CliDeps, main, VERSION } from "../automation/cli/program";
 import { RegistryClient } from "../registry/client";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { stackSettings } from "./fixtures";

@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { writePins } from "../automation/pins";
+import { writePins } from "../automation/release/pins";
 import { loadSettings } from "../infra/config";
 import { parseSettings, SETTING_KEYS, EPHEMERAL_ONLY_KEYS } from "../infra/settings";
 import { PROJECT_DIR, readStackFile } from "../infra/stackFile";

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { main } from "../automation/cli";
+import { main } from "../automation/cli/program";
 import { stackSettings } from "./fixtures";
 import { BACKENDS, backendUrl, onBackend } from "./support/backends";
 import { makeDriver, PASSPHRASE, useTempDir, workspaceOptions } from "./support/driver";

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { engineEnv, pulumiCommand, resolveCli } from "../automation/pulumiCli";
+import { engineEnv, pulumiCommand, resolveCli } from "../automation/state/pulumiCli";
 import { jsonFilesUnder } from "./support/driver";
 
 class Greeting extends pulumi.ComponentResource {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { checkOnce, healthTargets, type HealthReport, UnhealthyError, waitHealthy } from "../automation/health";
+import { checkOnce, healthTargets, type HealthReport, UnhealthyError, waitHealthy } from "../automation/environments/health";
 import type { ServiceSpec } from "../rules/service";
 import { deadUrl, startServer, type TestServer } from "./support/http";
 

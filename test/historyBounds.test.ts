@@ -1,5 +1,5 @@
 /**
- * The history's reader against a hostile backend (automation/audit.ts over automation/blobs.ts):
+ * The history's reader against a hostile backend (automation/history/audit.ts over automation/state/blobs.ts):
  * every object bounded before it is read, every entry that is not an object reported by name,
  * the listing and the whole read bounded; on a directory and on a real S3 API (moto, @engine).
  */
@@ -8,8 +8,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AUDIT_PREFIX, AuditLog, auditKey, MAX_EVENT_BYTES, type NewAuditEvent } from "../automation/audit";
-import { BlobNotObjectError, type Blobs, BlobTooLargeError, blobsFor, s3Blobs } from "../automation/blobs";
+import { AUDIT_PREFIX, AuditLog, auditKey, MAX_EVENT_BYTES, type NewAuditEvent } from "../automation/history/audit";
+import { BlobNotObjectError, type Blobs, BlobTooLargeError, blobsFor, s3Blobs } from "../automation/state/blobs";
 import { backendInput } from "../automation/inputs";
 import { BACKENDS, backendUrl, onBackend } from "./support/backends";
 import { S3_ENV, startS3, type TestS3 } from "./support/s3";

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { isLockContention, MissingSecretsError, parseLocks, UsageError } from "../automation/errors";
 import { backendInput, concurrencyInput, envTagInput, instantInput, ownerInput, secretsInput, stackInput, ttlInput, versionInput } from "../automation/inputs";
-import { processAlive } from "../automation/locks";
+import { processAlive } from "../automation/state/locks";
 
 describe("the input layer", () => {
     const DEFAULT = "/srv/vnv/.vnv/state";

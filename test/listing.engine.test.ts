@@ -1,5 +1,5 @@
 /**
- * @engine: listing many environments straight from the backend (automation/backendReader.ts),
+ * @engine: listing many environments straight from the backend (automation/state/backendReader.ts),
  * on a directory and on a real S3 API: the same stacks and tags the CLI reports, the reaper's
  * decision over all of them, and correct answers while other runs create and remove stacks.
  * How fast it is over 200 environments with S3 latency: `npm run bench:listing`.

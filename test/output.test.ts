@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { AUDIT_PREFIX, AuditLog, auditKey } from "../automation/audit";
-import { fileBlobs } from "../automation/blobs";
-import { main } from "../automation/cli";
+import { AUDIT_PREFIX, AuditLog, auditKey } from "../automation/history/audit";
+import { fileBlobs } from "../automation/state/blobs";
+import { main } from "../automation/cli/program";
 
 /** A character that must never reach a terminal from outside: C0, DEL, C1, bidi controls, zero-width, separators. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point

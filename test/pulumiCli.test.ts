@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { engineEnv, PulumiCliNotFoundError, resolveCli } from "../automation/pulumiCli";
+import { engineEnv, PulumiCliNotFoundError, resolveCli } from "../automation/state/pulumiCli";
 
 describe("Pulumi CLI resolution", () => {
     it("without any CLI, says how to get one", () => {

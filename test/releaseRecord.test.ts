@@ -1,5 +1,5 @@
 /**
- * @registry: released means immutable, and proven (automation/registry/record.ts). The first
+ * @registry: released means immutable, and proven (automation/release/record.ts). The first
  * promotion of a release records its digests in the history; `release check`, `release ls`,
  * `release verify`, `release promote` and `deploy` hold every tag of the release, in every
  * spelling, against that record. The command line in-process, against a real registry on
@@ -10,10 +10,10 @@ import * as fs from "node:fs";
 import fc from "fast-check";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { AuditEvent } from "../automation/audit";
-import { main } from "../automation/cli";
-import { recordsFrom } from "../automation/registry/record";
-import { indexTags } from "../automation/registry/release";
+import type { AuditEvent } from "../automation/history/audit";
+import { main } from "../automation/cli/program";
+import { recordsFrom } from "../automation/release/record";
+import { indexTags } from "../automation/release/release";
 import { parseVersion, tryParseVersion } from "../rules/versions";
 import { versionText } from "./arbitraries";
 import { RegistryClient } from "../registry/client";

@@ -137,6 +137,8 @@ export const EPHEMERAL_ONLY_KEYS: readonly (typeof SETTING_KEYS)[number][] = ["d
 
 /** Thrown for configuration that cannot make an environment; lists every problem. */
 export class SettingsError extends Error {
+    /** Bad input (rules/meaning.ts). */
+    readonly meaning = "bad-input";
     constructor(readonly problems: readonly string[]) {
         super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
         this.name = "SettingsError";

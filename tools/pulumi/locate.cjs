@@ -1,4 +1,4 @@
-// Where the pinned Pulumi CLI lives, shared by setup.mjs and automation/pulumiCli.ts.
+// Where the pinned Pulumi CLI lives, shared by setup.mjs and automation/state/pulumiCli.ts.
 // Layout: <cache>/pulumi/<version>-<go.mod+go.sum hash>/bin/pulumi, so PulumiCommand.get({ root }) finds it.
 "use strict";
 const fs = require("node:fs");

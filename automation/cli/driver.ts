@@ -1,0 +1,85 @@
+/**
+ * The library's driver as the command line configures it: dev's stack file, the flags and the
+ * environment, every check run before any stack is touched. Loaded only by commands that use it.
+ */
+import type { EnvironmentSettings } from "../../infra/settings";
+import { parseDuration, ttlPolicy } from "../../rules/ttl";
+import { programOf } from "../environments/authWorker";
+import { Environments, type ProgramFactory } from "../environments/environments";
+import { notifierFrom } from "../environments/notify";
+import { secretsInput, ttlInput } from "../inputs";
+import { checkRelease, MissingImagesError } from "../release/release";
+import { resolveCli } from "../state/pulumiCli";
+import type { CliContext, SharedOptions } from "./context";
+
+/** The real environment program: the same definition `pulumi up` runs, as an inline program (loaded when it runs). */
+export const environmentProgram: ProgramFactory = (settings) => async () =>
+    (require("../../infra/environment") as typeof import("../../infra/environment")).deployEnvironment(settings);
+
+export async function makeDriver(ctx: CliContext, opts: SharedOptions): Promise<Environments> {
+    const deps = ctx.deps;
+    const { settings, raw, region } = await ctx.stackFile("dev");
+    const policy = settings.ephemeral!;
+    const backend = ctx.backend(opts);
+    const secrets = secretsInput(opts.secretsProvider, deps.env);
+    const notifier = notifierFrom(deps.env, ctx.log);
+    const wait = opts.wait ?? deps.waitDefault ?? "10m";
+    const waitMs = wait === "0" ? 0 : ttlInput(wait, undefined, "--wait").ms;
+    const registry = await ctx.registry();
+    const audit = await ctx.auditor(backend);
+    return new Environments({
+        ...(audit === undefined ? {} : { audit }),
+        ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+        checkImages: async (version, services) => {
+            const result = await checkRelease(registry, services, version.canonical);
+            if (result.missing.length > 0) {
+                throw new MissingImagesError(result);
+            }
+            return result.digests;
+        },
+        backend,
+        secrets,
+        cli: resolveCli(deps.env),
+        pulumiHome: deps.pulumiHome,
+        // The real program needs the aws and azuread plugins; stand-ins need none.
+        pluginDownloads: deps.program === undefined,
+        program: deps.program ?? environmentProgram,
+        devSettings: raw,
+        region,
+        platformStack: policy.platformStack,
+        ttl: ttlPolicy(policy.defaultTtl, policy.maxTtl),
+        protectedStacks: policy.protectedStacks,
+        maxEnvironments: policy.maxEnvironments,
+        staleLockAfterMs: parseDuration(policy.staleLockAfter),
+        auth: authOf(ctx, policy, settings),
+        log: ctx.log,
+        engineOutput: opts.quiet || opts.json ? undefined : (text) => deps.stderr(text),
+        notifier,
+        expiryNoticeMs: parseDuration(policy.expiryNotice),
+        health: {
+            base: deps.healthBase ?? ((host) => `https://${host}`),
+            wait: { timeoutMs: waitMs, intervalMs: deps.healthIntervalMs ?? 5_000 },
+            afterUp: waitMs > 0,
+        },
+    });
+}
+
+/** The redirect list's owner: the shared application's, registered alongside updates from a child process. */
+function authOf(ctx: CliContext, policy: NonNullable<EnvironmentSettings["ephemeral"]>, settings: EnvironmentSettings) {
+    const deps = ctx.deps;
+    const spec =
+        deps.authAlongside ??
+        (deps.authProgram === undefined && policy.authApplicationId !== undefined
+            ? ({ kind: "azuread", applicationId: policy.authApplicationId, type: settings.auth.type } as const)
+            : undefined);
+    if (deps.authProgram === undefined && spec === undefined) {
+        return undefined;
+    }
+    return {
+        stackName: policy.authStack,
+        fixedHosts: policy.fixedRedirectHosts,
+        extraUris: settings.auth.extraRedirectUris,
+        program: deps.authProgram ?? programOf(spec!),
+        ...(spec === undefined ? {} : { alongside: spec }),
+    };
+}

@@ -1,0 +1,170 @@
+/**
+ * How the command line shows results to people (`--json` shows the same objects to machines).
+ * Every value that came from outside (stack names and tags, lock files, the history's objects
+ * and their names, health answers, registry answers) is shown through rules/terminal.ts, cell by
+ * cell, so a value can neither act on the terminal nor break a row into forged ones; the command
+ * line escapes its whole output once more (which changes nothing already escaped).
+ */
+import { terminalText as t } from "../../rules/terminal";
+import type { AuditHistory } from "../history/audit";
+import type { DriftReport } from "../environments/drift";
+import { describeLock } from "../errors";
+import type { DeployResult, EnvironmentInfo, ReapSummary, StatusResult } from "../environments/environments";
+import type { CheckResult, PromotionPlan } from "../release/release";
+
+export function statusText(r: StatusResult): string {
+    const lines = [`${t(r.version)} at ${t(r.url)}: ${r.health.healthy ? "healthy" : "NOT healthy"} (expires ${t(r.expiresAt)})`];
+    for (const s of r.health.services) {
+        lines.push(`  ${s.healthy ? "ok  " : "FAIL"}  ${t(s.service).padEnd(16)} ${t(s.url)}  ${t(s.seen)}`);
+    }
+    for (const n of r.health.notReachable) {
+        lines.push(`  -     ${t(n.service).padEnd(16)} ${t(n.reason)}`);
+    }
+    return lines.join("\n");
+}
+
+export function checkText(r: CheckResult): string {
+    const names = r.images.map((i) => t(`${i.image}:${i.tag}`));
+    const width = Math.max(...names.map((n) => n.length));
+    return r.images.map((i, n) => `${names[n]!.padEnd(width)}  ${t(i.digest ?? "MISSING")}`).join("\n");
+}
+
+export function promoteText(plan: PromotionPlan, dryRun: boolean): string {
+    const lines = [`${dryRun ? "would promote" : "promoted"} ${t(plan.from)} → ${t(plan.release)} (+ ${t(plan.envTag)})`];
+    for (const step of plan.steps) {
+        const what = step.write.length > 0 ? `${dryRun ? "would tag" : "tagged"} ${t(step.write.join(", "))}` : "already done";
+        lines.push(`  ${t(step.image)}@${t(step.digest)}: ${what}`);
+    }
+    return lines.join("\n");
+}
+
+function when(iso: string | undefined): string {
+    return iso === undefined ? "-" : t(iso.slice(0, 16).replace("T", " "));
+}
+
+function lockText(r: EnvironmentInfo): string {
+    if (r.locks === null) {
+        return "?";
+    }
+    return r.locks.length === 0 ? "no" : `yes: ${r.locks.map((l) => t(describeLock(l))).join("; ")}`;
+}
+
+export function environmentsTable(rows: readonly EnvironmentInfo[]): string {
+    if (rows.length === 0) {
+        return "no environments";
+    }
+    const head = ["VERSION", "URL", "OWNER", "CREATED", "EXPIRES", "LEFT", "LAST UPDATE", "RESOURCES", "UPDATING"];
+    const body = rows.map((r): string[] =>
+        (r.status === "malformed"
+            ? [
+                  r.stack,
+                  `MALFORMED (never acted on): ${r.problem ?? ""}`,
+                  "-",
+                  "-",
+                  "-",
+                  "-",
+                  r.lastUpdate ?? "never",
+                  String(r.resourceCount ?? 0),
+                  lockText(r),
+              ]
+            : [
+                  r.version ?? "",
+                  r.url ?? "",
+                  r.owner ?? "",
+                  when(r.createdAt),
+                  when(r.expiresAt),
+                  r.timeLeft ?? "",
+                  r.lastUpdate ?? "never",
+                  String(r.resourceCount ?? 0),
+                  lockText(r),
+              ]
+        ).map(t),
+    );
+    const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
+    return [head, ...body]
+        .map((cols) =>
+            cols
+                .map((c, i) => c.padEnd(widths[i] ?? 0))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
+}
+
+export function reapText(s: ReapSummary): string {
+    const lines = [`reap at ${s.now}${s.dryRun ? " (dry run)" : ""}`];
+    for (const stack of s.dryRun ? s.wouldDestroy : s.destroyed) {
+        lines.push(`  ${s.dryRun ? "would destroy" : "destroyed"}  ${t(stack)}`);
+    }
+    for (const f of s.failed) {
+        lines.push(`  failed     ${t(f.stack)}: ${t(f.reason)}`);
+    }
+    for (const k of s.skipped) {
+        lines.push(`  skipped    ${t(k.stack)}: ${t(k.reason)}`);
+    }
+    if (s.auth !== undefined) {
+        lines.push(s.auth.ok ? `  redirect list: ${s.auth.uris} URI(s) registered` : `  redirect list: NOT updated: ${t(s.auth.error.split("\n")[0] ?? "")}`);
+    }
+    lines.push(
+        `${s.dryRun ? s.wouldDestroy.length : s.destroyed.length} ${s.dryRun ? "to destroy" : "destroyed"}, ${s.skipped.length} skipped, ${s.failed.length} failed`,
+    );
+    return lines.join("\n");
+}
+
+/** `vnv history`: one line per event, newest first; a failure's reason below it. */
+export function historyText(h: AuditHistory): string {
+    if (h.events.length === 0 && h.problems.length === 0) {
+        return "no events";
+    }
+    const rows = h.events.map((e) =>
+        [
+            when(e.at),
+            e.action,
+            e.environment,
+            e.version === "" ? "-" : e.version,
+            e.result === "succeeded" ? "ok" : "FAILED",
+            e.actor,
+            `${Math.round(e.durationMs / 1000)}s`,
+        ].map(t),
+    );
+    const header = ["WHEN (UTC)", "ACTION", "ENVIRONMENT", "VERSION", "RESULT", "BY", "TOOK"];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => c.padEnd(widths[i]!))
+            .join("  ")
+            .trimEnd();
+    const lines = [line(header)];
+    h.events.forEach((e, i) => {
+        lines.push(line(rows[i]!));
+        const digests = Object.entries(e.digests);
+        if (digests.length > 0) {
+            lines.push(`    ${t(digests.map(([s, d]) => `${s}@${d.slice(7, 19)}`).join(" "))}`);
+        }
+        if (e.error !== undefined) {
+            lines.push(`    ${t(e.error.split("\n")[0] ?? "")}`);
+        }
+    });
+    for (const p of h.problems) {
+        lines.push(`unreadable event ${t(p.key)}: ${t(p.problem)}`);
+    }
+    return lines.join("\n");
+}
+
+/** `vnv deploy`: the URL, what was deployed, and how it answered. */
+export function deployText(r: DeployResult): string {
+    const lines = [t(r.url), `deployed ${t(r.version)} to ${t(r.stack)}${r.health?.healthy ? ", healthy" : ""}`];
+    for (const [service, digest] of Object.entries(r.digests)) {
+        lines.push(`  ${t(service).padEnd(16)} ${t(digest)}`);
+    }
+    return lines.join("\n");
+}
+
+/** `vnv drift`: what changed outside vnv, one resource a line. */
+export function driftText(r: DriftReport): string {
+    if (r.drifted.length === 0) {
+        return `${r.stack}: no drift: ${r.unchanged} resource(s) as the state says (checked ${r.checkedAt})`;
+    }
+    const rows = r.drifted.map((d) => `  ${d.change.padEnd(8)} ${t(d.urn)}${d.keys.length > 0 ? `: ${d.keys.map((k) => t(k)).join(", ")}` : ""}`);
+    return [`${r.stack}: ${r.drifted.length} resource(s) changed outside vnv, ${r.unchanged} as the state says (checked ${r.checkedAt})`, ...rows].join("\n");
+}

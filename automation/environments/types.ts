@@ -1,0 +1,133 @@
+/** The types of the environments library: its configuration and its results. */
+import type { PulumiFn } from "@pulumi/pulumi/automation";
+import type { EnvironmentSettings, RawSettings } from "../../infra/settings";
+import type { ImageSource } from "../release/release";
+import type { TtlPolicy } from "../../rules/ttl";
+import type { Version } from "../../rules/versions";
+import type { AuthOutcome, AuthOwnerConfig } from "./authOwner";
+import type { LockInfo } from "../errors";
+import type { HealthReport, WaitOptions } from "./health";
+import type { Backend, Secrets } from "../inputs";
+import type { Notifier } from "./notify";
+import type { ResolvedCli } from "../state/pulumiCli";
+import type { ReapSummary } from "./reaper";
+
+export type { AuthOutcome, ReapSummary };
+import type { Auditor } from "../history/auditing";
+import type { AuthProgramSpec } from "./authWorker";
+/** Builds the inline program of one environment from its settings. */
+export type ProgramFactory = (settings: EnvironmentSettings) => PulumiFn;
+export type { AuthProgramFactory } from "./authOwner";
+
+export interface DriverConfig {
+    /** Pulumi project of the stacks. @default "vnv" */
+    readonly projectName?: string;
+    readonly backend: Backend;
+    readonly secrets: Secrets;
+    readonly cli: ResolvedCli;
+    /** PULUMI_HOME for the engine (tests give each run its own). */
+    readonly pulumiHome?: string;
+    /** Let the engine download missing provider plugins. @default false */
+    readonly pluginDownloads?: boolean;
+    readonly program: ProgramFactory;
+    /** The dev stack's configuration (`vnv:` keys) and region: what ephemeral settings derive from. */
+    readonly devSettings: RawSettings;
+    readonly region: string | undefined;
+    /** The dev stack as a StackReference name. @default "organization/<project>/dev" */
+    readonly platformStack?: string;
+    readonly ttl: TtlPolicy;
+    /** Stack names the reaper never touches, besides dev and prod. @default [] */
+    readonly protectedStacks?: readonly string[];
+    /** At most this many live environments; never above what the shared ALB holds. */
+    readonly maxEnvironments?: number;
+    /** A lock older than this is stale even if its process may live on another machine. @default 2h */
+    readonly staleLockAfterMs?: number;
+    /**
+     * The owner of the shared application's redirect list (its paths come from the settings).
+     * With `alongside`, `up` registers the list in a child process while the environment's
+     * update runs (automation/environments/authWorker.ts), instead of after it.
+     */
+    readonly auth?: Omit<AuthOwnerConfig, "redirectPaths" | "domain" | "maxTtlMs"> & { readonly alongside?: AuthProgramSpec };
+    /**
+     * Checks that every image of the version exists and answers their digests, before any stack
+     * is touched (`release check`); the environment pins exactly these. @default no check
+     */
+    readonly checkImages?: (version: Version, images: readonly ImageSource[]) => Promise<Readonly<Record<string, string>>>;
+    /** @default () => new Date() */
+    readonly clock?: () => Date;
+    /** Progress lines. @default none */
+    readonly log?: (line: string) => void;
+    /** Engine output, streamed. @default none */
+    readonly engineOutput?: (text: string) => void;
+    /**
+     * After an update, wait until every public service answers its health path through the
+     * environment's URL (`base(hostname)`, `https://<host>` for real). @default no wait
+     */
+    readonly health?: { readonly base: (hostname: string) => string; readonly wait?: WaitOptions; readonly afterUp?: boolean };
+    /** Where announcements go. @default none */
+    readonly notifier?: Notifier;
+    /** The reaper announces an environment once when it expires within this. @default 1 hour */
+    readonly expiryNoticeMs?: number;
+    /** Where up, down, extend and reap are recorded (the audit trail in the state backend). @default none */
+    readonly audit?: Auditor;
+}
+
+/** One row of `env ls`: an environment, or a stack that claims to be one but is malformed. */
+export interface EnvironmentInfo {
+    readonly stack: string;
+    readonly status: "live" | "expired" | "malformed";
+    /** Why a malformed stack is never acted on. */
+    readonly problem?: string;
+    readonly version?: string;
+    readonly url?: string;
+    readonly owner?: string;
+    readonly createdAt?: string;
+    readonly expiresAt?: string;
+    /** Milliseconds until expiry (negative once expired). */
+    readonly timeLeftMs?: number;
+    readonly timeLeft?: string;
+    readonly lastUpdate: string | undefined;
+    readonly resourceCount: number | undefined;
+    /** Who holds the stack's lock right now (an update or destroy in progress); null where the backend cannot tell. */
+    readonly locks: readonly LockInfo[] | null;
+}
+
+export interface UpResult {
+    readonly stack: string;
+    readonly version: string;
+    readonly url: string;
+    readonly created: boolean;
+    readonly expiresAt: string;
+    readonly outputs: Record<string, unknown>;
+    /** The redirect list after the update (absent without an owner). */
+    readonly auth?: AuthOutcome;
+    /** What the health checks saw (absent when not asked for). */
+    readonly health?: HealthReport;
+    /** Milliseconds of each step, in order (`check images`, `engine update`, `redirect list`, …). */
+    readonly steps: readonly { step: string; ms: number }[];
+}
+
+/** What `vnv deploy <prod|dev>` did. */
+export interface DeployResult {
+    readonly stack: string;
+    readonly version: string;
+    readonly url: string;
+    /** The pinned digests deployed (service → sha256:…, `frontend` too). */
+    readonly digests: Record<string, string>;
+    readonly outputs: Record<string, unknown>;
+    readonly health?: HealthReport;
+    readonly steps: readonly { step: string; ms: number }[];
+}
+
+export interface StatusResult {
+    readonly stack: string;
+    readonly version: string;
+    readonly url: string;
+    readonly expiresAt: string;
+    readonly health: HealthReport;
+}
+
+export interface DownResult {
+    readonly stack: string;
+    readonly auth?: AuthOutcome;
+}
