@@ -1,5 +1,4 @@
 /** Typed failures of the automation, each carrying its meaning once (rules/meaning.ts). */
-import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import type { Meaning } from "../rules/meaning";
 
 export { type Meaning, meaningOf } from "../rules/meaning";
@@ -133,7 +132,9 @@ export function parseLocks(text: string): LockInfo[] {
  * directory). Both pass in a moment; callers retry.
  */
 export function isLockContention(e: unknown): boolean {
-    if (e instanceof ConcurrentUpdateError) {
+    // The SDK's ConcurrentUpdateError, told by its name: this module stays free of the SDK, so a
+    // command that never runs the engine (`--help`) never loads it.
+    if (e instanceof Error && e.name === "ConcurrentUpdateError") {
         return true;
     }
     const text = e instanceof Error ? e.message : String(e);

@@ -3,7 +3,7 @@
  * Pulumi engine: the automation builds ephemeral settings from the dev file this way, and the
  * tests check that the committed files make valid environments.
  */
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { type RawSettings, SettingsError } from "./settings";
@@ -14,7 +14,22 @@ export interface StackFile {
 }
 
 /** The repository root (where Pulumi.yaml is). */
-export const PROJECT_DIR = path.resolve(__dirname, "..");
+export const PROJECT_DIR = projectRoot(__dirname);
+
+/**
+ * The directory holding Pulumi.yaml, found upwards from `from`: the same from the sources
+ * (`infra/`) and from the compiled command line (`dist/infra/`).
+ */
+export function projectRoot(from: string): string {
+    for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+        if (existsSync(path.join(dir, "Pulumi.yaml"))) {
+            return dir;
+        }
+        if (path.dirname(dir) === dir) {
+            return path.resolve(from, "..");
+        }
+    }
+}
 
 /** The largest stack file read (the committed ones are a few KiB). */
 export const MAX_STACK_FILE_BYTES = 1024 * 1024;

@@ -8,7 +8,9 @@
  * output, programs) so tests run it in-process with stand-in programs; automation/cli/main.ts
  * runs it for real.
  */
+import * as path from "node:path";
 import { Command } from "commander";
+import { PROJECT_DIR } from "../../infra/stackFile";
 import { OperationError } from "../errors";
 import { envCommands } from "./commands/env";
 import { historyCommand } from "./commands/history";
@@ -18,10 +20,9 @@ import { CliContext, type CliDeps } from "./context";
 import { classify, EXIT, type ExitCode, errorLines } from "./outcome";
 
 export type { CliDeps } from "./context";
-export { environmentProgram } from "./driver";
 
 /** vnv's own version (package.json). */
-export const VERSION: string = (require("../../package.json") as { version: string }).version;
+export const VERSION: string = (require(path.join(PROJECT_DIR, "package.json")) as { version: string }).version;
 
 export async function main(argv: readonly string[], deps: CliDeps): Promise<ExitCode> {
     const ctx = new CliContext(deps);

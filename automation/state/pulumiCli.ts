@@ -11,10 +11,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import * as semver from "semver";
+import { PROJECT_DIR } from "../../infra/stackFile";
 
 // CommonJS helper shared with tools/pulumi/setup.mjs (one definition of the cache layout).
 
-const locate = require("../../tools/pulumi/locate.cjs") as {
+const locate = require(path.join(PROJECT_DIR, "tools", "pulumi", "locate.cjs")) as {
     pin: { version: string; minimumOnPath: string };
     cachedRoot(env?: NodeJS.ProcessEnv): string;
 };
@@ -126,7 +127,7 @@ export function engineEnv(cli: ResolvedCli, options: EngineEnvOptions = {}): Rec
         NO_COLOR: "1",
         PATH: [path.dirname(cli.binary), process.env.PATH ?? ""].join(path.delimiter),
         // The dynamic-provider launcher resolves @pulumi/pulumi from here.
-        NODE_PATH: [path.resolve(__dirname, "..", "..", "node_modules"), process.env.NODE_PATH ?? ""].filter(Boolean).join(path.delimiter),
+        NODE_PATH: [path.join(PROJECT_DIR, "node_modules"), process.env.NODE_PATH ?? ""].filter(Boolean).join(path.delimiter),
     };
     if (options.home !== undefined) {
         env.PULUMI_HOME = options.home;
