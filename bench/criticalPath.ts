@@ -21,11 +21,11 @@
  */
 
 // The mocks first: they are set when this module loads, before any program code runs.
-import { type Recorded, run } from "../test/mocks";
+import { type Recorded, run } from "../harness/mocks";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { defineEnvironment } from "../infra/environment";
 import { type CriticalPath, criticalPath, type GraphNode } from "../rules/criticalPath";
-import { ephemeralSettings, stackSettings } from "../test/fixtures";
+import { ephemeralSettings, stackSettings } from "../harness/fixtures";
 import { type CreationTime, creationTime } from "./creationTimes";
 
 export const QUANTILES = ["low", "typical", "high"] as const;
@@ -42,7 +42,7 @@ export interface BenchNode extends GraphNode {
     readonly source?: string;
 }
 
-/** What the mocks' request said beyond what test/mocks.ts records. */
+/** What the mocks' request said beyond what harness/mocks.ts records. */
 interface Extra {
     readonly provider: string;
     readonly propertyDependencies: readonly string[];

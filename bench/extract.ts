@@ -20,8 +20,8 @@ import * as path from "node:path";
 import { RegistryClient } from "../registry/client";
 import { extractImage } from "../registry/extract";
 import { LayerTree } from "../registry/layerTree";
-import { type LayerEntry, pushLayeredImage } from "../test/support/layers";
-import { startRegistry } from "../test/support/registry";
+import { type LayerEntry, pushLayeredImage } from "../harness/layers";
+import { startRegistry } from "../harness/registry";
 
 const ROOT = "usr/share/nginx/html";
 

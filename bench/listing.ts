@@ -6,10 +6,10 @@
  * Run: npm run bench:listing    (prints figures; a few minutes, mostly the CLI "before" runs)
  */
 import * as fs from "node:fs";
-import { useS3 } from "../test/support/backends";
-import { makeDriver, tempDir } from "../test/support/driver";
-import { startS3, type TestS3 } from "../test/support/s3";
-import { seedEnvironments } from "../test/support/seed";
+import { useS3 } from "../harness/backends";
+import { makeDriver, tempDir } from "../harness/driver";
+import { startS3, type TestS3 } from "../harness/s3";
+import { seedEnvironments } from "../harness/seed";
 
 const COUNT = Number(process.env.VNV_BENCH_COUNT ?? 200);
 

@@ -1,7 +1,7 @@
 /**
  * Promotion at scale: `release promote --dry-run` (the plan: every check, nothing written) and
  * `release ls` (the catalogue) over images with many tags, against the real registry on loopback
- * (Debian's docker-registry, test/support/registry.ts). Every image of the test stack's version
+ * (Debian's docker-registry, harness/registry.ts). Every image of the test stack's version
  * gets VNV_BENCH_TAGS tags (default 2000: candidates of older versions, one manifest tagged many
  * times) and one candidate of the release. The load average is printed beside each figure: the
  * machine is shared, and a figure means little without it.
@@ -11,7 +11,7 @@ import * as os from "node:os";
 import { catalogue } from "../automation/release/catalogue";
 import { planPromotion } from "../automation/release/release";
 import { RegistryClient } from "../registry/client";
-import { pushImage, registryServices, startRegistry } from "../test/support/registry";
+import { pushImage, registryServices, startRegistry } from "../harness/registry";
 
 const TAGS = Number(process.env.VNV_BENCH_TAGS ?? 2000);
 const RUNS = Number(process.env.VNV_BENCH_RUNS ?? 3);

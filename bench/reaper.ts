@@ -9,7 +9,7 @@ import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { mapLimit } from "../automation/util";
 import { EPHEMERAL, TAG } from "../rules/metadata";
 import { engineEnv, pulumiCommand, resolveCli } from "../automation/state/pulumiCli";
-import { makeDriver, PASSPHRASE, tempDir, ttl, v } from "../test/support/driver";
+import { makeDriver, PASSPHRASE, tempDir, ttl, v } from "../harness/driver";
 
 const HOUR = 3_600_000;
 

@@ -9,8 +9,8 @@
  */
 import * as fs from "node:fs";
 import type { UpResult } from "../automation/environments/environments";
-import { authStandIn } from "../test/support/standins";
-import { makeDriver, tempDir, v } from "../test/support/driver";
+import { authStandIn } from "../harness/standins";
+import { makeDriver, tempDir, v } from "../harness/driver";
 
 function line(label: string, r: UpResult, total: number): string {
     const engine = r.steps.find((s) => s.step === "engine update")?.ms ?? 0;
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
                               fixedHosts: ["dev.step-studio.be"],
                               extraUris: ["http://localhost:3000/"],
                               program: authStandIn,
-                              alongside: { kind: "module", module: require.resolve("../test/support/standins"), exportName: "authStandIn" },
+                              alongside: { kind: "module", module: require.resolve("../harness/standins"), exportName: "authStandIn" },
                           },
                       },
             );

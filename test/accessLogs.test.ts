@@ -1,10 +1,10 @@
 /** Where each stack's logs go (ELB.5, S3.9) and what its clusters report (ECS.12), under the mocks. */
 
 // The mocks first: they are set when this module loads, before any program code runs.
-import { existingBuckets, ofType, type Recorded, run, T } from "./mocks";
+import { existingBuckets, ofType, type Recorded, run, T } from "../harness/mocks";
 import { strict as assert } from "node:assert";
 import { defineEnvironment, deployEnvironment } from "../infra/environment";
-import { ephemeralSettings, stackSettings } from "./fixtures";
+import { ephemeralSettings, stackSettings } from "../harness/fixtures";
 
 const noFiles = async (): Promise<{ key: string; path: string }[]> => [];
 

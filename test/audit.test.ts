@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { AUDIT_PREFIX, AuditEventError, AuditLog, auditContext, auditKey, type NewAuditEvent } from "../automation/history/audit";
 import { type Blobs, blobsFor } from "../automation/state/blobs";
 import { backendInput } from "../automation/inputs";
-import { BACKENDS, backendFiles, backendUrl, onBackend } from "./support/backends";
+import { BACKENDS, backendFiles, backendUrl, onBackend } from "../harness/backends";
 
 const DIGESTS = { "proxy-server": `sha256:${"a".repeat(64)}`, frontend: `sha256:${"0123456789abcdef".repeat(4)}` };
 

@@ -30,7 +30,7 @@ describe("the redirect list's child process", function () {
     it("a program it cannot build is an answer naming it, not a crash, and the process is gone after it", async () => {
         const lines: string[] = [];
         const outcome = await authOutcomeInChild(
-            { ...job, program: { kind: "module", module: require.resolve("./support/standins"), exportName: "noSuchFactory" } },
+            { ...job, program: { kind: "module", module: require.resolve("../harness/standins"), exportName: "noSuchFactory" } },
             (l) => lines.push(l),
         );
         assert.equal(outcome.ok, false);
@@ -43,7 +43,7 @@ describe("the redirect list's child process", function () {
 
     it("a child that gives no answer in time is stopped, and said so", async () => {
         const outcome = await authOutcomeInChild(
-            { ...job, program: { kind: "module", module: require.resolve("./support/standins"), exportName: "authStandIn" } },
+            { ...job, program: { kind: "module", module: require.resolve("../harness/standins"), exportName: "authStandIn" } },
             () => undefined,
             undefined,
             { timeoutMs: 1 },

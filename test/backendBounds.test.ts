@@ -11,7 +11,7 @@ import { gzipSync } from "node:zlib";
 import { BACKEND_BOUNDS, BackendObjectError, BackendReader } from "../automation/state/backendReader";
 import { type Blobs, blobsFor, ListingTooLargeError } from "../automation/state/blobs";
 import { backendInput } from "../automation/inputs";
-import { BACKENDS, backendUrl, onBackend } from "./support/backends";
+import { BACKENDS, backendUrl, onBackend } from "../harness/backends";
 
 const GiB = 1024 * 1024 * 1024;
 const STACKS = ".pulumi/stacks/vnv/";

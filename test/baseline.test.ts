@@ -6,7 +6,7 @@
  */
 
 // The mocks first: they are set when this module loads, before any program code runs.
-import { ofType, type Recorded, run, T } from "./mocks";
+import { ofType, type Recorded, run, T } from "../harness/mocks";
 import { strict as assert } from "node:assert";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,7 +17,7 @@ import { defineEnvironment, logBucketOf } from "../infra/environment";
 import type { EnvironmentSettings } from "../infra/settings";
 import { type BaselineContext, baselineViolations, CONTROLS, type PlannedResource, type Violation } from "../rules/baseline";
 import { DATABASE_WRITABLE_ROOT } from "../rules/database";
-import { ephemeralSettings, stackSettings } from "./fixtures";
+import { ephemeralSettings, stackSettings } from "../harness/fixtures";
 
 const roles: Record<string, () => EnvironmentSettings> = {
     prod: () => stackSettings("prod"),

@@ -10,7 +10,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Catalogue, CatalogueError, catalogue, catalogueText, type Placement } from "../automation/release/catalogue";
 import { parseNextLink, RegistryClient } from "../registry/client";
-import { pushImage, registryServices, startRegistry, type TestRegistry } from "./support/registry";
+import { pushImage, registryServices, startRegistry, type TestRegistry } from "../harness/registry";
 
 const services = registryServices;
 

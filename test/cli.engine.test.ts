@@ -5,12 +5,12 @@ import * as path from "node:path";
 import { type CliDeps, main, VERSION } from "../automation/cli/program";
 import { RegistryClient } from "../registry/client";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { stackSettings } from "./fixtures";
-import { makeDriver, PASSPHRASE, stackFiles, useTempDir, workspaceOptions } from "./support/driver";
-import { startServer, type TestServer } from "./support/http";
-import { pushImage, startRegistry, type TestRegistry } from "./support/registry";
-import { projectOn, VERSIONED } from "./support/project";
-import { authStandIn, standIn } from "./support/standins";
+import { stackSettings } from "../harness/fixtures";
+import { makeDriver, PASSPHRASE, stackFiles, useTempDir, workspaceOptions } from "../harness/driver";
+import { startServer, type TestServer } from "../harness/http";
+import { pushImage, startRegistry, type TestRegistry } from "../harness/registry";
+import { projectOn, VERSIONED } from "../harness/project";
+import { authStandIn, standIn } from "../harness/standins";
 
 /** Pushes every versioned image of `version` (and redis, and the ephemeral environments' neo4j) into the test registry. */
 async function pushVersion(reg: TestRegistry, version: string, skip: string[] = []): Promise<void> {
@@ -500,7 +500,7 @@ describe("@engine vnv command line", function () {
         const uri = "https://9-1-0-rc-1.step-studio.be/";
         const up = vnv(["env", "up", "v9.1.0-rc.1", "--json"], undefined, {
             program: standIn({ pauseFile: pause }),
-            authAlongside: { kind: "module", module: require.resolve("./support/standins"), exportName: "authStandIn" },
+            authAlongside: { kind: "module", module: require.resolve("../harness/standins"), exportName: "authStandIn" },
         });
         try {
             // The environment's update is held by the pause file: the list must be registered meanwhile.

@@ -1,7 +1,7 @@
 /** Components on their own, under the same mocks: argument checks and per-component rules. */
 
 // The mocks first: they are set when this module loads, before any program code runs.
-import { ofType, type Recorded, run, T } from "./mocks";
+import { ofType, type Recorded, run, T } from "../harness/mocks";
 import { strict as assert } from "node:assert";
 import { AuthRedirects, DnsAlias, EcsServices, FrontendBucket, Ingress, LogBucket, PublicLoadBalancer, SiteCertificate } from "../components";
 import type { ServiceSpec } from "../rules/service";

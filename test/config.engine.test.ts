@@ -12,7 +12,7 @@ import { writePins } from "../automation/release/pins";
 import { loadSettings } from "../infra/config";
 import { parseSettings, SETTING_KEYS, EPHEMERAL_ONLY_KEYS } from "../infra/settings";
 import { PROJECT_DIR, readStackFile } from "../infra/stackFile";
-import { useTempDir, workspaceOptions } from "./support/driver";
+import { useTempDir, workspaceOptions } from "../harness/driver";
 
 const FIXTURES = path.join(__dirname, "stacks");
 

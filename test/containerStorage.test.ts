@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { parseSettings, SettingsError } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
 import { containerStorage, MAX_WRITABLE_PATHS, writablePathProblem, writablePathsProblems } from "../rules/containerStorage";
-import { stackSettings } from "./fixtures";
+import { stackSettings } from "../harness/fixtures";
 
 const segment = fc.stringMatching(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,15}$/).filter((s) => s !== "." && s !== "..");
 const validPath = fc

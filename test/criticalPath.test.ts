@@ -24,7 +24,7 @@ import fc from "fast-check";
 import { CREATION_TIMES, creationTime } from "../bench/creationTimes";
 import { defineEnvironment } from "../infra/environment";
 import { CycleError, criticalPath, GraphError, type GraphNode, topologicalOrder } from "../rules/criticalPath";
-import { ephemeralSettings, stackSettings } from "./fixtures";
+import { ephemeralSettings, stackSettings } from "../harness/fixtures";
 
 // ---------------------------------------------------------------------------------------------
 // Generators: DAGs whose edges only go from a lower index to a higher one (node j may wait for i < j).

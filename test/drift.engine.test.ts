@@ -1,15 +1,15 @@
 /**
  * @engine `vnv drift`: a refresh previewed on the real engine, against a stand-in resource whose
- * real state is a file (test/support/standins.ts), changed or removed behind the engine's back.
+ * real state is a file (harness/standins.ts), changed or removed behind the engine's back.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { main } from "../automation/cli/program";
-import { stackSettings } from "./fixtures";
-import { BACKENDS, backendUrl, onBackend } from "./support/backends";
-import { makeDriver, PASSPHRASE, useTempDir, workspaceOptions } from "./support/driver";
-import { standIn } from "./support/standins";
+import { stackSettings } from "../harness/fixtures";
+import { BACKENDS, backendUrl, onBackend } from "../harness/backends";
+import { makeDriver, PASSPHRASE, useTempDir, workspaceOptions } from "../harness/driver";
+import { standIn } from "../harness/standins";
 
 for (const kind of BACKENDS)
     describe(`@engine drift of prod and dev (${kind})`, function () {

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { engineEnv, pulumiCommand, resolveCli } from "../automation/state/pulumiCli";
-import { jsonFilesUnder } from "./support/driver";
+import { jsonFilesUnder } from "../harness/driver";
 
 class Greeting extends pulumi.ComponentResource {
     public readonly text: pulumi.Output<string>;

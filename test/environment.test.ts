@@ -4,7 +4,7 @@
  */
 
 // The mocks first: they are set when this module loads, before any program code runs.
-import { ALB_ZONE_ID, digestOf, existingBuckets, hasProviderRules, ofType, outputValue, type Recorded, run, T } from "./mocks";
+import { ALB_ZONE_ID, digestOf, existingBuckets, hasProviderRules, ofType, outputValue, type Recorded, run, T } from "../harness/mocks";
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -13,7 +13,7 @@ import { defineEnvironment, deployEnvironment, type EnvironmentOutputs } from ".
 import { ephemeralFromDev } from "../infra/ephemeral";
 import { type EnvironmentSettings, parseSettings } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
-import { checkedDigests, ephemeralSettings, handRunSettings, stackSettings } from "./fixtures";
+import { checkedDigests, ephemeralSettings, handRunSettings, stackSettings } from "../harness/fixtures";
 
 /** An extractor that finds no files: these tests look at the rest. */
 const noFiles = async (): Promise<{ key: string; path: string }[]> => [];

@@ -11,10 +11,10 @@ import type { AuthProgramFactory } from "../automation/environments/environments
 import { CapacityError, describeLock, LeaseHeldError, StackLockedError } from "../automation/errors";
 import { TAG } from "../rules/metadata";
 import { main } from "../automation/cli/program";
-import { BACKENDS, backendUrl, onBackend } from "./support/backends";
-import { backendFile, backendFiles, makeDriver, owner, PASSPHRASE, stackFiles, tempDir, ttl, useTempDir, v, workspaceOptions } from "./support/driver";
-import { killTree, running } from "./support/processes";
-import { authStandIn, standIn } from "./support/standins";
+import { BACKENDS, backendUrl, onBackend } from "../harness/backends";
+import { backendFile, backendFiles, makeDriver, owner, PASSPHRASE, stackFiles, tempDir, ttl, useTempDir, v, workspaceOptions } from "../harness/driver";
+import { killTree, running } from "../harness/processes";
+import { authStandIn, standIn } from "../harness/standins";
 
 const HOUR = 3_600_000;
 
@@ -235,7 +235,7 @@ for (const kind of BACKENDS)
             const pause = `${tmp()}/pause`;
             fs.writeFileSync(pause, ""); // holds the create, so the two runs overlap
             const run = () => {
-                const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "support", "child.ts"), "up", tmp(), "v6.1.0-rc.1", pause], {
+                const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "..", "harness", "child.ts"), "up", tmp(), "v6.1.0-rc.1", pause], {
                     stdio: ["ignore", "pipe", "pipe"],
                     env: { ...process.env, VNV_TEST_BACKEND_URL: backendUrl(tmp()) },
                 });
@@ -340,7 +340,7 @@ for (const kind of BACKENDS)
         async function killMidway(op: "up" | "down", version: string, marker: RegExp): Promise<void> {
             const pause = `${tmp()}/pause`;
             fs.writeFileSync(pause, "");
-            const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "support", "child.ts"), op, tmp(), version, pause], {
+            const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "..", "harness", "child.ts"), op, tmp(), version, pause], {
                 detached: true,
                 stdio: ["ignore", "pipe", "pipe"],
                 env: { ...process.env, VNV_TEST_BACKEND_URL: backendUrl(tmp()) },

@@ -10,9 +10,9 @@ import { RegistryClient } from "../registry/client";
 import { extractImage } from "../registry/extract";
 import { frontendFiles } from "../infra/environment";
 import { shortHash } from "../rules/naming";
-import { stackSettings } from "./fixtures";
-import { type LayerEntry, type LayerSpec, pushLayeredImage } from "./support/layers";
-import { startRegistry, type TestRegistry } from "./support/registry";
+import { stackSettings } from "../harness/fixtures";
+import { type LayerEntry, type LayerSpec, pushLayeredImage } from "../harness/layers";
+import { startRegistry, type TestRegistry } from "../harness/registry";
 
 const ROOT = "usr/share/nginx/html";
 

@@ -14,8 +14,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { RegistryClient } from "../registry/client";
 import { type ExtractOptions, extractImage } from "../registry/extract";
-import { gzipBomb, type LayerEntry, pushLayeredImage, tarOf, zstdBomb, zstdDeclaring } from "./support/layers";
-import { startRegistry, type TestRegistry } from "./support/registry";
+import { gzipBomb, type LayerEntry, pushLayeredImage, tarOf, zstdBomb, zstdDeclaring } from "../harness/layers";
+import { startRegistry, type TestRegistry } from "../harness/registry";
 
 const ROOT = "usr/share/nginx/html";
 const MiB = 1024 * 1024;

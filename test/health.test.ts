@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { checkOnce, healthTargets, type HealthReport, UnhealthyError, waitHealthy } from "../automation/environments/health";
 import type { ServiceSpec } from "../rules/service";
-import { deadUrl, startServer, type TestServer } from "./support/http";
+import { deadUrl, startServer, type TestServer } from "../harness/http";
 
 const svc = (name: string, extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
     name,

@@ -11,8 +11,8 @@ import * as path from "node:path";
 import { AUDIT_PREFIX, AuditLog, auditKey, MAX_EVENT_BYTES, type NewAuditEvent } from "../automation/history/audit";
 import { BlobNotObjectError, type Blobs, BlobTooLargeError, blobsFor, s3Blobs } from "../automation/state/blobs";
 import { backendInput } from "../automation/inputs";
-import { BACKENDS, backendUrl, onBackend } from "./support/backends";
-import { S3_ENV, startS3, type TestS3 } from "./support/s3";
+import { BACKENDS, backendUrl, onBackend } from "../harness/backends";
+import { S3_ENV, startS3, type TestS3 } from "../harness/s3";
 
 const event = (at: string, overrides: Partial<NewAuditEvent> = {}): NewAuditEvent => ({
     at,

@@ -6,9 +6,9 @@
  */
 import { strict as assert } from "node:assert";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { BACKENDS, onBackend } from "./support/backends";
-import { makeDriver, useTempDir, workspaceOptions } from "./support/driver";
-import { seedEnvironments } from "./support/seed";
+import { BACKENDS, onBackend } from "../harness/backends";
+import { makeDriver, useTempDir, workspaceOptions } from "../harness/driver";
+import { seedEnvironments } from "../harness/seed";
 
 const byName = <T extends { name: string }>(xs: readonly T[]): T[] => [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 

@@ -17,7 +17,7 @@ import {
 } from "../rules/metadata";
 import { hostname, stackName } from "../rules/naming";
 import { parseVersion } from "../rules/versions";
-import { versionText } from "./arbitraries";
+import { versionText } from "../harness/arbitraries";
 
 const now = new Date("2026-11-23T12:00:00Z");
 const DAY = 86_400_000;

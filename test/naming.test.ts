@@ -16,7 +16,7 @@ import {
     targetGroupLogicalName,
 } from "../rules/naming";
 import { parseVersion } from "../rules/versions";
-import { versionText } from "./arbitraries";
+import { versionText } from "../harness/arbitraries";
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const BUCKET = /^[a-z0-9][a-z0-9-]*[a-z0-9]$/;

@@ -11,7 +11,7 @@ import { type Announcement, noticeExpiring, notifierFrom, silentNotifier, webhoo
 import { StackStore } from "../automation/state/stackStore";
 import { metaToTags } from "../rules/metadata";
 import { hostname, stackName } from "../rules/naming";
-import { deadUrl, startServer, type TestServer } from "./support/http";
+import { deadUrl, startServer, type TestServer } from "../harness/http";
 
 /** A loopback server that answers each request with `answer` (never, when it answers undefined); counts requests and the most open at once. */
 async function scripted(answer: (n: number) => { status: number; headers?: Record<string, string> } | undefined) {

@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { PlatformGuard } from "../components/platformGuard";
-import { useTempDir, workspaceOptions } from "./support/driver";
+import { useTempDir, workspaceOptions } from "../harness/driver";
 
 describe("@engine the test platform's guard", function () {
     this.timeout(120_000);

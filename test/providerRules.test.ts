@@ -3,8 +3,8 @@
  * one fails with a message naming the property and the rule's source.
  */
 import { strict as assert } from "node:assert";
-import { T } from "./support/tokens";
-import { PROVIDER_RULES, providerViolations } from "./support/providerRules";
+import { T } from "../harness/tokens";
+import { PROVIDER_RULES, providerViolations } from "../harness/providerRules";
 
 type Inputs = Record<string, unknown>;
 

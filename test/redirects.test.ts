@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { hostname } from "../rules/naming";
 import { RedirectUriError, redirectUrisFor, validateRedirectList, validateRedirectUri } from "../rules/redirects";
-import { versionText } from "./arbitraries";
+import { versionText } from "../harness/arbitraries";
 
 describe("redirect URIs", () => {
     it("builds one https URI per path under the environment's host", () => {

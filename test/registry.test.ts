@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { MEDIA_TYPES, RegistryClient, RegistryError } from "../registry/client";
 import { applyPromotion, checkRelease, PromotionRefusedError, planPromotion } from "../automation/release/release";
-import { pushImage, registryServices, pushIndex, startGatekeeper, startRegistry, type TestRegistry } from "./support/registry";
+import { pushImage, registryServices, pushIndex, startGatekeeper, startRegistry, type TestRegistry } from "../harness/registry";
 
 const anonymous = () => new RegistryClient({ credentials: () => undefined, backoffMs: 20 });
 

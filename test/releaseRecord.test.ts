@@ -15,12 +15,12 @@ import { main } from "../automation/cli/program";
 import { recordsFrom } from "../automation/release/record";
 import { indexTags } from "../automation/release/release";
 import { parseVersion, tryParseVersion } from "../rules/versions";
-import { versionText } from "./arbitraries";
+import { versionText } from "../harness/arbitraries";
 import { RegistryClient } from "../registry/client";
-import { PASSPHRASE } from "./support/driver";
-import { startServer, type TestServer } from "./support/http";
-import { projectOn, pushVersion, VERSIONED } from "./support/project";
-import { pushImage, startRegistry, type TestRegistry } from "./support/registry";
+import { PASSPHRASE } from "../harness/driver";
+import { startServer, type TestServer } from "../harness/http";
+import { projectOn, pushVersion, VERSIONED } from "../harness/project";
+import { pushImage, startRegistry, type TestRegistry } from "../harness/registry";
 
 interface Run {
     code: number;

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { imagesOf, parseSettings, SettingsError } from "../infra/settings";
 import { ephemeralFromDev } from "../infra/ephemeral";
 import { readStackFile } from "../infra/stackFile";
-import { ephemeralRaw, ephemeralSettings, stackSettings } from "./fixtures";
+import { ephemeralRaw, ephemeralSettings, stackSettings } from "../harness/fixtures";
 
 function problemsOf(fn: () => unknown): string[] {
     try {

@@ -9,11 +9,11 @@
  */
 
 // The mocks first: they are set when this module loads, before any program code runs.
-import { ofType, type Recorded, run, T } from "./mocks";
+import { ofType, type Recorded, run, T } from "../harness/mocks";
 import { strict as assert } from "node:assert";
 import { defineEnvironment } from "../infra/environment";
 import type { EnvironmentSettings } from "../infra/settings";
-import { ephemeralSettings, stackSettings } from "./fixtures";
+import { ephemeralSettings, stackSettings } from "../harness/fixtures";
 
 /** The unique key each resource of a key-holding type holds, by type token. */
 const UNIQUE_KEYS: Record<string, (r: Recorded) => string[]> = {

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { compareVersions, highestReleaseCandidate, normaliseVersion, parseVersion, sameVersion, sortVersions, VersionError } from "../rules/versions";
-import { rcText, releaseText, snapshotText, stampedText, versionText } from "./arbitraries";
+import { rcText, releaseText, snapshotText, stampedText, versionText } from "../harness/arbitraries";
 
 describe("versions", () => {
     it("tells releases, release candidates and snapshots apart", () => {

@@ -3,11 +3,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { LocalWorkspaceOptions } from "@pulumi/pulumi/automation";
-import { type DriverConfig, Environments } from "../../automation/environments/environments";
-import { backendInput, ownerInput, ttlInput, versionInput } from "../../automation/inputs";
-import { engineEnv, pulumiCommand, resolveCli } from "../../automation/state/pulumiCli";
-import { ttlPolicy } from "../../rules/ttl";
-import { readStackFile } from "../../infra/stackFile";
+import { type DriverConfig, Environments } from "../automation/environments/environments";
+import { backendInput, ownerInput, ttlInput, versionInput } from "../automation/inputs";
+import { engineEnv, pulumiCommand, resolveCli } from "../automation/state/pulumiCli";
+import { ttlPolicy } from "../rules/ttl";
+import { readStackFile } from "../infra/stackFile";
 import { backendUrl } from "./backends";
 import { authStandIn, standIn } from "./standins";
 
@@ -26,7 +26,7 @@ export function tempDir(prefix: string = "vnv-auto-"): string {
 
 export function makeDriver(dir: string, overrides: Partial<DriverConfig> = {}): Environments {
     const dev = readStackFile("dev");
-    // A child process of a test (test/support/child.ts) is told its backend.
+    // A child process of a test (harness/child.ts) is told its backend.
     const url = process.env.VNV_TEST_BACKEND_URL ?? backendUrl(dir);
     return new Environments({
         backend: backendInput(url, {}, path.join(dir, "state")),

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
 import { freePort } from "./registry";
 
-const { cacheDir } = require("../../tools/gobuild.cjs") as { cacheDir(): string };
+const { cacheDir } = require("../tools/gobuild.cjs") as { cacheDir(): string };
 
 const REGION = "eu-central-1";
 

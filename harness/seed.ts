@@ -9,9 +9,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { s3Location } from "../../automation/state/backendReader";
-import { type EnvironmentMeta, metaToTags } from "../../rules/metadata";
-import { mapLimit } from "../../automation/util";
+import { s3Location } from "../automation/state/backendReader";
+import { type EnvironmentMeta, metaToTags } from "../rules/metadata";
+import { mapLimit } from "../automation/util";
 import { backendFile, backendUrl } from "./backends";
 import { workspaceOptions } from "./driver";
 

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { digestOf } from "./fixtures";
-import { PROVIDER_RULES, providerViolations } from "./support/providerRules";
+import { PROVIDER_RULES, providerViolations } from "./providerRules";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-central-1";
@@ -164,7 +164,7 @@ pulumi.runtime.setMocks(
     {
         newResource(args) {
             // As strict as the provider: every documented input constraint, its source named
-            // (test/support/providerRules.ts). A violation fails the run that built the resource.
+            // (harness/providerRules.ts). A violation fails the run that built the resource.
             for (const v of providerViolations(args.type, args.inputs as State)) {
                 violations.push(`${args.name}: ${v}`);
             }
@@ -191,7 +191,7 @@ pulumi.runtime.setMocks(
                     return { bucket, arn: `arn:aws:s3:::${bucket}`, region: REGION, id: bucket };
                 }
                 default:
-                    throw new Error(`the mocks answer no invoke ${args.token}: add it to test/mocks.ts with the provider's realistic answer`);
+                    throw new Error(`the mocks answer no invoke ${args.token}: add it to harness/mocks.ts with the provider's realistic answer`);
             }
         },
     },
@@ -267,4 +267,4 @@ export function ofType(resources: readonly Recorded[], type: string): Recorded[]
     return resources.filter((r) => r.type === type);
 }
 
-export { T } from "./support/tokens";
+export { T } from "./tokens";

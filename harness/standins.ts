@@ -4,7 +4,7 @@
  * state, and the outputs an environment has.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { AuthProgramFactory, ProgramFactory } from "../../automation/environments/environments";
+import type { AuthProgramFactory, ProgramFactory } from "../automation/environments/environments";
 
 interface MarkerInputs {
     hostname: string;

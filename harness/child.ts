@@ -1,9 +1,9 @@
 /**
  * A run of `env up` or `env down` in its own process, for tests that kill it midway:
- *   node -r tsx/cjs test/support/child.ts <up|down> <dir> <version> <pauseFile>
+ *   node -r tsx/cjs harness/child.ts <up|down> <dir> <version> <pauseFile>
  * Engine output goes to stdout, so the test sees when the stand-in resource is being worked on.
  */
-import { versionInput } from "../../automation/inputs";
+import { versionInput } from "../automation/inputs";
 import { makeDriver } from "./driver";
 import { standIn } from "./standins";
 

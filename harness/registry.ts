@@ -4,7 +4,7 @@
  * optionally behind htpasswd (basic auth) or behind a bearer-token gatekeeper with a small
  * token endpoint. Test images are pushed through the API (config blob, layer, manifest, index).
  */
-import type { ServiceSpec } from "../../rules/service";
+import type { ServiceSpec } from "../rules/service";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";

@@ -1,7 +1,7 @@
 /** A project directory whose stack files take their images from the test registry, and the images of a version pushed there. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_DIR } from "../../infra/stackFile";
+import { PROJECT_DIR } from "../infra/stackFile";
 import { pushImage, type TestRegistry } from "./registry";
 
 /** The versioned images of Pulumi.dev.yaml and Pulumi.prod.yaml: four services and the frontend (`app`). */
