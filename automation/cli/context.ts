@@ -162,7 +162,8 @@ export class CliContext {
     /** A command whose own work succeeded but whose redirect-list update failed. */
     authNotUpdated(auth: AuthOutcome | undefined): void {
         if (auth !== undefined && !auth.ok) {
-            this.problem(`the redirect list of the shared application was not updated (the next up, down or reap retries): ${auth.error}`);
+            const { redirectListNotUpdated } = require("../environments/failures") as typeof import("../environments/failures");
+            this.problem(redirectListNotUpdated(auth.error));
         }
     }
 

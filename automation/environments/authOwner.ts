@@ -42,6 +42,11 @@ export class AuthOwner {
         private readonly engineOutput?: (text: string) => void,
     ) {}
 
+    /** What the owner needs besides the program, the same for every version: for a child process that runs it (authWorker.ts). */
+    get bounds(): Pick<AuthOwnerConfig, "redirectPaths" | "domain" | "maxTtlMs"> {
+        return { redirectPaths: this.cfg.redirectPaths, domain: this.cfg.domain, maxTtlMs: this.cfg.maxTtlMs };
+    }
+
     /** The complete redirect list: fixed hosts, extra URIs and every live environment's host. */
     async redirectList(): Promise<string[]> {
         const rules = { domain: this.cfg.domain, maxTtlMs: this.cfg.maxTtlMs, now: new Date() };

@@ -63,8 +63,18 @@ async function placementsOf(ctx: CliContext, opts: SharedOptions): Promise<Place
 
 export function releaseCommands(program: Command, ctx: CliContext): void {
     const release = program.command("release").description("release images: check that a version exists, promote a release candidate, verify releases");
-    const services = async (stack: "dev" | "prod") => imagesOf((await ctx.stackFile(stack)).settings);
+    checkCommand(release, ctx);
+    lsCommand(release, ctx);
+    promoteCommand(release, ctx);
+    verifyCommand(release, ctx);
+}
 
+/** The images of `stack`'s services, as its stack file names them. */
+async function servicesOf(ctx: CliContext, stack: "dev" | "prod") {
+    return imagesOf((await ctx.stackFile(stack)).settings);
+}
+
+function checkCommand(release: Command, ctx: CliContext): void {
     withJson(withBackend(release.command("check <version>")))
         .description("check that every service image of <version> exists in its registry; print each digest")
         .option("--stack <name>", "whose services: dev or prod", "dev")
@@ -72,7 +82,7 @@ export function releaseCommands(program: Command, ctx: CliContext): void {
         .action(async (versionText: string, opts: { stack: string; pin?: boolean; backend?: string; json?: boolean }) => {
             const version = versionInput(versionText);
             const stack = stackInput(opts.stack);
-            const [client, images] = await Promise.all([ctx.registry(), services(stack)]);
+            const [client, images] = await Promise.all([ctx.registry(), servicesOf(ctx, stack)]);
             const { checkRelease, MissingImagesError } = require("../../release/release") as typeof import("../../release/release");
             const { ReleaseMovedError, verifyReleases } = require("../../release/record") as typeof import("../../release/record");
             const { checkText } = require("../render") as typeof import("../render");
@@ -96,7 +106,9 @@ export function releaseCommands(program: Command, ctx: CliContext): void {
                 ctx.log(`pinned ${result.version} and ${Object.keys(result.digests).length} digest(s) in ${file}`);
             }
         });
+}
 
+function lsCommand(release: Command, ctx: CliContext): void {
     withJson(withState(release.command("ls")))
         .description("the versions the registry holds for a stack's images, newest first: complete or which images are missing, kind, where each runs")
         .option("--stack <name>", "whose images: dev or prod", "dev")
@@ -104,12 +116,19 @@ export function releaseCommands(program: Command, ctx: CliContext): void {
         .action(async (opts: SharedOptions & { stack: string; limit: string }) => {
             const stack = stackInput(opts.stack);
             const limit = limitInput(opts.limit);
-            const [images, placements, records, client] = await Promise.all([services(stack), placementsOf(ctx, opts), recordsOf(ctx, opts), ctx.registry()]);
+            const [images, placements, records, client] = await Promise.all([
+                servicesOf(ctx, stack),
+                placementsOf(ctx, opts),
+                recordsOf(ctx, opts),
+                ctx.registry(),
+            ]);
             const { catalogue, catalogueText } = require("../../release/catalogue") as typeof import("../../release/catalogue");
             const result = await catalogue(client, images, placements, { limit, records });
             ctx.emit(opts, result, catalogueText(result));
         });
+}
 
+function promoteCommand(release: Command, ctx: CliContext): void {
     withJson(withBackend(release.command("promote <release>")))
         .description("promote a release candidate to <release> (vX.Y.Z) by tagging the same manifests; no rebuild, no pull")
         .option("--from <rc>", "the release candidate (default: the highest vX.Y.Z-rc.N present for every service, in semver order)")
@@ -122,7 +141,7 @@ export function releaseCommands(program: Command, ctx: CliContext): void {
                 versionInput(opts.from, "--from");
             }
             const envTag = envTagInput(opts.envTag);
-            const [images, client] = await Promise.all([services(stackInput(opts.stack)), ctx.registry()]);
+            const [images, client] = await Promise.all([servicesOf(ctx, stackInput(opts.stack)), ctx.registry()]);
             const auditor = opts.dryRun ? undefined : await ctx.auditor(ctx.backend(opts));
             const { applyPromotion, planPromotion } = require("../../release/release") as typeof import("../../release/release");
             const promote = async (draft?: AuditDraft) => {
@@ -139,7 +158,9 @@ export function releaseCommands(program: Command, ctx: CliContext): void {
             const { promoteText } = require("../render") as typeof import("../render");
             ctx.emit(opts, { ...plan, dryRun: opts.dryRun ?? false, written }, promoteText(plan, opts.dryRun ?? false));
         });
+}
 
+function verifyCommand(release: Command, ctx: CliContext): void {
     withJson(withBackend(release.command("verify")))
         .description("hold every release recorded in the history against its registry: each tag, in every spelling, where its first promotion put it")
         .option("--stack <name>", "whose images: dev or prod", "dev")
@@ -154,7 +175,7 @@ export function releaseCommands(program: Command, ctx: CliContext): void {
                 throw new UsageError(`the history is kept in file:// and s3:// backends; ${backend.url} keeps none, so no release has a record`);
             }
             const records = [...(await recordsOf(ctx, opts)).values()].sort((a, b) => compareVersions(b.version, a.version));
-            const result = await verifyReleases(await ctx.registry(), await services(stack), records);
+            const result = await verifyReleases(await ctx.registry(), await servicesOf(ctx, stack), records);
             const moved = result.verdicts.filter((v) => v.moved.length > 0);
             ctx.emit(opts, { checked: records.length, moved: moved.map((v) => v.version), ...result }, verifyText(result));
             for (const v of moved) {

@@ -1,0 +1,81 @@
+/** An environment after its creation: its health now, a new expiry, taking it down. */
+import type { Stack } from "@pulumi/pulumi/automation";
+import { type EnvironmentMeta, TAG } from "../../rules/metadata";
+import { stackName as versionStack } from "../../rules/naming";
+import { formatDuration } from "../../rules/ttl";
+import type { Version } from "../../rules/versions";
+import { EnvironmentNotFoundError, UsageError } from "../errors";
+import type { Ttl } from "../inputs";
+import { checkOnce, healthTargets } from "./health";
+import type { Runtime } from "./runtime";
+import type { DownResult, StatusResult } from "./types";
+
+/** The stack of `version`'s environment, or EnvironmentNotFoundError. */
+export async function environmentStack(rt: Runtime, version: Version): Promise<Stack> {
+    const name = versionStack(version);
+    const stack = await rt.store.select(name);
+    if (stack === undefined) {
+        throw new EnvironmentNotFoundError(name);
+    }
+    return stack;
+}
+
+/** The health of `version`'s environment now: one round of probes through its URL. */
+export async function statusOf(rt: Runtime, version: Version): Promise<StatusResult> {
+    const stack = await environmentStack(rt, version);
+    const meta = await rt.metaOf(stack);
+    const settings = rt.settingsFor(version, meta.slot);
+    const base = rt.cfg.health?.base(settings.hostname) ?? `https://${settings.hostname}`;
+    const { targets, notReachable } = healthTargets(settings.services, base);
+    const health = await checkOnce(targets, notReachable, rt.cfg.health?.wait);
+    return { stack: stack.name, version: version.canonical, url: `https://${settings.hostname}`, expiresAt: meta.expiresAt.toISOString(), health };
+}
+
+/** Sets the expiry to creation + `ttl`; refused (nothing changed) when that is already past. */
+export async function setExpiry(rt: Runtime, stack: Stack, meta: EnvironmentMeta, ttl: Ttl): Promise<EnvironmentMeta> {
+    const expiresAt = new Date(meta.createdAt.getTime() + ttl.ms);
+    const now = rt.clock();
+    if (expiresAt.getTime() <= now.getTime()) {
+        const needed = formatDuration(now.getTime() - meta.createdAt.getTime());
+        throw new UsageError(
+            `--ttl ${ttl.text} counts from the creation of ${stack.name} (${meta.createdAt.toISOString()}) and ends ${expiresAt.toISOString()}, which is past: ` +
+                `a TTL longer than ${needed} is needed (at most ${formatDuration(rt.cfg.ttl.maxMs)}); nothing was changed`,
+        );
+    }
+    await stack.setTag(TAG.expiresAt, expiresAt.toISOString());
+    return { ...meta, expiresAt };
+}
+
+/** A new expiry for `version`'s environment; one that has expired already only with `revive`. */
+export async function extendEnvironment(rt: Runtime, version: Version, ttl: Ttl, revive: boolean): Promise<EnvironmentMeta> {
+    const stack = await environmentStack(rt, version);
+    const current = await rt.metaOf(stack);
+    if (!revive && current.expiresAt.getTime() <= rt.clock().getTime()) {
+        throw new UsageError(
+            `${stack.name} expired at ${current.expiresAt.toISOString()} and the reaper may be collecting it: nothing was changed. ` +
+                `To bring it back, run \`vnv env extend ${version.canonical} --ttl ${ttl.text} --revive\` (or \`vnv env up ${version.canonical}\` after it is gone)`,
+        );
+    }
+    const meta = await setExpiry(rt, stack, current, ttl);
+    rt.log(`${stack.name}: expires ${meta.expiresAt.toISOString()} (${formatDuration(meta.expiresAt.getTime() - rt.clock().getTime())} left)`);
+    return meta;
+}
+
+/** Destroys `version`'s environment, removes its stack, brings the redirect list in line, announces. */
+export async function downEnvironment(rt: Runtime, version: Version): Promise<DownResult> {
+    const stack = await environmentStack(rt, version);
+    await rt.metaOf(stack);
+    await destroyStack(rt, stack);
+    const auth = rt.authOwner === undefined ? undefined : await rt.authOwner.outcome();
+    await rt.announce({ kind: "destroyed", version: version.canonical, by: "down" });
+    return { stack: stack.name, ...(auth === undefined ? {} : { auth }) };
+}
+
+/** Destroys the stack's resources under its lock (after recovering a killed run), then removes it. */
+export async function destroyStack(rt: Runtime, stack: Stack): Promise<void> {
+    await rt.locks.recover(stack);
+    rt.log(`${stack.name}: destroying`);
+    await rt.locks.run(stack, "destroy", () => stack.destroy({ onOutput: rt.cfg.engineOutput }));
+    await rt.locks.run(stack, "remove", () => stack.workspace.removeStack(stack.name));
+    rt.log(`${stack.name}: destroyed and removed`);
+}

@@ -1,0 +1,39 @@
+/** `env ls`: every environment, and every stack that claims to be one but is malformed. */
+import { type StackRole, stackRole } from "../../rules/metadata";
+import { formatDuration } from "../../rules/ttl";
+import type { LockInfo } from "../errors";
+import type { StoredStack } from "../state/stackStore";
+import type { Runtime } from "./runtime";
+import type { EnvironmentInfo } from "./types";
+
+/** The rows of `env ls` at `now`: soonest expiry first, malformed stacks last, by name. */
+export async function listEnvironments(rt: Runtime, now: Date): Promise<EnvironmentInfo[]> {
+    const [stacks, locks] = await Promise.all([rt.store.list({ details: true }), rt.store.locks()]);
+    const rules = rt.tagRules(now);
+    const rows = stacks.flatMap((s) => {
+        const role = stackRole(s.name, s.tags, rules);
+        return role.role === "other" ? [] : [rowOf(s, role, locks === undefined ? null : (locks.get(s.name) ?? []), now)];
+    });
+    const key = (r: EnvironmentInfo): string => `${r.expiresAt === undefined ? "1" : "0"}${r.expiresAt ?? ""}${r.stack}`;
+    return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+function rowOf(s: StoredStack, role: Exclude<StackRole, { role: "other" }>, locks: readonly LockInfo[] | null, now: Date): EnvironmentInfo {
+    const common = { stack: s.name, lastUpdate: s.lastUpdate, resourceCount: s.resourceCount, locks };
+    if (role.role === "malformed") {
+        return { ...common, status: "malformed", problem: role.problem };
+    }
+    const meta = role.meta;
+    const left = meta.expiresAt.getTime() - now.getTime();
+    return {
+        ...common,
+        status: left > 0 ? "live" : "expired",
+        version: meta.version,
+        url: `https://${meta.hostname}`,
+        owner: meta.owner,
+        createdAt: meta.createdAt.toISOString(),
+        expiresAt: meta.expiresAt.toISOString(),
+        timeLeftMs: left,
+        timeLeft: left > 0 ? formatDuration(left) : `expired ${formatDuration(-left)} ago`,
+    };
+}

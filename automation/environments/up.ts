@@ -1,0 +1,123 @@
+/**
+ * `env up` as its own table of contents: check the images, select or create the stack (tags and
+ * slot first), attach the program, recover, update with the redirect list, move the expiry, wait
+ * until healthy, record, announce. Each step is timed once (UpResult.steps).
+ */
+import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { type EnvironmentSettings, imagesOf } from "../../infra/settings";
+import type { EnvironmentMeta } from "../../rules/metadata";
+import { hostname as versionHost, stackName as versionStack } from "../../rules/naming";
+import type { Version } from "../../rules/versions";
+import type { AuditDraft } from "../history/auditing";
+import { currentOwner, type Owner, type Ttl } from "../inputs";
+import { updateFailure } from "./failures";
+import { setExpiry } from "./lifecycle";
+import { plainOutputs, type Runtime, StepClock } from "./runtime";
+import { createInSlot } from "./slots";
+import type { UpResult } from "./types";
+import { updateStack, waitHealthy } from "./update";
+
+export interface UpOptions {
+    readonly ttl?: Ttl;
+    readonly owner?: Owner;
+    readonly digests?: Readonly<Record<string, string>>;
+}
+
+/** Creates or updates `version`'s environment (see Environments.up), recorded through `draft`. */
+export async function upEnvironment(rt: Runtime, version: Version, options: UpOptions, draft: AuditDraft): Promise<UpResult> {
+    const steps = new StepClock();
+    const name = versionStack(version);
+    const checked = rt.settingsFor(version, 0, options.digests); // the configuration is valid for this version
+    let digests = await steps.time("check images", () => checkImages(rt, version, checked, options.digests));
+    const existing = await steps.time("select stack", () => rt.store.select(name));
+    const created = existing === undefined;
+    if (existing !== undefined && digests !== undefined) {
+        digests = await keepFixedDigests(rt, existing, checked, digests);
+    }
+    Object.assign(draft, { action: created ? "deploy" : "update", digests: { ...(digests ?? {}) } });
+    const { stack, meta } = await steps.time(created ? "create stack, tags, slot" : "read tags", () =>
+        existing === undefined ? createStack(rt, version, checked, options) : rt.metaOf(existing).then((m) => ({ stack: existing, meta: m })),
+    );
+    const settings = attachProgram(rt, stack, version, meta, digests);
+    if (!created) {
+        await steps.time("recovery check", () => rt.locks.recover(stack)); // a stack made a moment ago has nothing to recover
+    }
+    rt.log(`${name}: ${created ? "creating" : "updating"} ${version.canonical} at https://${settings.hostname}`);
+    const { result, auth } = await updateStack(rt, stack, steps, true);
+    const expiring = !created && options.ttl !== undefined ? await setExpiry(rt, stack, meta, options.ttl) : meta;
+    rt.log(`${name}: ${result.summary.result}, expires ${expiring.expiresAt.toISOString()}`);
+    const health = await waitHealthy(rt, settings, steps);
+    const url = `https://${settings.hostname}`;
+    const failure = updateFailure(health, auth);
+    Object.assign(draft, { url, expiresAt: expiring.expiresAt.toISOString(), ...(failure === undefined ? {} : { failure }) });
+    if (health?.healthy ?? true) {
+        await rt.announce({ kind: "up", created, version: version.canonical, url, owner: expiring.owner, expiresAt: expiring.expiresAt.toISOString() });
+    }
+    return {
+        stack: name,
+        version: version.canonical,
+        url,
+        created,
+        expiresAt: expiring.expiresAt.toISOString(),
+        outputs: plainOutputs(result.outputs),
+        ...(auth === undefined ? {} : { auth }),
+        ...(health === undefined ? {} : { health }),
+        steps: steps.laps,
+    };
+}
+
+/** Every image of the version checked in its registry, their digests (unless given). */
+async function checkImages(rt: Runtime, version: Version, checked: EnvironmentSettings, given: UpOptions["digests"]) {
+    if (given !== undefined || rt.cfg.checkImages === undefined) {
+        return given;
+    }
+    rt.log(`${versionStack(version)}: checking the images of ${version.canonical}`);
+    return rt.cfg.checkImages(version, imagesOf(checked));
+}
+
+/** A new stack, tagged (expiry first) and in a slot, before anything else. */
+function createStack(rt: Runtime, version: Version, checked: EnvironmentSettings, options: UpOptions): Promise<{ stack: Stack; meta: EnvironmentMeta }> {
+    const createdAt = rt.clock();
+    const meta = {
+        stack: versionStack(version),
+        version: version.canonical,
+        hostname: versionHost(version, checked.domain),
+        owner: options.owner ?? currentOwner(process.env),
+        createdAt,
+        expiresAt: new Date(createdAt.getTime() + (options.ttl?.ms ?? rt.cfg.ttl.defaultMs)),
+    };
+    return createInSlot(rt.store, meta, rt.capacity(), rt.tagRules(createdAt), rt.log);
+}
+
+/** The environment's settings in its slot, given to the stack's workspace as its program (it is selected already). */
+function attachProgram(rt: Runtime, stack: Stack, version: Version, meta: EnvironmentMeta, digests: UpOptions["digests"]): EnvironmentSettings {
+    const settings = rt.settingsFor(version, meta.slot, digests);
+    (stack.workspace as LocalWorkspace).program = rt.cfg.program(settings);
+    return settings;
+}
+
+/**
+ * An environment keeps the digests of its fixed-tag images (`redis:7.4-alpine`, its own
+ * database's `neo4j:5.26-community`) for its life: an update changes the version's images only.
+ * A moving tag that moved meanwhile would otherwise replace the database, empty, under a running
+ * application. Read from the environment's `imageDigests` output (`digests` of stand-ins); an
+ * image it has no digest for yet takes the one just checked.
+ */
+async function keepFixedDigests(
+    rt: Runtime,
+    stack: Stack,
+    settings: EnvironmentSettings,
+    checked: Readonly<Record<string, string>>,
+): Promise<Record<string, string>> {
+    const outputs = await stack.outputs();
+    const previous = (outputs.imageDigests?.value ?? outputs.digests?.value) as Record<string, unknown> | undefined;
+    const kept: Record<string, string> = { ...checked };
+    for (const image of imagesOf(settings).filter((i) => i.tag !== undefined)) {
+        const digest = previous?.[image.name];
+        if (typeof digest === "string" && /^sha256:[0-9a-f]{64}$/.test(digest) && digest !== checked[image.name]) {
+            rt.log(`${stack.name}: keeps ${image.image}:${image.tag} at ${digest} (the tag has moved to ${checked[image.name] ?? "?"})`);
+            kept[image.name] = digest;
+        }
+    }
+    return kept;
+}
