@@ -40,6 +40,13 @@ import { SinceError } from "../rules/since";
 import { TtlError } from "../rules/ttl";
 import { VersionError } from "../rules/versions";
 
+const ROOT = path.join(__dirname, "..");
+
+/** Every .ts file below `dir` (relative to the repository). */
+function sourceFiles(dir: string): string[] {
+    return (fs.readdirSync(path.join(ROOT, dir), { recursive: true }) as string[]).filter((f) => f.endsWith(".ts")).map((f) => path.join(ROOT, dir, f));
+}
+
 const lock = { url: "x", user: "ana", host: "h", pid: 1, since: new Date(0) };
 // Each error type, made as its module makes it (arguments are irrelevant to the code; `never` where their shape is).
 const ERRORS: Record<string, [() => unknown, number]> = {
@@ -94,40 +101,14 @@ describe("the error policy: one meaning per error type, one exit code per meanin
     });
 
     it("every error type in the source is in the table above", () => {
-        const found: string[] = [];
-        const walk = (dir: string): void => {
-            for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-                const p = path.join(dir, e.name);
-                if (e.isDirectory()) {
-                    walk(p);
-                } else if (p.endsWith(".ts")) {
-                    for (const m of fs.readFileSync(p, "utf8").matchAll(/^export class (\w+) extends \w*Error\b/gm)) {
-                        found.push(m[1]!);
-                    }
-                }
-            }
-        };
-        for (const dir of ["automation", "rules", "infra", "registry", "components"]) {
-            walk(path.join(__dirname, "..", dir));
-        }
+        const found = ["automation", "rules", "infra", "registry", "components"].flatMap((dir) =>
+            sourceFiles(dir).flatMap((p) => [...fs.readFileSync(p, "utf8").matchAll(/^export class (\w+) extends \w*Error\b/gm)].map((m) => m[1]!)),
+        );
         assert.deepEqual(found.filter((name) => !(name in ERRORS)).sort(), []);
     });
 
     it("no command assigns an exit code by hand: only the entry point sets the process's, from main's answer", () => {
-        const hand: string[] = [];
-        const walk = (dir: string): void => {
-            for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-                const p = path.join(dir, e.name);
-                if (e.isDirectory()) {
-                    walk(p);
-                } else if (p.endsWith(".ts")) {
-                    for (const _ of fs.readFileSync(p, "utf8").matchAll(/exitCode\s*=/g)) {
-                        hand.push(path.relative(path.join(__dirname, ".."), p));
-                    }
-                }
-            }
-        };
-        walk(path.join(__dirname, "..", "automation"));
+        const hand = sourceFiles("automation").flatMap((p) => [...fs.readFileSync(p, "utf8").matchAll(/exitCode\s*=/g)].map(() => path.relative(ROOT, p)));
         assert.deepEqual(hand, ["automation/cli/main.ts"]);
     });
 });
