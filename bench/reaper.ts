@@ -1,15 +1,14 @@
 /**
  * Reaper benchmark on the real engine (file backend in a temporary directory, stand-in programs):
- *   1. decision time over 50 stacks (list stacks, read their tags, plan) at tag-read concurrency 1 and 4;
+ *   1. the decision over 50 environments with valid tags (read straight from the backend, planned);
  *   2. destroying 8 expired environments at concurrency 1 vs 4.
  * Run: npm run bench:reaper    (prints figures; takes a few minutes)
  */
 import * as fs from "node:fs";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { resolveCli } from "../automation/state/pulumiCli";
 import { mapLimit } from "../automation/util";
-import { EPHEMERAL, TAG } from "../rules/metadata";
-import { engineEnv, pulumiCommand, resolveCli } from "../automation/state/pulumiCli";
-import { makeDriver, PASSPHRASE, tempDir, ttl, v } from "../harness/driver";
+import { makeDriver, tempDir, ttl, v } from "../harness/driver";
+import { seedEnvironments } from "../harness/seed";
 
 const HOUR = 3_600_000;
 
@@ -23,45 +22,23 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
     return [r, Date.now() - t];
 }
 
-/** 50 stacks with tags but no resources: half expired ephemeral, some not ephemeral, dev and prod. */
-async function tagOnlyStacks(dir: string, count: number): Promise<void> {
-    const cli = resolveCli();
-    const command = await pulumiCommand(cli);
-    const envVars = engineEnv(cli, { home: `${dir}/home`, passphrase: PASSPHRASE, backendUrl: `file://${dir}/state` });
-    fs.mkdirSync(`${dir}/state`, { recursive: true });
-    const names = ["dev", "prod", ...Array.from({ length: count - 2 }, (_, i) => `v1-0-${i}`)];
-    await mapLimit(names, 4, async (name) => {
-        const stack = await LocalWorkspace.createStack(
-            { stackName: name, projectName: "vnv", program: async () => ({}) },
-            {
-                pulumiCommand: command,
-                envVars,
-                secretsProvider: "passphrase",
-                projectSettings: { name: "vnv", runtime: "nodejs", backend: { url: `file://${dir}/state` } },
-            },
-        );
-        const i = names.indexOf(name);
-        if (i % 7 !== 3) {
-            await stack.setTag(TAG.kind, EPHEMERAL);
-        }
-        await stack.setTag(TAG.expiresAt, new Date(Date.now() + (i % 2 === 0 ? -HOUR : HOUR)).toISOString());
-    });
-}
-
+/**
+ * The reaper's decision over 50 environments as `env up` tags them (valid tags: half of them
+ * expired), read as the reaper reads them today: straight from the backend, then planned.
+ */
 async function decision(): Promise<void> {
     const dir = tempDir("vnv-bench-");
     try {
-        const [, setup] = await timed(() => tagOnlyStacks(dir, 50));
+        const now = new Date();
+        const [, setup] = await timed(() => seedEnvironments(dir, 50, now));
         const env = makeDriver(dir, { auth: undefined });
-        for (const concurrency of [1, 4]) {
-            const [stacks, ms] = await timed(() => env.store.list({ via: "cli", concurrency }));
-            const [plan, planMs] = await timed(async () => (await import("../rules/metadata")).planReap(stacks, env.tagRules(), []));
-            const destroy = plan.filter((d) => d.action === "destroy").length;
-            console.log(
-                `decision over ${stacks.length} stacks, tag reads ${concurrency} at a time: ${seconds(ms)} to read (${(ms / stacks.length).toFixed(0)} ms a stack), ${planMs} ms to plan; ${destroy} to destroy`,
-            );
+        const [plan, ms] = await timed(() => env.planReap(now));
+        const destroy = plan.filter((d) => d.action === "destroy").length;
+        if (destroy !== 25) {
+            throw new Error(`expected 25 expired environments to destroy, planned ${destroy}: ${JSON.stringify(plan.slice(0, 3))}`);
         }
-        console.log(`(setting up 50 tagged stacks took ${seconds(setup)})`);
+        console.log(`decision over ${plan.length} environments (read from the backend, planned): ${ms} ms; ${destroy} to destroy`);
+        console.log(`(seeding 50 environments took ${seconds(setup)})`);
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

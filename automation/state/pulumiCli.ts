@@ -45,12 +45,22 @@ export interface ResolvedCli {
     readonly source: "VNV_PULUMI_ROOT" | "cache" | "PATH";
 }
 
+/** `pulumi version` of each binary this process asked, by path and modification time. */
+const versions = new Map<string, string | undefined>();
+
 function versionOf(binary: string): string | undefined {
-    if (!fs.existsSync(binary)) {
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(binary);
+    } catch {
         return undefined;
     }
-    const r = spawnSync(binary, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
-    return r.status === 0 ? (semver.clean(r.stdout.trim()) ?? undefined) : undefined;
+    const key = `${binary}\0${stat.mtimeMs}`;
+    if (!versions.has(key)) {
+        const r = spawnSync(binary, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+        versions.set(key, r.status === 0 ? (semver.clean(r.stdout.trim()) ?? undefined) : undefined);
+    }
+    return versions.get(key);
 }
 
 /** Finds the CLI (see module doc); throws {@link PulumiCliNotFoundError} naming what was tried. */
@@ -95,8 +105,19 @@ export async function pulumiCommand(cli: ResolvedCli = resolveCli()): Promise<Pu
     if (path.basename(path.dirname(cli.binary)) !== "bin" || path.dirname(path.dirname(cli.binary)) !== cli.root) {
         throw new Error(`Pulumi CLI at ${cli.binary} is not in a bin/ directory; set VNV_PULUMI_ROOT to a directory holding bin/pulumi`);
     }
-    return PulumiCommand.get({ root: cli.root, version: new semver.SemVer(cli.version) });
+    // The SDK runs `pulumi version` for every command object: one per binary and process is enough
+    // (every workspace of a command asked for one, a process each).
+    const key = `${cli.root}\0${cli.version}`;
+    let command = commands.get(key);
+    if (command === undefined) {
+        command = PulumiCommand.get({ root: cli.root, version: new semver.SemVer(cli.version) });
+        command.catch(() => commands.delete(key));
+        commands.set(key, command);
+    }
+    return command;
 }
+
+const commands = new Map<string, Promise<PulumiCommand>>();
 
 export interface EngineEnvOptions {
     /** PULUMI_HOME: plugins, credentials, workspaces. Tests give each run its own. */
