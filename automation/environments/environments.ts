@@ -54,7 +54,13 @@ export class Environments implements Runtime {
         this.log = cfg.log ?? (() => undefined);
         const { backend, secrets, cli, pulumiHome, pluginDownloads } = cfg;
         this.store = new StackStore({ project: this.project, backend, secrets, cli, pulumiHome, pluginDownloads });
-        this.locks = new Locks({ staleLockAfterMs: cfg.staleLockAfterMs, clock: this.clock, log: this.log, engineOutput: cfg.engineOutput });
+        this.locks = new Locks({
+            staleLockAfterMs: cfg.staleLockAfterMs,
+            clock: this.clock,
+            log: this.log,
+            engineOutput: cfg.engineOutput,
+            pendingOperations: (stack) => this.store.pendingOperations(stack),
+        });
         const staleAfterMs = cfg.staleLockAfterMs ?? 2 * 3_600_000;
         this.leases = new Leases(blobsFor(cfg.backend), this.project, { staleAfterMs, clock: this.clock, log: this.log });
         const bounds = { redirectPaths: this.dev().auth.redirectPaths, ...this.tagBounds() };
@@ -110,7 +116,7 @@ export class Environments implements Runtime {
     }
 
     async metaOf(stack: Stack): Promise<EnvironmentMeta> {
-        const role = stackRole(stack.name, (await stack.listTags()) ?? {}, this.tagRules());
+        const role = stackRole(stack.name, await this.store.tags(stack), this.tagRules());
         if (role.role !== "environment") {
             throw new NotEphemeralError(stack.name, role.role === "malformed" ? `malformed: ${role.problem}` : "not tagged vnv:kind=ephemeral");
         }

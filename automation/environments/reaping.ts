@@ -43,7 +43,7 @@ async function reapOne(rt: Runtime, name: string, planned: EnvironmentMeta, plan
             if (stack === undefined) {
                 return "gone";
             }
-            const tags = (await stack.listTags()) ?? {};
+            const tags = await rt.store.tags(stack);
             if (!sameMeta(tags, plannedTags)) {
                 return { skipped: "its tags changed since the plan (extended, or changed by hand): decided again by the next run" };
             }

@@ -160,15 +160,30 @@ export class BackendReader {
      * resource's; secrets stay encrypted), or undefined when the backend holds no such stack.
      */
     async outputs(project: string, stack: string): Promise<Record<string, unknown> | undefined> {
+        return (await this.stackState(project, stack))?.outputs;
+    }
+
+    /** How many pending operations (left by a killed run) `stack`'s checkpoint holds; undefined when there is no such stack. */
+    async pendingOperations(project: string, stack: string): Promise<number | undefined> {
+        return (await this.stackState(project, stack))?.pending;
+    }
+
+    /** The tags of one stack, read as {@link list} reads them (none: an empty map). */
+    async stackTags(project: string, stack: string): Promise<TagMap> {
+        await this.checkLayout();
+        return this.tags(`.pulumi/stacks/${project}/${stack}.pulumi-tags`);
+    }
+
+    private async stackState(project: string, stack: string): Promise<{ resources: number; pending: number; outputs: Record<string, unknown> } | undefined> {
         await this.checkLayout();
         const dir = `.pulumi/stacks/${project}/`;
         const objects = await this.blobs.list(dir, { maxKeys: BACKEND_BOUNDS.entries });
         const o = objects.find((x) => x.kind === "object" && (x.key === `${dir}${stack}.json` || x.key === `${dir}${stack}.json.gz`));
-        return o === undefined ? undefined : (await this.checkpoint(o))?.outputs;
+        return o === undefined ? undefined : this.checkpoint(o);
     }
 
     /** How many resources a checkpoint holds, and its stack's outputs; undefined when it was removed meanwhile. */
-    private async checkpoint(o: BlobListing): Promise<{ resources: number; outputs: Record<string, unknown> } | undefined> {
+    private async checkpoint(o: BlobListing): Promise<{ resources: number; pending: number; outputs: Record<string, unknown> } | undefined> {
         const max = BACKEND_BOUNDS.checkpointBytes;
         if (o.size > max) {
             throw new BackendObjectError(o.key, `${o.size} bytes, more than the ${max} bytes vnv reads of a checkpoint`);
@@ -185,13 +200,14 @@ export class BackendReader {
                 throw new BackendObjectError(o.key, `not gzip, or more than ${max} bytes unpacked (${(e as Error).message.slice(0, 200)})`);
             }
         }
-        const state = this.json(o.key, text, "a checkpoint") as { checkpoint?: { latest?: { resources?: unknown } } } | null;
+        const state = this.json(o.key, text, "a checkpoint") as { checkpoint?: { latest?: { resources?: unknown; pending_operations?: unknown } } } | null;
         const resources = state?.checkpoint?.latest?.resources;
+        const pendingOps = state?.checkpoint?.latest?.pending_operations;
         const list: unknown[] = Array.isArray(resources) ? resources : [];
         const root = list.find((r) => (r as { type?: unknown } | null)?.type === "pulumi:pulumi:Stack") as { outputs?: unknown } | undefined;
         const outputs =
             typeof root?.outputs === "object" && root.outputs !== null && !Array.isArray(root.outputs) ? (root.outputs as Record<string, unknown>) : {};
-        return { resources: list.length, outputs };
+        return { resources: list.length, pending: Array.isArray(pendingOps) ? pendingOps.length : 0, outputs };
     }
 
     private async tags(key: string): Promise<TagMap> {

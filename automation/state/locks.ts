@@ -18,6 +18,8 @@ export interface LockPolicy {
     readonly clock: () => Date;
     readonly log: (line: string) => void;
     readonly engineOutput?: (text: string) => void;
+    /** How many pending operations a stack's state holds. @default an export of its state (one engine process) */
+    readonly pendingOperations?: (stack: Stack) => Promise<number>;
 }
 
 export class Locks {
@@ -60,13 +62,17 @@ export class Locks {
 
     /** Clears what an interrupted update or destroy left in the state: pending operations. */
     async recover(stack: Stack): Promise<void> {
-        const state = await stack.exportStack();
-        const pending = (state.deployment as { pending_operations?: unknown[] } | undefined)?.pending_operations ?? [];
-        if (pending.length > 0) {
-            this.policy.log(`${stack.name}: clearing ${pending.length} pending operation(s) left by an interrupted run`);
+        const pending = this.policy.pendingOperations === undefined ? await exportedPending(stack) : await this.policy.pendingOperations(stack);
+        if (pending > 0) {
+            this.policy.log(`${stack.name}: clearing ${pending} pending operation(s) left by an interrupted run`);
             await this.run(stack, "refresh", () => stack.refresh({ clearPendingCreates: true, onOutput: this.policy.engineOutput }));
         }
     }
+}
+
+async function exportedPending(stack: Stack): Promise<number> {
+    const state = await stack.exportStack();
+    return ((state.deployment as { pending_operations?: unknown[] } | undefined)?.pending_operations ?? []).length;
 }
 
 /**

@@ -148,6 +148,21 @@ export class StackStore {
             : Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
     }
 
+    /** The tags of `stack`, straight from the backend where vnv can read it (no engine process), else through the CLI. */
+    async tags(stack: Stack): Promise<TagMap> {
+        return this.reader !== undefined ? this.reader.stackTags(this.cfg.project, shortStackName(stack.name)) : ((await stack.listTags()) ?? {});
+    }
+
+    /** How many pending operations a killed run left in `stack`'s state: from the checkpoint where vnv can read it, else an export. */
+    async pendingOperations(stack: Stack): Promise<number> {
+        const direct = await this.reader?.pendingOperations(this.cfg.project, shortStackName(stack.name));
+        if (direct !== undefined) {
+            return direct;
+        }
+        const state = await stack.exportStack();
+        return ((state.deployment as { pending_operations?: unknown[] } | undefined)?.pending_operations ?? []).length;
+    }
+
     /** Who holds each stack's lock right now (unlocked stacks absent); undefined where the backend cannot be read directly. */
     async locks(): Promise<Map<string, LockInfo[]> | undefined> {
         return this.reader?.locks(this.cfg.project);
