@@ -132,8 +132,29 @@ export async function catalogue(
         throw new UsageError("no service image follows the version: there are no versions to list");
     }
     const placed = placements.map((p) => ({ placement: p, version: placementVersion(p) }));
+    const tagsOf = await listTags(client, versioned);
+    const { found, ignoredTags } = groupVersions(versioned, tagsOf);
+    for (const { version } of placed) {
+        if (!found.has(version.canonical)) {
+            found.set(version.canonical, { version, tags: new Map() });
+        }
+    }
+    const rows = [...found.values()]
+        .sort((a, b) => compareVersions(b.version, a.version) || a.version.canonical.localeCompare(b.version.canonical))
+        .map(({ version, tags }) => rowOf(version, tags, versioned, placed));
+    const kept = limit === undefined ? rows : rows.filter((r, i) => i < limit || r.runs.length > 0);
+    return {
+        services: versioned.map((s) => s.name),
+        fixed: fixedImages(images),
+        versions: options.records === undefined ? kept : await flagMoved(client, kept, versioned, options.records),
+        omitted: rows.length - kept.length,
+        ...(limit === undefined ? {} : { limit }),
+        ignoredTags,
+    };
+}
 
-    // One listing per distinct image, in case two services share a repository.
+/** The tags of every versioned image, one listing per distinct image; every failure named in one CatalogueError. */
+async function listTags(client: RegistryClient, versioned: readonly ImageSource[]): Promise<Map<string, readonly string[]>> {
     const distinct = [...new Set(versioned.map((i) => i.image))];
     const failures: ListingFailure[] = [];
     const listed = await mapLimit(distinct, CONCURRENCY, async (image): Promise<readonly string[]> => {
@@ -153,10 +174,17 @@ export async function catalogue(
         const order = new Map(versioned.map((s, i) => [s.name, i]));
         throw new CatalogueError(failures.sort((a, b) => (order.get(a.service) ?? 0) - (order.get(b.service) ?? 0)));
     }
-    const tagsOf = new Map(distinct.map((image, i) => [image, listed[i] ?? []]));
+    return new Map(distinct.map((image, i) => [image, listed[i] ?? []]));
+}
 
-    // canonical → the version and, per service, the spellings found.
-    const found = new Map<string, { version: Version; tags: Map<string, string[]> }>();
+type Found = Map<string, { version: Version; tags: Map<string, string[]> }>;
+
+/** canonical → the version and, per service, the spellings found; and how many tags of each service are no version. */
+function groupVersions(
+    versioned: readonly ImageSource[],
+    tagsOf: ReadonlyMap<string, readonly string[]>,
+): { found: Found; ignoredTags: Record<string, number> } {
+    const found: Found = new Map();
     const ignoredTags: Record<string, number> = {};
     for (const service of versioned) {
         let ignored = 0;
@@ -172,40 +200,31 @@ export async function catalogue(
         }
         ignoredTags[service.name] = ignored;
     }
-    for (const { version } of placed) {
-        if (!found.has(version.canonical)) {
-            found.set(version.canonical, { version, tags: new Map() });
-        }
-    }
+    return { found, ignoredTags };
+}
 
-    const rows = [...found.values()]
-        .sort((a, b) => compareVersions(b.version, a.version) || a.version.canonical.localeCompare(b.version.canonical))
-        .map(({ version, tags }): CatalogueVersion => {
-            const present = versioned.filter((s) => tags.has(s.name)).map((s) => s.name);
-            const missing = versioned.filter((s) => !tags.has(s.name)).map((s) => s.name);
-            const runs = placed
-                .filter((p) => p.version.canonical === version.canonical)
-                .map((p) => p.placement)
-                .sort((a, b) => WHERE_ORDER[a.where] - WHERE_ORDER[b.where] || a.stack.localeCompare(b.stack));
-            return {
-                version: version.canonical,
-                kind: KINDS[version.kind],
-                complete: tags.size > 0 && missing.length === 0,
-                inRegistry: tags.size > 0,
-                present,
-                missing,
-                tags: Object.fromEntries(present.map((s) => [s, spellings(version, tags.get(s) ?? [])])),
-                runs,
-            };
-        });
-    const kept = limit === undefined ? rows : rows.filter((r, i) => i < limit || r.runs.length > 0);
+/** One version's row: complete or what is missing, its spellings, where it runs. */
+function rowOf(
+    version: Version,
+    tags: ReadonlyMap<string, string[]>,
+    versioned: readonly ImageSource[],
+    placed: readonly { placement: Placement; version: Version }[],
+): CatalogueVersion {
+    const present = versioned.filter((s) => tags.has(s.name)).map((s) => s.name);
+    const missing = versioned.filter((s) => !tags.has(s.name)).map((s) => s.name);
+    const runs = placed
+        .filter((p) => p.version.canonical === version.canonical)
+        .map((p) => p.placement)
+        .sort((a, b) => WHERE_ORDER[a.where] - WHERE_ORDER[b.where] || a.stack.localeCompare(b.stack));
     return {
-        services: versioned.map((s) => s.name),
-        fixed: fixedImages(images),
-        versions: options.records === undefined ? kept : await flagMoved(client, kept, versioned, options.records),
-        omitted: rows.length - kept.length,
-        ...(limit === undefined ? {} : { limit }),
-        ignoredTags,
+        version: version.canonical,
+        kind: KINDS[version.kind],
+        complete: tags.size > 0 && missing.length === 0,
+        inRegistry: tags.size > 0,
+        present,
+        missing,
+        tags: Object.fromEntries(present.map((s) => [s, spellings(version, tags.get(s) ?? [])])),
+        runs,
     };
 }
 

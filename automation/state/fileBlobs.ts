@@ -17,8 +17,10 @@ import {
     byKey,
     checkedKey,
     ListingTooLargeError,
+    type ListOptions,
     MAX_LISTED,
     MAX_READ,
+    type ReadOptions,
 } from "./blobStore";
 
 /** In-flight creates on a directory: hidden from listings (a crashed run may leave one behind). */
@@ -30,112 +32,120 @@ function kindOf(stat: fs.Stats | fs.Dirent): BlobKind {
     return stat.isFile() ? "object" : stat.isDirectory() ? "directory" : stat.isSymbolicLink() ? "symlink" : "other";
 }
 
-export function fileBlobs(root: string): Blobs {
-    return {
-        async list(prefix, options = {}) {
-            const max = bound(options.maxKeys, MAX_LISTED, "maxKeys");
-            const recursive = options.recursive ?? false;
-            const dir = path.join(root, prefix);
-            let handle: fs.Dir;
-            try {
-                handle = await fs.promises.opendir(dir, { recursive });
-            } catch (e) {
-                if (code(e) === "ENOENT") {
-                    return [];
-                }
-                throw e;
+/** A directory as a blob store. */
+class FileBlobs implements Blobs {
+    constructor(private readonly root: string) {}
+
+    async list(prefix: string, options: ListOptions = {}): Promise<BlobListing[]> {
+        const max = bound(options.maxKeys, MAX_LISTED, "maxKeys");
+        const recursive = options.recursive ?? false;
+        const dir = path.join(this.root, prefix);
+        let handle: fs.Dir;
+        try {
+            handle = await fs.promises.opendir(dir, { recursive });
+        } catch (e) {
+            if (code(e) === "ENOENT") {
+                return [];
             }
-            const out: BlobListing[] = [];
-            for await (const e of handle) {
-                options.signal?.throwIfAborted();
-                const kind = kindOf(e);
-                if (TEMP.test(e.name) || (recursive && kind === "directory")) {
-                    continue;
-                }
-                const full = path.join(e.parentPath, e.name);
-                const key = `${prefix}${path.relative(dir, full).split(path.sep).join("/")}${kind === "directory" ? "/" : ""}`;
-                if (options.startAfter !== undefined && key <= options.startAfter) {
-                    continue;
-                }
-                let stat: fs.Stats;
-                try {
-                    stat = await fs.promises.lstat(full);
-                } catch {
-                    continue; // removed meanwhile
-                }
-                if (out.length >= max) {
-                    throw new ListingTooLargeError(prefix, max); // leaving the loop closes the directory
-                }
-                out.push({ key, modified: stat.mtime, size: kind === "object" ? stat.size : 0, kind });
-            }
-            return out.sort(byKey);
-        },
-        async read(key, options = {}) {
-            const max = bound(options.maxBytes, MAX_READ, "maxBytes");
+            throw e;
+        }
+        const out: BlobListing[] = [];
+        for await (const e of handle) {
             options.signal?.throwIfAborted();
-            let file: fs.promises.FileHandle;
-            try {
-                // No symbolic link followed, no wait on a pipe without a writer.
-                file = await fs.promises.open(path.join(root, key), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-            } catch (e) {
-                if (code(e) === "ENOENT") {
-                    return undefined;
-                }
-                if (code(e) === "ELOOP") {
-                    throw new BlobNotObjectError(key, "symlink");
-                }
-                throw e;
+            const kind = kindOf(e);
+            if (TEMP.test(e.name) || (recursive && kind === "directory")) {
+                continue;
             }
+            const full = path.join(e.parentPath, e.name);
+            const key = `${prefix}${path.relative(dir, full).split(path.sep).join("/")}${kind === "directory" ? "/" : ""}`;
+            if (options.startAfter !== undefined && key <= options.startAfter) {
+                continue;
+            }
+            let stat: fs.Stats;
             try {
-                const stat = await file.stat();
-                const kind = kindOf(stat);
-                if (kind !== "object") {
-                    throw new BlobNotObjectError(key, kind);
+                stat = await fs.promises.lstat(full);
+            } catch {
+                continue; // removed meanwhile
+            }
+            if (out.length >= max) {
+                throw new ListingTooLargeError(prefix, max); // leaving the loop closes the directory
+            }
+            out.push({ key, modified: stat.mtime, size: kind === "object" ? stat.size : 0, kind });
+        }
+        return out.sort(byKey);
+    }
+
+    async read(key: string, options: ReadOptions = {}): Promise<Buffer | undefined> {
+        const max = bound(options.maxBytes, MAX_READ, "maxBytes");
+        options.signal?.throwIfAborted();
+        let file: fs.promises.FileHandle;
+        try {
+            // No symbolic link followed, no wait on a pipe without a writer.
+            file = await fs.promises.open(path.join(this.root, key), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+        } catch (e) {
+            if (code(e) === "ENOENT") {
+                return undefined;
+            }
+            if (code(e) === "ELOOP") {
+                throw new BlobNotObjectError(key, "symlink");
+            }
+            throw e;
+        }
+        try {
+            const stat = await file.stat();
+            const kind = kindOf(stat);
+            if (kind !== "object") {
+                throw new BlobNotObjectError(key, kind);
+            }
+            if (stat.size > max) {
+                throw new BlobTooLargeError(key, stat.size, max);
+            }
+            // One byte more than the bound: a file that grew since the stat is caught too.
+            const buffer = Buffer.alloc(stat.size + 1 > max ? max + 1 : stat.size + 1);
+            let filled = 0;
+            while (filled < buffer.length) {
+                options.signal?.throwIfAborted();
+                const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, filled);
+                if (bytesRead === 0) {
+                    break;
                 }
-                if (stat.size > max) {
-                    throw new BlobTooLargeError(key, stat.size, max);
-                }
-                // One byte more than the bound: a file that grew since the stat is caught too.
-                const buffer = Buffer.alloc(stat.size + 1 > max ? max + 1 : stat.size + 1);
-                let filled = 0;
-                while (filled < buffer.length) {
-                    options.signal?.throwIfAborted();
-                    const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, filled);
-                    if (bytesRead === 0) {
-                        break;
-                    }
-                    filled += bytesRead;
-                }
-                if (filled > max) {
-                    throw new BlobTooLargeError(key, undefined, max);
-                }
-                return buffer.subarray(0, filled);
+                filled += bytesRead;
+            }
+            if (filled > max) {
+                throw new BlobTooLargeError(key, undefined, max);
+            }
+            return buffer.subarray(0, filled);
+        } finally {
+            await file.close();
+        }
+    }
+
+    async create(key: string, bytes: Buffer): Promise<"created" | "exists"> {
+        const target = path.join(this.root, checkedKey(key));
+        const dir = path.dirname(target);
+        await fs.promises.mkdir(dir, { recursive: true });
+        const temp = path.join(dir, `.vnv-create-${randomBytes(8).toString("hex")}.tmp`);
+        try {
+            const handle = await fs.promises.open(temp, "wx");
+            try {
+                await handle.writeFile(bytes);
+                await handle.sync(); // on disk before it has its name: a created object survives a crash
             } finally {
-                await file.close();
+                await handle.close();
             }
-        },
-        async create(key, bytes) {
-            const target = path.join(root, checkedKey(key));
-            const dir = path.dirname(target);
-            await fs.promises.mkdir(dir, { recursive: true });
-            const temp = path.join(dir, `.vnv-create-${randomBytes(8).toString("hex")}.tmp`);
-            try {
-                const handle = await fs.promises.open(temp, "wx");
-                try {
-                    await handle.writeFile(bytes);
-                    await handle.sync(); // on disk before it has its name: a created object survives a crash
-                } finally {
-                    await handle.close();
-                }
-                return await linkInPlace(temp, target, bytes);
-            } finally {
-                await fs.promises.rm(temp, { force: true });
-            }
-        },
-        async remove(key) {
-            await fs.promises.rm(path.join(root, checkedKey(key)), { force: true });
-        },
-    };
+            return await linkInPlace(temp, target, bytes);
+        } finally {
+            await fs.promises.rm(temp, { force: true });
+        }
+    }
+
+    async remove(key: string): Promise<void> {
+        await fs.promises.rm(path.join(this.root, checkedKey(key)), { force: true });
+    }
+}
+
+export function fileBlobs(root: string): Blobs {
+    return new FileBlobs(root);
 }
 
 /** Gives the written `temp` the name `target` unless that name is taken. */

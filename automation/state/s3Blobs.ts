@@ -7,7 +7,19 @@
  */
 import type { Readable } from "node:stream";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { type BlobListing, type Blobs, BlobTooLargeError, bound, byKey, checkedKey, ListingTooLargeError, MAX_LISTED, MAX_READ } from "./blobStore";
+import {
+    type BlobListing,
+    type Blobs,
+    BlobTooLargeError,
+    bound,
+    byKey,
+    checkedKey,
+    ListingTooLargeError,
+    type ListOptions,
+    MAX_LISTED,
+    MAX_READ,
+    type ReadOptions,
+} from "./blobStore";
 
 /** `s3://bucket[/prefix][?region=…&endpoint=…&s3ForcePathStyle=true&profile=…]`, as the engine reads it. */
 export function s3Location(url: string): { bucket: string; prefix: string; region?: string; endpoint?: string; forcePathStyle: boolean; profile?: string } {
@@ -27,100 +39,113 @@ export function s3Location(url: string): { bucket: string; prefix: string; regio
 /** Keys in one page of ListObjectsV2 (S3's own maximum). */
 const PAGE = 1000;
 
-export function s3Blobs(url: string): Blobs {
-    const at = s3Location(url);
-    const client = new S3Client({
-        ...(at.region !== undefined ? { region: at.region } : {}),
-        ...(at.endpoint !== undefined ? { endpoint: at.endpoint } : {}),
-        ...(at.profile !== undefined ? { profile: at.profile } : {}),
-        forcePathStyle: at.forcePathStyle,
-        maxAttempts: 3,
-    });
-    const entry = (key: string, modified: Date | undefined, size: number | undefined): BlobListing => {
+/** An S3 bucket and prefix as a blob store. */
+class S3Blobs implements Blobs {
+    private readonly at: ReturnType<typeof s3Location>;
+    private readonly client: S3Client;
+
+    constructor(url: string) {
+        this.at = s3Location(url);
+        this.client = new S3Client({
+            ...(this.at.region !== undefined ? { region: this.at.region } : {}),
+            ...(this.at.endpoint !== undefined ? { endpoint: this.at.endpoint } : {}),
+            ...(this.at.profile !== undefined ? { profile: this.at.profile } : {}),
+            forcePathStyle: this.at.forcePathStyle,
+            maxAttempts: 3,
+        });
+    }
+
+    private entry(key: string, modified: Date | undefined, size: number | undefined): BlobListing {
         const directory = key.endsWith("/");
         return {
-            key: key.slice(at.prefix.length),
+            key: key.slice(this.at.prefix.length),
             modified: modified ?? new Date(0),
             size: directory ? 0 : (size ?? 0),
             kind: directory ? "directory" : "object",
         };
-    };
-    return {
-        async list(prefix, options = {}) {
-            const max = bound(options.maxKeys, MAX_LISTED, "maxKeys");
-            const maxPages = Math.ceil(max / PAGE) + 1;
-            const out: BlobListing[] = [];
-            let token: string | undefined;
-            let pages = 0;
-            do {
-                if (++pages > maxPages) {
-                    throw new ListingTooLargeError(prefix, max);
-                }
-                const page = await client.send(
-                    new ListObjectsV2Command({
-                        Bucket: at.bucket,
-                        Prefix: `${at.prefix}${prefix}`,
-                        MaxKeys: PAGE,
-                        ...(options.recursive ? {} : { Delimiter: "/" }),
-                        ...(options.startAfter !== undefined && token === undefined ? { StartAfter: `${at.prefix}${options.startAfter}` } : {}),
-                        ContinuationToken: token,
-                    }),
-                    { abortSignal: options.signal },
-                );
-                // The prefix's own folder marker (a console's "create folder") is the prefix, not an entry under it.
-                const under = (key: string | undefined): key is string => key !== undefined && key !== `${at.prefix}${prefix}`;
-                const found = [
-                    ...(page.Contents ?? []).flatMap((o) => (under(o.Key) ? [entry(o.Key, o.LastModified, o.Size)] : [])),
-                    ...(page.CommonPrefixes ?? []).flatMap((p) => (under(p.Prefix) ? [entry(p.Prefix, undefined, 0)] : [])),
-                ];
-                if (out.length + found.length > max) {
-                    throw new ListingTooLargeError(prefix, max);
-                }
-                out.push(...found);
-                token = page.IsTruncated ? page.NextContinuationToken : undefined;
-            } while (token !== undefined);
-            return out.sort(byKey);
-        },
-        async read(key, options = {}) {
-            const max = bound(options.maxBytes, MAX_READ, "maxBytes");
-            const stop = new AbortController();
-            const signal = options.signal === undefined ? stop.signal : AbortSignal.any([stop.signal, options.signal]);
-            let body: Readable;
-            try {
-                const r = await client.send(new GetObjectCommand({ Bucket: at.bucket, Key: `${at.prefix}${key}` }), { abortSignal: signal });
-                body = r.Body as Readable;
-                if (r.ContentLength !== undefined && r.ContentLength > max) {
-                    stop.abort();
-                    body.destroy();
-                    throw new BlobTooLargeError(key, r.ContentLength, max);
-                }
-            } catch (e) {
-                if (e instanceof NoSuchKey || (e as { name?: string }).name === "NoSuchKey") {
-                    return undefined;
-                }
-                throw e;
+    }
+
+    async list(prefix: string, options: ListOptions = {}): Promise<BlobListing[]> {
+        const max = bound(options.maxKeys, MAX_LISTED, "maxKeys");
+        const maxPages = Math.ceil(max / PAGE) + 1;
+        const out: BlobListing[] = [];
+        let token: string | undefined;
+        let pages = 0;
+        do {
+            if (++pages > maxPages) {
+                throw new ListingTooLargeError(prefix, max);
             }
-            return readBounded(body, key, max, () => stop.abort());
-        },
-        async create(key, bytes) {
-            try {
-                await client.send(new PutObjectCommand({ Bucket: at.bucket, Key: `${at.prefix}${checkedKey(key)}`, Body: bytes, IfNoneMatch: "*" }));
-                return "created";
-            } catch (e) {
-                const name = (e as { name?: string }).name;
-                const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-                // 412: the key exists. 409 ConditionalRequestConflict: another writer is creating
-                // it at this moment; for a create-only writer that is as good as taken.
-                if (name === "PreconditionFailed" || name === "ConditionalRequestConflict" || status === 412) {
-                    return "exists";
-                }
-                throw e;
+            const page = await this.client.send(
+                new ListObjectsV2Command({
+                    Bucket: this.at.bucket,
+                    Prefix: `${this.at.prefix}${prefix}`,
+                    MaxKeys: PAGE,
+                    ...(options.recursive ? {} : { Delimiter: "/" }),
+                    ...(options.startAfter !== undefined && token === undefined ? { StartAfter: `${this.at.prefix}${options.startAfter}` } : {}),
+                    ContinuationToken: token,
+                }),
+                { abortSignal: options.signal },
+            );
+            // The prefix's own folder marker (a console's "create folder") is the prefix, not an entry under it.
+            const under = (key: string | undefined): key is string => key !== undefined && key !== `${this.at.prefix}${prefix}`;
+            const found = [
+                ...(page.Contents ?? []).flatMap((o) => (under(o.Key) ? [this.entry(o.Key, o.LastModified, o.Size)] : [])),
+                ...(page.CommonPrefixes ?? []).flatMap((p) => (under(p.Prefix) ? [this.entry(p.Prefix, undefined, 0)] : [])),
+            ];
+            if (out.length + found.length > max) {
+                throw new ListingTooLargeError(prefix, max);
             }
-        },
-        async remove(key) {
-            await client.send(new DeleteObjectCommand({ Bucket: at.bucket, Key: `${at.prefix}${checkedKey(key)}` }));
-        },
-    };
+            out.push(...found);
+            token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token !== undefined);
+        return out.sort(byKey);
+    }
+
+    async read(key: string, options: ReadOptions = {}): Promise<Buffer | undefined> {
+        const max = bound(options.maxBytes, MAX_READ, "maxBytes");
+        const stop = new AbortController();
+        const signal = options.signal === undefined ? stop.signal : AbortSignal.any([stop.signal, options.signal]);
+        let body: Readable;
+        try {
+            const r = await this.client.send(new GetObjectCommand({ Bucket: this.at.bucket, Key: `${this.at.prefix}${key}` }), { abortSignal: signal });
+            body = r.Body as Readable;
+            if (r.ContentLength !== undefined && r.ContentLength > max) {
+                stop.abort();
+                body.destroy();
+                throw new BlobTooLargeError(key, r.ContentLength, max);
+            }
+        } catch (e) {
+            if (e instanceof NoSuchKey || (e as { name?: string }).name === "NoSuchKey") {
+                return undefined;
+            }
+            throw e;
+        }
+        return readBounded(body, key, max, () => stop.abort());
+    }
+
+    async create(key: string, bytes: Buffer): Promise<"created" | "exists"> {
+        try {
+            await this.client.send(new PutObjectCommand({ Bucket: this.at.bucket, Key: `${this.at.prefix}${checkedKey(key)}`, Body: bytes, IfNoneMatch: "*" }));
+            return "created";
+        } catch (e) {
+            const name = (e as { name?: string }).name;
+            const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+            // 412: the key exists. 409 ConditionalRequestConflict: another writer is creating
+            // it at this moment; for a create-only writer that is as good as taken.
+            if (name === "PreconditionFailed" || name === "ConditionalRequestConflict" || status === 412) {
+                return "exists";
+            }
+            throw e;
+        }
+    }
+
+    async remove(key: string): Promise<void> {
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.at.bucket, Key: `${this.at.prefix}${checkedKey(key)}` }));
+    }
+}
+
+export function s3Blobs(url: string): Blobs {
+    return new S3Blobs(url);
 }
 
 /** The body's bytes, counted as they come; past `max` the request is aborted and nothing more is taken. */
