@@ -27,6 +27,11 @@ describe("what prod and dev run, from their stacks", () => {
         assert.equal(same !== undefined && "placement" in same ? same.placement.note : "x", undefined);
     });
 
+    it("a version output that is not text (even one whose toString is not a function) is a problem, never a crash", () => {
+        const r = runningFrom("prod", { version: JSON.parse('{"toString": {}}') }, undefined);
+        assert.deepEqual(r, { problem: "prod's stack exports a version vnv cannot read (not text but object): not shown" });
+    });
+
     it("a stack that is not there, or was never updated, runs nothing", () => {
         assert.equal(runningFrom("dev", undefined, undefined), undefined);
         assert.equal(runningFrom("dev", {}, undefined), undefined);

@@ -33,7 +33,8 @@ export function runningFrom(
     try {
         version = parseVersion(typeof text === "string" ? text : "").canonical;
     } catch {
-        return { problem: `${stack}'s stack exports a version vnv cannot read (${JSON.stringify(String(text).slice(0, 60))}): not shown` };
+        const shown = typeof text === "string" ? JSON.stringify(text.slice(0, 60)) : `not text but ${text === null ? "null" : typeof text}`;
+        return { problem: `${stack}'s stack exports a version vnv cannot read (${shown}): not shown` };
     }
     const digests = digestsOf(outputs.imageDigests);
     const url = typeof outputs.url === "string" && /^https:\/\/[a-z0-9.-]{1,253}$/.test(outputs.url) ? outputs.url : undefined;
