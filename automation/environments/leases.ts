@@ -12,7 +12,9 @@
  * A lease is one create-only object `.vnv/leases/v1/<project>/<stack>.json` beside the history
  * (automation/state/blobs.ts: `link()` on a directory, `If-None-Match: *` on S3), removed when the
  * command ends. A lease whose holder is gone (a dead process on this host, or older than the
- * stale age, as for the engine's locks) is cleared by the next command. Backends vnv cannot
+ * stale age, as for the engine's locks) is cleared by the next command. Clearing is remove, then
+ * create: two runs that clear the same stale lease at the same moment could both go on (it takes
+ * a killed holder and two racers; a compare-and-delete would close it). Backends vnv cannot
  * reach directly (gs://, azblob://) have no leases: there the reaper's re-read narrows the race
  * but cannot close it.
  */
