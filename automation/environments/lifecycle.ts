@@ -75,7 +75,6 @@ export async function downEnvironment(rt: Runtime, version: Version): Promise<Do
 export async function destroyStack(rt: Runtime, stack: Stack): Promise<void> {
     await rt.locks.recover(stack);
     rt.log(`${stack.name}: destroying`);
-    await rt.locks.run(stack, "destroy", () => stack.destroy({ onOutput: rt.cfg.engineOutput }));
-    await rt.locks.run(stack, "remove", () => stack.workspace.removeStack(stack.name));
+    await rt.locks.run(stack, "destroy", () => rt.store.destroyAndRemove(stack, rt.cfg.engineOutput));
     rt.log(`${stack.name}: destroyed and removed`);
 }

@@ -6,7 +6,7 @@
  * `pulumi` on PATH new enough for stack tags on self-managed backends (>= 3.211), the pinned
  * build in the cache directory. None: a {@link PulumiCliNotFoundError} that says how to get one.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
@@ -160,4 +160,45 @@ export function engineEnv(cli: ResolvedCli, options: EngineEnvOptions = {}): Rec
         env.PULUMI_BACKEND_URL = options.backendUrl;
     }
     return env;
+}
+
+/**
+ * Runs the Pulumi CLI as the Automation API does (non-interactive, the CLI's own directory first
+ * on PATH for its bundled plugins, `PULUMI_AUTOMATION_API`), for the few commands vnv runs
+ * without the SDK. A failure is an Error shaped like the SDK's CommandError (its text
+ * `code: N\n stdout: …\n stderr: …`, named ConcurrentUpdateError when the stack is locked), so
+ * the error policy, the lock handling and failureText read it the same way.
+ */
+export function runPulumi(binary: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, onOutput?: (text: string) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(binary, [...args, "--non-interactive"], {
+            cwd,
+            env: {
+                ...process.env,
+                ...env,
+                PATH: `${path.dirname(binary)}${path.delimiter}${env.PATH ?? process.env.PATH ?? ""}`,
+                PULUMI_AUTOMATION_API: "true",
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => {
+            const text = d.toString("utf8");
+            stdout = (stdout + text).slice(-1_000_000);
+            onOutput?.(text);
+        });
+        child.stderr.on("data", (d: Buffer) => {
+            stderr = (stderr + d.toString("utf8")).slice(-1_000_000);
+        });
+        child.on("error", reject);
+        child.on("close", (code) => {
+            if (code === 0) {
+                return resolve();
+            }
+            const e = new Error(`code: ${code ?? -1}\n stdout: ${stdout}\n stderr: ${stderr}\n err?: \n`);
+            e.name = stderr.includes("the stack is currently locked by") ? "ConcurrentUpdateError" : "CommandError";
+            reject(e);
+        });
+    });
 }

@@ -9,7 +9,7 @@ import { shortStackName, type StackSummary, type TagMap } from "../../rules/meta
 import { BackendReader } from "./backendReader";
 import { isLockContention, type LockInfo, StackLockedError } from "../errors";
 import type { Backend, Secrets } from "../inputs";
-import { engineEnv, pulumiCommand, type ResolvedCli } from "./pulumiCli";
+import { engineEnv, pulumiCommand, type ResolvedCli, runPulumi } from "./pulumiCli";
 import { mapLimit, sleep } from "../util";
 
 export interface StoreConfig {
@@ -161,6 +161,17 @@ export class StackStore {
         }
         const state = await stack.exportStack();
         return ((state.deployment as { pending_operations?: unknown[] } | undefined)?.pending_operations ?? []).length;
+    }
+
+    /**
+     * Destroys `stack`'s resources and removes it, in one engine process (`pulumi destroy
+     * --remove`, automation/state/pulumiCli.ts `runPulumi`). The SDK's `destroy` runs two more: a
+     * history read for its summary and, with `remove`, a separate `stack rm`.
+     */
+    async destroyAndRemove(stack: Stack, onOutput?: (text: string) => void): Promise<void> {
+        const ws = stack.workspace as LocalWorkspace;
+        const env = { ...(ws.pulumiHome === undefined ? {} : { PULUMI_HOME: ws.pulumiHome }), ...ws.envVars };
+        await runPulumi(this.cfg.cli.binary, ["destroy", "--yes", "--skip-preview", "--remove", "--stack", stack.name], ws.workDir, env, onOutput);
     }
 
     /** Who holds each stack's lock right now (unlocked stacks absent); undefined where the backend cannot be read directly. */
