@@ -61,7 +61,10 @@ export function useTempDir(prefix: string = "vnv-auto-"): () => string {
 export async function workspaceOptions(dir: string): Promise<LocalWorkspaceOptions> {
     const cli = resolveCli();
     const url = backendUrl(dir);
+    // A work directory inside the test's own (removed with it), not one the SDK makes in $TMPDIR and keeps.
+    const workDir = fs.mkdtempSync(path.join(dir, "workspace-"));
     return {
+        workDir,
         pulumiCommand: await pulumiCommand(cli),
         envVars: engineEnv(cli, { home: path.join(dir, "home"), passphrase: PASSPHRASE, backendUrl: url }),
         secretsProvider: "passphrase",

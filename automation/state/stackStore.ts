@@ -4,6 +4,8 @@
  * goes through here.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { LocalWorkspace, type PulumiFn, type Stack, StackAlreadyExistsError, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { shortStackName, type StackSummary, type TagMap } from "../../rules/metadata";
 import { BackendReader } from "./backendReader";
@@ -46,6 +48,7 @@ export class StackStore {
         }
         return LocalWorkspace.create({
             program,
+            workDir: workDirOfThisProcess(),
             envVars: engineEnv(this.cfg.cli, {
                 home: this.cfg.pulumiHome,
                 backendUrl: this.cfg.backend.url,
@@ -188,4 +191,25 @@ function wsOptions(ws: LocalWorkspace): Parameters<typeof LocalWorkspace.selectS
         pulumiCommand: ws.pulumiCommand,
         secretsProvider: ws.secretsProvider,
     };
+}
+
+/** Work directories this process made (removed when it exits). */
+const workDirs: string[] = [];
+
+/**
+ * A fresh work directory for one workspace (the SDK writes Pulumi.yaml and the stack's settings
+ * file there), removed when the process exits. Without one, the SDK makes its own
+ * (`$TMPDIR/automation-…`) and never removes it: every command left a directory behind.
+ */
+function workDirOfThisProcess(): string {
+    if (workDirs.length === 0) {
+        process.once("exit", () => {
+            for (const dir of workDirs) {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-workspace-"));
+    workDirs.push(dir);
+    return dir;
 }
