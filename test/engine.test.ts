@@ -46,6 +46,7 @@ describe("@engine Pulumi engine smoke test", function () {
                 },
             },
             {
+                workDir: fs.mkdtempSync(path.join(tmp, "workspace-")), // inside the test's directory, removed with it
                 pulumiCommand: await pulumiCommand(cli),
                 envVars,
                 secretsProvider: "passphrase",

@@ -237,7 +237,7 @@ for (const kind of BACKENDS)
             const run = () => {
                 const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "..", "harness", "child.ts"), "up", tmp(), "v6.1.0-rc.1", pause], {
                     stdio: ["ignore", "pipe", "pipe"],
-                    env: { ...process.env, VNV_TEST_BACKEND_URL: backendUrl(tmp()) },
+                    env: { ...process.env, VNV_TEST_BACKEND_URL: backendUrl(tmp()), TMPDIR: tmp() }, // its work directories die with the test's
                 });
                 let out = "";
                 child.stdout!.on("data", (d) => (out += d));
@@ -343,7 +343,7 @@ for (const kind of BACKENDS)
             const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "..", "harness", "child.ts"), op, tmp(), version, pause], {
                 detached: true,
                 stdio: ["ignore", "pipe", "pipe"],
-                env: { ...process.env, VNV_TEST_BACKEND_URL: backendUrl(tmp()) },
+                env: { ...process.env, VNV_TEST_BACKEND_URL: backendUrl(tmp()), TMPDIR: tmp() }, // its work directories die with the test's
             });
             let out = "";
             child.stdout!.on("data", (d) => (out += d));
