@@ -3,10 +3,10 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { FargateCluster } from "./fargateCluster";
 import { ecsTasksTrustPolicy, executionPolicy, type RegistryCredentials } from "../rules/iamPolicies";
-import { containerStorage } from "../rules/containerStorage";
 import { lookupReference, parseRepository } from "../rules/imageReference";
 import { logGroupName, roleLogicalName, serviceNamespaceName } from "../rules/naming";
 import { type Capacity, isDigest, type ServiceSpec, serviceProblems } from "../rules/service";
+import { type Container, describeContainers } from "../rules/containers";
 
 /** Arguments of {@link EcsServices}. */
 export interface EcsServicesArgs {
@@ -96,11 +96,19 @@ export class EcsServices extends pulumi.ComponentResource {
         this.serviceNames = {};
         this.images = {};
         const created = new Map<string, aws.ecs.Service>();
-        for (const spec of startOrder(args.services)) {
+        const containers = describeContainers<pulumi.Output<string>>({
+            version: args.version,
+            services: args.services,
+            digests,
+            frontendBucket: pulumi.output(args.frontendBucket),
+            targetSecrets: mapValues(args.deploySecrets ?? {}, (byVariable) => mapValues(byVariable, (v) => pulumi.output(v))),
+        });
+        for (const container of containers) {
+            const spec = args.services.find((s) => s.name === container.name)!;
             const image = pulumi.interpolate`${spec.image}@${digests[spec.name]!}`;
             this.images[spec.name] = image;
-            const taskDefinition = this.createTaskDefinition(spec, image, digests[spec.name]!, roles);
-            const after = (spec.after ?? []).map((n) => created.get(n)!);
+            const taskDefinition = this.createTaskDefinition(spec, container, image, roles);
+            const after = container.after.map((n) => created.get(n)!);
             const service = this.createService(spec, clusterArn, taskDefinition, securityGroup, namespace, [
                 ...roles.grants,
                 ...(args.waitFor ?? []),
@@ -231,7 +239,12 @@ export class EcsServices extends pulumi.ComponentResource {
         );
     }
 
-    private createTaskDefinition(spec: ServiceSpec, image: pulumi.Output<string>, digest: pulumi.Output<string>, roles: Roles): aws.ecs.TaskDefinition {
+    private createTaskDefinition(
+        spec: ServiceSpec,
+        described: Container<pulumi.Output<string>>,
+        image: pulumi.Output<string>,
+        roles: Roles,
+    ): aws.ecs.TaskDefinition {
         const logs = new aws.cloudwatch.LogGroup(
             `${this.name}-${spec.name}-logs`,
             {
@@ -240,47 +253,16 @@ export class EcsServices extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const environment = {
-            ...(spec.environment ?? {}),
-            RELEASE_VERSION: this.args.version,
-            IMAGE_TAG: spec.tag ?? this.args.version,
-            IMAGE_DIGEST: digest,
-            FRONTEND_BUCKET: this.args.frontendBucket,
-        };
         const credentials = this.args.registryCredentials?.[parseRepository(spec.image).registry];
-        // A read-only root file system; the paths the image writes to are task volumes (ECS.5).
-        const storage = containerStorage(spec);
         const container = {
-            name: spec.name,
-            image,
+            ...ecsContainer(described, image),
             ...(credentials === undefined ? {} : { repositoryCredentials: { credentialsParameter: credentials.secretArn } }),
-            essential: true,
-            // A container that keeps a writable root gets no new keys: its task definition stays as it was.
-            ...(storage.readonlyRootFilesystem ? { readonlyRootFilesystem: true } : {}),
-            ...(storage.mountPoints.length > 0 ? { mountPoints: storage.mountPoints } : {}),
-            portMappings: [{ containerPort: spec.port, protocol: "tcp", name: spec.name, ...((spec.public ?? false) ? { appProtocol: "http" } : {}) }],
-            environment: Object.keys(environment)
-                .sort()
-                .map((key) => ({ name: key, value: environment[key as keyof typeof environment] })),
-            secrets: Object.entries({ ...(spec.secrets ?? {}), ...(this.args.deploySecrets?.[spec.name] ?? {}) })
-                .sort(([a], [b]) => a.localeCompare(b))
-                .map(([key, arn]) => ({ name: key, valueFrom: arn })),
-            ...(spec.healthCheck === undefined
-                ? {}
-                : {
-                      healthCheck: {
-                          command: [...spec.healthCheck.command],
-                          interval: spec.healthCheck.intervalSeconds,
-                          timeout: spec.healthCheck.timeoutSeconds,
-                          retries: spec.healthCheck.retries,
-                          startPeriod: spec.healthCheck.startPeriodSeconds,
-                      },
-                  }),
             logConfiguration: {
                 logDriver: "awslogs",
                 options: { "awslogs-group": logs.name, "awslogs-region": this.args.region, "awslogs-stream-prefix": spec.name },
             },
         };
+        const storage = described.storage;
         return new aws.ecs.TaskDefinition(
             `${this.name}-${spec.name}`,
             {
@@ -354,27 +336,6 @@ export class EcsServices extends pulumi.ComponentResource {
     }
 }
 
-/** The services in an order where each comes after those it waits for (`after`; checked acyclic). */
-function startOrder(services: readonly ServiceSpec[]): ServiceSpec[] {
-    const out: ServiceSpec[] = [];
-    const placed = new Set<string>();
-    const place = (s: ServiceSpec): void => {
-        if (placed.has(s.name)) {
-            return;
-        }
-        placed.add(s.name);
-        for (const n of s.after ?? []) {
-            const other = services.find((o) => o.name === n);
-            if (other !== undefined) {
-                place(other);
-            }
-        }
-        out.push(s);
-    };
-    services.forEach(place);
-    return out;
-}
-
 function checkArgs(args: EcsServicesArgs): void {
     const problems = serviceProblems(args.services);
     const publics = args.services.filter((s) => s.public ?? false);
@@ -404,4 +365,37 @@ function checkArgs(args: EcsServicesArgs): void {
     if (problems.length > 0) {
         throw new Error(`EcsServices: ${problems.join("; ")}`);
     }
+}
+
+/**
+ * The ECS container definition of a described container (without its logs and pull
+ * credentials, which are ECS's own). Keys appear as they always have: a container that keeps a
+ * writable root gets no `readonlyRootFilesystem`, so its task definition stays as it was.
+ */
+export function ecsContainer(c: Container<pulumi.Output<string>>, image: pulumi.Input<string>) {
+    return {
+        name: c.name,
+        image,
+        essential: true,
+        ...(c.storage.readonlyRootFilesystem ? { readonlyRootFilesystem: true } : {}),
+        ...(c.storage.mountPoints.length > 0 ? { mountPoints: c.storage.mountPoints } : {}),
+        portMappings: [{ containerPort: c.port, protocol: "tcp", name: c.name, ...(c.public ? { appProtocol: "http" } : {}) }],
+        environment: c.environment.map(({ name, value }) => ({ name, value })),
+        secrets: c.secrets.map(({ name, from }) => ({ name, valueFrom: from })),
+        ...(c.healthCheck === undefined
+            ? {}
+            : {
+                  healthCheck: {
+                      command: [...c.healthCheck.command],
+                      interval: c.healthCheck.intervalSeconds,
+                      timeout: c.healthCheck.timeoutSeconds,
+                      retries: c.healthCheck.retries,
+                      startPeriod: c.healthCheck.startPeriodSeconds,
+                  },
+              }),
+    };
+}
+
+function mapValues<A, B>(record: Readonly<Record<string, A>>, f: (a: A) => B): Record<string, B> {
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
 }

@@ -3,7 +3,8 @@ import { AuthRedirects, type RedirectType } from "./authRedirects";
 import { DnsAlias } from "./dnsAlias";
 import { EcsServices } from "./ecsServices";
 import { GraphDatabaseCredentials } from "./graphDatabase";
-import { type DatabaseSpec, databaseService, withDatabaseClient, withoutDatabaseVariables } from "../rules/database";
+import type { DatabaseSpec } from "../rules/database";
+import { environmentServices } from "../rules/containers";
 import { FrontendBucket } from "./frontendBucket";
 import type { RegistryCredentials } from "../rules/iamPolicies";
 import { Ingress } from "./ingress";
@@ -196,8 +197,7 @@ export class VersionedStack extends pulumi.ComponentResource {
                       { project: args.project, environment: args.environment, database: db },
                       { parent: this },
                   );
-        const services =
-            db === undefined ? args.services : [...withoutDatabaseVariables(args.services, db).map((s) => withDatabaseClient(s, db)), databaseService(db)];
+        const services = environmentServices(args.services, db);
         return new EcsServices(
             `${this.name}-services`,
             {
