@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { credentialsDocument, credentialsSecretName, type DatabaseSpec, SECRET_KEYS } from "../rules/database";
+import { credentialsDocument, credentialsSecretName, type DatabaseSpec, databaseSecretKeys, SECRET_KEYS } from "../rules/database";
 
 /**
  * 48 hex digits (192 bits). Hex, not base64: the image's entrypoint hands the password to
@@ -70,18 +70,14 @@ export class GraphDatabaseCredentials extends pulumi.ComponentResource {
         return pulumi.interpolate`${this.secretArn}:${key}::`;
     }
 
-    /** The ECS secrets per service: the database gets `NEO4J_AUTH`, each client all three. */
+    /** The ECS secrets per service (rules/database.ts databaseSecretKeys): `valueFrom` of each key. */
     secretsByService(): Record<string, Record<string, pulumi.Output<string>>> {
-        const { name, clients, variables } = this.database;
-        const client = {
-            [variables.auth]: this.key(SECRET_KEYS.auth),
-            [variables.username]: this.key(SECRET_KEYS.username),
-            [variables.password]: this.key(SECRET_KEYS.password),
-        };
-        return {
-            // The image reads `NEO4J_AUTH` (neo4j/<password>) at its first start.
-            [name]: { NEO4J_AUTH: this.key(SECRET_KEYS.auth) },
-            ...Object.fromEntries(clients.map((c) => [c, client])),
-        };
+        const byService = databaseSecretKeys(this.database);
+        return Object.fromEntries(
+            Object.entries(byService).map(([service, variables]) => [
+                service,
+                Object.fromEntries(Object.entries(variables).map(([variable, key]) => [variable, this.key(SECRET_KEYS[key])])),
+            ]),
+        );
     }
 }

@@ -70,6 +70,21 @@ export function credentialsDocument(password: string): string {
     return JSON.stringify({ [SECRET_KEYS.username]: DATABASE_USER, [SECRET_KEYS.password]: password, [SECRET_KEYS.auth]: `${DATABASE_USER}/${password}` });
 }
 
+/** The database's data directory in the official image (its VOLUME): a named volume on Docker. */
+export const DATABASE_DATA_PATH = "/data";
+
+/**
+ * Which key of the credentials each service's variables read: the database gets `NEO4J_AUTH`
+ * (the image reads `neo4j/<password>` at its first start), each client all three.
+ */
+export function databaseSecretKeys(spec: DatabaseSpec): Record<string, Record<string, keyof typeof SECRET_KEYS>> {
+    const client = { [spec.variables.auth]: "auth", [spec.variables.username]: "username", [spec.variables.password]: "password" } as const;
+    return {
+        [spec.name]: { NEO4J_AUTH: "auth" },
+        ...Object.fromEntries(spec.clients.map((c) => [c, { ...client }])),
+    };
+}
+
 /** `vnv/v1-2-3-rc-1/neo4j-credentials`: where an operator finds an environment's database credentials. */
 export function credentialsSecretName(project: string, environment: string, database: string): string {
     return `${project}/${environment}/${database}-credentials`;

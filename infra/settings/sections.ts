@@ -4,6 +4,7 @@
  * policy. Each takes the raw value and the role's rules and reports its problems to the Reader.
  * No `@pulumi/*` import.
  */
+import { readDockerPolicy } from "./docker";
 import { MAX_WRITABLE_PATHS, writablePathsProblems } from "../../rules/containerStorage";
 import { DATABASE_DEFAULTS, type DatabaseSpec, databaseProblems } from "../../rules/database";
 import type { RegistryCredentials } from "../../rules/iamPolicies";
@@ -462,7 +463,9 @@ export function readEphemeralPolicy(
         "authApplicationId",
         "fixedRedirectHosts",
         "database",
+        "docker",
     ]);
+    const docker = readDockerPolicy(r, o?.docker, "ephemeral.docker");
     const duration = { pattern: DURATION, allowed: "a duration such as 30m, 6h, 1d or 1d12h" };
     return {
         defaultTtl: r.string(o?.defaultTtl, "ephemeral.defaultTtl", duration) ?? d.defaultTtl,
@@ -484,5 +487,6 @@ export function readEphemeralPolicy(
                 ? [devHost]
                 : r.strings(o.fixedRedirectHosts, "ephemeral.fixedRedirectHosts", /^[a-z0-9.-]+$/, "host names", true),
         database: readDatabase(r, o?.database, "ephemeral.database", services, undefined),
+        ...(docker === undefined ? {} : { docker }),
     };
 }

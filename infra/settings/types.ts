@@ -3,6 +3,7 @@
  * No `@pulumi/*` import.
  */
 import type { DatabaseSpec } from "../../rules/database";
+import type { DockerPolicy } from "./docker";
 import type { RegistryCredentials } from "../../rules/iamPolicies";
 import type { Capacity, ServiceSpec } from "../../rules/service";
 
@@ -103,6 +104,8 @@ export interface EphemeralPolicy {
     readonly fixedRedirectHosts: readonly string[];
     /** The database each ephemeral environment runs for itself; absent: none. */
     readonly database?: DatabaseSpec;
+    /** How ephemeral environments run on a Docker host; absent: no Docker target. */
+    readonly docker?: DockerPolicy;
 }
 
 /** Raw values by key without the `vnv:` namespace; objects already parsed from JSON/YAML. */

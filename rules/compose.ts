@@ -1,0 +1,132 @@
+/**
+ * A version's containers (rules/containers.ts) rendered as one Docker Compose project: the same
+ * images by digest, variables, health checks, names and start order ECS is given. Where Docker
+ * differs from Fargate, the difference is named here:
+ * - Service Connect names are Compose service names on the project's network (`redis:6379`).
+ * - "after, once steady" is `depends_on` with `service_healthy` (or `service_started` for a
+ *   service without a health check).
+ * - A public service is published on the target's address at a port of its own (there is no
+ *   load balancer routing paths on one host).
+ * - A task volume (a writable path) is an anonymous volume: the container's own, removed with
+ *   the project; a database's data path is a named volume, kept across container restarts.
+ * - A secret is named without a value (`NAME: null`): Compose takes its value from the process
+ *   that runs it, so no secret is ever written into the file.
+ * - ECS restarts a stopped task; here `restart: unless-stopped` does.
+ *
+ * Every text is escaped for Compose's interpolation (`$` → `$$`): a value with `${…}` in it
+ * (a health check's shell expansion, a hostile variable) reaches the container as written.
+ *
+ * Pure module: no `@pulumi/*` import.
+ */
+import type { Container } from "./containers";
+
+/** Compose's project names: lowercase letters, digits, dashes and underscores, starting with a letter or digit. */
+export const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export interface ComposeTarget {
+    /** The Compose project (`vnv-v1-2-3-rc-1`). */
+    readonly project: string;
+    /** Labels of every container and named volume (vnv's metadata). */
+    readonly labels: Readonly<Record<string, string>>;
+    /** The address public services are published on (`127.0.0.1`). */
+    readonly address: string;
+    /** Host port per published service. */
+    readonly ports: Readonly<Record<string, number>>;
+    /** Named volumes: service → the path its data lives at (a database's `/data`). */
+    readonly dataPaths?: Readonly<Record<string, string>>;
+}
+
+export interface ComposeService {
+    readonly image: string;
+    readonly environment: Record<string, string | null>;
+    readonly healthcheck?: { test: string[]; interval: string; timeout: string; retries: number; start_period: string };
+    readonly ports: { target: number; published: string; host_ip: string; protocol: "tcp" }[];
+    readonly read_only: boolean;
+    readonly volumes: ({ type: "volume"; target: string } | { type: "volume"; source: string; target: string })[];
+    readonly depends_on: Record<string, { condition: "service_healthy" | "service_started" }>;
+    readonly labels: Record<string, string>;
+    readonly restart: "unless-stopped";
+}
+
+export interface ComposeFile {
+    readonly name: string;
+    readonly services: Record<string, ComposeService>;
+    readonly volumes: Record<string, { labels: Record<string, string> }>;
+    readonly networks: { default: { labels: Record<string, string> } };
+}
+
+/** `$` doubled: Compose reads the text as written, interpolating nothing. */
+export function composeText(text: string): string {
+    return text.replaceAll("$", "$$$$");
+}
+
+function escapedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [composeText(k), composeText(v)]));
+}
+
+/** The named volume of a service's data (`neo4j-data`). */
+export function dataVolumeName(service: string): string {
+    return `${service}-data`;
+}
+
+/** The Compose project of `containers` (in start order) on `target`. */
+export function composeProject(containers: readonly Container<string>[], target: ComposeTarget): ComposeFile {
+    if (!PROJECT_NAME.test(target.project)) {
+        throw new Error(`${JSON.stringify(target.project)} is not a Compose project name (lowercase letters, digits, - and _)`);
+    }
+    const labels = escapedRecord(target.labels);
+    const services: Record<string, ComposeService> = {};
+    const volumes: Record<string, { labels: Record<string, string> }> = {};
+    for (const c of containers) {
+        const dataPath = target.dataPaths?.[c.name];
+        if (dataPath !== undefined) {
+            volumes[dataVolumeName(c.name)] = { labels };
+        }
+        services[c.name] = composeService(c, containers, target, labels, dataPath);
+    }
+    return { name: target.project, services, volumes, networks: { default: { labels } } };
+}
+
+function composeService(
+    c: Container<string>,
+    all: readonly Container<string>[],
+    target: ComposeTarget,
+    labels: Record<string, string>,
+    dataPath: string | undefined,
+): ComposeService {
+    const port = target.ports[c.name];
+    const environment: Record<string, string | null> = {};
+    for (const { name, value } of c.environment) {
+        environment[composeText(name)] = composeText(value);
+    }
+    for (const { name } of c.secrets) {
+        environment[composeText(name)] = null; // its value comes from the process running Compose
+    }
+    const hc = c.healthCheck;
+    return {
+        image: composeText(`${c.repository}@${c.digest}`),
+        environment,
+        ...(hc === undefined
+            ? {}
+            : {
+                  healthcheck: {
+                      test: hc.command.map(composeText),
+                      interval: `${hc.intervalSeconds}s`,
+                      timeout: `${hc.timeoutSeconds}s`,
+                      retries: hc.retries,
+                      start_period: `${hc.startPeriodSeconds}s`,
+                  },
+              }),
+        ports: port === undefined ? [] : [{ target: c.port, published: String(port), host_ip: target.address, protocol: "tcp" }],
+        read_only: c.storage.readonlyRootFilesystem,
+        volumes: [
+            ...c.storage.mountPoints.map((m) => ({ type: "volume" as const, target: m.containerPath })),
+            ...(dataPath === undefined ? [] : [{ type: "volume" as const, source: dataVolumeName(c.name), target: dataPath }]),
+        ],
+        depends_on: Object.fromEntries(
+            c.after.map((n) => [n, { condition: all.find((o) => o.name === n)?.healthCheck === undefined ? "service_started" : "service_healthy" }] as const),
+        ),
+        labels,
+        restart: "unless-stopped",
+    };
+}
