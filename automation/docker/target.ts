@@ -1,0 +1,317 @@
+/**
+ * Ephemeral environments on a Docker host (`vnv env … --on docker`): the journey of the AWS
+ * target, with Compose as the engine and the labels of the project's objects as the state.
+ *
+ * `env up`: every check first (the engine answers, the images exist, secrets are given, the
+ * frontend's files extract), then the S3 API alone, the bucket filled, then every service up
+ * to healthy (`up --wait`, then each public service's health path through its published port),
+ * recorded and announced. The reaper's rules are the AWS ones (rules/metadata.ts): labels that
+ * are not exactly vnv's make a malformed environment, never acted on.
+ */
+import { randomBytes } from "node:crypto";
+import type { DockerPolicy } from "../../infra/settings/docker";
+import { type EnvironmentSettings, parseSettings, type RawSettings, SettingsError } from "../../infra/settings";
+import { ephemeralFromDev } from "../../infra/ephemeral";
+import type { RegistryClient } from "../../registry/client";
+import { DATABASE_USER } from "../../rules/database";
+import { type EnvironmentMeta, lowestFreeSlot, type TagRules } from "../../rules/metadata";
+import { hostname as versionHost, stackName as versionStack } from "../../rules/naming";
+import type { TtlPolicy } from "../../rules/ttl";
+import type { Version } from "../../rules/versions";
+import { EnvironmentNotFoundError, UsageError } from "../errors";
+import type { Auditor, AuditDraft } from "../history/auditing";
+import type { Owner, Ttl } from "../inputs";
+import type { ImageSource } from "../release/release";
+import { checkOnce, type HealthReport, type HealthTarget, type WaitOptions } from "../environments/health";
+import type { Announcement } from "../environments/notify";
+import { StepClock } from "../environments/runtime";
+import type { DockerEngine, DockerObject } from "./engine";
+import { extractFrontend, fillBucket } from "./frontend";
+import { labelsToTags, projectMeta } from "./labels";
+import { type DockerProject, dockerProject, type GeneratedKey, portsOf, S3_SERVICE } from "./project";
+
+export interface DockerTargetConfig {
+    readonly project: string;
+    readonly devSettings: RawSettings;
+    readonly region: string | undefined;
+    readonly policy: DockerPolicy;
+    readonly ttl: TtlPolicy;
+    readonly domain: string;
+    readonly engine: DockerEngine;
+    readonly registry: RegistryClient;
+    readonly checkImages: (version: Version, images: readonly ImageSource[]) => Promise<Readonly<Record<string, string>>>;
+    /** Values of configured secrets by variable name; throws a UsageError naming the missing ones. */
+    readonly configuredSecrets: (names: readonly string[]) => Record<string, string>;
+    readonly clock: () => Date;
+    readonly log: (line: string) => void;
+    readonly audit?: Auditor;
+    readonly announce: (a: Announcement) => Promise<void>;
+    /** Health after up, through the published ports. */
+    readonly health: { readonly wait: WaitOptions; readonly afterUp: boolean };
+    /** Compose's `--wait-timeout`. */
+    readonly waitSeconds: number;
+}
+
+/** One Docker environment as the labels of its objects tell it. */
+export interface DockerEnvironment {
+    readonly stack: string;
+    readonly project: string;
+    readonly objects: readonly DockerObject[];
+    readonly found: { meta: EnvironmentMeta; url: string } | { problem: string };
+}
+
+/** The history's name of a Docker environment (`docker-v1-2-3-rc-1`): its own line beside the AWS one. */
+export function historyName(stack: string): string {
+    return `docker-${stack}`;
+}
+
+export class DockerEnvironments {
+    constructor(readonly cfg: DockerTargetConfig) {}
+
+    rules(now: Date = this.cfg.clock()): TagRules {
+        return { domain: this.cfg.domain, maxTtlMs: this.cfg.ttl.maxMs, now };
+    }
+
+    /** `version`'s settings as an ephemeral environment, digests pinned; bad configuration is a UsageError. */
+    settingsFor(version: Version, digests?: Readonly<Record<string, string>>): EnvironmentSettings {
+        const raw = ephemeralFromDev(this.cfg.devSettings, { version: version.canonical, platformStack: "docker", slot: 0, digests });
+        try {
+            return parseSettings(raw, { project: this.cfg.project, region: this.cfg.region });
+        } catch (e) {
+            throw e instanceof SettingsError ? new UsageError(`the dev configuration does not make a valid environment on Docker: ${e.message}`) : e;
+        }
+    }
+
+    /** Every vnv environment on the engine, by Compose project. */
+    async environments(now: Date = this.cfg.clock()): Promise<DockerEnvironment[]> {
+        const objects = await this.cfg.engine.objects(this.cfg.project);
+        const byProject = new Map<string, DockerObject[]>();
+        for (const o of objects) {
+            byProject.set(o.project, [...(byProject.get(o.project) ?? []), o]);
+        }
+        const prefix = `${this.cfg.project}-`;
+        return [...byProject.entries()].map(([project, objs]) => {
+            const stack = project.startsWith(prefix) ? project.slice(prefix.length) : project;
+            const found = project.startsWith(prefix)
+                ? projectMeta(
+                      stack,
+                      objs.map((o) => o.labels),
+                      this.rules(now),
+                  )
+                : { problem: `its Compose project ${project} is not named ${prefix}<version>` };
+            return { stack, project, objects: objs, found };
+        });
+    }
+
+    async find(version: Version): Promise<DockerEnvironment | undefined> {
+        const stack = versionStack(version);
+        return (await this.environments()).find((e) => e.stack === stack);
+    }
+
+    audited<T>(draft: AuditDraft, operation: (draft: AuditDraft) => Promise<T>): Promise<T> {
+        return this.cfg.audit === undefined ? operation(draft) : this.cfg.audit.run(draft, operation);
+    }
+
+    /** Creates or updates `version`'s environment on the engine (see the module's comment). */
+    async up(version: Version, options: { ttl?: Ttl; owner: Owner }) {
+        const steps = new StepClock();
+        const stack = versionStack(version);
+        this.settingsFor(version); // the configuration is valid for this version
+        await steps.time("engine", () => this.cfg.engine.ping());
+        const digests = await steps.time("check images", () => this.cfg.checkImages(version, imagesOfSettings(this.settingsFor(version))));
+        const settings = this.settingsFor(version, digests);
+        const all = await this.environments();
+        const existing = all.find((e) => e.stack === stack);
+        if (existing !== undefined && "problem" in existing.found) {
+            throw new UsageError(
+                `the Docker environment ${stack} is malformed (${existing.found.problem}): \`vnv env down ${version.canonical} --on docker\` removes it`,
+            );
+        }
+        const meta = this.metaFor(version, settings, options, existing, all);
+        const project = dockerProject(settings, meta, this.cfg.policy);
+        const secrets = await this.secretsFor(project, existing, settings.database?.name);
+        const files = await steps.time("frontend files", () => extractFrontend(this.cfg.registry, settings));
+        const draft: AuditDraft = {
+            action: existing === undefined ? "deploy" : "update",
+            environment: historyName(stack),
+            version: version.canonical,
+            digests: { ...digests },
+        };
+        try {
+            return await this.audited(draft, async (d) => {
+                this.cfg.log(
+                    `${stack}: ${existing === undefined ? "creating" : "updating"} ${version.canonical} on Docker (${this.cfg.engine.host}) at ${project.url}`,
+                );
+                await steps.time("S3 API", () => this.cfg.engine.up(project.file, secrets, { waitSeconds: this.cfg.waitSeconds, services: [S3_SERVICE.name] }));
+                const endpoint = `http://${this.cfg.policy.address === "0.0.0.0" ? "127.0.0.1" : this.cfg.policy.address}:${project.ports[S3_SERVICE.name]}`;
+                const release = { version: version.canonical, bucket: settings.frontend.bucketName, images: { ...digests } };
+                const keys = { accessKeyId: secrets.ROOT_ACCESS_KEY!, secretAccessKey: secrets.ROOT_SECRET_KEY! };
+                await steps.time("bucket", () => fillBucket(endpoint, keys, settings.frontend.bucketName, files, release));
+                await steps.time("compose up", () => this.cfg.engine.up(project.file, secrets, { waitSeconds: this.cfg.waitSeconds }));
+                const health = this.cfg.health.afterUp ? await steps.time("health", () => this.awaitHealthy(settings, project)) : undefined;
+                Object.assign(d, {
+                    url: project.url,
+                    expiresAt: meta.expiresAt.toISOString(),
+                    ...(health?.healthy === false ? { failure: "not healthy" } : {}),
+                });
+                if (health?.healthy ?? true) {
+                    await this.cfg.announce({
+                        kind: "up",
+                        created: existing === undefined,
+                        version: version.canonical,
+                        url: project.url,
+                        owner: meta.owner,
+                        expiresAt: meta.expiresAt.toISOString(),
+                    });
+                }
+                return {
+                    stack,
+                    version: version.canonical,
+                    url: project.url,
+                    created: existing === undefined,
+                    expiresAt: meta.expiresAt.toISOString(),
+                    outputs: { project: project.project, ports: project.ports, digests },
+                    ...(health === undefined ? {} : { health }),
+                    steps: steps.laps,
+                };
+            });
+        } finally {
+            files.remove();
+        }
+    }
+
+    /** A new environment's metadata (the lowest free slot), or the existing one's, with a new expiry when a TTL is given. */
+    private metaFor(
+        version: Version,
+        settings: EnvironmentSettings,
+        options: { ttl?: Ttl; owner: Owner },
+        existing: DockerEnvironment | undefined,
+        all: readonly DockerEnvironment[],
+    ): EnvironmentMeta {
+        if (existing !== undefined && "meta" in existing.found) {
+            const meta = existing.found.meta;
+            return options.ttl === undefined ? meta : { ...meta, expiresAt: new Date(meta.createdAt.getTime() + options.ttl.ms) };
+        }
+        const taken = all.flatMap((e) => ("meta" in e.found ? [e.found.meta.slot] : slotOfLabels(e)));
+        const createdAt = this.cfg.clock();
+        return {
+            stack: versionStack(version),
+            version: version.canonical,
+            hostname: versionHost(version, settings.domain),
+            owner: options.owner,
+            createdAt,
+            expiresAt: new Date(createdAt.getTime() + (options.ttl?.ms ?? this.cfg.ttl.defaultMs)),
+            slot: lowestFreeSlot(taken),
+        };
+    }
+
+    /** Every secret's value: configured ones as given, generated ones carried over from the running containers, else new. */
+    async secretsFor(
+        project: DockerProject,
+        existing: DockerEnvironment | undefined,
+        database: string | undefined,
+        options: { carryConfigured?: boolean } = {},
+    ): Promise<Record<string, string>> {
+        const configured = Object.entries(project.secrets).flatMap(([name, s]) => ("configured" in s ? [name] : []));
+        const running = options.carryConfigured && existing !== undefined ? await this.runningValues(existing, configured) : {};
+        const given = { ...running, ...this.cfg.configuredSecrets(configured.filter((n) => running[n] === undefined)) };
+        const carried = existing === undefined ? {} : await this.carriedSecrets(existing, database);
+        const password = carried.dbPassword ?? randomBytes(24).toString("hex");
+        const generated: Record<GeneratedKey, string> = {
+            s3Access: carried.s3Access ?? `vnv${randomBytes(8).toString("hex")}`,
+            s3Secret: carried.s3Secret ?? randomBytes(24).toString("hex"),
+            dbUser: DATABASE_USER,
+            dbPassword: password,
+            dbAuth: `${DATABASE_USER}/${password}`,
+        };
+        return Object.fromEntries(Object.entries(project.secrets).map(([name, s]) => [name, "generated" in s ? generated[s.generated] : given[name]!]));
+    }
+
+    /** The values the running containers hold for `names` (an extension keeps what runs). */
+    private async runningValues(existing: DockerEnvironment, names: readonly string[]): Promise<Record<string, string>> {
+        const values: Record<string, string> = {};
+        for (const c of existing.objects.filter((o) => o.kind === "container")) {
+            const env = await this.cfg.engine.containerEnv(c.id);
+            for (const n of names.filter((x) => env[x] !== undefined)) {
+                values[n] = env[n]!;
+            }
+        }
+        return values;
+    }
+
+    private async carriedSecrets(existing: DockerEnvironment, database: string | undefined): Promise<Partial<Record<GeneratedKey, string>>> {
+        const envOf = async (service: string | undefined): Promise<Record<string, string>> => {
+            const c = existing.objects.find((o) => o.kind === "container" && o.service === service);
+            return c === undefined ? {} : this.cfg.engine.containerEnv(c.id);
+        };
+        const s3 = await envOf(S3_SERVICE.name);
+        const db: Record<string, string> = database === undefined ? {} : await envOf(database);
+        const auth = db.NEO4J_AUTH;
+        return {
+            ...(s3.ROOT_ACCESS_KEY === undefined ? {} : { s3Access: s3.ROOT_ACCESS_KEY }),
+            ...(s3.ROOT_SECRET_KEY === undefined ? {} : { s3Secret: s3.ROOT_SECRET_KEY }),
+            ...(auth?.startsWith(`${DATABASE_USER}/`) ? { dbPassword: auth.slice(DATABASE_USER.length + 1) } : {}),
+        };
+    }
+
+    /** Each public service's health path through its published port. */
+    healthTargets(settings: EnvironmentSettings, ports: Readonly<Record<string, number>>): HealthTarget[] {
+        const address = this.cfg.policy.address === "0.0.0.0" ? "127.0.0.1" : this.cfg.policy.address;
+        return settings.services
+            .filter((s) => (s.public ?? false) && ports[s.name] !== undefined)
+            .map((s) => ({ service: s.name, url: `http://${address}:${ports[s.name]}${s.healthCheckPath ?? "/health"}` }));
+    }
+
+    private async awaitHealthy(settings: EnvironmentSettings, project: DockerProject): Promise<HealthReport> {
+        const targets = this.healthTargets(settings, project.ports);
+        const { waitHealthy, UnhealthyError, progressLine } = require("../environments/health") as typeof import("../environments/health");
+        this.cfg.log(`waiting until ${targets.map((t) => t.service).join(", ")} answer their health path on ${this.cfg.policy.address}`);
+        try {
+            return await waitHealthy(targets, [], { ...this.cfg.health.wait, onProgress: (r) => this.cfg.log(progressLine(r, this.cfg.health.wait.streak)) });
+        } catch (e) {
+            if (e instanceof UnhealthyError) {
+                this.cfg.log(e.message);
+                return e.report;
+            }
+            throw e;
+        }
+    }
+
+    /** One round of probes (`env status`). */
+    async status(version: Version) {
+        const found = await this.found(version);
+        const settings = this.settingsFor(version);
+        const ports = portsOf(settings, this.cfg.policy, found.meta.slot);
+        const health = await checkOnce(this.healthTargets(settings, ports), []);
+        return { stack: found.env.stack, version: version.canonical, url: found.url, expiresAt: found.meta.expiresAt.toISOString(), health };
+    }
+
+    /** The environment of `version` with well-formed labels, or the error that says why not. */
+    async found(version: Version): Promise<{ env: DockerEnvironment; meta: EnvironmentMeta; url: string }> {
+        const env = await this.find(version);
+        if (env === undefined) {
+            throw new EnvironmentNotFoundError(
+                versionStack(version),
+                `no Docker environment of ${version.canonical} on ${this.cfg.engine.host}: \`vnv env ls\` lists them`,
+            );
+        }
+        if ("problem" in env.found) {
+            throw new UsageError(
+                `the Docker environment ${env.stack} is malformed (${env.found.problem}): \`vnv env down ${version.canonical} --on docker\` removes it`,
+            );
+        }
+        return { env, meta: env.found.meta, url: env.found.url };
+    }
+}
+
+/** The images `env up` checks: the version's services, its frontend, its own database. */
+function imagesOfSettings(settings: EnvironmentSettings): ImageSource[] {
+    const { imagesOf } = require("../../infra/settings") as typeof import("../../infra/settings");
+    return imagesOf(settings);
+}
+
+/** A malformed project's slot, when its labels still name one (so a new environment does not take its ports). */
+function slotOfLabels(e: DockerEnvironment): number[] {
+    const slot = e.objects.map((o) => labelsToTags(o.labels)["vnv:slot"]).find((s) => s !== undefined && /^(0|[1-9]\d{0,3})$/.test(s));
+    return slot === undefined ? [] : [Number(slot)];
+}
