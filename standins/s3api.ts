@@ -26,6 +26,10 @@ const locate = require(path.join(PROJECT_DIR, "tools", "s3api", "locate.cjs")) a
 export const S3API_PORT = 7070;
 export const S3API_VERSION: string = locate.pinnedVersion();
 
+/** The health check: versitygw's unauthenticated `GET /health` on the port of VGW_PORT (`:7070`, or one set at run time). */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template
+export const S3API_HEALTH = 'wget -q -O /dev/null "http://127.0.0.1:${VGW_PORT##*:}/health"';
+
 /** The versitygw binary `npm run setup:s3api` built, or an error saying to build it. */
 export function versitygwBinary(env: NodeJS.ProcessEnv = process.env): string {
     const binary = locate.cachedBinary(env);
@@ -65,7 +69,7 @@ export function s3ApiImage(busybox: Buffer, versitygw: Buffer): { layers: Layer[
             WorkingDir: "/",
             User: `${NOBODY}:${NOBODY}`,
             Labels: { "org.opencontainers.image.title": "versitygw", "org.opencontainers.image.version": S3API_VERSION, "vnv.standin": "s3api" },
-            Healthcheck: healthcheck(`wget -q -O /dev/null http://127.0.0.1:${S3API_PORT}/health`),
+            Healthcheck: healthcheck(S3API_HEALTH),
         },
     };
 }

@@ -194,7 +194,8 @@ describe("@registry stand-in images written without Docker", function () {
         assert.equal(staticElfProblem(binary.content), undefined);
         assert.deepEqual([config.config.Entrypoint, config.config.Cmd], [["/usr/local/bin/s3api-start"], ["posix", "/data/buckets"]]);
         assert.equal(files.get("data/meta/")?.header.uid, 65534);
-        assert.match(config.config.Healthcheck?.Test[1] ?? "", /wget .*:7070\/health/);
+        assert.ok(config.config.Env?.includes("VGW_PORT=:7070"));
+        assert.match(config.config.Healthcheck?.Test[1] ?? "", /wget .*:\$\{VGW_PORT##\*:\}\/health/);
     });
 });
 
