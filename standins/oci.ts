@@ -212,6 +212,19 @@ export function imageConfig(config: RunConfig, diffIds: readonly string[], layer
     );
 }
 
+/** Gzipped layers of this process by diff id (the busybox layer of every image, versitygw's): gzip is most of a push's time. */
+const gzipped = new Map<string, Buffer>();
+const GZIPPED_KEPT = 16;
+
+async function gzipOnce(diffId: string, tar: Buffer): Promise<Buffer> {
+    const known = gzipped.get(diffId);
+    if (known !== undefined) return known;
+    const bytes = await gzip(tar);
+    if (gzipped.size >= GZIPPED_KEPT) gzipped.delete(gzipped.keys().next().value as string);
+    gzipped.set(diffId, bytes);
+    return bytes;
+}
+
 /** Pushes an image of `layers` (bottom first) and `config` as `target.repo:target.tag`. */
 export async function pushImage(target: Target, layers: readonly Layer[], config: RunConfig): Promise<Pushed> {
     const pusher = new Pusher(target);
@@ -219,8 +232,9 @@ export async function pushImage(target: Target, layers: readonly Layer[], config
     const descriptors: Array<{ mediaType: string; size: number; digest: string }> = [];
     for (const layer of layers) {
         const tar = await tarOf(layer.entries);
-        const compressed = await gzip(tar);
-        diffIds.push(sha256(tar));
+        const diffId = sha256(tar);
+        const compressed = await gzipOnce(diffId, tar);
+        diffIds.push(diffId);
         descriptors.push({ mediaType: LAYER_TYPE, size: compressed.length, digest: await pusher.blob(compressed) });
     }
     const configBytes = imageConfig(config, diffIds, layers);
