@@ -1,0 +1,101 @@
+/**
+ * The programs of the stand-in images: busybox sh scripts. They write only under /tmp and /data
+ * (the root file system may be read-only, as ECS.5 asks and the Docker environment runs it), and
+ * run as nobody (65534).
+ */
+
+/**
+ * An HTTP service: writes its pages under /tmp/www from the environment (the service and version
+ * the image was made for, and the values of the variables STANDIN_SHOW_ENV names), then serves
+ * them with busybox httpd on $PORT: `/health` (`ok`), `/version`, and `/` naming all of them.
+ */
+export const HTTP_SCRIPT = `#!/bin/sh
+# vnv stand-in HTTP service (busybox httpd). Pages are written at start, under /tmp.
+set -eu
+www=/tmp/www
+mkdir -p "$www"
+esc() { printf '%s' "$1" | sed -e 's/&/\\&amp;/g' -e 's/</\\&lt;/g' -e 's/>/\\&gt;/g' -e 's/"/\\&quot;/g'; }
+printf 'ok' > "$www/health"
+printf '%s\\n' "$STANDIN_VERSION" > "$www/version"
+{
+    printf '<!doctype html>\\n<html><head><meta charset="utf-8"><title>%s %s</title></head><body>\\n' "$(esc "$STANDIN_SERVICE")" "$(esc "$STANDIN_VERSION")"
+    printf '<h1 id="service">%s</h1>\\n<p>version <span id="version">%s</span></p>\\n<ul>\\n' "$(esc "$STANDIN_SERVICE")" "$(esc "$STANDIN_VERSION")"
+    for name in \${STANDIN_SHOW_ENV:-}; do
+        case "$name" in '' | [0-9]* | *[!A-Za-z0-9_]*) continue ;; esac
+        eval "isset=\\\${$name+x} value=\\\${$name-}"
+        if [ -z "$isset" ]; then shown='(unset)'; else shown=$(esc "$value"); fi
+        printf '<li><code>%s</code>: <span id="env-%s">%s</span></li>\\n' "$name" "$name" "$shown"
+    done
+    printf '</ul>\\n</body></html>\\n'
+} > "$www/index.html"
+echo "stand-in $STANDIN_SERVICE $STANDIN_VERSION: serving $www on port $PORT" >&2
+exec httpd -f -v -p "$PORT" -h "$www"
+`;
+
+/**
+ * A database stand-in (for Neo4j in tests): at its first start it writes the time into
+ * /data/created (a volume: a later container on the same volume finds it), then answers every TCP
+ * connection on $PORT with that file. busybox has two nc programs: the small one keeps listening
+ * with `-ll`, the full one with `-lk`; the script asks which one it has.
+ */
+export const DATABASE_SCRIPT = `#!/bin/sh
+# vnv stand-in database: persistence evidence in /data/created, served over TCP.
+set -eu
+if ! ( : > /data/.writable ) 2>/dev/null; then
+    echo "stand-in $STANDIN_SERVICE: /data is not writable by uid $(id -u): mount a volume there" >&2
+    exit 1
+fi
+rm -f /data/.writable
+if [ ! -f /data/created ]; then
+    date -u +%Y-%m-%dT%H:%M:%SZ > /data/created.part
+    mv /data/created.part /data/created
+fi
+echo "stand-in $STANDIN_SERVICE $STANDIN_VERSION: data created $(cat /data/created), served on port $PORT" >&2
+if nc --help 2>&1 | grep -q -e '-ll'; then
+    exec nc -ll -p "$PORT" -e cat /data/created
+fi
+exec nc -lk -p "$PORT" -e cat /data/created
+`;
+
+/** The database's health: its data exists and its port answers with it. */
+export const DATABASE_HEALTH = `test -f /data/created && test "$(nc 127.0.0.1 "$PORT" </dev/null)" = "$(cat /data/created)"`;
+
+/**
+ * The S3 API (versitygw, posix backend): buckets under /data/buckets, object metadata in sidecar
+ * files under $VGW_META_SIDECAR (not extended attributes, which not every file system of a Docker
+ * volume keeps), both made if the volume is new.
+ */
+export const S3API_SCRIPT = `#!/bin/sh
+# vnv S3 API: versitygw over the directories of /data.
+set -eu
+mkdir -p /data/buckets "$VGW_META_SIDECAR"
+exec /usr/local/bin/versitygw "$@"
+`;
+
+/** What busybox applets the images link in /bin (what the scripts and health checks call). */
+export const APPLETS = [
+    "cat",
+    "date",
+    "echo",
+    "env",
+    "grep",
+    "httpd",
+    "id",
+    "ls",
+    "mkdir",
+    "mv",
+    "nc",
+    "printf",
+    "ps",
+    "rm",
+    "sed",
+    "sh",
+    "sleep",
+    "test",
+    "wget",
+] as const;
+
+/** An HTML text with &, <, >, " escaped. */
+export function escapeHtml(text: string): string {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
