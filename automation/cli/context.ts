@@ -13,6 +13,7 @@ import { terminalJson, terminalLines } from "../../rules/terminal";
 import type { AuthProgramSpec } from "../environments/authWorker";
 import type { AuthOutcome, AuthProgramFactory, Environments, ProgramFactory } from "../environments/environments";
 import type { HealthReport } from "../environments/health";
+import type { Announcement } from "../environments/notify";
 import { UsageError } from "../errors";
 import type { Auditor } from "../history/auditing";
 import { type Backend, backendInput } from "../inputs";
@@ -196,11 +197,16 @@ export class CliContext {
 
     /** Runs an operation; a failure is announced (never failing the announcement's own way) and rethrown. */
     async announced<T>(operation: string, version: string | undefined, env: Environments, run: () => Promise<T>): Promise<T> {
+        return this.announcedBy(operation, version, (a) => env.announce(a), run);
+    }
+
+    /** {@link announced} through any announcer (the Docker target's). */
+    async announcedBy<T>(operation: string, version: string | undefined, announce: (a: Announcement) => Promise<void>, run: () => Promise<T>): Promise<T> {
         try {
             return await run();
         } catch (e) {
             if (!(e instanceof UsageError)) {
-                await env.announce({ kind: "failed", operation, ...(version === undefined ? {} : { version }), error: failureText(e) });
+                await announce({ kind: "failed", operation, ...(version === undefined ? {} : { version }), error: failureText(e) });
             }
             throw e;
         }

@@ -4,6 +4,9 @@ import { ttlPolicy } from "../../../rules/ttl";
 import { UsageError } from "../../errors";
 import { concurrencyInput, currentOwner, instantInput, ownerInput, ttlInput, versionInput } from "../../inputs";
 import { type CliContext, engineCommand, type SharedOptions, withWait } from "../context";
+import type { DockerEnvironments } from "../../docker/target";
+import type { EnvironmentInfo, ReapSummary } from "../../environments/types";
+import { meaningOf } from "../../errors";
 
 export function envCommands(program: Command, ctx: CliContext): void {
     const env = program.command("env").description("ephemeral environments, one per version (https://1-2-3-rc-1.<domain>)");
@@ -15,6 +18,22 @@ export function envCommands(program: Command, ctx: CliContext): void {
     reapCommand(env, ctx);
 }
 
+/** `--on`: where the environment runs. */
+function withTarget(cmd: Command): Command {
+    return cmd.addOption(
+        new Option("--on <target>", "where the environment runs: aws (ECS behind the shared ALB) or docker (a Compose project on DOCKER_HOST)")
+            .choices(["aws", "docker"])
+            .default("aws"),
+    );
+}
+
+type OnTarget = SharedOptions & { on?: "aws" | "docker"; secretsFile?: string };
+
+async function dockerTarget(ctx: CliContext, opts: OnTarget) {
+    const { makeDockerTarget } = require("../dockerDriver") as typeof import("../dockerDriver");
+    return makeDockerTarget(ctx, opts);
+}
+
 /** The largest TTL dev's stack file allows (vnv:ephemeral.maxTtl). */
 async function maxTtlMs(ctx: CliContext): Promise<number> {
     const policy = (await ctx.stackFile("dev")).settings.ephemeral!;
@@ -22,14 +41,29 @@ async function maxTtlMs(ctx: CliContext): Promise<number> {
 }
 
 function upCommand(env: Command, ctx: CliContext): void {
-    withWait(engineCommand(env.command("up <version>")))
+    withTarget(withWait(engineCommand(env.command("up <version>"))))
         .description("create or update the environment of <version> (e.g. v1.2.3-rc.1); prints its URL")
         .option("--ttl <duration>", "time to live from creation, e.g. 6h (default and maximum from Pulumi.dev.yaml); on a live environment, sets a new expiry")
         .option("--owner <name>", "who the environment is for (default: your user name)")
-        .action(async (versionText: string, opts: SharedOptions & { ttl?: string; owner?: string }) => {
+        .option(
+            "--secrets-file <file>",
+            "--on docker: NAME=value lines for the secrets the services read, in a file outside the repository (else $VNV_SECRET_<NAME>)",
+        )
+        .action(async (versionText: string, opts: OnTarget & { ttl?: string; owner?: string }) => {
             const version = versionInput(versionText);
             const ttl = opts.ttl === undefined ? undefined : ttlInput(opts.ttl, await maxTtlMs(ctx));
             const owner = opts.owner === undefined ? currentOwner(ctx.deps.env) : ownerInput(opts.owner);
+            if (opts.on === "docker") {
+                const target = await dockerTarget(ctx, opts);
+                const r = await ctx.announcedBy("env up", version.canonical, target.cfg.announce, () => target.up(version, { ttl, owner }));
+                ctx.emit(
+                    opts,
+                    r,
+                    `${r.url}\n${r.created ? "created" : "updated"} ${r.stack} on Docker, expires ${r.expiresAt}${r.health?.healthy ? ", healthy" : ""}`,
+                );
+                await ctx.unhealthy(r.health);
+                return;
+            }
             const driver = await ctx.driver(opts);
             const r = await ctx.announced("env up", version.canonical, driver, () => driver.up(version, { ttl, owner }));
             ctx.emit(opts, r, `${r.url}\n${r.created ? "created" : "updated"} ${r.stack}, expires ${r.expiresAt}${r.health?.healthy ? ", healthy" : ""}`);
@@ -39,11 +73,14 @@ function upCommand(env: Command, ctx: CliContext): void {
 }
 
 function statusCommand(env: Command, ctx: CliContext): void {
-    engineCommand(env.command("status <version>"))
+    withTarget(engineCommand(env.command("status <version>")))
         .description("ask the environment of <version> for its health now: each public service's health path through its URL")
-        .action(async (versionText: string, opts: SharedOptions) => {
+        .action(async (versionText: string, opts: OnTarget) => {
             const version = versionInput(versionText);
-            const result = await (await ctx.driver({ ...opts, wait: "0" })).status(version);
+            const result =
+                opts.on === "docker"
+                    ? await (await dockerTarget(ctx, { ...opts, wait: "0" })).status(version)
+                    : await (await ctx.driver({ ...opts, wait: "0" })).status(version);
             const { statusText } = require("../render") as typeof import("../render");
             ctx.emit(opts, result, statusText(result));
             await ctx.unhealthy(result.health);
@@ -51,10 +88,17 @@ function statusCommand(env: Command, ctx: CliContext): void {
 }
 
 function downCommand(env: Command, ctx: CliContext): void {
-    engineCommand(env.command("down <version>"))
-        .description("destroy the environment of <version> and remove its stack")
-        .action(async (versionText: string, opts: SharedOptions) => {
+    withTarget(engineCommand(env.command("down <version>")))
+        .description("destroy the environment of <version> and remove its stack (--on docker: its containers, network and volumes)")
+        .action(async (versionText: string, opts: OnTarget) => {
             const version = versionInput(versionText);
+            if (opts.on === "docker") {
+                const target = await dockerTarget(ctx, opts);
+                const { downDocker } = require("../../docker/lifecycle") as typeof import("../../docker/lifecycle");
+                const result = await ctx.announcedBy("env down", version.canonical, target.cfg.announce, () => downDocker(target, version));
+                ctx.emit(opts, result, `removed ${result.stack}`);
+                return;
+            }
             const driver = await ctx.driver(opts);
             const result = await ctx.announced("env down", version.canonical, driver, () => driver.down(version));
             ctx.emit(opts, result, `destroyed ${result.stack}`);
@@ -66,21 +110,31 @@ function lsCommand(env: Command, ctx: CliContext): void {
     engineCommand(env.command("ls"))
         .description("list the environments (and stacks that claim to be one but are malformed): version, URL, owner, times, last update, lock")
         .action(async (opts: SharedOptions) => {
-            const rows = await (await ctx.driver(opts)).list();
+            const rows: EnvironmentInfo[] = await (await ctx.driver(opts)).list();
+            rows.push(...(await onDocker(ctx, opts, (target, lifecycle) => lifecycle.listDocker(target, target.cfg.clock()), [])));
             const { environmentsTable } = require("../render") as typeof import("../render");
             ctx.emit(opts, rows, environmentsTable(rows));
         });
 }
 
 function extendCommand(env: Command, ctx: CliContext): void {
-    engineCommand(env.command("extend <version>"))
+    withTarget(engineCommand(env.command("extend <version>")))
         .description("set the expiry of <version>'s environment to creation + --ttl (no update runs); refused when that is already past")
         .requiredOption("--ttl <duration>", "time to live from creation, e.g. 4h")
         .option("--revive", "also for an environment that has expired already (the reaper may be collecting it)")
-        .action(async (versionText: string, opts: SharedOptions & { ttl: string; revive?: boolean }) => {
+        .action(async (versionText: string, opts: OnTarget & { ttl: string; revive?: boolean }) => {
             const version = versionInput(versionText);
             const ttl = ttlInput(opts.ttl, await maxTtlMs(ctx));
-            const meta = await (await ctx.driver(opts)).extend(version, ttl, { revive: opts.revive ?? false });
+            const revive = opts.revive ?? false;
+            const meta =
+                opts.on === "docker"
+                    ? await (require("../../docker/lifecycle") as typeof import("../../docker/lifecycle")).extendDocker(
+                          await dockerTarget(ctx, opts),
+                          version,
+                          ttl,
+                          revive,
+                      )
+                    : await (await ctx.driver(opts)).extend(version, ttl, { revive });
             ctx.emit(opts, { stack: meta.stack, expiresAt: meta.expiresAt.toISOString() }, `${meta.stack} expires ${meta.expiresAt.toISOString()}`);
         });
 }
@@ -98,7 +152,14 @@ function reapCommand(env: Command, ctx: CliContext): void {
             }
             const concurrency = concurrencyInput(opts.concurrency);
             const driver = await ctx.driver(opts);
-            const summary = await ctx.announced("env reap", undefined, driver, () => driver.reap({ dryRun: opts.dryRun, now, concurrency }));
+            const aws = await ctx.announced("env reap", undefined, driver, () => driver.reap({ dryRun: opts.dryRun, now, concurrency }));
+            const docker = await onDocker(
+                ctx,
+                opts,
+                (target, lifecycle) => lifecycle.reapDocker(target, { dryRun: opts.dryRun ?? false, now, concurrency }),
+                undefined,
+            );
+            const summary = docker === undefined ? aws : mergeReaps(aws, docker);
             const { reapText } = require("../render") as typeof import("../render");
             ctx.emit(opts, summary, reapText(summary));
             if (summary.failed.length > 0) {
@@ -106,4 +167,39 @@ function reapCommand(env: Command, ctx: CliContext): void {
             }
             ctx.authNotUpdated(summary.auth);
         });
+}
+
+/**
+ * `work` over the Docker target when dev configures one; a Docker host that cannot be reached
+ * is reported (the command exits 1 after its output), never fatal for the AWS environments.
+ */
+async function onDocker<T>(
+    ctx: CliContext,
+    opts: SharedOptions,
+    work: (target: DockerEnvironments, lifecycle: typeof import("../../docker/lifecycle")) => Promise<T>,
+    otherwise: T,
+): Promise<T> {
+    const { dockerConfigured } = require("../dockerDriver") as typeof import("../dockerDriver");
+    if (!(await dockerConfigured(ctx))) {
+        return otherwise;
+    }
+    try {
+        return await work(await dockerTarget(ctx, opts), require("../../docker/lifecycle") as typeof import("../../docker/lifecycle"));
+    } catch (e) {
+        if (meaningOf(e) === "bad-input") {
+            throw e;
+        }
+        ctx.problem(`Docker environments: ${(e as Error).message}`);
+        return otherwise;
+    }
+}
+
+function mergeReaps(a: ReapSummary, b: ReapSummary): ReapSummary {
+    return {
+        ...a,
+        destroyed: [...a.destroyed, ...b.destroyed],
+        wouldDestroy: [...a.wouldDestroy, ...b.wouldDestroy],
+        skipped: [...a.skipped, ...b.skipped],
+        failed: [...a.failed, ...b.failed],
+    };
 }
