@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import { busyboxBinary } from "./busybox";
 import { checkTarget, type Entry, type Layer, type Pushed, pushImage, type RunConfig, type Target } from "./oci";
-import { APPLETS, DATABASE_HEALTH, DATABASE_SCRIPT, escapeHtml, HTTP_SCRIPT } from "./scripts";
+import { APPLETS, CYPHER_SHELL_SCRIPT, DATABASE_HEALTH, DATABASE_SCRIPT, escapeHtml, HTTP_SCRIPT } from "./scripts";
 
 export const NOBODY = 65534;
 
@@ -151,7 +151,10 @@ export function standinImage(spec: StandinSpec, tag: string, busybox: Buffer): {
     if (spec.kind === "database") {
         const data: Entry = { type: "directory", name: "data/", mode: 0o755, uid: NOBODY };
         return {
-            layers: [base, scriptLayer("standin-database", DATABASE_SCRIPT, [data])],
+            layers: [
+                base,
+                scriptLayer("standin-database", DATABASE_SCRIPT, [data, { type: "file", name: "usr/local/bin/cypher-shell", content: CYPHER_SHELL_SCRIPT, mode: 0o755 }]),
+            ],
             config: { ...common, Entrypoint: ["/usr/local/bin/standin-database"], Volumes: { "/data": {} }, Healthcheck: healthcheck(DATABASE_HEALTH) },
         };
     }

@@ -47,6 +47,10 @@ if ! ( : > /data/.writable ) 2>/dev/null; then
 fi
 rm -f /data/.writable
 if [ ! -f /data/created ]; then
+    # As Neo4j sets its initial password from NEO4J_AUTH at its first start, and keeps it.
+    if [ -n "\${NEO4J_AUTH:-}" ]; then
+        (umask 077; printf '%s' "$NEO4J_AUTH" > /data/auth)
+    fi
     date -u +%Y-%m-%dT%H:%M:%SZ > /data/created.part
     mv /data/created.part /data/created
 fi
@@ -55,6 +59,31 @@ if nc --help 2>&1 | grep -q -e '-ll'; then
     exec nc -ll -p "$PORT" -e cat /data/created
 fi
 exec nc -lk -p "$PORT" -e cat /data/created
+`;
+
+/**
+ * \`cypher-shell -a ADDRESS -u USER -p PASSWORD QUERY\` of the stand-in database: succeeds when
+ * the database answers on its port and USER/PASSWORD is the password it was first started with
+ * (so the real Neo4j health check vnv gives the database works on the stand-in, and a client
+ * holding another password is refused, as Neo4j refuses it).
+ */
+export const CYPHER_SHELL_SCRIPT = `#!/bin/sh
+set -u
+user=""; password=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -u) user="$2"; shift 2 ;;
+        -p) password="$2"; shift 2 ;;
+        -a) shift 2 ;;
+        *) shift ;;
+    esac
+done
+test "$(nc 127.0.0.1 "$PORT" </dev/null)" = "$(cat /data/created)" || { echo "database not answering" >&2; exit 1; }
+if [ -f /data/auth ] && [ "$(cat /data/auth)" != "$user/$password" ]; then
+    echo "The client is unauthorized due to authentication failure." >&2
+    exit 1
+fi
+echo 1
 `;
 
 /** The database's health: its data exists and its port answers with it. */
