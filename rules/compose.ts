@@ -12,6 +12,8 @@
  * - A secret is named without a value (`NAME: null`): Compose takes its value from the process
  *   that runs it, so no secret is ever written into the file.
  * - ECS restarts a stopped task; here `restart: unless-stopped` does.
+ * - Every container gets an init process (`init: true`): an image whose process 1 ignores
+ *   SIGTERM (busybox httpd) would otherwise hold every stop for its 10 s grace.
  *
  * Every text is escaped for Compose's interpolation (`$` → `$$`): a value with `${…}` in it
  * (a health check's shell expansion, a hostile variable) reaches the container as written.
@@ -46,6 +48,7 @@ export interface ComposeService {
     readonly depends_on: Record<string, { condition: "service_healthy" | "service_started" }>;
     readonly labels: Record<string, string>;
     readonly restart: "unless-stopped";
+    readonly init: true;
 }
 
 export interface ComposeFile {
@@ -128,5 +131,6 @@ function composeService(
         ),
         labels,
         restart: "unless-stopped",
+        init: true,
     };
 }

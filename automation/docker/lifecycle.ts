@@ -15,7 +15,7 @@ import { type ReapSummary, reap } from "../environments/reaper";
 import type { EnvironmentInfo } from "../environments/types";
 import { labelsToTags } from "./labels";
 import { dockerProject } from "./project";
-import { type DockerEnvironment, type DockerEnvironments, historyName } from "./target";
+import { authoritative, type DockerEnvironment, type DockerEnvironments, historyName } from "./target";
 
 /** `env ls` rows of the Docker environments (target `docker`). */
 export async function listDocker(target: DockerEnvironments, now: Date): Promise<(EnvironmentInfo & { target: "docker" })[]> {
@@ -97,7 +97,7 @@ export async function downDocker(target: DockerEnvironments, version: Version): 
 /** The reaper over the engine's environments (rules/metadata.ts decides, as on AWS). */
 export async function reapDocker(target: DockerEnvironments, options: { dryRun: boolean; now?: Date; concurrency: number }): Promise<ReapSummary> {
     const envs = await target.environments(options.now);
-    const tagsOf = (e: DockerEnvironment) => ("problem" in e.found ? { "vnv:kind": "ephemeral" } : labelsToTags(e.objects[0]!.labels));
+    const tagsOf = (e: DockerEnvironment) => ("problem" in e.found ? { "vnv:kind": "ephemeral" } : labelsToTags(authoritative(e.objects)[0]!.labels));
     const summary = await reap(
         {
             stacks: async () => envs.map((e) => ({ name: e.stack, tags: tagsOf(e) })),

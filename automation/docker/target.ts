@@ -66,6 +66,8 @@ export function historyName(stack: string): string {
 }
 
 export class DockerEnvironments {
+    /** The project a failing `up` removes (a new one only). */
+    private removeOnFailure: string | undefined;
     constructor(readonly cfg: DockerTargetConfig) {}
 
     rules(now: Date = this.cfg.clock()): TagRules {
@@ -95,7 +97,7 @@ export class DockerEnvironments {
             const found = project.startsWith(prefix)
                 ? projectMeta(
                       stack,
-                      objs.map((o) => o.labels),
+                      authoritative(objs).map((o) => o.labels),
                       this.rules(now),
                   )
                 : { problem: `its Compose project ${project} is not named ${prefix}<version>` };
@@ -142,6 +144,9 @@ export class DockerEnvironments {
                 this.cfg.log(
                     `${stack}: ${existing === undefined ? "creating" : "updating"} ${version.canonical} on Docker (${this.cfg.engine.host}) at ${project.url}`,
                 );
+                if (existing === undefined) {
+                    this.removeOnFailure = project.project;
+                }
                 await steps.time("S3 API", () => this.cfg.engine.up(project.file, secrets, { waitSeconds: this.cfg.waitSeconds, services: [S3_SERVICE.name] }));
                 const endpoint = `http://${this.cfg.policy.address === "0.0.0.0" ? "127.0.0.1" : this.cfg.policy.address}:${project.ports[S3_SERVICE.name]}`;
                 const release = { version: version.canonical, bucket: settings.frontend.bucketName, images: { ...digests } };
@@ -175,7 +180,15 @@ export class DockerEnvironments {
                     steps: steps.laps,
                 };
             });
+        } catch (e) {
+            // Nothing half-made: a new environment that did not come up is removed again.
+            if (this.removeOnFailure === project.project) {
+                this.cfg.log(`${stack}: removing what was made: ${(e as Error).message.split("\n")[0]}`);
+                await this.cfg.engine.down(project.project).catch((d: unknown) => this.cfg.log(`${stack}: could not remove it: ${String(d)}`));
+            }
+            throw e;
         } finally {
+            this.removeOnFailure = undefined;
             files.remove();
         }
     }
@@ -302,6 +315,15 @@ export class DockerEnvironments {
         }
         return { env, meta: env.found.meta, url: env.found.url };
     }
+}
+
+/**
+ * The objects whose labels are the environment's metadata: its containers (recreated with new
+ * labels by an extension), or, when none is left, its volumes (labelled once, at creation).
+ */
+export function authoritative(objects: readonly DockerObject[]): DockerObject[] {
+    const containers = objects.filter((o) => o.kind === "container");
+    return containers.length > 0 ? containers : [...objects];
 }
 
 /** The images `env up` checks: the version's services, its frontend, its own database. */

@@ -1,0 +1,169 @@
+/**
+ * The Docker target for real: a private Docker Engine (harness/docker.ts), Docker Compose v2,
+ * the sample version's stand-in images in a loopback registry, and the command line as a user
+ * runs it (`vnv env … --on docker`).
+ */
+import { strict as assert } from "node:assert";
+import * as net from "node:net";
+import { type CliDeps, main } from "../automation/cli/program";
+import { RegistryClient } from "../registry/client";
+import { pushSample, sampleProject } from "../demo/sample";
+import { dockerEngine, dockerIn, type DockerEngine, type Runner } from "../harness/docker";
+import { useTempDir } from "../harness/driver";
+import { startRegistry, type TestRegistry } from "../harness/registry";
+
+const V1 = "v1.0.0-rc.1";
+const V2 = "v1.1.0-rc.1";
+
+describe("@docker the Docker target", function () {
+    this.timeout(240_000);
+    const tmp = useTempDir("vnv-docker-");
+    let engine: DockerEngine;
+    let docker: Runner;
+    let reg: TestRegistry;
+    let project: string;
+    let clock = () => new Date();
+
+    before(async () => {
+        engine = await dockerEngine();
+        docker = dockerIn(engine);
+        reg = await startRegistry();
+        const s3Image = await pushSample(reg.host, V1);
+        await pushSample(reg.host, V2);
+        project = sampleProject(tmp(), reg.host, s3Image, { firstPort: 18000 + Math.floor(Math.random() * 400) * 10 });
+    });
+    after(async () => {
+        await reg?.stop();
+    });
+    afterEach(async () => {
+        clock = () => new Date();
+        for (const v of [V1, V2]) {
+            await vnv(["env", "down", v, "--on", "docker"]);
+        }
+    });
+
+    async function vnv(args: string[], extra: Partial<CliDeps> = {}, env: NodeJS.ProcessEnv = engine.env) {
+        let out = "";
+        let err = "";
+        const code = await main(args, {
+            env: { ...env, PULUMI_BACKEND_URL: `file://${tmp()}/state`, PULUMI_CONFIG_PASSPHRASE: "x" },
+            stdout: (t) => (out += t),
+            stderr: (t) => (err += t),
+            projectDir: project,
+            pulumiHome: `${tmp()}/home`,
+            registry: new RegistryClient({ credentials: () => undefined, backoffMs: 10 }),
+            waitDefault: "2m",
+            healthIntervalMs: 300,
+            clock: () => clock(),
+            ...extra,
+        });
+        return { code, out, err };
+    }
+
+    /** Every container, network and volume of a project on the engine. */
+    async function leftOf(projectName: string): Promise<string[]> {
+        const filter = `label=com.docker.compose.project=${projectName}`;
+        const lists = await Promise.all([
+            docker(["ps", "-a", "-q", "--filter", filter]),
+            docker(["network", "ls", "-q", "--filter", filter]),
+            docker(["volume", "ls", "-q", "--filter", filter]),
+        ]);
+        return lists.flatMap((r) => r.stdout.split("\n").filter((l) => l.trim() !== ""));
+    }
+
+    async function upJson(version: string, more: string[] = []) {
+        const r = await vnv(["env", "up", version, "--on", "docker", "--json", ...more]);
+        assert.equal(r.code, 0, r.err);
+        return JSON.parse(r.out) as { url: string; health: { healthy: boolean }; outputs: { ports: Record<string, number> } };
+    }
+
+    it("env up runs the version to healthy, its URL answering with the version's page", async () => {
+        const up = await upJson(V1);
+        assert.equal(up.health.healthy, true);
+        const page = await (await fetch(up.url)).text();
+        assert.match(page, new RegExp(`proxy-server.*${V1.replaceAll(".", "\\.")}`, "s"));
+    });
+
+    it("services reach one another by their names, as Service Connect gives them (redis:6379)", async () => {
+        await upJson(V1);
+        const r = await docker(["exec", "vnv-v1-0-0-rc-1-proxy-server-1", "nc", "redis", "6379"]);
+        assert.match(r.stdout, /^\d{4}-\d{2}-\d{2}T/, r.stderr);
+    });
+
+    it("the database's data survives a restart of its container", async () => {
+        await upJson(V1);
+        const before = await docker(["exec", "vnv-v1-0-0-rc-1-neo4j-1", "cat", "/data/created"]);
+        assert.equal((await docker(["restart", "vnv-v1-0-0-rc-1-neo4j-1"])).code, 0);
+        const after = await docker(["exec", "vnv-v1-0-0-rc-1-neo4j-1", "cat", "/data/created"]);
+        assert.equal(after.stdout, before.stdout);
+    });
+
+    it("two versions run at once on ports and names of their own", async () => {
+        const a = await upJson(V1);
+        const b = await upJson(V2);
+        assert.notEqual(a.url, b.url);
+        assert.equal(new Set([...Object.values(a.outputs.ports), ...Object.values(b.outputs.ports)]).size, 2 * Object.keys(a.outputs.ports).length);
+        const ls = JSON.parse((await vnv(["env", "ls", "--json"])).out) as { stack: string; url: string }[];
+        assert.deepEqual(ls.map((r) => r.stack).sort(), ["docker-v1-0-0-rc-1", "docker-v1-1-0-rc-1"]);
+    });
+
+    it("env extend moves the expiry and keeps the database's data and generated credentials", async () => {
+        await upJson(V1, ["--ttl", "1h"]);
+        const before = await docker(["exec", "vnv-v1-0-0-rc-1-neo4j-1", "cat", "/data/created"]);
+        const r = await vnv(["env", "extend", V1, "--ttl", "3h", "--on", "docker", "--json"]);
+        assert.equal(r.code, 0, r.err);
+        const ls = JSON.parse((await vnv(["env", "ls", "--json"])).out) as { expiresAt: string; createdAt: string }[];
+        assert.equal(Date.parse(ls[0]!.expiresAt) - Date.parse(ls[0]!.createdAt), 3 * 3_600_000);
+        assert.equal((await docker(["exec", "vnv-v1-0-0-rc-1-neo4j-1", "cat", "/data/created"])).stdout, before.stdout);
+        const health = await docker(["inspect", "--format", "{{.State.Health.Status}}", "vnv-v1-0-0-rc-1-neo4j-1"]);
+        assert.equal(health.stdout.trim(), "healthy", "the database accepts the credentials its clients were given");
+    });
+
+    it("env down leaves no container, network or volume", async () => {
+        await upJson(V1);
+        assert.notDeepEqual(await leftOf("vnv-v1-0-0-rc-1"), []);
+        const r = await vnv(["env", "down", V1, "--on", "docker"]);
+        assert.equal(r.code, 0, r.err);
+        assert.deepEqual(await leftOf("vnv-v1-0-0-rc-1"), []);
+    });
+
+    it("the reaper removes an expired Docker environment, and only that one", async () => {
+        await upJson(V1, ["--ttl", "1h"]);
+        await upJson(V2, ["--ttl", "3h"]);
+        const start = Date.now();
+        clock = () => new Date(start + 2 * 3_600_000);
+        const r = await vnv(["env", "reap", "--json"]);
+        assert.equal(r.code, 0, r.err);
+        assert.deepEqual(JSON.parse(r.out).destroyed, ["docker-v1-0-0-rc-1"]);
+        assert.deepEqual(await leftOf("vnv-v1-0-0-rc-1"), []);
+        assert.notDeepEqual(await leftOf("vnv-v1-1-0-rc-1"), []);
+    });
+
+    it("no engine reachable: exit 1 naming the host, nothing done", async () => {
+        const r = await vnv(["env", "up", V1, "--on", "docker"], {}, { ...engine.env, DOCKER_HOST: `unix://${tmp()}/nothing.sock` });
+        assert.equal(r.code, 1);
+        assert.match(r.err, /no Docker engine answers at unix:\/\/.*nothing\.sock/);
+    });
+
+    it("an image missing: exit 1 naming it, nothing made", async () => {
+        const r = await vnv(["env", "up", "v9.9.9-rc.1", "--on", "docker"]);
+        assert.equal(r.code, 1);
+        assert.match(r.err, /missing: .*proxy-server/);
+        assert.deepEqual(await leftOf("vnv-v9-9-9-rc-1"), []);
+    });
+
+    it("a port taken on the host: exit 3 (busy), nothing left half-made", async () => {
+        const yaml = (await import("node:fs")).readFileSync(`${project}/Pulumi.dev.yaml`, "utf8");
+        const first = Number(/firstPort: (\d+)/.exec(yaml)![1]);
+        const blocker = net.createServer().listen(first, "127.0.0.1");
+        await new Promise((resolve) => blocker.once("listening", resolve));
+        try {
+            const r = await vnv(["env", "up", V1, "--on", "docker"]);
+            assert.equal(r.code, 3, r.err);
+            assert.match(r.err, /taken/);
+            assert.deepEqual(await leftOf("vnv-v1-0-0-rc-1"), []);
+        } finally {
+            blocker.close();
+        }
+    });
+});
