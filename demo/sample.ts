@@ -32,6 +32,9 @@ export async function pushSample(registry: string, version: string): Promise<str
 
 /** `dir/project` with Pulumi.dev.yaml taking its images from `registry` and running Docker environments on `s3Image`. */
 export function sampleProject(dir: string, registry: string, s3Image: string, docker: { firstPort?: number } = {}): string {
+    if (!path.isAbsolute(dir)) {
+        throw new Error(`sampleProject: ${JSON.stringify(dir)} is not an absolute directory`);
+    }
     const project = path.join(dir, "project");
     fs.mkdirSync(project, { recursive: true });
     const text = fs

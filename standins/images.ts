@@ -153,7 +153,10 @@ export function standinImage(spec: StandinSpec, tag: string, busybox: Buffer): {
         return {
             layers: [
                 base,
-                scriptLayer("standin-database", DATABASE_SCRIPT, [data, { type: "file", name: "usr/local/bin/cypher-shell", content: CYPHER_SHELL_SCRIPT, mode: 0o755 }]),
+                scriptLayer("standin-database", DATABASE_SCRIPT, [
+                    data,
+                    { type: "file", name: "usr/local/bin/cypher-shell", content: CYPHER_SHELL_SCRIPT, mode: 0o755 },
+                ]),
             ],
             config: { ...common, Entrypoint: ["/usr/local/bin/standin-database"], Volumes: { "/data": {} }, Healthcheck: healthcheck(DATABASE_HEALTH) },
         };

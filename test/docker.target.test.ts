@@ -4,7 +4,10 @@
  * runs it (`vnv env … --on docker`).
  */
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
 import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import { type CliDeps, main } from "../automation/cli/program";
 import { RegistryClient } from "../registry/client";
 import { pushSample, sampleProject } from "../demo/sample";
@@ -22,6 +25,7 @@ describe("@docker the Docker target", function () {
     let docker: Runner;
     let reg: TestRegistry;
     let project: string;
+    let projectHome = "";
     let clock = () => new Date();
 
     before(async () => {
@@ -30,10 +34,15 @@ describe("@docker the Docker target", function () {
         reg = await startRegistry();
         const s3Image = await pushSample(reg.host, V1);
         await pushSample(reg.host, V2);
-        project = sampleProject(tmp(), reg.host, s3Image, { firstPort: 18000 + Math.floor(Math.random() * 400) * 10 });
+        // Its own directory: tmp() exists only inside a test.
+        projectHome = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-docker-project-"));
+        project = sampleProject(projectHome, reg.host, s3Image, { firstPort: 18000 + Math.floor(Math.random() * 400) * 10 });
     });
     after(async () => {
         await reg?.stop();
+        if (projectHome !== "") {
+            fs.rmSync(projectHome, { recursive: true, force: true });
+        }
     });
     afterEach(async () => {
         clock = () => new Date();
