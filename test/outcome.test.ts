@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { CommanderError } from "commander";
 import { classify, EXIT } from "../automation/cli/outcome";
 import { ProblemsError } from "../automation/cli/program";
+import { ComposeError, DockerUnreachableError, PortTakenError } from "../automation/docker/engine";
 import { UnhealthyError } from "../automation/environments/health";
 import {
     CapacityError,
@@ -84,6 +85,9 @@ const ERRORS: Record<string, [() => unknown, number]> = {
     ImageReferenceError: [() => new ImageReferenceError("x"), EXIT.failed],
     NamingError: [() => new NamingError("x"), EXIT.failed],
     RedirectUriError: [() => new RedirectUriError("x"), EXIT.failed],
+    DockerUnreachableError: [() => new DockerUnreachableError("unix:///x", "x"), EXIT.failed],
+    ComposeError: [() => new ComposeError("p", "up", "x"), EXIT.failed],
+    PortTakenError: [() => new PortTakenError("p", "x"), EXIT.busy],
     SinceError: [() => new SinceError("x" as never, "x" as never), EXIT.failed],
 };
 

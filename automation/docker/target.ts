@@ -8,12 +8,10 @@
  * recorded and announced. The reaper's rules are the AWS ones (rules/metadata.ts): labels that
  * are not exactly vnv's make a malformed environment, never acted on.
  */
-import { randomBytes } from "node:crypto";
 import type { DockerPolicy } from "../../infra/settings/docker";
 import { type EnvironmentSettings, parseSettings, type RawSettings, SettingsError } from "../../infra/settings";
 import { ephemeralFromDev } from "../../infra/ephemeral";
 import type { RegistryClient } from "../../registry/client";
-import { DATABASE_USER } from "../../rules/database";
 import { type EnvironmentMeta, lowestFreeSlot, type TagRules } from "../../rules/metadata";
 import { hostname as versionHost, stackName as versionStack } from "../../rules/naming";
 import type { TtlPolicy } from "../../rules/ttl";
@@ -28,7 +26,8 @@ import { StepClock } from "../environments/runtime";
 import type { DockerEngine, DockerObject } from "./engine";
 import { extractFrontend, fillBucket } from "./frontend";
 import { labelsToTags, projectMeta } from "./labels";
-import { type DockerProject, dockerProject, type GeneratedKey, portsOf, S3_SERVICE } from "./project";
+import { type DockerProject, dockerProject, portsOf, S3_SERVICE } from "./project";
+import { secretValues } from "./secrets";
 
 export interface DockerTargetConfig {
     readonly project: string;
@@ -63,6 +62,20 @@ export interface DockerEnvironment {
 /** The history's name of a Docker environment (`docker-v1-2-3-rc-1`): its own line beside the AWS one. */
 export function historyName(stack: string): string {
     return `docker-${stack}`;
+}
+
+/** What `up` checked and will make. */
+interface UpPlan {
+    readonly version: Version;
+    readonly stack: string;
+    readonly digests: Readonly<Record<string, string>>;
+    readonly settings: EnvironmentSettings;
+    readonly meta: EnvironmentMeta;
+    readonly project: DockerProject;
+    readonly secrets: Record<string, string>;
+    readonly files: Awaited<ReturnType<typeof extractFrontend>>;
+    readonly created: boolean;
+    readonly draft: AuditDraft;
 }
 
 export class DockerEnvironments {
@@ -117,6 +130,24 @@ export class DockerEnvironments {
     /** Creates or updates `version`'s environment on the engine (see the module's comment). */
     async up(version: Version, options: { ttl?: Ttl; owner: Owner }) {
         const steps = new StepClock();
+        const plan = await this.plan(version, options, steps);
+        try {
+            return await this.audited(plan.draft, (d) => this.apply(plan, d, steps));
+        } catch (e) {
+            // Nothing half-made: a new environment that did not come up is removed again.
+            if (this.removeOnFailure === plan.project.project) {
+                this.cfg.log(`${plan.stack}: removing what was made: ${(e as Error).message.split("\n")[0]}`);
+                await this.cfg.engine.down(plan.project.project).catch((d: unknown) => this.cfg.log(`${plan.stack}: could not remove it: ${String(d)}`));
+            }
+            throw e;
+        } finally {
+            this.removeOnFailure = undefined;
+            plan.files.remove();
+        }
+    }
+
+    /** Every check before anything is touched: the engine, the images, the existing environment, the secrets, the frontend's files. */
+    private async plan(version: Version, options: { ttl?: Ttl; owner: Owner }, steps: StepClock): Promise<UpPlan> {
         const stack = versionStack(version);
         this.settingsFor(version); // the configuration is valid for this version
         await steps.time("engine", () => this.cfg.engine.ping());
@@ -125,72 +156,51 @@ export class DockerEnvironments {
         const all = await this.environments();
         const existing = all.find((e) => e.stack === stack);
         if (existing !== undefined && "problem" in existing.found) {
-            throw new UsageError(
-                `the Docker environment ${stack} is malformed (${existing.found.problem}): \`vnv env down ${version.canonical} --on docker\` removes it`,
-            );
+            throw malformed(stack, existing.found.problem, version);
         }
         const meta = this.metaFor(version, settings, options, existing, all);
         const project = dockerProject(settings, meta, this.cfg.policy);
         const secrets = await this.secretsFor(project, existing, settings.database?.name);
         const files = await steps.time("frontend files", () => extractFrontend(this.cfg.registry, settings));
+        const created = existing === undefined;
         const draft: AuditDraft = {
-            action: existing === undefined ? "deploy" : "update",
+            action: created ? "deploy" : "update",
             environment: historyName(stack),
             version: version.canonical,
             digests: { ...digests },
         };
-        try {
-            return await this.audited(draft, async (d) => {
-                this.cfg.log(
-                    `${stack}: ${existing === undefined ? "creating" : "updating"} ${version.canonical} on Docker (${this.cfg.engine.host}) at ${project.url}`,
-                );
-                if (existing === undefined) {
-                    this.removeOnFailure = project.project;
-                }
-                await steps.time("S3 API", () => this.cfg.engine.up(project.file, secrets, { waitSeconds: this.cfg.waitSeconds, services: [S3_SERVICE.name] }));
-                const endpoint = `http://${this.cfg.policy.address === "0.0.0.0" ? "127.0.0.1" : this.cfg.policy.address}:${project.ports[S3_SERVICE.name]}`;
-                const release = { version: version.canonical, bucket: settings.frontend.bucketName, images: { ...digests } };
-                const keys = { accessKeyId: secrets.ROOT_ACCESS_KEY!, secretAccessKey: secrets.ROOT_SECRET_KEY! };
-                await steps.time("bucket", () => fillBucket(endpoint, keys, settings.frontend.bucketName, files, release));
-                await steps.time("compose up", () => this.cfg.engine.up(project.file, secrets, { waitSeconds: this.cfg.waitSeconds }));
-                const health = this.cfg.health.afterUp ? await steps.time("health", () => this.awaitHealthy(settings, project)) : undefined;
-                Object.assign(d, {
-                    url: project.url,
-                    expiresAt: meta.expiresAt.toISOString(),
-                    ...(health?.healthy === false ? { failure: "not healthy" } : {}),
-                });
-                if (health?.healthy ?? true) {
-                    await this.cfg.announce({
-                        kind: "up",
-                        created: existing === undefined,
-                        version: version.canonical,
-                        url: project.url,
-                        owner: meta.owner,
-                        expiresAt: meta.expiresAt.toISOString(),
-                    });
-                }
-                return {
-                    stack,
-                    version: version.canonical,
-                    url: project.url,
-                    created: existing === undefined,
-                    expiresAt: meta.expiresAt.toISOString(),
-                    outputs: { project: project.project, ports: project.ports, digests },
-                    ...(health === undefined ? {} : { health }),
-                    steps: steps.laps,
-                };
-            });
-        } catch (e) {
-            // Nothing half-made: a new environment that did not come up is removed again.
-            if (this.removeOnFailure === project.project) {
-                this.cfg.log(`${stack}: removing what was made: ${(e as Error).message.split("\n")[0]}`);
-                await this.cfg.engine.down(project.project).catch((d: unknown) => this.cfg.log(`${stack}: could not remove it: ${String(d)}`));
-            }
-            throw e;
-        } finally {
-            this.removeOnFailure = undefined;
-            files.remove();
+        return { version, stack, digests, settings, meta, project, secrets, files, created, draft };
+    }
+
+    /** The S3 API alone, its bucket filled, every service up to healthy; recorded in `d` and announced. */
+    private async apply(plan: UpPlan, d: AuditDraft, steps: StepClock) {
+        const { version, stack, digests, settings, meta, project, secrets, created } = plan;
+        this.cfg.log(`${stack}: ${created ? "creating" : "updating"} ${version.canonical} on Docker (${this.cfg.engine.host}) at ${project.url}`);
+        if (created) {
+            this.removeOnFailure = project.project;
         }
+        await steps.time("S3 API", () => this.cfg.engine.up(project.file, secrets, { waitSeconds: this.cfg.waitSeconds, services: [S3_SERVICE.name] }));
+        const endpoint = `http://${reachable(this.cfg.policy)}:${project.ports[S3_SERVICE.name]}`;
+        const release = { version: version.canonical, bucket: settings.frontend.bucketName, images: { ...digests } };
+        const keys = { accessKeyId: secrets.ROOT_ACCESS_KEY!, secretAccessKey: secrets.ROOT_SECRET_KEY! };
+        await steps.time("bucket", () => fillBucket(endpoint, keys, settings.frontend.bucketName, plan.files, release));
+        await steps.time("compose up", () => this.cfg.engine.up(project.file, secrets, { waitSeconds: this.cfg.waitSeconds }));
+        const health = this.cfg.health.afterUp ? await steps.time("health", () => this.awaitHealthy(settings, project)) : undefined;
+        const expiresAt = meta.expiresAt.toISOString();
+        Object.assign(d, { url: project.url, expiresAt, ...(health?.healthy === false ? { failure: "not healthy" } : {}) });
+        if (health?.healthy ?? true) {
+            await this.cfg.announce({ kind: "up", created, version: version.canonical, url: project.url, owner: meta.owner, expiresAt });
+        }
+        return {
+            stack,
+            version: version.canonical,
+            url: project.url,
+            created,
+            expiresAt,
+            outputs: { project: project.project, ports: project.ports, digests },
+            ...(health === undefined ? {} : { health }),
+            steps: steps.laps,
+        };
     }
 
     /** A new environment's metadata (the lowest free slot), or the existing one's, with a new expiry when a TTL is given. */
@@ -218,58 +228,14 @@ export class DockerEnvironments {
         };
     }
 
-    /** Every secret's value: configured ones as given, generated ones carried over from the running containers, else new. */
-    async secretsFor(
-        project: DockerProject,
-        existing: DockerEnvironment | undefined,
-        database: string | undefined,
-        options: { carryConfigured?: boolean } = {},
-    ): Promise<Record<string, string>> {
-        const configured = Object.entries(project.secrets).flatMap(([name, s]) => ("configured" in s ? [name] : []));
-        const running = options.carryConfigured && existing !== undefined ? await this.runningValues(existing, configured) : {};
-        const given = { ...running, ...this.cfg.configuredSecrets(configured.filter((n) => running[n] === undefined)) };
-        const carried = existing === undefined ? {} : await this.carriedSecrets(existing, database);
-        const password = carried.dbPassword ?? randomBytes(24).toString("hex");
-        const generated: Record<GeneratedKey, string> = {
-            s3Access: carried.s3Access ?? `vnv${randomBytes(8).toString("hex")}`,
-            s3Secret: carried.s3Secret ?? randomBytes(24).toString("hex"),
-            dbUser: DATABASE_USER,
-            dbPassword: password,
-            dbAuth: `${DATABASE_USER}/${password}`,
-        };
-        return Object.fromEntries(Object.entries(project.secrets).map(([name, s]) => [name, "generated" in s ? generated[s.generated] : given[name]!]));
-    }
-
-    /** The values the running containers hold for `names` (an extension keeps what runs). */
-    private async runningValues(existing: DockerEnvironment, names: readonly string[]): Promise<Record<string, string>> {
-        const values: Record<string, string> = {};
-        for (const c of existing.objects.filter((o) => o.kind === "container")) {
-            const env = await this.cfg.engine.containerEnv(c.id);
-            for (const n of names.filter((x) => env[x] !== undefined)) {
-                values[n] = env[n]!;
-            }
-        }
-        return values;
-    }
-
-    private async carriedSecrets(existing: DockerEnvironment, database: string | undefined): Promise<Partial<Record<GeneratedKey, string>>> {
-        const envOf = async (service: string | undefined): Promise<Record<string, string>> => {
-            const c = existing.objects.find((o) => o.kind === "container" && o.service === service);
-            return c === undefined ? {} : this.cfg.engine.containerEnv(c.id);
-        };
-        const s3 = await envOf(S3_SERVICE.name);
-        const db: Record<string, string> = database === undefined ? {} : await envOf(database);
-        const auth = db.NEO4J_AUTH;
-        return {
-            ...(s3.ROOT_ACCESS_KEY === undefined ? {} : { s3Access: s3.ROOT_ACCESS_KEY }),
-            ...(s3.ROOT_SECRET_KEY === undefined ? {} : { s3Secret: s3.ROOT_SECRET_KEY }),
-            ...(auth?.startsWith(`${DATABASE_USER}/`) ? { dbPassword: auth.slice(DATABASE_USER.length + 1) } : {}),
-        };
+    /** Every secret's value (see secrets.ts). */
+    secretsFor(project: DockerProject, existing: DockerEnvironment | undefined, database: string | undefined, options: { carryConfigured?: boolean } = {}) {
+        return secretValues(this.cfg, project, existing, database, options);
     }
 
     /** Each public service's health path through its published port. */
     healthTargets(settings: EnvironmentSettings, ports: Readonly<Record<string, number>>): HealthTarget[] {
-        const address = this.cfg.policy.address === "0.0.0.0" ? "127.0.0.1" : this.cfg.policy.address;
+        const address = reachable(this.cfg.policy);
         return settings.services
             .filter((s) => (s.public ?? false) && ports[s.name] !== undefined)
             .map((s) => ({ service: s.name, url: `http://${address}:${ports[s.name]}${s.healthCheckPath ?? "/health"}` }));
@@ -309,9 +275,7 @@ export class DockerEnvironments {
             );
         }
         if ("problem" in env.found) {
-            throw new UsageError(
-                `the Docker environment ${env.stack} is malformed (${env.found.problem}): \`vnv env down ${version.canonical} --on docker\` removes it`,
-            );
+            throw malformed(env.stack, env.found.problem, version);
         }
         return { env, meta: env.found.meta, url: env.found.url };
     }
@@ -336,4 +300,13 @@ function imagesOfSettings(settings: EnvironmentSettings): ImageSource[] {
 function slotOfLabels(e: DockerEnvironment): number[] {
     const slot = e.objects.map((o) => labelsToTags(o.labels)["vnv:slot"]).find((s) => s !== undefined && /^(0|[1-9]\d{0,3})$/.test(s));
     return slot === undefined ? [] : [Number(slot)];
+}
+
+function malformed(stack: string, problem: string, version: Version): UsageError {
+    return new UsageError(`the Docker environment ${stack} is malformed (${problem}): \`vnv env down ${version.canonical} --on docker\` removes it`);
+}
+
+/** The address vnv reaches published ports at (all interfaces are reached on loopback). */
+function reachable(policy: DockerPolicy): string {
+    return policy.address === "0.0.0.0" ? "127.0.0.1" : policy.address;
 }
