@@ -116,6 +116,19 @@ describe("@docker the Docker target", function () {
         assert.deepEqual(ls.map((r) => r.stack).sort(), ["docker-v1-0-0-rc-1", "docker-v1-1-0-rc-1"]);
     });
 
+    it("env ls --on and env reap --on narrow to one target: aws leaves the Docker environments out", async () => {
+        await upJson(V1, ["--ttl", "1h"]);
+        const rows = async (on: string) => (JSON.parse((await vnv(["env", "ls", "--on", on, "--json"])).out) as { stack: string }[]).map((r) => r.stack);
+        assert.deepEqual(await rows("aws"), []);
+        assert.deepEqual(await rows("docker"), ["docker-v1-0-0-rc-1"]);
+        const start = Date.now();
+        clock = () => new Date(start + 2 * 3_600_000);
+        const r = await vnv(["env", "reap", "--on", "aws", "--json"]);
+        assert.equal(r.code, 0, r.err);
+        assert.deepEqual(JSON.parse(r.out).destroyed, []);
+        assert.notDeepEqual(await leftOf("vnv-v1-0-0-rc-1"), []);
+    });
+
     it("env extend moves the expiry and keeps the database's data and generated credentials", async () => {
         await upJson(V1, ["--ttl", "1h"]);
         const before = await docker(["exec", "vnv-v1-0-0-rc-1-neo4j-1", "cat", "/data/created"]);

@@ -588,12 +588,13 @@ describe("workflows (.github/workflows)", () => {
     it("pass every value from outside as an operand only after `--`, so a value such as --help is never read as an option", () => {
         const loose: string[] = [];
         for (const inv of invocations) {
+            // `${VAR:+--flag "$VAR"}` is a flag given only when VAR is set: its first token is a flag.
             const tokens = inv.text.split(/\s+/).filter((t) => t !== "");
             let operands = false;
             tokens.forEach((t, i) => {
                 if (t === "--") {
                     operands = true;
-                } else if (/^"?\$/.test(t) && !operands && !/--[a-z][a-z0-9-]*$/.test(tokens[i - 1] ?? "")) {
+                } else if (/^"?\$/.test(t) && !/^\$\{\w+:\+--[a-z]/.test(t) && !operands && !/--[a-z][a-z0-9-]*$/.test(tokens[i - 1] ?? "")) {
                     loose.push(`${inv.where}: ${t} in ${inv.text}`);
                 }
             });

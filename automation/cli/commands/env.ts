@@ -27,6 +27,16 @@ function withTarget(cmd: Command): Command {
     );
 }
 
+/** `--on` of the commands over every environment: one target only; without it, both. */
+function withTargets(cmd: Command): Command {
+    return cmd.addOption(
+        new Option("--on <target>", "only the environments on aws or on docker (default: both, docker when Pulumi.dev.yaml configures it)").choices([
+            "aws",
+            "docker",
+        ]),
+    );
+}
+
 type OnTarget = SharedOptions & { on?: "aws" | "docker"; secretsFile?: string };
 
 async function dockerTarget(ctx: CliContext, opts: OnTarget) {
@@ -107,11 +117,13 @@ function downCommand(env: Command, ctx: CliContext): void {
 }
 
 function lsCommand(env: Command, ctx: CliContext): void {
-    engineCommand(env.command("ls"))
+    withTargets(engineCommand(env.command("ls")))
         .description("list the environments (and stacks that claim to be one but are malformed): version, URL, owner, times, last update, lock")
-        .action(async (opts: SharedOptions) => {
-            const rows: EnvironmentInfo[] = await (await ctx.driver(opts)).list();
-            rows.push(...(await onDocker(ctx, opts, (target, lifecycle) => lifecycle.listDocker(target, target.cfg.clock()), [])));
+        .action(async (opts: OnTarget) => {
+            const rows: EnvironmentInfo[] = opts.on === "docker" ? [] : await (await ctx.driver(opts)).list();
+            if (opts.on !== "aws") {
+                rows.push(...(await onDocker(ctx, opts, (target, lifecycle) => lifecycle.listDocker(target, target.cfg.clock()), [])));
+            }
             const { environmentsTable } = require("../render") as typeof import("../render");
             ctx.emit(opts, rows, environmentsTable(rows));
         });
@@ -140,26 +152,35 @@ function extendCommand(env: Command, ctx: CliContext): void {
 }
 
 function reapCommand(env: Command, ctx: CliContext): void {
-    engineCommand(env.command("reap"))
+    withTargets(engineCommand(env.command("reap")))
         .description("destroy and remove every ephemeral environment whose expiry has passed (never dev, prod, protected or malformed stacks)")
         .option("--dry-run", "only say what would be destroyed")
         .option("--now <time>", "with --dry-run: plan as if it were this ISO 8601 time (with a time zone); a real reap decides by the time it acts")
         .addOption(new Option("--concurrency <n>", "environments destroyed at once, 1 to 32").default("2"))
-        .action(async (opts: SharedOptions & { dryRun?: boolean; now?: string; concurrency: string }) => {
+        .action(async (opts: OnTarget & { dryRun?: boolean; now?: string; concurrency: string }) => {
             const now = opts.now === undefined ? undefined : instantInput(opts.now);
             if (now !== undefined && !opts.dryRun) {
                 throw new UsageError("--now is for planning only: add --dry-run (a real reap decides by the time it acts, never by a given one)");
             }
             const concurrency = concurrencyInput(opts.concurrency);
-            const driver = await ctx.driver(opts);
-            const aws = await ctx.announced("env reap", undefined, driver, () => driver.reap({ dryRun: opts.dryRun, now, concurrency }));
-            const docker = await onDocker(
-                ctx,
-                opts,
-                (target, lifecycle) => lifecycle.reapDocker(target, { dryRun: opts.dryRun ?? false, now, concurrency }),
-                undefined,
-            );
-            const summary = docker === undefined ? aws : mergeReaps(aws, docker);
+            const reapAws = async () => {
+                const driver = await ctx.driver(opts);
+                return ctx.announced("env reap", undefined, driver, () => driver.reap({ dryRun: opts.dryRun, now, concurrency }));
+            };
+            const aws = opts.on === "docker" ? undefined : await reapAws();
+            const docker =
+                opts.on === "aws"
+                    ? undefined
+                    : await onDocker(
+                          ctx,
+                          opts,
+                          (target, lifecycle) => lifecycle.reapDocker(target, { dryRun: opts.dryRun ?? false, now, concurrency }),
+                          undefined,
+                      );
+            const summary = aws !== undefined && docker !== undefined ? mergeReaps(aws, docker) : (aws ?? docker);
+            if (summary === undefined) {
+                return; // unreachable: --on docker answers or throws
+            }
             const { reapText } = require("../render") as typeof import("../render");
             ctx.emit(opts, summary, reapText(summary));
             if (summary.failed.length > 0) {
@@ -175,11 +196,15 @@ function reapCommand(env: Command, ctx: CliContext): void {
  */
 async function onDocker<T>(
     ctx: CliContext,
-    opts: SharedOptions,
+    opts: OnTarget,
     work: (target: DockerEnvironments, lifecycle: typeof import("../../docker/lifecycle")) => Promise<T>,
     otherwise: T,
 ): Promise<T> {
     const { dockerConfigured } = require("../dockerDriver") as typeof import("../dockerDriver");
+    if (opts.on === "docker") {
+        // Asked for by name: a target that is not configured, or cannot be reached, is the answer.
+        return work(await dockerTarget(ctx, opts), require("../../docker/lifecycle") as typeof import("../../docker/lifecycle"));
+    }
     if (!(await dockerConfigured(ctx))) {
         return otherwise;
     }
