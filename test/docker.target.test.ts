@@ -4,6 +4,7 @@
  * runs it (`vnv env … --on docker`).
  */
 import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -159,6 +160,43 @@ describe("@docker the Docker target", function () {
         assert.deepEqual(JSON.parse(r.out).destroyed, ["docker-v1-0-0-rc-1"]);
         assert.deepEqual(await leftOf("vnv-v1-0-0-rc-1"), []);
         assert.notDeepEqual(await leftOf("vnv-v1-1-0-rc-1"), []);
+    });
+
+    it("an up killed (kill -9) while its containers start: up again brings it to healthy, and the reaper collects it", async () => {
+        const child = spawn(
+            process.execPath,
+            ["-r", "tsx/cjs", path.join(__dirname, "..", "harness", "cliChild.ts"), "env", "up", V1, "--on", "docker", "--ttl", "1h"],
+            {
+                stdio: ["ignore", "pipe", "pipe"],
+                detached: true, // its own process group: the kill takes docker compose with it
+                env: {
+                    ...engine.env,
+                    TMPDIR: tmp(),
+                    PULUMI_BACKEND_URL: `file://${tmp()}/state`,
+                    VNV_CHILD_PROJECT_DIR: project,
+                    VNV_CHILD_PULUMI_HOME: `${tmp()}/home`,
+                },
+            },
+        );
+        let output = "";
+        child.stdout!.on("data", (d) => (output += d));
+        child.stderr!.on("data", (d) => (output += d));
+        const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+        const deadline = Date.now() + 120_000;
+        while ((await leftOf("vnv-v1-0-0-rc-1")).length === 0 && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        process.kill(-child.pid!, "SIGKILL");
+        assert.equal(await exited, null, `it ended before the kill:\n${output}`);
+        assert.notDeepEqual(await leftOf("vnv-v1-0-0-rc-1"), [], "the killed run left something to find");
+        const again = await upJson(V1, ["--ttl", "1h"]);
+        assert.equal(again.health.healthy, true);
+        const start = Date.now();
+        clock = () => new Date(start + 2 * 3_600_000);
+        const r = await vnv(["env", "reap", "--on", "docker", "--json"]);
+        assert.equal(r.code, 0, r.err);
+        assert.deepEqual(JSON.parse(r.out).destroyed, ["docker-v1-0-0-rc-1"]);
+        assert.deepEqual(await leftOf("vnv-v1-0-0-rc-1"), []);
     });
 
     it("no engine reachable: exit 1 naming the host, nothing done", async () => {
