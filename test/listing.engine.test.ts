@@ -10,6 +10,10 @@ import { BACKENDS, onBackend } from "../harness/backends";
 import { makeDriver, useTempDir, workspaceOptions } from "../harness/driver";
 import { seedEnvironments } from "../harness/seed";
 
+/** Tags without those the engine adds when it shows them (`pulumi:project`, stack_tags.go `updateStackTagsFromMetadata`). */
+const withoutSystemTags = (tags: Record<string, string>): Record<string, string> =>
+    Object.fromEntries(Object.entries(tags).filter(([k]) => !k.startsWith("pulumi:")));
+
 const byName = <T extends { name: string }>(xs: readonly T[]): T[] => [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
 for (const kind of BACKENDS)
@@ -28,6 +32,26 @@ for (const kind of BACKENDS)
                 [...names].sort(),
             );
             assert.deepEqual(direct, viaCli);
+        });
+
+        it("a new stack's tags are one object the engine reads as its own, and a tag the engine sets later joins them", async () => {
+            const env = makeDriver(tmp(), { auth: undefined });
+            const stack = await env.store.create("tagged-new");
+            const tags = { "vnv:kind": "ephemeral", "vnv:owner": "ana", "vnv:expires-at": "2026-12-02T00:00:00.000Z" };
+            // no `pulumi stack tag set` process: the stack's setTag is not called
+            const noTagProcess = Object.create(stack, { setTag: { value: () => Promise.reject(new Error("a tag set through the engine")) } }) as typeof stack;
+            await env.store.tagNew(noTagProcess, tags);
+            assert.deepEqual(withoutSystemTags((await stack.listTags()) ?? {}), tags);
+            await stack.setTag("vnv:slot", "3");
+            assert.deepEqual(await env.store.tags(stack), { ...tags, "vnv:slot": "3" });
+        });
+
+        it("a stack that has a tag file already keeps it: the new tags are set through the engine, beside the old", async () => {
+            const env = makeDriver(tmp(), { auth: undefined });
+            const stack = await env.store.create("tagged-before");
+            await stack.setTag("team", "blue");
+            await env.store.tagNew(stack, { "vnv:kind": "ephemeral" });
+            assert.deepEqual(withoutSystemTags((await stack.listTags()) ?? {}), { team: "blue", "vnv:kind": "ephemeral" });
         });
 
         it("the reaper's decision covers every environment: exactly the expired half is destroyed", async () => {

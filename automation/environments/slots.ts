@@ -36,12 +36,6 @@ export function liveOf(stacks: readonly StoredStack[], rules: TagRules): Environ
     });
 }
 
-export async function writeTags(stack: Stack, meta: EnvironmentMeta): Promise<void> {
-    for (const [key, value] of Object.entries(metaToTags(meta))) {
-        await stack.setTag(key, value);
-    }
-}
-
 /**
  * A new stack for `meta` (its slot is chosen here), within `capacity`, tagged, in a slot no other
  * stack claims. The slot is reserved optimistically: written, then checked. Of two runs that
@@ -62,7 +56,7 @@ export async function createInSlot(
     }
     const stack = await store.create(meta.stack);
     let placed: EnvironmentMeta = { ...meta, slot: lowestFreeSlot(claimedSlots(all, meta.stack)) };
-    await writeTags(stack, placed);
+    await store.tagNew(stack, metaToTags(placed));
     for (let attempt = 0; ; attempt++) {
         const taken = claimedSlots(await store.list(), meta.stack);
         if (!taken.includes(placed.slot)) {

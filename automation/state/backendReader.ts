@@ -9,7 +9,8 @@
  *   .pulumi/stacks/<project>/<stack>.json[.gz]     checkpoint (exists iff the stack exists)
  *   .pulumi/stacks/<project>/<stack>.pulumi-tags   {"version":1,"tags":{…}}
  *   .pulumi/locks/organization/<project>/<stack>/<id>.json   {pid, username, hostname, timestamp}
- * and fails loudly when the layout or a tag file's version is another.
+ * and fails loudly when the layout or a tag file's version is another. It writes one of them:
+ * a new stack's first tag file ({@link BackendReader.createTags}), create-only.
  *
  * Every read is bounded before it is read (automation/state/blobs.ts): the listings in entries, each
  * object in bytes (the layout file, a tag file, a checkpoint and what it unpacks to, a lock
@@ -172,6 +173,24 @@ export class BackendReader {
     async stackTags(project: string, stack: string): Promise<TagMap> {
         await this.checkLayout();
         return this.tags(`.pulumi/stacks/${project}/${stack}.pulumi-tags`);
+    }
+
+    /**
+     * Writes the first tag file of `stack`, a stack created a moment ago, as the engine writes it
+     * (`pkg/backend/diy/stack_tags.go` `saveStackTags`: `{"version":1,"tags":{…}}`), only if it has
+     * none: one object instead of one `pulumi stack tag set` process per tag (the engine has no
+     * call that sets several). "exists" when the stack has a tag file already: nothing written.
+     */
+    async createTags(project: string, stack: string, tags: TagMap): Promise<"created" | "exists"> {
+        await this.checkLayout();
+        const bytes = Buffer.from(JSON.stringify({ version: TAGS_VERSION, tags }, null, 4));
+        if (bytes.length > BACKEND_BOUNDS.tagBytes) {
+            throw new BackendObjectError(
+                `.pulumi/stacks/${project}/${stack}.pulumi-tags`,
+                `${bytes.length} bytes of tags, more than ${BACKEND_BOUNDS.tagBytes}`,
+            );
+        }
+        return this.blobs.create(`.pulumi/stacks/${project}/${stack}.pulumi-tags`, bytes);
     }
 
     private async stackState(project: string, stack: string): Promise<{ resources: number; pending: number; outputs: Record<string, unknown> } | undefined> {

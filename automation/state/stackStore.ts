@@ -156,6 +156,20 @@ export class StackStore {
         return this.reader !== undefined ? this.reader.stackTags(this.cfg.project, shortStackName(stack.name)) : ((await stack.listTags()) ?? {});
     }
 
+    /**
+     * Sets every tag of `stack`, a stack this run has just created: one create-only object where
+     * vnv can write the backend ({@link BackendReader.createTags}), else (or when the stack has a
+     * tag file already) one `pulumi stack tag set` per tag.
+     */
+    async tagNew(stack: Stack, tags: TagMap): Promise<void> {
+        if ((await this.reader?.createTags(this.cfg.project, shortStackName(stack.name), tags)) === "created") {
+            return;
+        }
+        for (const [key, value] of Object.entries(tags)) {
+            await stack.setTag(key, value);
+        }
+    }
+
     /** How many pending operations a killed run left in `stack`'s state: from the checkpoint where vnv can read it, else an export. */
     async pendingOperations(stack: Stack): Promise<number> {
         const direct = await this.reader?.pendingOperations(this.cfg.project, shortStackName(stack.name));
