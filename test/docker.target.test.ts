@@ -14,7 +14,9 @@ import { RegistryClient } from "../registry/client";
 import { pushSample, sampleProject } from "../demo/sample";
 import { dockerEngine, dockerIn, type DockerEngine, type Runner } from "../harness/docker";
 import { useTempDir } from "../harness/driver";
-import { startRegistry, type TestRegistry } from "../harness/registry";
+import { pushImage, putManifest, startRegistry, type TestRegistry } from "../harness/registry";
+
+const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
 const V1 = "v1.0.0-rc.1";
 const V2 = "v1.1.0-rc.1";
@@ -210,6 +212,24 @@ describe("@docker the Docker target", function () {
         assert.equal(r.code, 1);
         assert.match(r.err, /missing: .*proxy-server/);
         assert.deepEqual(await leftOf("vnv-v9-9-9-rc-1"), []);
+    });
+
+    it("an image the engine cannot pull (built for arm64 only): exit 1 naming it, nothing made", async () => {
+        const version = "v2.0.0-rc.1";
+        await pushSample(reg.host, version);
+        const repo = "infrasoftbe/event-bridge";
+        const arm = await pushImage(reg, repo, `${version}-arm64`, "arm only", "oci", "arm64");
+        const size = Buffer.byteLength(await (await fetch(`http://${reg.host}/v2/${repo}/manifests/${arm}`, { headers: { accept: OCI_MANIFEST } })).text());
+        const index = "application/vnd.oci.image.index.v1+json";
+        await putManifest(reg, repo, version, index, {
+            schemaVersion: 2,
+            mediaType: index,
+            manifests: [{ mediaType: OCI_MANIFEST, size, digest: arm, platform: { architecture: "arm64", os: "linux" } }],
+        });
+        const r = await vnv(["env", "up", version, "--on", "docker"]);
+        assert.equal(r.code, 1, r.err);
+        assert.match(r.err, /compose pull of vnv-v2-0-0-rc-1 failed: .*event-bridge/s);
+        assert.deepEqual(await leftOf("vnv-v2-0-0-rc-1"), []);
     });
 
     it("a port taken on the host: exit 3 (busy), nothing left half-made", async () => {

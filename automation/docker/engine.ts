@@ -206,6 +206,16 @@ export class DockerEngine {
         });
     }
 
+    /** `docker compose pull`: every image of the project, before anything of it is made. */
+    async pull(file: ComposeFile, secrets: Readonly<Record<string, string>>, timeoutSeconds: number): Promise<void> {
+        await this.withProjectDir(file, async (dir) => {
+            const r = await this.compose(dir, file.name, ["pull", "--quiet"], timeoutSeconds * 1000, secrets);
+            if (r.code !== 0) {
+                throw new ComposeError(file.name, "pull", lastLines(r.stderr, 8) || `exit ${r.code}`);
+            }
+        });
+    }
+
     /** `docker compose down -v --remove-orphans`: every container, network and volume of the project. */
     async down(project: string): Promise<void> {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-compose-"));

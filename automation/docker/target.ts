@@ -3,10 +3,11 @@
  * target, with Compose as the engine and the labels of the project's objects as the state.
  *
  * `env up`: every check first (the engine answers, the images exist, secrets are given, the
- * frontend's files extract), then the S3 API alone, the bucket filled, then every service up
- * to healthy (`up --wait`, then each public service's health path through its published port),
- * recorded and announced. The reaper's rules are the AWS ones (rules/metadata.ts): labels that
- * are not exactly vnv's make a malformed environment, never acted on.
+ * engine pulls every image, the frontend's files extract), then the S3 API alone, the bucket
+ * filled, then every service up to healthy (`up --wait`, then each public service's health path
+ * through its published port), recorded and announced. The reaper's rules are the AWS ones
+ * (rules/metadata.ts): labels that are not exactly vnv's make a malformed environment, never
+ * acted on.
  */
 import type { DockerPolicy } from "../../infra/settings/docker";
 import { type EnvironmentSettings, parseSettings, type RawSettings, SettingsError } from "../../infra/settings";
@@ -161,6 +162,7 @@ export class DockerEnvironments {
         const meta = this.metaFor(version, settings, options, existing, all);
         const project = dockerProject(settings, meta, this.cfg.policy);
         const secrets = await this.secretsFor(project, existing, settings.database?.name);
+        await steps.time("pull images", () => this.cfg.engine.pull(project.file, secrets, this.cfg.waitSeconds + 120));
         const files = await steps.time("frontend files", () => extractFrontend(this.cfg.registry, settings));
         const created = existing === undefined;
         const draft: AuditDraft = {
