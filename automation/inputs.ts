@@ -6,6 +6,7 @@
  *
  * No `@pulumi/*` import, no I/O except reading a passphrase file.
  */
+import { datasetTagProblem } from "../rules/datasets";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -69,6 +70,15 @@ export function ownerInput(text: string, what: string = "--owner"): Owner {
         throw new UsageError(`invalid ${what} ${shown(text)}: expected 1 to 64 characters of letters, digits and . _ @ + - (a user name or an e-mail address)`);
     }
     return text as Owner;
+}
+
+/** A dataset's version (`--dataset`): an image tag (rules/datasets.ts). */
+export function datasetInput(text: string, what: string = "--dataset"): string {
+    const problem = datasetTagProblem(text);
+    if (problem !== undefined) {
+        throw new UsageError(`invalid ${what}: ${problem}`);
+    }
+    return text;
 }
 
 /** The user running vnv, as an owner; `unknown` when the name is not a valid owner. */

@@ -6,7 +6,8 @@ import { ecsTasksTrustPolicy, executionPolicy, type RegistryCredentials } from "
 import { lookupReference, parseRepository } from "../rules/imageReference";
 import { logGroupName, roleLogicalName, serviceNamespaceName } from "../rules/naming";
 import { type Capacity, isDigest, type ServiceSpec, serviceProblems } from "../rules/service";
-import { type Container, describeContainers } from "../rules/containers";
+import { type Container, type DatasetLoad, describeContainers, withDatasetLoad } from "../rules/containers";
+import type { DatabaseSpec } from "../rules/database";
 
 /** Arguments of {@link EcsServices}. */
 export interface EcsServicesArgs {
@@ -17,6 +18,8 @@ export interface EcsServicesArgs {
     /** Canonical version (`v1.2.3-rc.1`): the default image tag and RELEASE_VERSION. */
     readonly version: string;
     readonly services: readonly ServiceSpec[];
+    /** The environment's own database (one of `services` already), for its dataset's loader. */
+    readonly database?: DatabaseSpec;
     /** AWS region, for the awslogs driver. */
     readonly region: pulumi.Input<string>;
     readonly vpcId: pulumi.Input<string>;
@@ -96,13 +99,16 @@ export class EcsServices extends pulumi.ComponentResource {
         this.serviceNames = {};
         this.images = {};
         const created = new Map<string, aws.ecs.Service>();
-        const containers = describeContainers<pulumi.Output<string>>({
-            version: args.version,
-            services: args.services,
-            digests,
-            frontendBucket: pulumi.output(args.frontendBucket),
-            targetSecrets: mapValues(args.deploySecrets ?? {}, (byVariable) => mapValues(byVariable, (v) => pulumi.output(v))),
-        });
+        const containers = withDatasetLoad(
+            describeContainers<pulumi.Output<string>>({
+                version: args.version,
+                services: args.services,
+                digests,
+                frontendBucket: pulumi.output(args.frontendBucket),
+                targetSecrets: mapValues(args.deploySecrets ?? {}, (byVariable) => mapValues(byVariable, (v) => pulumi.output(v))),
+            }),
+            args.database,
+        );
         for (const container of containers) {
             const spec = args.services.find((s) => s.name === container.name)!;
             const image = pulumi.interpolate`${spec.image}@${digests[spec.name]!}`;
@@ -196,9 +202,11 @@ export class EcsServices extends pulumi.ComponentResource {
         return { execution, task, grants };
     }
 
-    /** The private registries the services' images come from, with their credentials. */
+    /** The private registries the services' images (and a dataset's) come from, with their credentials. */
     private usedRegistries(): [string, RegistryCredentials][] {
-        const hosts = new Set(this.args.services.map((s) => parseRepository(s.image).registry));
+        const dataset = this.args.database?.dataset;
+        const images = [...this.args.services.map((s) => s.image), ...(dataset === undefined ? [] : [dataset.image])];
+        const hosts = new Set(images.map((image) => parseRepository(image).registry));
         return Object.entries(this.args.registryCredentials ?? {}).filter(([host]) => hosts.has(host));
     }
 
@@ -253,16 +261,31 @@ export class EcsServices extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const logsFor = (prefix: string) => ({
+            logDriver: "awslogs",
+            options: { "awslogs-group": logs.name, "awslogs-region": this.args.region, "awslogs-stream-prefix": prefix },
+        });
         const credentials = this.args.registryCredentials?.[parseRepository(spec.image).registry];
         const container = {
             ...ecsContainer(described, image),
             ...(credentials === undefined ? {} : { repositoryCredentials: { credentialsParameter: credentials.secretArn } }),
-            logConfiguration: {
-                logDriver: "awslogs",
-                options: { "awslogs-group": logs.name, "awslogs-region": this.args.region, "awslogs-stream-prefix": spec.name },
-            },
+            logConfiguration: logsFor(spec.name),
         };
         const storage = described.storage;
+        const load = described.load;
+        const loaderCredentials = load === undefined ? undefined : this.args.registryCredentials?.[parseRepository(load.repository).registry];
+        // A dataset: its loader first, to success, on a task volume both mount (rules/datasets.ts).
+        const definitions =
+            load === undefined
+                ? [container]
+                : [
+                      {
+                          ...ecsLoader(load),
+                          ...(loaderCredentials === undefined ? {} : { repositoryCredentials: { credentialsParameter: loaderCredentials.secretArn } }),
+                          logConfiguration: logsFor(load.name),
+                      },
+                      withDataset(container, load),
+                  ];
         return new aws.ecs.TaskDefinition(
             `${this.name}-${spec.name}`,
             {
@@ -274,8 +297,10 @@ export class EcsServices extends pulumi.ComponentResource {
                 executionRoleArn: roles.execution.arn,
                 taskRoleArn: roles.task.arn,
                 runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-                ...(storage.volumes.length > 0 ? { volumes: [...storage.volumes] } : {}),
-                containerDefinitions: pulumi.jsonStringify([container]),
+                ...(storage.volumes.length > 0 || load !== undefined
+                    ? { volumes: [...storage.volumes, ...(load === undefined ? [] : [{ name: DATA_VOLUME }])] }
+                    : {}),
+                containerDefinitions: pulumi.jsonStringify(definitions),
             },
             { parent: this },
         );
@@ -393,6 +418,33 @@ export function ecsContainer(c: Container<pulumi.Output<string>>, image: pulumi.
                       startPeriod: c.healthCheck.startPeriodSeconds,
                   },
               }),
+    };
+}
+
+/** The task volume a database and its dataset loader share (the task's own storage, as the database's data always was). */
+export const DATA_VOLUME = "data";
+
+/**
+ * The container definition of a dataset loader: not essential (it exits when done; ECS refuses
+ * a SUCCESS dependency on an essential container), the data volume mounted, its own variables.
+ */
+export function ecsLoader(load: DatasetLoad) {
+    return {
+        name: load.name,
+        image: `${load.repository}@${load.digest}`,
+        essential: false,
+        ...(load.readonlyRootFilesystem ? { readonlyRootFilesystem: true } : {}),
+        mountPoints: [{ sourceVolume: DATA_VOLUME, containerPath: load.dataPath, readOnly: false }],
+        environment: load.environment.map(({ name, value }) => ({ name, value })),
+    };
+}
+
+/** The database's container once its loader has exited with 0, on the same data volume. */
+export function withDataset<C extends { mountPoints?: readonly unknown[] }>(container: C, load: DatasetLoad) {
+    return {
+        ...container,
+        mountPoints: [...(container.mountPoints ?? []), { sourceVolume: DATA_VOLUME, containerPath: load.dataPath, readOnly: false }],
+        dependsOn: [{ containerName: load.name, condition: "SUCCESS" }],
     };
 }
 

@@ -205,6 +205,7 @@ export class VersionedStack extends pulumi.ComponentResource {
                 environment: args.environment,
                 version: args.version,
                 services,
+                ...(db === undefined ? {} : { database: db }),
                 region: args.region,
                 vpcId: args.network.vpcId,
                 subnetIds: args.network.privateSubnetIds,

@@ -266,6 +266,8 @@ const SRC = {
     ecsTaskDefinition: `${TF} internal/service/ecs/task_definition.go`,
     ecsRegister: "AWS ECS API reference, RegisterTaskDefinition / TaskDefinition (cpu, memory, networkMode)",
     ecsContainer: "AWS ECS API reference, ContainerDefinition",
+    ecsDependency:
+        "AWS ECS API reference, ContainerDependency (containerName: a container of the task; condition START | COMPLETE | SUCCESS | HEALTHY; COMPLETE and SUCCESS \"can't be set on an essential container\"; HEALTHY \"requires that the dependent container has health checks configured\")",
     ecsPortMapping: "AWS ECS API reference, PortMapping name",
     ecsSecret: "AWS ECS API reference, Secret",
     ecsRepositoryCredentials: "AWS ECS API reference, RepositoryCredentials credentialsParameter",
@@ -1624,6 +1626,45 @@ const taskDefinitionRules: ProviderRule[] = [
             return `valid JSON (${parsed.error})`;
         }
         return Array.isArray(parsed.value) && parsed.value.every(isRecord) ? undefined : "a JSON array of container definition objects";
+    }),
+    rule(
+        TASK,
+        "containerDefinitions[].essential",
+        `${SRC.ecsContainer} essential (Boolean, default true): "All tasks must have at least one essential container"`,
+        (inputs) => {
+            const all = containers(inputs);
+            const bad = eachValue(
+                all.map((c, i) => ({ where: `[${i}].essential`, value: c.essential })),
+                boolean,
+            );
+            return all.length > 0 && !all.some((c) => c.essential !== false) ? [...bad, "no essential container: at least one must be"] : bad;
+        },
+    ),
+    rule(TASK, "containerDefinitions[].dependsOn[]", SRC.ecsDependency, (inputs) => {
+        const all = containers(inputs);
+        return all.flatMap((c, i) =>
+            items(c.dependsOn).flatMap((d, j) => {
+                const where = `[${i}].dependsOn[${j}]`;
+                if (!isRecord(d)) {
+                    return [`${where} ${got(d, "an object with containerName and condition")}`];
+                }
+                const other = all.find((o) => o.name === d.containerName);
+                const problems = missingKeys(d, ["containerName", "condition"], where);
+                if (!absent(d.containerName) && (other === undefined || other === c)) {
+                    problems.push(`${where}.containerName ${got(d.containerName, "another container of the task definition")}`);
+                }
+                if (!absent(d.condition) && !["START", "COMPLETE", "SUCCESS", "HEALTHY"].includes(String(d.condition))) {
+                    problems.push(`${where}.condition ${got(d.condition, "START, COMPLETE, SUCCESS or HEALTHY")}`);
+                }
+                if ((d.condition === "SUCCESS" || d.condition === "COMPLETE") && other !== undefined && other.essential !== false) {
+                    problems.push(`${where}.condition ${d.condition} on ${String(d.containerName)}, an essential container: it must be essential: false`);
+                }
+                if (d.condition === "HEALTHY" && other !== undefined && absent(other.healthCheck)) {
+                    problems.push(`${where}.condition HEALTHY on ${String(d.containerName)}, which has no health check`);
+                }
+                return problems;
+            }),
+        );
     }),
     rule(TASK, "containerDefinitions[].name", `${SRC.ecsContainer} name: up to 255 letters, numbers, underscores and hyphens`, (inputs) =>
         eachValue(

@@ -20,18 +20,7 @@ export interface Layer {
 
 /** The image's digest and its layers, following an index to its linux/amd64 image; every field checked. */
 export async function layersOf(client: RegistryClient, image: string, reference: string): Promise<{ digest: string; layers: Layer[] }> {
-    const top = await client.manifest(image, reference);
-    let manifest = top;
-    let body = parseJson(image, manifest.digest, manifest.bytes);
-    if (INDEX_TYPES.includes(manifest.mediaType) || INDEX_TYPES.includes(String(body.mediaType ?? ""))) {
-        const list = Array.isArray(body.manifests) ? (body.manifests as unknown[]) : [];
-        const chosen = list.find((m) => isObject(m) && isObject(m.platform) && m.platform.os === "linux" && m.platform.architecture === "amd64");
-        if (!isObject(chosen) || typeof chosen.digest !== "string" || !DIGEST.test(chosen.digest)) {
-            throw new RegistryError("invalid", image, `${image}@${top.digest}: no linux/amd64 image (with a sha256 digest) in the index`);
-        }
-        manifest = await client.manifest(image, chosen.digest);
-        body = parseJson(image, manifest.digest, manifest.bytes);
-    }
+    const { top, manifest, body } = await platformManifest(client, image, reference);
     const layers = body.layers;
     const bad = (why: string) => new RegistryError("invalid", image, `${image}@${manifest.digest}: ${why}`);
     if (!Array.isArray(layers)) {
@@ -51,6 +40,48 @@ export async function layersOf(client: RegistryClient, image: string, reference:
     };
 }
 
+/** At most this many bytes in an image's config (a label-heavy config is a few kB). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The labels of an image's config (linux/amd64 when an index): every value a string, or the
+ * image is refused; an image without labels has none.
+ */
+export async function labelsOf(client: RegistryClient, image: string, reference: string): Promise<Record<string, string>> {
+    const { manifest, body } = await platformManifest(client, image, reference);
+    const bad = (why: string) => new RegistryError("invalid", image, `${image}@${manifest.digest}: ${why}`);
+    const descriptor = body.config;
+    if (!isObject(descriptor) || typeof descriptor.digest !== "string" || !DIGEST.test(descriptor.digest)) {
+        throw bad("the manifest has no config descriptor with a sha256 digest");
+    }
+    const config = parseJson(image, descriptor.digest, await client.blob(image, descriptor.digest, MAX_CONFIG_BYTES));
+    const labels = isObject(config.config) ? config.config.Labels : undefined;
+    if (labels === undefined || labels === null) {
+        return {};
+    }
+    if (!isObject(labels) || !Object.values(labels).every((v) => typeof v === "string")) {
+        throw bad("its config's Labels are not an object of strings");
+    }
+    return labels as Record<string, string>;
+}
+
+/** The manifest `reference` names, or, for an index, its linux/amd64 image's. */
+async function platformManifest(client: RegistryClient, image: string, reference: string) {
+    const top = await client.manifest(image, reference);
+    let manifest = top;
+    let body = parseJson(image, manifest.digest, manifest.bytes);
+    if (INDEX_TYPES.includes(manifest.mediaType) || INDEX_TYPES.includes(String(body.mediaType ?? ""))) {
+        const list = Array.isArray(body.manifests) ? (body.manifests as unknown[]) : [];
+        const chosen = list.find((m) => isObject(m) && isObject(m.platform) && m.platform.os === "linux" && m.platform.architecture === "amd64");
+        if (!isObject(chosen) || typeof chosen.digest !== "string" || !DIGEST.test(chosen.digest)) {
+            throw new RegistryError("invalid", image, `${image}@${top.digest}: no linux/amd64 image (with a sha256 digest) in the index`);
+        }
+        manifest = await client.manifest(image, chosen.digest);
+        body = parseJson(image, manifest.digest, manifest.bytes);
+    }
+    return { top, manifest, body };
+}
+
 function isObject(x: unknown): x is Record<string, unknown> {
     return typeof x === "object" && x !== null && !Array.isArray(x);
 }
@@ -63,7 +94,7 @@ function parseJson(image: string, digest: string, bytes: Buffer): Record<string,
         body = undefined;
     }
     if (!isObject(body)) {
-        throw new RegistryError("invalid", image, `${image}@${digest}: the manifest is not a JSON object`);
+        throw new RegistryError("invalid", image, `${image}@${digest}: not a JSON object`);
     }
     return body;
 }

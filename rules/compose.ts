@@ -14,6 +14,9 @@
  * - ECS restarts a stopped task; here `restart: unless-stopped` does.
  * - Every container gets an init process (`init: true`): an image whose process 1 ignores
  *   SIGTERM (busybox httpd) would otherwise hold every stop for its 10 s grace.
+ * - A database's dataset loader (a non-essential container its task runs to success first) is a
+ *   service of its own, `restart: "no"`, on the database's named volume; the database depends on
+ *   it with `service_completed_successfully` (ECS: `dependsOn` with `SUCCESS`).
  *
  * Every text is escaped for Compose's interpolation (`$` → `$$`): a value with `${…}` in it
  * (a health check's shell expansion, a hostile variable) reaches the container as written.
@@ -45,9 +48,9 @@ export interface ComposeService {
     readonly ports: { target: number; published: string; host_ip: string; protocol: "tcp" }[];
     readonly read_only: boolean;
     readonly volumes: ({ type: "volume"; target: string } | { type: "volume"; source: string; target: string })[];
-    readonly depends_on: Record<string, { condition: "service_healthy" | "service_started" }>;
+    readonly depends_on: Record<string, { condition: "service_healthy" | "service_started" | "service_completed_successfully" }>;
     readonly labels: Record<string, string>;
-    readonly restart: "unless-stopped";
+    readonly restart: "unless-stopped" | "no";
     readonly init: true;
 }
 
@@ -85,7 +88,15 @@ export function composeProject(containers: readonly Container<string>[], target:
         if (dataPath !== undefined) {
             volumes[dataVolumeName(c.name)] = { labels };
         }
-        services[c.name] = composeService(c, containers, target, labels, dataPath);
+        const service = composeService(c, containers, target, labels, dataPath);
+        if (c.load !== undefined) {
+            if (dataPath === undefined) {
+                throw new Error(`${c.name} loads a dataset but has no named volume for its data`);
+            }
+            services[c.load.name] = loaderService(c.load, dataVolumeName(c.name), labels);
+            service.depends_on[c.load.name] = { condition: "service_completed_successfully" };
+        }
+        services[c.name] = service;
     }
     return { name: target.project, services, volumes, networks: { default: { labels } } };
 }
@@ -131,6 +142,21 @@ function composeService(
         ),
         labels,
         restart: "unless-stopped",
+        init: true,
+    };
+}
+
+/** The dataset loader: the dataset image's own command, once, on the database's volume. */
+function loaderService(load: NonNullable<Container<string>["load"]>, volume: string, labels: Record<string, string>): ComposeService {
+    return {
+        image: composeText(`${load.repository}@${load.digest}`),
+        environment: Object.fromEntries(load.environment.map(({ name, value }) => [composeText(name), composeText(value)])),
+        ports: [],
+        read_only: load.readonlyRootFilesystem,
+        volumes: [{ type: "volume", source: volume, target: load.dataPath }],
+        depends_on: {},
+        labels,
+        restart: "no",
         init: true,
     };
 }

@@ -11,7 +11,8 @@
  * Pure module: no `@pulumi/*` import.
  */
 import { containerStorage, type ContainerStorage } from "./containerStorage";
-import { type DatabaseSpec, databaseService, withDatabaseClient, withoutDatabaseVariables } from "./database";
+import { DATABASE_DATA_PATH, type DatabaseSpec, databaseService, withDatabaseClient, withoutDatabaseVariables } from "./database";
+import { datasetEnvironment, loaderName } from "./datasets";
 import type { ContainerHealthCheck, ServiceSpec } from "./service";
 
 /** The variables vnv gives every container (rules/service.ts refuses them in configuration). */
@@ -38,6 +39,28 @@ export interface Container<V> {
     readonly storage: ContainerStorage;
     /** Never two at once (a database). */
     readonly oneAtATime: boolean;
+    /** A database's dataset: loaded into its data path before it starts (rules/datasets.ts). */
+    readonly load?: DatasetLoad;
+}
+
+/**
+ * The container that loads a dataset: the dataset image, run once to success before the
+ * database starts, with the database's data path mounted (a task volume on ECS, the database's
+ * named volume on Docker). Its own command loads, or does nothing when the data path holds a
+ * dataset already (rules/datasets.ts).
+ */
+export interface DatasetLoad {
+    /** `neo4j-dataset`. */
+    readonly name: string;
+    readonly repository: string;
+    readonly digest: string;
+    /** The dataset's version (its tag). */
+    readonly tag: string;
+    readonly environment: readonly { readonly name: string; readonly value: string }[];
+    /** The data path both containers mount. */
+    readonly dataPath: string;
+    /** As the database's: the loader is made from the database's image (rules/datasets.ts). */
+    readonly readonlyRootFilesystem: boolean;
 }
 
 export interface DescribeInput<V> {
@@ -68,7 +91,36 @@ export function environmentServices(services: readonly ServiceSpec[], database: 
 
 /** Every container of the environment, in start order (each after those it waits for). */
 export function describeContainers<V>(input: DescribeInput<V>): Container<V>[] {
-    return startOrder(environmentServices(input.services, input.database)).map((spec) => describeContainer(spec, input));
+    const containers = startOrder(environmentServices(input.services, input.database)).map((spec) => describeContainer(spec, input));
+    return withDatasetLoad(containers, input.database);
+}
+
+/** The containers with the database's dataset loader attached to the database's (ECS gets its services merged already). */
+export function withDatasetLoad<V>(containers: readonly Container<V>[], database: DatabaseSpec | undefined): Container<V>[] {
+    const load = datasetLoad(database);
+    return load === undefined
+        ? [...containers]
+        : containers.map((c) => (c.name === database?.name ? { ...c, load: { ...load, readonlyRootFilesystem: c.storage.readonlyRootFilesystem } } : c));
+}
+
+/** The loader of the database's dataset, when it has one (pinned by digest, as every image). */
+function datasetLoad(database: DatabaseSpec | undefined): Omit<DatasetLoad, "readonlyRootFilesystem"> | undefined {
+    const dataset = database?.dataset;
+    if (database === undefined || dataset === undefined) {
+        return undefined;
+    }
+    const { tag, digest } = dataset;
+    if (tag === undefined || digest === undefined) {
+        throw new Error(`the dataset ${dataset.image}:${tag ?? "?"} is not pinned (tag and digest): every container runs its image by digest`);
+    }
+    return {
+        name: loaderName(database.name),
+        repository: dataset.image,
+        digest,
+        tag,
+        environment: datasetEnvironment({ image: dataset.image, tag, digest }, DATABASE_DATA_PATH),
+        dataPath: DATABASE_DATA_PATH,
+    };
 }
 
 function describeContainer<V>(spec: ServiceSpec, input: DescribeInput<V>): Container<V> {

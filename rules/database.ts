@@ -8,6 +8,7 @@
  *
  * Pure module: no `@pulumi/*` import.
  */
+import type { DatasetSpec } from "./datasets";
 import type { ServiceSpec } from "./service";
 
 /** The environment variables a client of the database receives. */
@@ -37,6 +38,8 @@ export interface DatabaseSpec {
     readonly clients: readonly string[];
     /** Names of the variables the clients receive. */
     readonly variables: DatabaseVariables;
+    /** The dataset loaded into it before it starts (rules/datasets.ts); absent: it starts empty. */
+    readonly dataset?: DatasetSpec;
 }
 
 /** Neo4j's initial user: the image only lets `NEO4J_AUTH` set the password of `neo4j`. */
@@ -157,6 +160,8 @@ export function withDatabaseClient(service: ServiceSpec, spec: DatabaseSpec): Se
             [spec.variables.uri]: `bolt://${spec.name}:${spec.port}`,
             // A new database is an empty one: its clients restart with it, and import again.
             ...(spec.digest === undefined ? {} : { VNV_DATABASE_IMAGE: `${spec.image}@${spec.digest}` }),
+            // Another dataset is another database: the clients restart with it too.
+            ...(spec.dataset?.digest === undefined ? {} : { VNV_DATABASE_DATASET: `${spec.dataset.image}@${spec.dataset.digest}` }),
         },
         after: [...new Set([...(service.after ?? []), spec.name])],
     };

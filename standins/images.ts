@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import { busyboxBinary } from "./busybox";
 import { checkTarget, type Entry, type Layer, type Pushed, pushImage, type RunConfig, type Target } from "./oci";
-import { APPLETS, CYPHER_SHELL_SCRIPT, DATABASE_HEALTH, DATABASE_SCRIPT, escapeHtml, HTTP_SCRIPT } from "./scripts";
+import { APPLETS, CYPHER_SHELL_SCRIPT, DATABASE_HEALTH, DATABASE_SCRIPT, DATASET_SCRIPT, escapeHtml, HTTP_SCRIPT } from "./scripts";
 
 export const NOBODY = 65534;
 
@@ -21,8 +21,17 @@ export type StandinSpec =
           readonly port: number;
           /** Variables whose values `/` shows. @default ["RELEASE_VERSION", "IMAGE_DIGEST"] */
           readonly showEnv?: readonly string[];
+          /** More labels of the image (a version's dataset label). */
+          readonly labels?: Readonly<Record<string, string>>;
       }
     | { readonly kind: "database"; readonly service: string; readonly version?: string /** @default 7687 */; readonly port?: number }
+    | {
+          /** A dataset image (rules/datasets.ts): these files under /dataset, loaded by its own command. */
+          readonly kind: "dataset";
+          readonly service: string;
+          readonly version?: string;
+          readonly files: readonly { readonly path: string; readonly content: string | Buffer }[];
+      }
     | {
           readonly kind: "frontend";
           readonly service: string;
@@ -95,7 +104,7 @@ function checked(spec: StandinSpec, tag: string): { version: string; port: numbe
     if (!SERVICE.test(spec.service)) throw new Error(`not a service name: ${JSON.stringify(spec.service.slice(0, 100))}`);
     const version = spec.version ?? tag;
     if (!VERSION.test(version)) throw new Error(`not a version: ${JSON.stringify(version.slice(0, 200))}`);
-    const port = spec.port ?? (spec.kind === "database" ? 7687 : 8080);
+    const port = ("port" in spec ? spec.port : undefined) ?? (spec.kind === "database" ? 7687 : 8080);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`not a port: ${port}`);
     return { version, port };
 }
@@ -142,6 +151,7 @@ export function standinImage(spec: StandinSpec, tag: string, busybox: Buffer): {
             layers: [base, scriptLayer("standin-http", HTTP_SCRIPT)],
             config: {
                 ...common,
+                Labels: { ...common.Labels, ...(spec.labels ?? {}) },
                 Env: [...common.Env, `STANDIN_SHOW_ENV=${show.join(" ")}`],
                 Entrypoint: ["/usr/local/bin/standin-http"],
                 Healthcheck: healthcheck('wget -q -O /dev/null "http://127.0.0.1:$PORT/health"'),
@@ -159,6 +169,23 @@ export function standinImage(spec: StandinSpec, tag: string, busybox: Buffer): {
                 ]),
             ],
             config: { ...common, Entrypoint: ["/usr/local/bin/standin-database"], Volumes: { "/data": {} }, Healthcheck: healthcheck(DATABASE_HEALTH) },
+        };
+    }
+    if (spec.kind === "dataset") {
+        const files = spec.files.map((f): Entry => {
+            if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(\/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}){0,7}$/.test(f.path)) {
+                throw new Error(`not a dataset file path: ${JSON.stringify(f.path.slice(0, 300))}`);
+            }
+            return { type: "file", name: `dataset/${f.path}`, content: f.content };
+        });
+        const dirs = [...new Set(spec.files.map((f) => `dataset/${f.path}`.split("/").slice(0, -1).join("/")))];
+        return {
+            layers: [
+                base,
+                scriptLayer("standin-dataset", DATASET_SCRIPT, [{ type: "directory", name: "data/", mode: 0o755, uid: NOBODY }]),
+                { createdBy: "vnv standins: the dataset's files", entries: [...directories(dirs), ...files] },
+            ],
+            config: { ...common, Entrypoint: ["/usr/local/bin/standin-dataset"], Cmd: [] },
         };
     }
     const root = spec.root ?? "/usr/share/nginx/html";

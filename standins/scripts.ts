@@ -101,9 +101,46 @@ mkdir -p /data/buckets "$VGW_META_SIDECAR"
 exec /usr/local/bin/versitygw "$@"
 `;
 
+/**
+ * A dataset (rules/datasets.ts's contract): run with no argument, it copies its files (/dataset)
+ * into $VNV_DATA_PATH/graph and writes the marker $VNV_DATA_PATH/.vnv-dataset last, or does
+ * nothing when the marker is there; run with `dump`, it copies $VNV_DATA_PATH/graph into
+ * $VNV_DUMP_PATH. A stand-in for a Neo4j dataset image (`neo4j-admin database load|dump`).
+ */
+export const DATASET_SCRIPT = `#!/bin/sh
+# vnv stand-in dataset: load /dataset into the data volume once, or dump it.
+set -eu
+data="\${VNV_DATA_PATH:?}"
+case "\${1:-load}" in
+load)
+    if [ -f "$data/.vnv-dataset" ]; then
+        echo "dataset: $data holds the dataset $(cat "$data/.vnv-dataset") already, nothing loaded" >&2
+        exit 0
+    fi
+    rm -rf "$data/graph"
+    mkdir -p "$data/graph"
+    cp -R /dataset/. "$data/graph/"
+    printf '%s' "\${VNV_DATASET_DIGEST:-unknown}" > "$data/.vnv-dataset.part"
+    mv "$data/.vnv-dataset.part" "$data/.vnv-dataset"
+    echo "dataset: loaded \${VNV_DATASET:-?} into $data" >&2
+    ;;
+dump)
+    out="\${VNV_DUMP_PATH:?}"
+    test -d "$data/graph" || { echo "dataset: $data/graph does not exist: nothing to dump" >&2; exit 1; }
+    cp -R "$data/graph/." "$out/"
+    echo "dataset: dumped $data/graph into $out" >&2
+    ;;
+*)
+    echo "dataset: unknown command $1 (load or dump)" >&2
+    exit 2
+    ;;
+esac
+`;
+
 /** What busybox applets the images link in /bin (what the scripts and health checks call). */
 export const APPLETS = [
     "cat",
+    "cp",
     "date",
     "echo",
     "env",

@@ -395,6 +395,42 @@ describe("provider rules", () => {
             assert.match(message, /no host path on Fargate/);
         });
 
+        it("a container waits for another container of the task, on START, COMPLETE, SUCCESS or HEALTHY", () => {
+            const app = JSON.parse(valid.taskDefinition.containerDefinitions as string)[0];
+            const loader = { name: "loader", image: app.image, essential: false };
+            const defs = (dependsOn: unknown) => JSON.stringify([loader, { ...app, dependsOn }]);
+            passes("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: defs([{ containerName: "loader", condition: "SUCCESS" }]) }));
+            fails(
+                "taskDefinition",
+                edit(valid.taskDefinition, { containerDefinitions: defs([{ containerName: "elsewhere", condition: "SUCCESS" }]) }),
+                "containerDefinitions[].dependsOn[]",
+                /ContainerDependency/,
+                /"elsewhere"/,
+            );
+            fails(
+                "taskDefinition",
+                edit(valid.taskDefinition, { containerDefinitions: defs([{ containerName: "loader", condition: "DONE" }]) }),
+                "containerDefinitions[].dependsOn[]",
+                /"DONE"/,
+            );
+        });
+
+        it("SUCCESS (or COMPLETE) cannot be waited for on an essential container, HEALTHY only on one with a health check", () => {
+            const app = JSON.parse(valid.taskDefinition.containerDefinitions as string)[0];
+            const defs = (condition: string) => JSON.stringify([{ name: "loader", image: app.image }, { ...app, dependsOn: [{ containerName: "loader", condition }] }]);
+            fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: defs("SUCCESS") }), "containerDefinitions[].dependsOn[]", /essential/);
+            fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: defs("HEALTHY") }), "containerDefinitions[].dependsOn[]", /no health check/);
+        });
+
+        it("a task has at least one essential container", () => {
+            fails(
+                "taskDefinition",
+                edit(valid.taskDefinition, { containerDefinitions: container({ essential: false }) }),
+                "containerDefinitions[].essential",
+                /at least one essential container/,
+            );
+        });
+
         it("readonlyRootFilesystem is a boolean", () => {
             fails(
                 "taskDefinition",

@@ -90,6 +90,7 @@ describe("@registry stand-in images written without Docker", function () {
         http: { kind: "http", service: "api", port: 8081 },
         database: { kind: "database", service: "neo4j" },
         frontend: { kind: "frontend", service: "web" },
+        dataset: { kind: "dataset", service: "dataset", files: [{ path: "nodes.csv", content: "id\n1\n" }] },
     };
     for (const [kind, spec] of Object.entries(specs)) {
         it(`${kind}: the tag names the digest pushed, a docker v2 manifest of gzip layers whose diff ids are the uncompressed tars'`, async () => {

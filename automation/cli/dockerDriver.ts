@@ -11,6 +11,7 @@ import { DockerEnvironments } from "../docker/target";
 import { notifierFrom } from "../environments/notify";
 import { UsageError } from "../errors";
 import { ttlInput } from "../inputs";
+import { chooseDataset } from "../release/dataset";
 import { checkRelease, MissingImagesError } from "../release/release";
 import type { CliContext, SharedOptions } from "./context";
 
@@ -57,6 +58,7 @@ export async function makeDockerTarget(ctx: CliContext, opts: DockerOptions): Pr
             }
             return result.digests;
         },
+        chooseDataset: (images, explicit) => chooseDataset(registry, policy.database?.dataset, images, explicit),
         configuredSecrets: secrets,
         clock: deps.clock ?? (() => new Date()),
         log: ctx.log,

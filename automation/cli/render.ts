@@ -20,6 +20,10 @@ export function statusText(r: StatusResult): string {
     for (const n of r.health.notReachable) {
         lines.push(`  -     ${t(n.service).padEnd(16)} ${t(n.reason)}`);
     }
+    if (r.dataset !== undefined) {
+        const d = r.dataset;
+        lines.push(`  dataset ${t(d.tag)} (${t(d.image)}@${t(d.digest)}): ${t(d.state)}${d.detail === undefined ? "" : `, ${t(d.detail)}`}`);
+    }
     return lines.join("\n");
 }
 

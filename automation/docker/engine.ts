@@ -70,6 +70,10 @@ export interface DockerObject {
     readonly service?: string;
     /** Containers: the image as Compose was given it (`repository@sha256:…`). */
     readonly image?: string;
+    /** Containers: the last exit code, and when the container last started and finished (ISO times). */
+    readonly exitCode?: number;
+    readonly startedAt?: string;
+    readonly finishedAt?: string;
 }
 
 export interface EngineOptions {
@@ -279,6 +283,14 @@ function stringRecord(value: unknown): Record<string, string> {
 }
 
 /** `docker inspect` / `docker volume inspect` output, read strictly: anything else is dropped. */
+/** A container's start and finish times, when they are times Docker writes (never its zero time). */
+function times(state: Record<string, unknown> | undefined): { startedAt?: string; finishedAt?: string } {
+    const time = (v: unknown) => (typeof v === "string" && /^[1-9]\d{3}-\d\d-\d\dT[\d:.]+Z$/.test(v) && !v.startsWith("0001") ? v : undefined);
+    const startedAt = time(state?.StartedAt);
+    const finishedAt = time(state?.FinishedAt);
+    return { ...(startedAt === undefined ? {} : { startedAt }), ...(finishedAt === undefined ? {} : { finishedAt }) };
+}
+
 export function parseInspect(kind: "container" | "volume", text: string): DockerObject[] {
     const parsed = JSON.parse(text) as unknown;
     if (!Array.isArray(parsed)) {
@@ -304,6 +316,8 @@ export function parseInspect(kind: "container" | "volume", text: string): Docker
             ...(typeof state?.Status === "string" ? { state: state.Status } : {}),
             ...(typeof health === "string" ? { health } : {}),
             ...(typeof image === "string" && image.length <= 512 ? { image } : {}),
+            ...(Number.isInteger(state?.ExitCode) ? { exitCode: state?.ExitCode as number } : {}),
+            ...times(state),
             ...(labels["com.docker.compose.service"] === undefined ? {} : { service: labels["com.docker.compose.service"] }),
         });
     }

@@ -15,7 +15,7 @@ import { type ReapSummary, reap } from "../environments/reaper";
 import type { EnvironmentInfo } from "../environments/types";
 import { labelsToTags } from "./labels";
 import { dockerProject } from "./project";
-import { authoritative, type DockerEnvironment, type DockerEnvironments, historyName } from "./target";
+import { authoritative, type DockerEnvironment, type DockerEnvironments, historyName, keptDataset } from "./target";
 
 /** `env ls` rows of the Docker environments (target `docker`). */
 export async function listDocker(target: DockerEnvironments, now: Date): Promise<(EnvironmentInfo & { target: "docker" })[]> {
@@ -58,7 +58,7 @@ export async function extendDocker(target: DockerEnvironments, version: Version,
     const draft: AuditDraft = { action: "extend", environment: historyName(found.env.stack), version: version.canonical, digests: {} };
     return target.audited(draft, async (d) => {
         const digests = runningDigests(found.env);
-        const settings = target.settingsFor(version, digests);
+        const settings = target.settingsFor(version, digests, keptDataset(found.env));
         const project = dockerProject(settings, meta, target.cfg.policy);
         const secrets = await target.secretsFor(project, found.env, settings.database?.name, { carryConfigured: true });
         await target.cfg.engine.up(project.file, secrets, { waitSeconds: target.cfg.waitSeconds });

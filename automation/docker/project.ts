@@ -14,6 +14,7 @@ import type { EnvironmentSettings } from "../../infra/settings";
 import { type ComposeFile, composeProject } from "../../rules/compose";
 import { type Container, describeContainers } from "../../rules/containers";
 import { DATABASE_DATA_PATH, databaseSecretKeys } from "../../rules/database";
+import { datasetReference, LOADED_DATASET_LABEL } from "../../rules/datasets";
 import type { EnvironmentMeta } from "../../rules/metadata";
 import { UsageError } from "../errors";
 import { composeProjectName, metaLabels } from "./labels";
@@ -91,12 +92,18 @@ export function dockerProject(settings: EnvironmentSettings, meta: EnvironmentMe
     const containers = [...described.map((c) => withS3Access(c, settings.database?.name)), s3Container(policy)];
     const file = composeProject(containers, {
         project: composeProjectName(settings.project, meta.stack),
-        labels: metaLabels(settings.project, meta, url),
+        labels: { ...metaLabels(settings.project, meta, url), ...datasetLabel(settings) },
         address: policy.address,
         ports,
         dataPaths: { [S3_SERVICE.name]: S3_SERVICE.dataPath, ...(settings.database === undefined ? {} : { [settings.database.name]: DATABASE_DATA_PATH }) },
     });
     return { project: file.name, file, url, ports, secrets: secretSources(containers, dbKeys), described };
+}
+
+/** The dataset the environment's database was made from, on every object (target.ts keptDataset). */
+function datasetLabel(settings: EnvironmentSettings): Record<string, string> {
+    const d = settings.database?.dataset;
+    return d?.tag === undefined || d.digest === undefined ? {} : { [LOADED_DATASET_LABEL]: datasetReference({ image: d.image, tag: d.tag, digest: d.digest }) };
 }
 
 /** A version's service, given the S3 API (the database is not a client of it). */

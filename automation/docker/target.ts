@@ -13,6 +13,7 @@ import type { DockerPolicy } from "../../infra/settings/docker";
 import { type EnvironmentSettings, parseSettings, type RawSettings, SettingsError } from "../../infra/settings";
 import { ephemeralFromDev } from "../../infra/ephemeral";
 import type { RegistryClient } from "../../registry/client";
+import { LOADED_DATASET_LABEL, loaderName, parseDatasetReference, type PinnedDataset } from "../../rules/datasets";
 import { type EnvironmentMeta, lowestFreeSlot, type TagRules } from "../../rules/metadata";
 import { hostname as versionHost, stackName as versionStack } from "../../rules/naming";
 import type { TtlPolicy } from "../../rules/ttl";
@@ -20,8 +21,10 @@ import type { Version } from "../../rules/versions";
 import { EnvironmentNotFoundError, UsageError } from "../errors";
 import type { Auditor, AuditDraft } from "../history/auditing";
 import type { Owner, Ttl } from "../inputs";
+import { type ChosenDataset, datasetText, type ResolvedImage } from "../release/dataset";
 import type { ImageSource } from "../release/release";
 import { checkOnce, type HealthReport, type HealthTarget, type WaitOptions } from "../environments/health";
+import type { DatasetStatus } from "../environments/types";
 import type { Announcement } from "../environments/notify";
 import { StepClock } from "../environments/runtime";
 import type { DockerEngine, DockerObject } from "./engine";
@@ -40,6 +43,8 @@ export interface DockerTargetConfig {
     readonly engine: DockerEngine;
     readonly registry: RegistryClient;
     readonly checkImages: (version: Version, images: readonly ImageSource[]) => Promise<Readonly<Record<string, string>>>;
+    /** The dataset a new environment starts from (release/dataset.ts chooseDataset); absent: none. */
+    readonly chooseDataset?: (images: readonly ResolvedImage[], explicit: string | undefined) => Promise<ChosenDataset | undefined>;
     /** Values of configured secrets by variable name; throws a UsageError naming the missing ones. */
     readonly configuredSecrets: (names: readonly string[]) => Record<string, string>;
     readonly clock: () => Date;
@@ -77,6 +82,14 @@ interface UpPlan {
     readonly files: Awaited<ReturnType<typeof extractFrontend>>;
     readonly created: boolean;
     readonly draft: AuditDraft;
+    readonly dataset: PinnedDataset | undefined;
+}
+
+export interface UpOptions {
+    readonly ttl?: Ttl;
+    readonly owner: Owner;
+    /** `--dataset`: the dataset a new environment starts from. */
+    readonly dataset?: string;
 }
 
 export class DockerEnvironments {
@@ -88,9 +101,10 @@ export class DockerEnvironments {
         return { domain: this.cfg.domain, maxTtlMs: this.cfg.ttl.maxMs, now };
     }
 
-    /** `version`'s settings as an ephemeral environment, digests pinned; bad configuration is a UsageError. */
-    settingsFor(version: Version, digests?: Readonly<Record<string, string>>): EnvironmentSettings {
-        const raw = ephemeralFromDev(this.cfg.devSettings, { version: version.canonical, platformStack: "docker", slot: 0, digests });
+    /** `version`'s settings as an ephemeral environment, digests (and its dataset) pinned; bad configuration is a UsageError. */
+    settingsFor(version: Version, digests?: Readonly<Record<string, string>>, dataset?: PinnedDataset): EnvironmentSettings {
+        const pinned = dataset === undefined ? {} : { dataset: { tag: dataset.tag, digest: dataset.digest } };
+        const raw = ephemeralFromDev(this.cfg.devSettings, { version: version.canonical, platformStack: "docker", slot: 0, digests, ...pinned });
         try {
             return parseSettings(raw, { project: this.cfg.project, region: this.cfg.region });
         } catch (e) {
@@ -129,7 +143,7 @@ export class DockerEnvironments {
     }
 
     /** Creates or updates `version`'s environment on the engine (see the module's comment). */
-    async up(version: Version, options: { ttl?: Ttl; owner: Owner }) {
+    async up(version: Version, options: UpOptions) {
         const steps = new StepClock();
         const plan = await this.plan(version, options, steps);
         try {
@@ -148,17 +162,19 @@ export class DockerEnvironments {
     }
 
     /** Every check before anything is touched: the engine, the images, the existing environment, the secrets, the frontend's files. */
-    private async plan(version: Version, options: { ttl?: Ttl; owner: Owner }, steps: StepClock): Promise<UpPlan> {
+    private async plan(version: Version, options: UpOptions, steps: StepClock): Promise<UpPlan> {
         const stack = versionStack(version);
-        this.settingsFor(version); // the configuration is valid for this version
+        const unpinned = this.settingsFor(version); // the configuration is valid for this version
         await steps.time("engine", () => this.cfg.engine.ping());
-        const digests = await steps.time("check images", () => this.cfg.checkImages(version, imagesOfSettings(this.settingsFor(version))));
-        const settings = this.settingsFor(version, digests);
+        const checked = await steps.time("check images", () => this.cfg.checkImages(version, imagesOfSettings(unpinned)));
         const all = await this.environments();
         const existing = all.find((e) => e.stack === stack);
         if (existing !== undefined && "problem" in existing.found) {
             throw malformed(stack, existing.found.problem, version);
         }
+        const dataset = await steps.time("dataset", () => this.datasetFor(version, unpinned, checked, existing, options.dataset));
+        const settings = this.settingsFor(version, checked, dataset);
+        const digests = dataset === undefined || settings.database === undefined ? checked : { ...checked, [loaderName(settings.database.name)]: dataset.digest };
         const meta = this.metaFor(version, settings, options, existing, all);
         const project = dockerProject(settings, meta, this.cfg.policy);
         const secrets = await this.secretsFor(project, existing, settings.database?.name);
@@ -171,7 +187,45 @@ export class DockerEnvironments {
             version: version.canonical,
             digests: { ...digests },
         };
-        return { version, stack, digests, settings, meta, project, secrets, files, created, draft };
+        return { version, stack, digests, settings, meta, project, secrets, files, created, draft, dataset };
+    }
+
+    /**
+     * The dataset of the environment: an existing one keeps the one it was made with (a dataset
+     * is loaded at creation; another one is another environment), a new one starts from the
+     * dataset chosen for it (`--dataset`, the version's label, dev's default), or empty.
+     */
+    private async datasetFor(
+        version: Version,
+        settings: EnvironmentSettings,
+        digests: Readonly<Record<string, string>>,
+        existing: DockerEnvironment | undefined,
+        explicit: string | undefined,
+    ): Promise<PinnedDataset | undefined> {
+        const database = settings.database;
+        if (existing !== undefined) {
+            const kept = database === undefined ? undefined : keptDataset(existing);
+            if (explicit !== undefined && explicit !== kept?.tag) {
+                throw new UsageError(
+                    `--dataset ${explicit}: ${existing.stack} runs ${kept === undefined ? "no dataset" : `the dataset ${kept.tag}`}; a dataset is loaded when an environment is made: \`vnv env down ${version.canonical} --on docker\` first`,
+                );
+            }
+            return kept;
+        }
+        if (database === undefined || this.cfg.chooseDataset === undefined) {
+            if (explicit !== undefined) {
+                throw new UsageError("--dataset: this environment runs no database of its own (dev's vnv:ephemeral.database), so it takes no dataset");
+            }
+            return undefined;
+        }
+        const versioned = imagesOfSettings(settings)
+            .filter((i) => i.tag === undefined && digests[i.name] !== undefined)
+            .map((i) => ({ service: i.name, image: i.image, digest: digests[i.name]! }));
+        const chosen = await this.cfg.chooseDataset(versioned, explicit);
+        if (chosen !== undefined) {
+            this.cfg.log(`${versionStack(version)}: its database starts from the dataset ${chosen.tag} (${chosen.source}), ${chosen.digest}`);
+        }
+        return chosen;
     }
 
     /** The S3 API alone, its bucket filled, every service up to healthy; recorded in `d` and announced. */
@@ -199,7 +253,7 @@ export class DockerEnvironments {
             url: project.url,
             created,
             expiresAt,
-            outputs: { project: project.project, ports: project.ports, digests },
+            outputs: { project: project.project, ports: project.ports, digests, ...(plan.dataset === undefined ? {} : { dataset: datasetText(plan.dataset) }) },
             ...(health === undefined ? {} : { health }),
             steps: steps.laps,
         };
@@ -264,7 +318,15 @@ export class DockerEnvironments {
         const settings = this.settingsFor(version);
         const ports = portsOf(settings, this.cfg.policy, found.meta.slot);
         const health = await checkOnce(this.healthTargets(settings, ports), []);
-        return { stack: found.env.stack, version: version.canonical, url: found.url, expiresAt: found.meta.expiresAt.toISOString(), health };
+        const dataset = settings.database === undefined ? undefined : datasetStatus(found.env, settings.database.name);
+        return {
+            stack: found.env.stack,
+            version: version.canonical,
+            url: found.url,
+            expiresAt: found.meta.expiresAt.toISOString(),
+            health,
+            ...(dataset === undefined ? {} : { dataset }),
+        };
     }
 
     /** The environment of `version` with well-formed labels, or the error that says why not. */
@@ -296,6 +358,28 @@ export function authoritative(objects: readonly DockerObject[]): DockerObject[] 
 function imagesOfSettings(settings: EnvironmentSettings): ImageSource[] {
     const { imagesOf } = require("../../infra/settings") as typeof import("../../infra/settings");
     return imagesOf(settings);
+}
+
+/**
+ * The dataset an environment was made with: the label every object of it carries (its volumes
+ * too, so a project whose containers are gone still says which dataset its database holds).
+ */
+export function keptDataset(env: DockerEnvironment): PinnedDataset | undefined {
+    const labelled = authoritative(env.objects).map((o) => o.labels[LOADED_DATASET_LABEL]);
+    const value = labelled.find((l) => l !== undefined) ?? env.objects.map((o) => o.labels[LOADED_DATASET_LABEL]).find((l) => l !== undefined);
+    return value === undefined ? undefined : parseDatasetReference(value);
+}
+
+/** Whether the dataset was loaded: its loader's container exited 0 (it exits 0 at once when the data is there already). */
+function datasetStatus(env: DockerEnvironment, database: string): DatasetStatus | undefined {
+    const kept = keptDataset(env);
+    const loader = env.objects.find((o) => o.kind === "container" && o.service === loaderName(database));
+    if (kept === undefined || loader === undefined) {
+        return undefined;
+    }
+    const state = loader.state === "running" || loader.state === "created" ? "loading" : loader.state !== "exited" ? "unknown" : loader.exitCode === 0 ? "loaded" : "failed";
+    const detail = state === "failed" ? `its loader exited ${loader.exitCode ?? "?"}: \`docker logs ${loader.id.slice(0, 12)}\`` : loader.finishedAt === undefined || state !== "loaded" ? undefined : `checked ${loader.finishedAt}`;
+    return { ...kept, state, ...(detail === undefined ? {} : { detail }) };
 }
 
 /** A malformed project's slot, when its labels still name one (so a new environment does not take its ports). */

@@ -125,6 +125,17 @@ export interface StatusResult {
     readonly url: string;
     readonly expiresAt: string;
     readonly health: HealthReport;
+    /** The dataset its database started from, and whether it was loaded (where the target can tell). */
+    readonly dataset?: DatasetStatus;
+}
+
+export interface DatasetStatus {
+    readonly tag: string;
+    readonly image: string;
+    readonly digest: string;
+    /** `loaded` (its loader exited 0), `loading`, `failed` (its loader exited otherwise), `unknown`. */
+    readonly state: "loaded" | "loading" | "failed" | "unknown";
+    readonly detail?: string;
 }
 
 export interface DownResult {

@@ -113,6 +113,10 @@ function readOwnDatabase(r: Reader, raw: RawSettings, rules: (typeof ROLE_RULES)
         return undefined;
     }
     const database = readDatabase(r, raw.database, "database", services, raw.digests);
+    const dataset = database?.dataset;
+    if (dataset !== undefined && (dataset.tag === undefined || dataset.digest === undefined)) {
+        r.fail("database.dataset", "the dataset an environment runs is pinned, tag and digest, as `vnv env up` writes it");
+    }
     if (database !== undefined) {
         const names = databaseVariableNames(database);
         services.forEach((s, i) => {

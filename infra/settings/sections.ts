@@ -4,6 +4,7 @@
  * policy. Each takes the raw value and the role's rules and reports its problems to the Reader.
  * No `@pulumi/*` import.
  */
+import { readDataset } from "./dataset";
 import { readDockerPolicy } from "./docker";
 import { MAX_WRITABLE_PATHS, writablePathsProblems } from "../../rules/containerStorage";
 import { DATABASE_DEFAULTS, type DatabaseSpec, databaseProblems } from "../../rules/database";
@@ -240,7 +241,7 @@ export function readDatabase(r: Reader, value: unknown, at: string, services: re
     if (o === undefined) {
         return undefined;
     }
-    r.unknownKeys(o, at, ["name", "image", "tag", "digest", "port", "cpu", "memory", "clients", "variables"]);
+    r.unknownKeys(o, at, ["name", "image", "tag", "digest", "port", "cpu", "memory", "clients", "variables", "dataset"]);
     const d = DATABASE_DEFAULTS;
     const name = r.string(o.name, `${at}.name`, { pattern: NAME, allowed: "a service name (lowercase letters, digits, hyphens)" }) ?? d.name;
     const vars = r.object(o.variables, `${at}.variables`, false);
@@ -265,6 +266,7 @@ export function readDatabase(r: Reader, value: unknown, at: string, services: re
         memory: r.integer(o.memory, `${at}.memory`, 512, 122880, d.memory) ?? d.memory,
         clients: r.strings(o.clients, `${at}.clients`, NAME, "service names", true),
         variables: { uri: variable("uri"), auth: variable("auth"), username: variable("username"), password: variable("password") },
+        ...optional("dataset", readDataset(r, o.dataset, `${at}.dataset`)),
     };
     const reported = new Set(r.problems.map((p) => p.split(": ")[0]));
     for (const p of [...databaseProblems(spec, services, at), ...serviceProblems([{ ...spec, desiredCount: 1 }], at).map((p) => p.replace(`${at}[0]`, at))]) {
@@ -273,6 +275,10 @@ export function readDatabase(r: Reader, value: unknown, at: string, services: re
         }
     }
     return spec;
+}
+
+function optional<K extends string, T>(key: K, value: T | undefined): { [k in K]?: T } {
+    return (value === undefined ? {} : { [key]: value }) as { [k in K]?: T };
 }
 
 function pinDigests(r: Reader, services: ServiceSpec[], value: unknown, database?: string): ServiceSpec[] {

@@ -2,7 +2,7 @@
 import { type Command, Option } from "commander";
 import { ttlPolicy } from "../../../rules/ttl";
 import { UsageError } from "../../errors";
-import { concurrencyInput, currentOwner, instantInput, ownerInput, ttlInput, versionInput } from "../../inputs";
+import { concurrencyInput, currentOwner, datasetInput, instantInput, ownerInput, ttlInput, versionInput } from "../../inputs";
 import { type CliContext, engineCommand, type SharedOptions, withWait } from "../context";
 import type { DockerEnvironments } from "../../docker/target";
 import type { EnvironmentInfo, ReapSummary } from "../../environments/types";
@@ -59,13 +59,18 @@ function upCommand(env: Command, ctx: CliContext): void {
             "--secrets-file <file>",
             "--on docker: NAME=value lines for the secrets the services read, in a file outside the repository (else $VNV_SECRET_<NAME>)",
         )
-        .action(async (versionText: string, opts: OnTarget & { ttl?: string; owner?: string }) => {
+        .option(
+            "--dataset <version>",
+            "a new environment's database starts from this dataset (default: the one the version's images name, else dev's default); --on docker",
+        )
+        .action(async (versionText: string, opts: OnTarget & { ttl?: string; owner?: string; dataset?: string }) => {
             const version = versionInput(versionText);
             const ttl = opts.ttl === undefined ? undefined : ttlInput(opts.ttl, await maxTtlMs(ctx));
             const owner = opts.owner === undefined ? currentOwner(ctx.deps.env) : ownerInput(opts.owner);
+            const dataset = opts.dataset === undefined ? undefined : datasetInput(opts.dataset);
             if (opts.on === "docker") {
                 const target = await dockerTarget(ctx, opts);
-                const r = await ctx.announcedBy("env up", version.canonical, target.cfg.announce, () => target.up(version, { ttl, owner }));
+                const r = await ctx.announcedBy("env up", version.canonical, target.cfg.announce, () => target.up(version, { ttl, owner, dataset }));
                 ctx.emit(
                     opts,
                     r,
@@ -73,6 +78,9 @@ function upCommand(env: Command, ctx: CliContext): void {
                 );
                 await ctx.unhealthy(r.health);
                 return;
+            }
+            if (dataset !== undefined) {
+                throw new UsageError("--dataset: datasets are loaded on the Docker target (--on docker) for now; on AWS an environment starts from its version's dataset");
             }
             const driver = await ctx.driver(opts);
             const r = await ctx.announced("env up", version.canonical, driver, () => driver.up(version, { ttl, owner }));

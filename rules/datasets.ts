@@ -1,0 +1,114 @@
+/**
+ * Datasets (seed 000: "each version of the tool is also tied to a consistent Neo4j dataset").
+ *
+ * A dataset is an image in the team's registry, beside the version's images
+ * (`…/infrasoft-vnv-dataset:<dataset version>`), pinned by digest like them and never
+ * overwritten. It is an image rather than a bare artifact because both targets can run it
+ * without anything else: the image carries its data under {@link DATASET_FILES} and the
+ * program that loads them (for Neo4j, `neo4j-admin database load`, built FROM the database's own
+ * image so the loader always matches the dump's format). The contract every dataset image keeps:
+ *
+ * - run with the database's data volume at `$VNV_DATA_PATH` and no argument, it loads its data
+ *   there and writes `$VNV_DATA_PATH/.vnv-dataset` (the marker: `$VNV_DATASET_DIGEST`), then exits
+ *   0; when the marker is there already it exits 0 at once, so running it again never loads
+ *   over data (a restarted database keeps what it holds);
+ * - run with the argument `dump` and the data volume, it writes the database's data as dataset
+ *   files into `$VNV_DUMP_PATH` and exits 0 (`vnv env snapshot` makes a new dataset of them).
+ *
+ * A version names its dataset with a label on its images ({@link DATASET_LABEL}); the build that
+ * makes the version's code says which data it expects. `env up --dataset` names another.
+ *
+ * Pure module: no `@pulumi/*` import.
+ */
+import { isImageTag } from "./imageReference";
+
+/** The label of every object of a Docker environment made from a dataset: `image:tag@digest`. */
+export const LOADED_DATASET_LABEL = "be.infrasoft.vnv.dataset";
+/** The label a version's images name their dataset's tag with. */
+export const DATASET_LABEL = "be.step-studio.vnv.dataset";
+/** Where a dataset image keeps its data files. */
+export const DATASET_FILES = "/dataset";
+/** The file in the data volume that says a dataset was loaded there (its digest). */
+export const DATASET_MARKER = ".vnv-dataset";
+/** Where `dump` writes a snapshot's files. */
+export const DUMP_PATH = "/vnv-dump";
+/** The variables a dataset container gets. */
+export const DATASET_VARIABLES = { tag: "VNV_DATASET", digest: "VNV_DATASET_DIGEST", dataPath: "VNV_DATA_PATH", dumpPath: "VNV_DUMP_PATH" } as const;
+/** At most this many characters in a label's value read from an image (a tag is at most 128). */
+const MAX_LABEL = 128;
+
+/**
+ * A database's dataset. In dev's `vnv:ephemeral.database` (the policy): the repository, and as
+ * `tag` the dataset of versions whose images name none (absent: they start empty). In an
+ * environment's `vnv:database`: the dataset it runs, tag and digest pinned by `env up`.
+ */
+export interface DatasetSpec {
+    /** Repository without tag (`ghcr.io/infrasoftbe/infrasoft-vnv-dataset`). */
+    readonly image: string;
+    /** The dataset's version: its tag. */
+    readonly tag?: string;
+    /** Pinned digest (`sha256:…`). */
+    readonly digest?: string;
+}
+
+/** A dataset an environment runs: tag and digest known. */
+export type PinnedDataset = DatasetSpec & { readonly tag: string; readonly digest: string };
+
+/** The name of the container that loads a database's dataset (`neo4j-dataset`). */
+export function loaderName(database: string): string {
+    return `${database}-dataset`;
+}
+
+/** What the labels of a version's images say about its dataset. */
+export type NamedDataset = { readonly tag: string; readonly by: readonly string[] } | { readonly none: true } | { readonly problem: string };
+
+/**
+ * The dataset a version's images name: every image that carries {@link DATASET_LABEL} must name
+ * the same tag, and it must be a tag; images without the label say nothing.
+ */
+export function datasetOfLabels(labels: Readonly<Record<string, Readonly<Record<string, string>> | undefined>>): NamedDataset {
+    const named = new Map<string, string[]>();
+    for (const [service, l] of Object.entries(labels)) {
+        const value = l?.[DATASET_LABEL];
+        if (value !== undefined) {
+            named.set(value, [...(named.get(value) ?? []), service]);
+        }
+    }
+    if (named.size === 0) {
+        return { none: true };
+    }
+    if (named.size > 1) {
+        const which = [...named.entries()].map(([t, s]) => `${s.join(", ")}: ${JSON.stringify(t.slice(0, MAX_LABEL))}`).join("; ");
+        return { problem: `the version's images name different datasets (${which}); one version has one dataset` };
+    }
+    const [[tag, by]] = [...named.entries()] as [[string, string[]]];
+    if (!isImageTag(tag)) {
+        return { problem: `${by.join(", ")} name${by.length === 1 ? "s" : ""} the dataset ${JSON.stringify(tag.slice(0, MAX_LABEL))}, which is not a tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})` };
+    }
+    return { tag, by };
+}
+
+/** `image:tag@digest`. */
+export function datasetReference(d: PinnedDataset): string {
+    return `${d.image}:${d.tag}@${d.digest}`;
+}
+
+/** The dataset `image:tag@digest` names, or undefined when it is not one. */
+export function parseDatasetReference(text: string): PinnedDataset | undefined {
+    const m = /^([a-z0-9][a-z0-9._\/:-]{0,254}):([A-Za-z0-9_][A-Za-z0-9._-]{0,127})@(sha256:[0-9a-f]{64})$/.exec(text);
+    return m === null ? undefined : { image: m[1]!, tag: m[2]!, digest: m[3]! };
+}
+
+/** Why `tag` cannot name a dataset given on the command line, or undefined. */
+export function datasetTagProblem(tag: string): string | undefined {
+    return isImageTag(tag) ? undefined : `${JSON.stringify(tag.slice(0, MAX_LABEL))} is not a dataset version: a tag of letters, digits, _ . - (at most 128, not starting with . or -)`;
+}
+
+/** The environment variables of the loader (and of `dump`). */
+export function datasetEnvironment(dataset: PinnedDataset, dataPath: string): { name: string; value: string }[] {
+    return [
+        { name: DATASET_VARIABLES.tag, value: dataset.tag },
+        { name: DATASET_VARIABLES.digest, value: dataset.digest },
+        { name: DATASET_VARIABLES.dataPath, value: dataPath },
+    ];
+}
