@@ -4,6 +4,8 @@
  * state, and the outputs an environment has.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { pinnedDataset } from "../rules/database";
+import { datasetReference } from "../rules/datasets";
 import type { AuthProgramFactory, ProgramFactory } from "../automation/environments/environments";
 
 interface MarkerInputs {
@@ -121,9 +123,12 @@ export function standIn(options: StandInOptions = {}): ProgramFactory {
                 ...(settings.frontend.digest === undefined ? [] : [["frontend", settings.frontend.digest]]),
                 ...(settings.database?.digest === undefined ? [] : [[settings.database.name, settings.database.digest]]),
             ]),
+            // As the real program (infra/environment.ts datasetOutput), without loading it.
+            ...(pinnedDataset(settings.database) === undefined ? {} : { dataset: datasetReference(pinnedDataset(settings.database)!) }),
         };
     };
 }
 
 /** The auth owner stand-in: exports the list it would register. */
 export const authStandIn: AuthProgramFactory = (uris) => async () => ({ redirectUris: [...uris] });
+

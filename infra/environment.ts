@@ -17,6 +17,8 @@ import { loadBalancerLogPrefix, partitionOf } from "../rules/accessLogs";
 import { frontendFilesProblem } from "../rules/frontendFiles";
 import { parseRepository } from "../rules/imageReference";
 import { pathParts } from "../rules/layerPaths";
+import { pinnedDataset } from "../rules/database";
+import { datasetReference } from "../rules/datasets";
 import { logBucketName, shortHash } from "../rules/naming";
 import { BaselineGuard, baselineContext } from "./baseline";
 import { type EnvironmentSettings, ROLE_RULES } from "./settings";
@@ -28,6 +30,8 @@ export interface EnvironmentOutputs {
     bucket: pulumi.Output<string>;
     /** The URIs this environment needs registered in Azure AD. */
     redirectUris: pulumi.Output<string[]>;
+    /** The dataset its own database was made from (`image:tag@digest`, rules/datasets.ts); env up keeps it. */
+    dataset?: string;
     /** Dev only: what ephemeral environments attach to (read through a StackReference). */
     platform?: Record<string, pulumi.Input<unknown>>;
 }
@@ -182,6 +186,7 @@ export function defineEnvironment(settings: EnvironmentSettings, options: Define
             imageDigests: env.imageDigests,
             bucket: env.bucketName,
             redirectUris: env.redirectUris,
+            ...datasetOutput(settings),
             ...(platform ? { platform: platform.outputs() } : {}),
         };
     } finally {
@@ -308,4 +313,10 @@ export function readPlatform(stack: string): SharedPlatform {
         albZoneId: field("albZoneId"),
         clusterArn: field("clusterArn"),
     };
+}
+
+/** The `dataset` output of an environment whose database was made from one (the stand-in programs export it too). */
+export function datasetOutput(settings: EnvironmentSettings): { dataset?: string } {
+    const d = pinnedDataset(settings.database);
+    return d === undefined ? {} : { dataset: datasetReference(d) };
 }

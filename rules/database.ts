@@ -8,7 +8,7 @@
  *
  * Pure module: no `@pulumi/*` import.
  */
-import type { DatasetSpec } from "./datasets";
+import type { DatasetSpec, PinnedDataset } from "./datasets";
 import type { ServiceSpec } from "./service";
 
 /** The environment variables a client of the database receives. */
@@ -189,4 +189,10 @@ export function databaseProblems(spec: DatabaseSpec, services: readonly ServiceS
         problems.push(`${where}.variables: each variable needs its own name, got ${names.join(", ")}`);
     }
     return problems;
+}
+
+/** The database's dataset when it is pinned (tag and digest), as an environment runs it. */
+export function pinnedDataset(spec: Pick<DatabaseSpec, "dataset"> | undefined): PinnedDataset | undefined {
+    const d = spec?.dataset;
+    return d?.tag === undefined || d.digest === undefined ? undefined : { image: d.image, tag: d.tag, digest: d.digest };
 }

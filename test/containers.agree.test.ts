@@ -12,7 +12,8 @@ import { DOCKER_VARIABLES, dockerProject, S3_SERVICE } from "../automation/docke
 import type { ComposeService } from "../rules/compose";
 import { defineEnvironment } from "../infra/environment";
 import type { EnvironmentSettings } from "../infra/settings";
-import { ephemeralSettings } from "../harness/fixtures";
+import { ephemeralRaw, ephemeralSettings } from "../harness/fixtures";
+import { parseSettings } from "../infra/settings";
 
 const POLICY = { s3Image: `127.0.0.1:5000/vnv/versitygw@sha256:${"a".repeat(64)}`, address: "127.0.0.1", firstPort: 18000 };
 
@@ -30,8 +31,9 @@ async function render(settings: EnvironmentSettings): Promise<Rendered> {
     const { resources } = await run(() => defineEnvironment(settings));
     const ecs = new Map<string, EcsContainer>();
     for (const td of ofType(resources, T.taskDefinition)) {
-        const [container] = JSON.parse(td.inputs.containerDefinitions) as EcsContainer[];
-        ecs.set(container.name, container);
+        for (const container of JSON.parse(td.inputs.containerDefinitions) as EcsContainer[]) {
+            ecs.set(container.name, container);
+        }
     }
     const services = ofType(resources, T.service);
     const serviceOf = (r: Recorded) => [...ecs.keys()].find((n) => r.name.endsWith(`-services-${n}`));
@@ -58,6 +60,16 @@ const unescaped = (text: string) => text.replaceAll("$$", "$");
 
 function versionServices(r: Rendered): [string, EcsContainer, ComposeService][] {
     return [...r.ecs.entries()].map(([name, c]) => [name, c, r.compose[name]!]);
+}
+
+/** A version whose database starts from a dataset (pinned, as env up pins it). */
+function withDataset(): EnvironmentSettings {
+    const raw = ephemeralRaw("v1.2.3-rc.1");
+    const dataset = { image: "ghcr.io/infrasoftbe/infrasoft-vnv-dataset", tag: "2026.11", digest: `sha256:${"d".repeat(64)}` };
+    return parseSettings(
+        { ...raw, database: { ...(raw.database as object), dataset } },
+        { project: "vnv", region: "eu-central-1" },
+    );
 }
 
 describe("the Compose project and the ECS task definitions agree", () => {
@@ -152,5 +164,49 @@ describe("the Compose project and the ECS task definitions agree", () => {
                 name,
             );
         }
+    });
+});
+
+describe("a dataset's loader: the same container on both targets, run to success before the database", () => {
+    let rendered: Rendered;
+    before(async () => {
+        rendered = await render(withDataset());
+    });
+
+    it("ECS: the loader is the database task's non-essential container, the database waits for its SUCCESS, both on the task volume data at /data", () => {
+        const loader = rendered.ecs.get("neo4j-dataset");
+        const database = rendered.ecs.get("neo4j");
+        assert.equal(loader.essential, false);
+        assert.equal(loader.image, `ghcr.io/infrasoftbe/infrasoft-vnv-dataset@sha256:${"d".repeat(64)}`);
+        assert.deepEqual(database.dependsOn, [{ containerName: "neo4j-dataset", condition: "SUCCESS" }]);
+        for (const c of [loader, database]) {
+            assert.deepEqual(
+                (c.mountPoints as { sourceVolume: string; containerPath: string }[]).filter((m) => m.containerPath === "/data"),
+                [{ sourceVolume: "data", containerPath: "/data", readOnly: false }],
+            );
+        }
+    });
+
+    it("Docker: the loader is a service run once on the database's named volume, the database waits until it completed successfully", () => {
+        const loader = rendered.compose["neo4j-dataset"]!;
+        assert.equal(loader.restart, "no");
+        assert.deepEqual(loader.volumes, [{ type: "volume", source: "neo4j-data", target: "/data" }]);
+        assert.deepEqual(rendered.compose.neo4j!.depends_on["neo4j-dataset"], { condition: "service_completed_successfully" });
+    });
+
+    it("the loader runs the same image with the same variables (the dataset's tag and digest, the data path)", () => {
+        const ecs = rendered.ecs.get("neo4j-dataset");
+        const compose = rendered.compose["neo4j-dataset"]!;
+        assert.equal(unescaped(compose.image), ecs.image);
+        const onEcs = Object.fromEntries((ecs.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+        assert.deepEqual(compose.environment, onEcs);
+        assert.deepEqual(onEcs, { VNV_DATASET: "2026.11", VNV_DATASET_DIGEST: `sha256:${"d".repeat(64)}`, VNV_DATA_PATH: "/data" });
+    });
+
+    it("the database's clients restart with another dataset: they carry its reference", () => {
+        const ecs = rendered.ecs.get("neo-server");
+        const value = (ecs.environment as { name: string; value: string }[]).find((e) => e.name === "VNV_DATABASE_DATASET")?.value;
+        assert.equal(value, `ghcr.io/infrasoftbe/infrasoft-vnv-dataset@sha256:${"d".repeat(64)}`);
+        assert.equal(unescaped(rendered.compose["neo-server"]!.environment.VNV_DATABASE_DATASET ?? ""), value);
     });
 });

@@ -3,6 +3,7 @@
  * code is read from it (automation/cli/outcome.ts). A new error type must be added here, or the
  * last test fails.
  */
+import { DatasetError } from "../automation/release/dataset";
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -69,6 +70,7 @@ const ERRORS: Record<string, [() => unknown, number]> = {
     HistoryBoundError: [() => new HistoryBoundError("x"), EXIT.failed],
     CatalogueError: [() => new CatalogueError([]), EXIT.failed],
     ReleaseMovedError: [() => new ReleaseMovedError([]), EXIT.failed],
+    DatasetError: [() => new DatasetError("x"), EXIT.failed],
     MissingImagesError: [() => new MissingImagesError({ version: "v1.0.0", images: [], missing: [], digests: {} } as never), EXIT.failed],
     PromotionRefusedError: [() => new PromotionRefusedError(["x"]), EXIT.failed],
     BackendObjectError: [() => new BackendObjectError("k", "x"), EXIT.failed],

@@ -8,6 +8,7 @@ import { programOf } from "../environments/authWorker";
 import { Environments, type ProgramFactory } from "../environments/environments";
 import { notifierFrom } from "../environments/notify";
 import { secretsInput, ttlInput } from "../inputs";
+import { chooseDataset } from "../release/dataset";
 import { checkRelease, MissingImagesError } from "../release/release";
 import { resolveCli } from "../state/pulumiCli";
 import type { CliContext, SharedOptions } from "./context";
@@ -37,6 +38,7 @@ export async function makeDriver(ctx: CliContext, opts: SharedOptions): Promise<
             }
             return result.digests;
         },
+        chooseDataset: (images, explicit) => chooseDataset(registry, policy.database?.dataset, images, explicit),
         backend,
         secrets,
         cli: resolveCli(deps.env),

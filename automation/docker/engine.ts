@@ -71,7 +71,7 @@ export interface DockerObject {
     /** Containers: the image as Compose was given it (`repository@sha256:…`). */
     readonly image?: string;
     /** Containers: the last exit code, and when the container last started and finished (ISO times). */
-    readonly exitCode?: number;
+    readonly lastExit?: number;
     readonly startedAt?: string;
     readonly finishedAt?: string;
 }
@@ -316,7 +316,7 @@ export function parseInspect(kind: "container" | "volume", text: string): Docker
             ...(typeof state?.Status === "string" ? { state: state.Status } : {}),
             ...(typeof health === "string" ? { health } : {}),
             ...(typeof image === "string" && image.length <= 512 ? { image } : {}),
-            ...(Number.isInteger(state?.ExitCode) ? { exitCode: state?.ExitCode as number } : {}),
+            ...(Number.isInteger(state?.ExitCode) ? { lastExit: state?.ExitCode as number } : {}),
             ...times(state),
             ...(labels["com.docker.compose.service"] === undefined ? {} : { service: labels["com.docker.compose.service"] }),
         });

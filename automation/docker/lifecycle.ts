@@ -15,7 +15,8 @@ import { type ReapSummary, reap } from "../environments/reaper";
 import type { EnvironmentInfo } from "../environments/types";
 import { labelsToTags } from "./labels";
 import { dockerProject } from "./project";
-import { authoritative, type DockerEnvironment, type DockerEnvironments, historyName, keptDataset } from "./target";
+import { authoritative, type DockerEnvironment, type DockerEnvironments, historyName } from "./target";
+import { keptDataset } from "./dataset";
 
 /** `env ls` rows of the Docker environments (target `docker`). */
 export async function listDocker(target: DockerEnvironments, now: Date): Promise<(EnvironmentInfo & { target: "docker" })[]> {

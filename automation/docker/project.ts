@@ -13,7 +13,7 @@ import { PORTS_PER_ENVIRONMENT } from "../../infra/settings/docker";
 import type { EnvironmentSettings } from "../../infra/settings";
 import { type ComposeFile, composeProject } from "../../rules/compose";
 import { type Container, describeContainers } from "../../rules/containers";
-import { DATABASE_DATA_PATH, databaseSecretKeys } from "../../rules/database";
+import { DATABASE_DATA_PATH, databaseSecretKeys, pinnedDataset } from "../../rules/database";
 import { datasetReference, LOADED_DATASET_LABEL } from "../../rules/datasets";
 import type { EnvironmentMeta } from "../../rules/metadata";
 import { UsageError } from "../errors";
@@ -102,8 +102,8 @@ export function dockerProject(settings: EnvironmentSettings, meta: EnvironmentMe
 
 /** The dataset the environment's database was made from, on every object (target.ts keptDataset). */
 function datasetLabel(settings: EnvironmentSettings): Record<string, string> {
-    const d = settings.database?.dataset;
-    return d?.tag === undefined || d.digest === undefined ? {} : { [LOADED_DATASET_LABEL]: datasetReference({ image: d.image, tag: d.tag, digest: d.digest }) };
+    const d = pinnedDataset(settings.database);
+    return d === undefined ? {} : { [LOADED_DATASET_LABEL]: datasetReference(d) };
 }
 
 /** A version's service, given the S3 API (the database is not a client of it). */

@@ -13,7 +13,7 @@ import type { DockerPolicy } from "../../infra/settings/docker";
 import { type EnvironmentSettings, parseSettings, type RawSettings, SettingsError } from "../../infra/settings";
 import { ephemeralFromDev } from "../../infra/ephemeral";
 import type { RegistryClient } from "../../registry/client";
-import { LOADED_DATASET_LABEL, loaderName, parseDatasetReference, type PinnedDataset } from "../../rules/datasets";
+import { datasetReference, loaderName, type PinnedDataset } from "../../rules/datasets";
 import { type EnvironmentMeta, lowestFreeSlot, type TagRules } from "../../rules/metadata";
 import { hostname as versionHost, stackName as versionStack } from "../../rules/naming";
 import type { TtlPolicy } from "../../rules/ttl";
@@ -21,16 +21,16 @@ import type { Version } from "../../rules/versions";
 import { EnvironmentNotFoundError, UsageError } from "../errors";
 import type { Auditor, AuditDraft } from "../history/auditing";
 import type { Owner, Ttl } from "../inputs";
-import { type ChosenDataset, datasetText, type ResolvedImage } from "../release/dataset";
+import type { ChosenDataset, ResolvedImage } from "../release/dataset";
 import type { ImageSource } from "../release/release";
 import { checkOnce, type HealthReport, type HealthTarget, type WaitOptions } from "../environments/health";
-import type { DatasetStatus } from "../environments/types";
 import type { Announcement } from "../environments/notify";
 import { StepClock } from "../environments/runtime";
 import type { DockerEngine, DockerObject } from "./engine";
 import { extractFrontend, fillBucket } from "./frontend";
 import { labelsToTags, projectMeta } from "./labels";
 import { type DockerProject, dockerProject, portsOf, S3_SERVICE } from "./project";
+import { datasetFor, datasetStatus } from "./dataset";
 import { secretValues } from "./secrets";
 
 export interface DockerTargetConfig {
@@ -172,7 +172,7 @@ export class DockerEnvironments {
         if (existing !== undefined && "problem" in existing.found) {
             throw malformed(stack, existing.found.problem, version);
         }
-        const dataset = await steps.time("dataset", () => this.datasetFor(version, unpinned, checked, existing, options.dataset));
+        const dataset = await steps.time("dataset", () => datasetFor(this.cfg, version, unpinned, checked, existing, options.dataset));
         const settings = this.settingsFor(version, checked, dataset);
         const digests = dataset === undefined || settings.database === undefined ? checked : { ...checked, [loaderName(settings.database.name)]: dataset.digest };
         const meta = this.metaFor(version, settings, options, existing, all);
@@ -188,44 +188,6 @@ export class DockerEnvironments {
             digests: { ...digests },
         };
         return { version, stack, digests, settings, meta, project, secrets, files, created, draft, dataset };
-    }
-
-    /**
-     * The dataset of the environment: an existing one keeps the one it was made with (a dataset
-     * is loaded at creation; another one is another environment), a new one starts from the
-     * dataset chosen for it (`--dataset`, the version's label, dev's default), or empty.
-     */
-    private async datasetFor(
-        version: Version,
-        settings: EnvironmentSettings,
-        digests: Readonly<Record<string, string>>,
-        existing: DockerEnvironment | undefined,
-        explicit: string | undefined,
-    ): Promise<PinnedDataset | undefined> {
-        const database = settings.database;
-        if (existing !== undefined) {
-            const kept = database === undefined ? undefined : keptDataset(existing);
-            if (explicit !== undefined && explicit !== kept?.tag) {
-                throw new UsageError(
-                    `--dataset ${explicit}: ${existing.stack} runs ${kept === undefined ? "no dataset" : `the dataset ${kept.tag}`}; a dataset is loaded when an environment is made: \`vnv env down ${version.canonical} --on docker\` first`,
-                );
-            }
-            return kept;
-        }
-        if (database === undefined || this.cfg.chooseDataset === undefined) {
-            if (explicit !== undefined) {
-                throw new UsageError("--dataset: this environment runs no database of its own (dev's vnv:ephemeral.database), so it takes no dataset");
-            }
-            return undefined;
-        }
-        const versioned = imagesOfSettings(settings)
-            .filter((i) => i.tag === undefined && digests[i.name] !== undefined)
-            .map((i) => ({ service: i.name, image: i.image, digest: digests[i.name]! }));
-        const chosen = await this.cfg.chooseDataset(versioned, explicit);
-        if (chosen !== undefined) {
-            this.cfg.log(`${versionStack(version)}: its database starts from the dataset ${chosen.tag} (${chosen.source}), ${chosen.digest}`);
-        }
-        return chosen;
     }
 
     /** The S3 API alone, its bucket filled, every service up to healthy; recorded in `d` and announced. */
@@ -253,7 +215,7 @@ export class DockerEnvironments {
             url: project.url,
             created,
             expiresAt,
-            outputs: { project: project.project, ports: project.ports, digests, ...(plan.dataset === undefined ? {} : { dataset: datasetText(plan.dataset) }) },
+            outputs: { project: project.project, ports: project.ports, digests, ...(plan.dataset === undefined ? {} : { dataset: datasetReference(plan.dataset) }) },
             ...(health === undefined ? {} : { health }),
             steps: steps.laps,
         };
@@ -358,28 +320,6 @@ export function authoritative(objects: readonly DockerObject[]): DockerObject[] 
 function imagesOfSettings(settings: EnvironmentSettings): ImageSource[] {
     const { imagesOf } = require("../../infra/settings") as typeof import("../../infra/settings");
     return imagesOf(settings);
-}
-
-/**
- * The dataset an environment was made with: the label every object of it carries (its volumes
- * too, so a project whose containers are gone still says which dataset its database holds).
- */
-export function keptDataset(env: DockerEnvironment): PinnedDataset | undefined {
-    const labelled = authoritative(env.objects).map((o) => o.labels[LOADED_DATASET_LABEL]);
-    const value = labelled.find((l) => l !== undefined) ?? env.objects.map((o) => o.labels[LOADED_DATASET_LABEL]).find((l) => l !== undefined);
-    return value === undefined ? undefined : parseDatasetReference(value);
-}
-
-/** Whether the dataset was loaded: its loader's container exited 0 (it exits 0 at once when the data is there already). */
-function datasetStatus(env: DockerEnvironment, database: string): DatasetStatus | undefined {
-    const kept = keptDataset(env);
-    const loader = env.objects.find((o) => o.kind === "container" && o.service === loaderName(database));
-    if (kept === undefined || loader === undefined) {
-        return undefined;
-    }
-    const state = loader.state === "running" || loader.state === "created" ? "loading" : loader.state !== "exited" ? "unknown" : loader.exitCode === 0 ? "loaded" : "failed";
-    const detail = state === "failed" ? `its loader exited ${loader.exitCode ?? "?"}: \`docker logs ${loader.id.slice(0, 12)}\`` : loader.finishedAt === undefined || state !== "loaded" ? undefined : `checked ${loader.finishedAt}`;
-    return { ...kept, state, ...(detail === undefined ? {} : { detail }) };
 }
 
 /** A malformed project's slot, when its labels still name one (so a new environment does not take its ports). */

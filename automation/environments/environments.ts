@@ -10,13 +10,14 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ephemeralFromDev } from "../../infra/ephemeral";
 import { type EnvironmentSettings, parseSettings, SettingsError } from "../../infra/settings";
+import type { PinnedDataset } from "../../rules/datasets";
 import { type EnvironmentMeta, planReap, type ReapDecision, stackRole, type TagRules } from "../../rules/metadata";
 import { stackName as versionStack } from "../../rules/naming";
 import { formatDuration } from "../../rules/ttl";
 import type { Version } from "../../rules/versions";
 import { NotEphemeralError, UsageError } from "../errors";
 import type { AuditDraft } from "../history/auditing";
-import type { Owner, Ttl } from "../inputs";
+import type { Ttl } from "../inputs";
 import { blobsFor } from "../state/blobs";
 import { Locks } from "../state/locks";
 import { StackStore } from "../state/stackStore";
@@ -32,7 +33,7 @@ import { reapEnvironments } from "./reaping";
 import type { Runtime } from "./runtime";
 import { capacityFor, liveOf } from "./slots";
 import type { DeployResult, DownResult, DriverConfig, EnvironmentInfo, StatusResult, UpResult } from "./types";
-import { upEnvironment } from "./up";
+import { type UpOptions, upEnvironment } from "./up";
 
 export * from "./types";
 
@@ -85,9 +86,10 @@ export class Environments implements Runtime {
         }
     }
 
-    settingsFor(version: Version, slot: number, digests?: Readonly<Record<string, string>>): EnvironmentSettings {
+    settingsFor(version: Version, slot: number, digests?: Readonly<Record<string, string>>, dataset?: PinnedDataset): EnvironmentSettings {
         const platformStack = this.cfg.platformStack ?? `organization/${this.project}/dev`;
-        const raw = ephemeralFromDev(this.cfg.devSettings, { version: version.canonical, platformStack, slot, digests });
+        const pinned = dataset === undefined ? {} : { dataset: { tag: dataset.tag, digest: dataset.digest } };
+        const raw = ephemeralFromDev(this.cfg.devSettings, { version: version.canonical, platformStack, slot, digests, ...pinned });
         return this.parsed(raw, "the dev configuration does not make a valid ephemeral environment");
     }
 
@@ -137,7 +139,7 @@ export class Environments implements Runtime {
      * so its expiry) before the update, so a failed `up` is still collected by the reaper. On a
      * live one, `ttl` sets a new expiry.
      */
-    async up(version: Version, options: { ttl?: Ttl; owner?: Owner; digests?: Readonly<Record<string, string>> } = {}): Promise<UpResult> {
+    async up(version: Version, options: UpOptions = {}): Promise<UpResult> {
         this.checkTtl(options.ttl);
         const name = versionStack(version);
         const draft: AuditDraft = { action: "deploy", environment: name, version: version.canonical, digests: {} };

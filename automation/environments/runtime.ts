@@ -6,6 +6,7 @@
  */
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { EnvironmentSettings } from "../../infra/settings";
+import type { PinnedDataset } from "../../rules/datasets";
 import type { EnvironmentMeta, TagRules } from "../../rules/metadata";
 import type { Version } from "../../rules/versions";
 import type { AuditDraft } from "../history/auditing";
@@ -26,7 +27,7 @@ export interface Runtime {
     readonly clock: () => Date;
     readonly log: (line: string) => void;
     /** The settings of `version`'s environment in `slot`; bad settings are a UsageError. */
-    settingsFor(version: Version, slot: number, digests?: Readonly<Record<string, string>>): EnvironmentSettings;
+    settingsFor(version: Version, slot: number, digests?: Readonly<Record<string, string>>, dataset?: PinnedDataset): EnvironmentSettings;
     /** How many environments may be live at once. */
     capacity(): number;
     /** The rules an environment's tags are read by at `now`. */

@@ -1,4 +1,5 @@
 /** The types of the environments library: its configuration and its results. */
+import type { ChosenDataset, ResolvedImage } from "../release/dataset";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import type { EnvironmentSettings, RawSettings } from "../../infra/settings";
 import type { ImageSource } from "../release/release";
@@ -53,6 +54,11 @@ export interface DriverConfig {
      * is touched (`release check`); the environment pins exactly these. @default no check
      */
     readonly checkImages?: (version: Version, images: readonly ImageSource[]) => Promise<Readonly<Record<string, string>>>;
+    /**
+     * The dataset a new environment's database starts from (release/dataset.ts chooseDataset,
+     * over the version's images and `--dataset`); undefined: it starts empty. @default none
+     */
+    readonly chooseDataset?: (images: readonly ResolvedImage[], explicit: string | undefined) => Promise<ChosenDataset | undefined>;
     /** @default () => new Date() */
     readonly clock?: () => Date;
     /** Progress lines. @default none */

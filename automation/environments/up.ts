@@ -3,11 +3,13 @@
  * slot first), attach the program, recover, update with the redirect list, move the expiry, wait
  * until healthy, record, announce. Each step is timed once (UpResult.steps).
  */
-import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import type { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { type EnvironmentSettings, imagesOf } from "../../infra/settings";
+import { loaderName, parseDatasetReference, type PinnedDataset } from "../../rules/datasets";
 import type { EnvironmentMeta } from "../../rules/metadata";
 import { hostname as versionHost, stackName as versionStack } from "../../rules/naming";
 import type { Version } from "../../rules/versions";
+import { UsageError } from "../errors";
 import type { AuditDraft } from "../history/auditing";
 import { currentOwner, type Owner, type Ttl } from "../inputs";
 import { updateFailure } from "./failures";
@@ -21,6 +23,8 @@ export interface UpOptions {
     readonly ttl?: Ttl;
     readonly owner?: Owner;
     readonly digests?: Readonly<Record<string, string>>;
+    /** `--dataset`: the dataset a new environment starts from. */
+    readonly dataset?: string;
 }
 
 /** Creates or updates `version`'s environment (see Environments.up), recorded through `draft`. */
@@ -31,14 +35,18 @@ export async function upEnvironment(rt: Runtime, version: Version, options: UpOp
     let digests = await steps.time("check images", () => checkImages(rt, version, checked, options.digests));
     const existing = await steps.time("select stack", () => rt.store.select(name));
     const created = existing === undefined;
-    if (existing !== undefined && digests !== undefined) {
-        digests = await keepFixedDigests(rt, existing, checked, digests);
+    // What the live environment runs: only read when something depends on it (one engine process).
+    const needed = digests !== undefined || rt.cfg.chooseDataset !== undefined || options.dataset !== undefined;
+    const previous = existing === undefined || !needed ? undefined : await steps.time("read outputs", () => existing.outputs());
+    if (previous !== undefined && digests !== undefined) {
+        digests = keepFixedDigests(rt, name, previous, checked, digests);
     }
-    Object.assign(draft, { action: created ? "deploy" : "update", digests: { ...(digests ?? {}) } });
+    const dataset = await steps.time("dataset", () => datasetOf(rt, version, checked, digests, previous, options.dataset));
+    Object.assign(draft, { action: created ? "deploy" : "update", digests: { ...(digests ?? {}), ...datasetDigest(checked, dataset) } });
     const { stack, meta } = await steps.time(created ? "create stack, tags, slot" : "read tags", () =>
         existing === undefined ? createStack(rt, version, checked, options) : rt.metaOf(existing).then((m) => ({ stack: existing, meta: m })),
     );
-    const settings = attachProgram(rt, stack, version, meta, digests);
+    const settings = attachProgram(rt, stack, version, meta, digests, dataset);
     if (!created) {
         await steps.time("recovery check", () => rt.locks.recover(stack)); // a stack made a moment ago has nothing to recover
     }
@@ -90,8 +98,15 @@ function createStack(rt: Runtime, version: Version, checked: EnvironmentSettings
 }
 
 /** The environment's settings in its slot, given to the stack's workspace as its program (it is selected already). */
-function attachProgram(rt: Runtime, stack: Stack, version: Version, meta: EnvironmentMeta, digests: UpOptions["digests"]): EnvironmentSettings {
-    const settings = rt.settingsFor(version, meta.slot, digests);
+function attachProgram(
+    rt: Runtime,
+    stack: Stack,
+    version: Version,
+    meta: EnvironmentMeta,
+    digests: UpOptions["digests"],
+    dataset: PinnedDataset | undefined,
+): EnvironmentSettings {
+    const settings = rt.settingsFor(version, meta.slot, digests, dataset);
     (stack.workspace as LocalWorkspace).program = rt.cfg.program(settings);
     return settings;
 }
@@ -103,21 +118,65 @@ function attachProgram(rt: Runtime, stack: Stack, version: Version, meta: Enviro
  * application. Read from the environment's `imageDigests` output (`digests` of stand-ins); an
  * image it has no digest for yet takes the one just checked.
  */
-async function keepFixedDigests(
+function keepFixedDigests(
     rt: Runtime,
-    stack: Stack,
+    stack: string,
+    outputs: OutputMap,
     settings: EnvironmentSettings,
     checked: Readonly<Record<string, string>>,
-): Promise<Record<string, string>> {
-    const outputs = await stack.outputs();
+): Record<string, string> {
     const previous = (outputs.imageDigests?.value ?? outputs.digests?.value) as Record<string, unknown> | undefined;
     const kept: Record<string, string> = { ...checked };
     for (const image of imagesOf(settings).filter((i) => i.tag !== undefined)) {
         const digest = previous?.[image.name];
         if (typeof digest === "string" && /^sha256:[0-9a-f]{64}$/.test(digest) && digest !== checked[image.name]) {
-            rt.log(`${stack.name}: keeps ${image.image}:${image.tag} at ${digest} (the tag has moved to ${checked[image.name] ?? "?"})`);
+            rt.log(`${stack}: keeps ${image.image}:${image.tag} at ${digest} (the tag has moved to ${checked[image.name] ?? "?"})`);
             kept[image.name] = digest;
         }
     }
     return kept;
+}
+
+/**
+ * The dataset of the environment (rules/datasets.ts): a live one keeps the one it was made with
+ * (its `dataset` output; a dataset is loaded at creation, another one is another environment), a
+ * new one starts from the one chosen for it (`--dataset`, the version's label, dev's default).
+ */
+async function datasetOf(
+    rt: Runtime,
+    version: Version,
+    checked: EnvironmentSettings,
+    digests: UpOptions["digests"],
+    previous: OutputMap | undefined,
+    explicit: string | undefined,
+): Promise<PinnedDataset | undefined> {
+    if (previous !== undefined) {
+        const value = previous.dataset?.value;
+        const kept = typeof value === "string" ? parseDatasetReference(value) : undefined;
+        if (explicit !== undefined && explicit !== kept?.tag) {
+            throw new UsageError(
+                `--dataset ${explicit}: ${versionStack(version)} runs ${kept === undefined ? "no dataset" : `the dataset ${kept.tag}`}; a dataset is loaded when an environment is made: \`vnv env down ${version.canonical}\` first`,
+            );
+        }
+        return kept;
+    }
+    if (checked.database === undefined || rt.cfg.chooseDataset === undefined) {
+        if (explicit !== undefined) {
+            throw new UsageError("--dataset: this environment runs no database of its own (dev's vnv:ephemeral.database), so it takes no dataset");
+        }
+        return undefined;
+    }
+    const versioned = imagesOf(checked)
+        .filter((i) => i.tag === undefined && digests?.[i.name] !== undefined)
+        .map((i) => ({ service: i.name, image: i.image, digest: digests![i.name]! }));
+    const chosen = await rt.cfg.chooseDataset(versioned, explicit);
+    if (chosen !== undefined) {
+        rt.log(`${versionStack(version)}: its database starts from the dataset ${chosen.tag} (${chosen.source}), ${chosen.digest}`);
+    }
+    return chosen;
+}
+
+/** The history's record of the dataset: its loader's digest beside the images'. */
+function datasetDigest(settings: EnvironmentSettings, dataset: PinnedDataset | undefined): Record<string, string> {
+    return dataset === undefined || settings.database === undefined ? {} : { [loaderName(settings.database.name)]: dataset.digest };
 }

@@ -90,8 +90,3 @@ async function pin(client: RegistryClient, image: string, tag: string, source: D
         throw source === "flag" ? new UsageError(message) : new DatasetError(message);
     }
 }
-
-/** `image:tag@digest`, as status and history show a dataset. */
-export function datasetText(d: PinnedDataset): string {
-    return `${d.image}:${d.tag}@${d.digest}`;
-}

@@ -61,7 +61,7 @@ function upCommand(env: Command, ctx: CliContext): void {
         )
         .option(
             "--dataset <version>",
-            "a new environment's database starts from this dataset (default: the one the version's images name, else dev's default); --on docker",
+            "a new environment's database starts from this dataset (default: the one the version's images name, else dev's default)",
         )
         .action(async (versionText: string, opts: OnTarget & { ttl?: string; owner?: string; dataset?: string }) => {
             const version = versionInput(versionText);
@@ -79,11 +79,8 @@ function upCommand(env: Command, ctx: CliContext): void {
                 await ctx.unhealthy(r.health);
                 return;
             }
-            if (dataset !== undefined) {
-                throw new UsageError("--dataset: datasets are loaded on the Docker target (--on docker) for now; on AWS an environment starts from its version's dataset");
-            }
             const driver = await ctx.driver(opts);
-            const r = await ctx.announced("env up", version.canonical, driver, () => driver.up(version, { ttl, owner }));
+            const r = await ctx.announced("env up", version.canonical, driver, () => driver.up(version, { ttl, owner, dataset }));
             ctx.emit(opts, r, `${r.url}\n${r.created ? "created" : "updated"} ${r.stack}, expires ${r.expiresAt}${r.health?.healthy ? ", healthy" : ""}`);
             ctx.authNotUpdated(r.auth);
             await ctx.unhealthy(r.health);
