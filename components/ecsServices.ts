@@ -426,14 +426,15 @@ export const DATA_VOLUME = "data";
 
 /**
  * The container definition of a dataset loader: not essential (it exits when done; ECS refuses
- * a SUCCESS dependency on an essential container), the data volume mounted, its own variables.
+ * a SUCCESS dependency on an essential container), a read-only root (Security Hub ECS.5: it
+ * writes into the data volume only), the data volume mounted, its own variables.
  */
 export function ecsLoader(load: DatasetLoad) {
     return {
         name: load.name,
         image: `${load.repository}@${load.digest}`,
         essential: false,
-        ...(load.readonlyRootFilesystem ? { readonlyRootFilesystem: true } : {}),
+        readonlyRootFilesystem: true,
         mountPoints: [{ sourceVolume: DATA_VOLUME, containerPath: load.dataPath, readOnly: false }],
         environment: load.environment.map(({ name, value }) => ({ name, value })),
     };

@@ -267,7 +267,7 @@ const SRC = {
     ecsRegister: "AWS ECS API reference, RegisterTaskDefinition / TaskDefinition (cpu, memory, networkMode)",
     ecsContainer: "AWS ECS API reference, ContainerDefinition",
     ecsDependency:
-        "AWS ECS API reference, ContainerDependency (containerName: a container of the task; condition START | COMPLETE | SUCCESS | HEALTHY; COMPLETE and SUCCESS \"can't be set on an essential container\"; HEALTHY \"requires that the dependent container has health checks configured\")",
+        'AWS ECS API reference, ContainerDependency (containerName: a container of the task; condition START | COMPLETE | SUCCESS | HEALTHY; COMPLETE and SUCCESS "can\'t be set on an essential container"; HEALTHY "requires that the dependent container has health checks configured")',
     ecsPortMapping: "AWS ECS API reference, PortMapping name",
     ecsSecret: "AWS ECS API reference, Secret",
     ecsRepositoryCredentials: "AWS ECS API reference, RepositoryCredentials credentialsParameter",

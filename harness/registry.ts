@@ -210,8 +210,11 @@ export async function pushImage(
     seed: string,
     kind: ManifestKind = "docker",
     arch: string = "amd64",
+    labels: Readonly<Record<string, string>> = {},
 ): Promise<string> {
-    const config = Buffer.from(JSON.stringify({ architecture: arch, os: "linux", config: { Labels: { seed } }, rootfs: { type: "layers", diff_ids: [] } }));
+    const config = Buffer.from(
+        JSON.stringify({ architecture: arch, os: "linux", config: { Labels: { seed, ...labels } }, rootfs: { type: "layers", diff_ids: [] } }),
+    );
     const layer = Buffer.from(`layer of ${seed} for ${arch}`);
     const configDigest = await pushBlob(reg, repo, config);
     const layerDigest = await pushBlob(reg, repo, layer);

@@ -131,4 +131,3 @@ export function standIn(options: StandInOptions = {}): ProgramFactory {
 
 /** The auth owner stand-in: exports the list it would register. */
 export const authStandIn: AuthProgramFactory = (uris) => async () => ({ redirectUris: [...uris] });
-

@@ -152,7 +152,7 @@ function loaderService(load: NonNullable<Container<string>["load"]>, volume: str
         image: composeText(`${load.repository}@${load.digest}`),
         environment: Object.fromEntries(load.environment.map(({ name, value }) => [composeText(name), composeText(value)])),
         ports: [],
-        read_only: load.readonlyRootFilesystem,
+        read_only: true,
         volumes: [{ type: "volume", source: volume, target: load.dataPath }],
         depends_on: {},
         labels,

@@ -59,8 +59,6 @@ export interface DatasetLoad {
     readonly environment: readonly { readonly name: string; readonly value: string }[];
     /** The data path both containers mount. */
     readonly dataPath: string;
-    /** As the database's: the loader is made from the database's image (rules/datasets.ts). */
-    readonly readonlyRootFilesystem: boolean;
 }
 
 export interface DescribeInput<V> {
@@ -98,13 +96,11 @@ export function describeContainers<V>(input: DescribeInput<V>): Container<V>[] {
 /** The containers with the database's dataset loader attached to the database's (ECS gets its services merged already). */
 export function withDatasetLoad<V>(containers: readonly Container<V>[], database: DatabaseSpec | undefined): Container<V>[] {
     const load = datasetLoad(database);
-    return load === undefined
-        ? [...containers]
-        : containers.map((c) => (c.name === database?.name ? { ...c, load: { ...load, readonlyRootFilesystem: c.storage.readonlyRootFilesystem } } : c));
+    return load === undefined ? [...containers] : containers.map((c) => (c.name === database?.name ? { ...c, load } : c));
 }
 
 /** The loader of the database's dataset, when it has one (pinned by digest, as every image). */
-function datasetLoad(database: DatabaseSpec | undefined): Omit<DatasetLoad, "readonlyRootFilesystem"> | undefined {
+function datasetLoad(database: DatabaseSpec | undefined): DatasetLoad | undefined {
     const dataset = database?.dataset;
     if (database === undefined || dataset === undefined) {
         return undefined;

@@ -8,6 +8,8 @@
  * program that loads them (for Neo4j, `neo4j-admin database load`, built FROM the database's own
  * image so the loader always matches the dump's format). The contract every dataset image keeps:
  *
+ * - its root file system is read-only (Security Hub ECS.5): it writes into `$VNV_DATA_PATH` (and
+ *   `$VNV_DUMP_PATH`) only;
  * - run with the database's data volume at `$VNV_DATA_PATH` and no argument, it loads its data
  *   there and writes `$VNV_DATA_PATH/.vnv-dataset` (the marker: `$VNV_DATASET_DIGEST`), then exits
  *   0; when the marker is there already it exits 0 at once, so running it again never loads
@@ -83,7 +85,9 @@ export function datasetOfLabels(labels: Readonly<Record<string, Readonly<Record<
     }
     const [[tag, by]] = [...named.entries()] as [[string, string[]]];
     if (!isImageTag(tag)) {
-        return { problem: `${by.join(", ")} name${by.length === 1 ? "s" : ""} the dataset ${JSON.stringify(tag.slice(0, MAX_LABEL))}, which is not a tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})` };
+        return {
+            problem: `${by.join(", ")} name${by.length === 1 ? "s" : ""} the dataset ${JSON.stringify(tag.slice(0, MAX_LABEL))}, which is not a tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`,
+        };
     }
     return { tag, by };
 }
@@ -95,13 +99,15 @@ export function datasetReference(d: PinnedDataset): string {
 
 /** The dataset `image:tag@digest` names, or undefined when it is not one. */
 export function parseDatasetReference(text: string): PinnedDataset | undefined {
-    const m = /^([a-z0-9][a-z0-9._\/:-]{0,254}):([A-Za-z0-9_][A-Za-z0-9._-]{0,127})@(sha256:[0-9a-f]{64})$/.exec(text);
+    const m = /^([a-z0-9][a-z0-9._/:-]{0,254}):([A-Za-z0-9_][A-Za-z0-9._-]{0,127})@(sha256:[0-9a-f]{64})$/.exec(text);
     return m === null ? undefined : { image: m[1]!, tag: m[2]!, digest: m[3]! };
 }
 
 /** Why `tag` cannot name a dataset given on the command line, or undefined. */
 export function datasetTagProblem(tag: string): string | undefined {
-    return isImageTag(tag) ? undefined : `${JSON.stringify(tag.slice(0, MAX_LABEL))} is not a dataset version: a tag of letters, digits, _ . - (at most 128, not starting with . or -)`;
+    return isImageTag(tag)
+        ? undefined
+        : `${JSON.stringify(tag.slice(0, MAX_LABEL))} is not a dataset version: a tag of letters, digits, _ . - (at most 128, not starting with . or -)`;
 }
 
 /** The environment variables of the loader (and of `dump`). */

@@ -1,4 +1,5 @@
 /** @engine: the `vnv` command line, in-process, on the real engine with stand-in programs. */
+import { DATASET_LABEL } from "../rules/datasets";
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -514,6 +515,24 @@ describe("@engine vnv command line", function () {
         const r = await up;
         assert.equal(r.code, 0, r.err);
         assert.deepEqual(JSON.parse(r.out).auth, { ok: true, uris: 4 }); // dev's and this environment's, two paths each
+    });
+
+    it("env up pins the dataset the version's images name: its output and the history's digest; the next up keeps it, another --dataset is refused (exit 2)", async () => {
+        const v = "v9.3.0-rc.1";
+        await pushVersion(reg, v);
+        await pushImage(reg, "infrasoftbe/neo-server", v, `neo-server@${v}`, "docker", "amd64", { [DATASET_LABEL]: "2026.11" });
+        const dataset = await pushImage(reg, "infrasoftbe/dataset", "2026.11", "a dataset");
+        const first = await vnv(["env", "up", v, "--json"]);
+        assert.equal(first.code, 0, first.err);
+        assert.equal(JSON.parse(first.out).outputs.dataset, `${reg.host}/infrasoftbe/dataset:2026.11@${dataset}`);
+        const { events } = JSON.parse((await vnv(["history", "--env", "v9-3-0-rc-1", "--json"])).out);
+        assert.equal(events[0].digests["neo4j-dataset"], dataset);
+        const second = await vnv(["env", "up", v, "--json"]);
+        assert.equal(second.code, 0, second.err);
+        assert.equal(JSON.parse(second.out).outputs.dataset, JSON.parse(first.out).outputs.dataset);
+        const other = await vnv(["env", "up", v, "--dataset", "2026.12"]);
+        assert.equal(other.code, 2, other.err);
+        assert.match(other.err, /v9-3-0-rc-1 runs the dataset 2026\.11; a dataset is loaded when an environment is made/);
     });
 
     it("an update keeps the environment's fixed-tag images (its database) at their digests, even when the tag moved", async () => {

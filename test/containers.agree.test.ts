@@ -66,10 +66,7 @@ function versionServices(r: Rendered): [string, EcsContainer, ComposeService][] 
 function withDataset(): EnvironmentSettings {
     const raw = ephemeralRaw("v1.2.3-rc.1");
     const dataset = { image: "ghcr.io/infrasoftbe/infrasoft-vnv-dataset", tag: "2026.11", digest: `sha256:${"d".repeat(64)}` };
-    return parseSettings(
-        { ...raw, database: { ...(raw.database as object), dataset } },
-        { project: "vnv", region: "eu-central-1" },
-    );
+    return parseSettings({ ...raw, database: { ...(raw.database as object), dataset } }, { project: "vnv", region: "eu-central-1" });
 }
 
 describe("the Compose project and the ECS task definitions agree", () => {

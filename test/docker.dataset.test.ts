@@ -44,7 +44,11 @@ describe("@docker datasets on the Docker target", function () {
             version: V2,
             labels: { [DATASET_LABEL]: "1999.01" },
         });
-        await pushStandinImage(reg.host, SAMPLE_DATASET.repo, "2026.12", { kind: "dataset", service: "dataset", files: [{ path: "nodes.csv", content: "id\n42\n" }] });
+        await pushStandinImage(reg.host, SAMPLE_DATASET.repo, "2026.12", {
+            kind: "dataset",
+            service: "dataset",
+            files: [{ path: "nodes.csv", content: "id\n42\n" }],
+        });
         projectHome = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-dataset-project-"));
         project = sampleProject(projectHome, reg.host, s3Image, { firstPort: 22000 + Math.floor(Math.random() * 400) * 10 });
     });
@@ -95,14 +99,32 @@ describe("@docker datasets on the Docker target", function () {
         return r.stdout;
     }
 
+    it("release check resolves the dataset a version names, like an image, and prints its digest", async () => {
+        const r = await vnv(["release", "check", V1, "--json"]);
+        assert.equal(r.code, 0, r.err);
+        const result = JSON.parse(r.out) as { dataset?: { tag: string; digest: string; source: string } };
+        assert.equal(result.dataset?.tag, "2026.11");
+        assert.equal(result.dataset?.source, "label");
+        assert.match(result.dataset?.digest ?? "", /^sha256:[0-9a-f]{64}$/);
+    });
+
+    it("release check of a version whose dataset does not exist: exit 1 naming it", async () => {
+        const r = await vnv(["release", "check", V2]);
+        assert.equal(r.code, 1, r.err);
+        assert.match(r.err, /dataset .*:1999\.01 does not exist \(neo-server names it\)/);
+    });
+
     it("a new environment's database holds its version's dataset, loaded to success before the database started", async () => {
         const r = await up(V1);
-        assert.match(r.outputs.dataset ?? "", new RegExp(`/infrasoftbe/dataset:2026\\.11@sha256:[0-9a-f]{64}$`));
+        assert.match(r.outputs.dataset ?? "", /\/infrasoftbe\/dataset:2026\.11@sha256:[0-9a-f]{64}$/);
         assert.equal(await cat("/data/graph/nodes.csv"), SAMPLE_DATASET.files[0].content);
         const loader = await inspect(LOADER);
         const database = await inspect(DB);
         assert.equal(loader.ExitCode, 0);
-        assert.ok(Date.parse(loader.FinishedAt) <= Date.parse(database.StartedAt), `loader finished ${loader.FinishedAt}, database started ${database.StartedAt}`);
+        assert.ok(
+            Date.parse(loader.FinishedAt) <= Date.parse(database.StartedAt),
+            `loader finished ${loader.FinishedAt}, database started ${database.StartedAt}`,
+        );
     });
 
     it("env status names the dataset and that it was loaded; the history records its digest", async () => {

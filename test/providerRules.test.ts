@@ -417,9 +417,18 @@ describe("provider rules", () => {
 
         it("SUCCESS (or COMPLETE) cannot be waited for on an essential container, HEALTHY only on one with a health check", () => {
             const app = JSON.parse(valid.taskDefinition.containerDefinitions as string)[0];
-            const defs = (condition: string) => JSON.stringify([{ name: "loader", image: app.image }, { ...app, dependsOn: [{ containerName: "loader", condition }] }]);
+            const defs = (condition: string) =>
+                JSON.stringify([
+                    { name: "loader", image: app.image },
+                    { ...app, dependsOn: [{ containerName: "loader", condition }] },
+                ]);
             fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: defs("SUCCESS") }), "containerDefinitions[].dependsOn[]", /essential/);
-            fails("taskDefinition", edit(valid.taskDefinition, { containerDefinitions: defs("HEALTHY") }), "containerDefinitions[].dependsOn[]", /no health check/);
+            fails(
+                "taskDefinition",
+                edit(valid.taskDefinition, { containerDefinitions: defs("HEALTHY") }),
+                "containerDefinitions[].dependsOn[]",
+                /no health check/,
+            );
         });
 
         it("a task has at least one essential container", () => {

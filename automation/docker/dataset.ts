@@ -17,8 +17,8 @@ import { authoritative, type DockerEnvironment, type DockerTargetConfig } from "
  * dataset chosen for it (`--dataset`, the version's label, dev's default), or empty.
  */
 export async function datasetFor(
-cfg: Pick<DockerTargetConfig, "chooseDataset" | "log">,
-version: Version,
+    cfg: Pick<DockerTargetConfig, "chooseDataset" | "log">,
+    version: Version,
     settings: EnvironmentSettings,
     digests: Readonly<Record<string, string>>,
     existing: DockerEnvironment | undefined,
@@ -67,7 +67,19 @@ export function datasetStatus(env: DockerEnvironment, database: string): Dataset
     if (kept === undefined || loader === undefined) {
         return undefined;
     }
-    const state = loader.state === "running" || loader.state === "created" ? "loading" : loader.state !== "exited" ? "unknown" : loader.lastExit === 0 ? "loaded" : "failed";
-    const detail = state === "failed" ? `its loader exited ${loader.lastExit ?? "?"}: \`docker logs ${loader.id.slice(0, 12)}\`` : loader.finishedAt === undefined || state !== "loaded" ? undefined : `checked ${loader.finishedAt}`;
+    const state =
+        loader.state === "running" || loader.state === "created"
+            ? "loading"
+            : loader.state !== "exited"
+              ? "unknown"
+              : loader.lastExit === 0
+                ? "loaded"
+                : "failed";
+    const detail =
+        state === "failed"
+            ? `its loader exited ${loader.lastExit ?? "?"}: \`docker logs ${loader.id.slice(0, 12)}\``
+            : loader.finishedAt === undefined || state !== "loaded"
+              ? undefined
+              : `checked ${loader.finishedAt}`;
     return { ...kept, state, ...(detail === undefined ? {} : { detail }) };
 }

@@ -174,7 +174,8 @@ export class DockerEnvironments {
         }
         const dataset = await steps.time("dataset", () => datasetFor(this.cfg, version, unpinned, checked, existing, options.dataset));
         const settings = this.settingsFor(version, checked, dataset);
-        const digests = dataset === undefined || settings.database === undefined ? checked : { ...checked, [loaderName(settings.database.name)]: dataset.digest };
+        const digests =
+            dataset === undefined || settings.database === undefined ? checked : { ...checked, [loaderName(settings.database.name)]: dataset.digest };
         const meta = this.metaFor(version, settings, options, existing, all);
         const project = dockerProject(settings, meta, this.cfg.policy);
         const secrets = await this.secretsFor(project, existing, settings.database?.name);
@@ -215,7 +216,12 @@ export class DockerEnvironments {
             url: project.url,
             created,
             expiresAt,
-            outputs: { project: project.project, ports: project.ports, digests, ...(plan.dataset === undefined ? {} : { dataset: datasetReference(plan.dataset) }) },
+            outputs: {
+                project: project.project,
+                ports: project.ports,
+                digests,
+                ...(plan.dataset === undefined ? {} : { dataset: datasetReference(plan.dataset) }),
+            },
             ...(health === undefined ? {} : { health }),
             steps: steps.laps,
         };

@@ -59,9 +59,7 @@ export async function chooseDataset(
         }
         return pin(client, policy.image, explicit, "flag");
     }
-    const labels = Object.fromEntries(
-        await mapLimit(versioned, 4, async (i) => [i.service, await labelsOf(client, i.image, i.digest)] as const),
-    );
+    const labels = Object.fromEntries(await mapLimit(versioned, 4, async (i) => [i.service, await labelsOf(client, i.image, i.digest)] as const));
     const named = datasetOfLabels(labels);
     if ("problem" in named) {
         throw new DatasetError(named.problem);

@@ -59,10 +59,7 @@ function upCommand(env: Command, ctx: CliContext): void {
             "--secrets-file <file>",
             "--on docker: NAME=value lines for the secrets the services read, in a file outside the repository (else $VNV_SECRET_<NAME>)",
         )
-        .option(
-            "--dataset <version>",
-            "a new environment's database starts from this dataset (default: the one the version's images name, else dev's default)",
-        )
+        .option("--dataset <version>", "a new environment's database starts from this dataset (default: the one the version's images name, else dev's default)")
         .action(async (versionText: string, opts: OnTarget & { ttl?: string; owner?: string; dataset?: string }) => {
             const version = versionInput(versionText);
             const ttl = opts.ttl === undefined ? undefined : ttlInput(opts.ttl, await maxTtlMs(ctx));

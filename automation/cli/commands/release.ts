@@ -7,6 +7,9 @@ import type { AuditDraft } from "../../history/auditing";
 import { envTagInput, limitInput, stackInput, versionInput } from "../../inputs";
 import type { Placement } from "../../release/catalogue";
 import type { ReleaseRecord } from "../../release/record";
+import type { CheckResult, ImageSource } from "../../release/release";
+import type { RegistryClient } from "../../../registry/client";
+import { terminalText } from "../../../rules/terminal";
 import { type CliContext, type SharedOptions, withBackend, withJson, withState } from "../context";
 
 /** The releases recorded in the history (all, or `version`'s): what each release is (automation/release/record.ts). */
@@ -69,6 +72,27 @@ export function releaseCommands(program: Command, ctx: CliContext): void {
     verifyCommand(release, ctx);
 }
 
+/**
+ * The dataset a version's environments start from (rules/datasets.ts): the one its images name
+ * (or dev's default), resolved like an image; a dataset that does not exist fails the check.
+ */
+async function datasetOf(ctx: CliContext, client: RegistryClient, result: CheckResult, sources: readonly ImageSource[]) {
+    const policy = (await ctx.stackFile("dev")).settings.ephemeral?.database?.dataset;
+    const { chooseDataset } = require("../../release/dataset") as typeof import("../../release/dataset");
+    const ofVersion = new Set(sources.filter((s) => s.tag === undefined).map((s) => s.name));
+    const versioned = result.images.filter((i) => ofVersion.has(i.service) && i.digest !== undefined);
+    return chooseDataset(
+        client,
+        policy,
+        versioned.map((i) => ({ service: i.service, image: i.image, digest: i.digest! })),
+        undefined,
+    );
+}
+
+function datasetLine(d: { image: string; tag: string; digest: string; source: string }): string {
+    return `dataset ${terminalText(`${d.image}:${d.tag}`)}  ${terminalText(d.digest)}  (${d.source === "label" ? "named by the version's images" : "dev's default"})`;
+}
+
 /** The images of `stack`'s services, as its stack file names them. */
 async function servicesOf(ctx: CliContext, stack: "dev" | "prod") {
     return imagesOf((await ctx.stackFile(stack)).settings);
@@ -90,7 +114,13 @@ function checkCommand(release: Command, ctx: CliContext): void {
             // A release is also held against its record, in every spelling: released means immutable.
             const record = version.kind === "release" && result.missing.length === 0 ? (await recordsOf(ctx, opts, version)).get(version.canonical) : undefined;
             const verdict = record === undefined ? undefined : (await verifyReleases(client, images, [record])).verdicts[0];
-            ctx.emit(opts, verdict === undefined ? result : { ...result, released: verdict.recorded, moved: verdict.moved }, checkText(result));
+            const dataset = stack === "dev" && result.missing.length === 0 ? await datasetOf(ctx, client, result, images) : undefined;
+            const shown = { ...result, ...(dataset === undefined ? {} : { dataset }) };
+            ctx.emit(
+                opts,
+                verdict === undefined ? shown : { ...shown, released: verdict.recorded, moved: verdict.moved },
+                `${checkText(result)}${dataset === undefined ? "" : `\n${datasetLine(dataset)}`}`,
+            );
             if (result.missing.length > 0) {
                 return ctx.problem(new MissingImagesError(result).message);
             }
