@@ -20,8 +20,8 @@ export interface EphemeralOptions {
     readonly capacity?: Capacity;
     /** Per-service digests resolved beforehand (`release check`), pinned as is. */
     readonly digests?: Readonly<Record<string, string>>;
-    /** The own database's dataset, resolved beforehand; absent: the database starts empty. */
-    readonly dataset?: { readonly tag: string; readonly digest: string };
+    /** The own database's dataset, resolved beforehand (or kept), pinned whole; absent: the database starts empty. */
+    readonly dataset?: { readonly image: string; readonly tag: string; readonly digest: string };
 }
 
 const DEV_ONLY = ["hostname", "ingress", "testPlatform", "logRetentionDays", "capacity", "role", "version", "ephemeral", "digests"];
@@ -63,10 +63,10 @@ export function ephemeralFromDev(dev: RawSettings, options: EphemeralOptions): R
         });
     }
     if (database !== undefined) {
-        const { digest: _d, dataset, ...rest } = database;
+        const { digest: _d, dataset: _policy, ...rest } = database;
         const digest = options.digests?.[typeof database.name === "string" ? database.name : DATABASE_DEFAULTS.name];
-        // dev names the datasets' repository; the environment runs the one resolved for it, pinned.
-        const pinned = options.dataset === undefined || !isObject(dataset) ? {} : { dataset: { image: dataset.image, ...options.dataset } };
+        // dev names the datasets' repository; the environment runs the one chosen (or kept) for it, pinned whole.
+        const pinned = options.dataset === undefined ? {} : { dataset: { ...options.dataset } };
         raw.database = { ...rest, ...(digest === undefined ? {} : { digest }), ...pinned };
     }
     return {

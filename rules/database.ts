@@ -8,7 +8,7 @@
  *
  * Pure module: no `@pulumi/*` import.
  */
-import type { DatasetSpec, PinnedDataset } from "./datasets";
+import { type DatasetSpec, loaderName, type PinnedDataset } from "./datasets";
 import type { ServiceSpec } from "./service";
 
 /** The environment variables a client of the database receives. */
@@ -175,6 +175,9 @@ export function databaseProblems(spec: DatabaseSpec, services: readonly ServiceS
     }
     if (services.some((s) => s.port === spec.port)) {
         problems.push(`${where}.port: ${spec.port} is used by a service of the environment`);
+    }
+    if (spec.dataset !== undefined && services.some((s) => s.name === loaderName(spec.name))) {
+        problems.push(`${where}.dataset: a service is named ${loaderName(spec.name)}, the name of the database's dataset loader; rename it`);
     }
     if (spec.clients.length === 0) {
         problems.push(`${where}.clients: name at least one service that uses the database`);

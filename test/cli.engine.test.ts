@@ -527,6 +527,9 @@ describe("@engine vnv command line", function () {
         assert.equal(JSON.parse(first.out).outputs.dataset, `${reg.host}/infrasoftbe/dataset:2026.11@${dataset}`);
         const { events } = JSON.parse((await vnv(["history", "--env", "v9-3-0-rc-1", "--json"])).out);
         assert.equal(events[0].digests["neo4j-dataset"], dataset);
+        // The version's images now name another dataset: the live environment keeps the one it was made with.
+        await pushImage(reg, "infrasoftbe/neo-server", v, `neo-server@${v}`, "docker", "amd64", { [DATASET_LABEL]: "2026.12" });
+        await pushImage(reg, "infrasoftbe/dataset", "2026.12", "another dataset");
         const second = await vnv(["env", "up", v, "--json"]);
         assert.equal(second.code, 0, second.err);
         assert.equal(JSON.parse(second.out).outputs.dataset, JSON.parse(first.out).outputs.dataset);

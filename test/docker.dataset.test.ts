@@ -147,6 +147,16 @@ describe("@docker datasets on the Docker target", function () {
         assert.equal(await cat("/data/graph/nodes.csv"), "id\n7\n");
     });
 
+    it("env extend keeps the dataset: the loader stays and nothing is loaded over the data", async () => {
+        await up(V1);
+        assert.equal((await docker(["exec", DB, "sh", "-c", "echo 'id\n8' > /data/graph/nodes.csv"])).code, 0);
+        const r = await vnv(["env", "extend", V1, "--on", "docker", "--ttl", "1d"]);
+        assert.equal(r.code, 0, r.err);
+        assert.equal(await cat("/data/graph/nodes.csv"), "id\n8\n");
+        const status = await vnv(["env", "status", V1, "--on", "docker"]);
+        assert.match(status.out, /dataset 2026\.11 .*: loaded/);
+    });
+
     it("a database that comes back with its storage gone (a replaced Fargate task) is loaded again before it starts", async () => {
         await up(V1);
         assert.equal((await docker(["rm", "-f", DB, LOADER])).code, 0);

@@ -8,7 +8,8 @@ import { LOADED_DATASET_LABEL, loaderName, parseDatasetReference, type PinnedDat
 import { stackName as versionStack } from "../../rules/naming";
 import type { Version } from "../../rules/versions";
 import type { DatasetStatus } from "../environments/types";
-import { UsageError } from "../errors";
+import { OperationError, UsageError } from "../errors";
+import { terminalText } from "../../rules/terminal";
 import { authoritative, type DockerEnvironment, type DockerTargetConfig } from "./target";
 
 /**
@@ -55,9 +56,21 @@ export async function datasetFor(
  * too, so a project whose containers are gone still says which dataset its database holds).
  */
 export function keptDataset(env: DockerEnvironment): PinnedDataset | undefined {
-    const labelled = authoritative(env.objects).map((o) => o.labels[LOADED_DATASET_LABEL]);
-    const value = labelled.find((l) => l !== undefined) ?? env.objects.map((o) => o.labels[LOADED_DATASET_LABEL]).find((l) => l !== undefined);
-    return value === undefined ? undefined : parseDatasetReference(value);
+    const values = new Set(authoritative(env.objects).map((o) => o.labels[LOADED_DATASET_LABEL]));
+    if (values.size > 1) {
+        throw new OperationError(`${env.project}: its objects disagree on ${LOADED_DATASET_LABEL}; nothing was changed: \`vnv env down\` it and up again`);
+    }
+    const [value] = [...values];
+    if (value === undefined) {
+        return undefined;
+    }
+    const kept = parseDatasetReference(value);
+    if (kept === undefined) {
+        throw new OperationError(
+            `${env.project}: its label ${LOADED_DATASET_LABEL} ${terminalText(JSON.stringify(value.slice(0, 200)))} is not image:tag@digest; nothing was changed: \`vnv env down\` it and up again`,
+        );
+    }
+    return kept;
 }
 
 /** Whether the dataset was loaded: its loader's container exited 0 (it exits 0 at once when the data is there already). */

@@ -103,7 +103,7 @@ export class DockerEnvironments {
 
     /** `version`'s settings as an ephemeral environment, digests (and its dataset) pinned; bad configuration is a UsageError. */
     settingsFor(version: Version, digests?: Readonly<Record<string, string>>, dataset?: PinnedDataset): EnvironmentSettings {
-        const pinned = dataset === undefined ? {} : { dataset: { tag: dataset.tag, digest: dataset.digest } };
+        const pinned = dataset === undefined ? {} : { dataset: { image: dataset.image, tag: dataset.tag, digest: dataset.digest } };
         const raw = ephemeralFromDev(this.cfg.devSettings, { version: version.canonical, platformStack: "docker", slot: 0, digests, ...pinned });
         try {
             return parseSettings(raw, { project: this.cfg.project, region: this.cfg.region });

@@ -88,7 +88,7 @@ export class Environments implements Runtime {
 
     settingsFor(version: Version, slot: number, digests?: Readonly<Record<string, string>>, dataset?: PinnedDataset): EnvironmentSettings {
         const platformStack = this.cfg.platformStack ?? `organization/${this.project}/dev`;
-        const pinned = dataset === undefined ? {} : { dataset: { tag: dataset.tag, digest: dataset.digest } };
+        const pinned = dataset === undefined ? {} : { dataset: { image: dataset.image, tag: dataset.tag, digest: dataset.digest } };
         const raw = ephemeralFromDev(this.cfg.devSettings, { version: version.canonical, platformStack, slot, digests, ...pinned });
         return this.parsed(raw, "the dev configuration does not make a valid ephemeral environment");
     }

@@ -7,9 +7,10 @@ import type { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation
 import { type EnvironmentSettings, imagesOf } from "../../infra/settings";
 import { loaderName, parseDatasetReference, type PinnedDataset } from "../../rules/datasets";
 import type { EnvironmentMeta } from "../../rules/metadata";
+import { terminalText } from "../../rules/terminal";
 import { hostname as versionHost, stackName as versionStack } from "../../rules/naming";
 import type { Version } from "../../rules/versions";
-import { UsageError } from "../errors";
+import { OperationError, UsageError } from "../errors";
 import type { AuditDraft } from "../history/auditing";
 import { currentOwner, type Owner, type Ttl } from "../inputs";
 import { updateFailure } from "./failures";
@@ -35,9 +36,8 @@ export async function upEnvironment(rt: Runtime, version: Version, options: UpOp
     let digests = await steps.time("check images", () => checkImages(rt, version, checked, options.digests));
     const existing = await steps.time("select stack", () => rt.store.select(name));
     const created = existing === undefined;
-    // What the live environment runs: only read when something depends on it (one engine process).
-    const needed = digests !== undefined || rt.cfg.chooseDataset !== undefined || options.dataset !== undefined;
-    const previous = existing === undefined || !needed ? undefined : await steps.time("read outputs", () => existing.outputs());
+    // What the live environment runs (its fixed digests, its dataset): one engine process.
+    const previous = existing === undefined ? undefined : await steps.time("read outputs", () => existing.outputs());
     if (previous !== undefined && digests !== undefined) {
         digests = keepFixedDigests(rt, name, previous, checked, digests);
     }
@@ -150,9 +150,15 @@ async function datasetOf(
     previous: OutputMap | undefined,
     explicit: string | undefined,
 ): Promise<PinnedDataset | undefined> {
-    if (previous !== undefined) {
+    // A stack that was never deployed (a first up that failed before its update) has no outputs: it is made anew.
+    if (previous !== undefined && (previous.imageDigests !== undefined || previous.digests !== undefined)) {
         const value = previous.dataset?.value;
         const kept = typeof value === "string" ? parseDatasetReference(value) : undefined;
+        if (value !== undefined && kept === undefined) {
+            throw new OperationError(
+                `${versionStack(version)}: its dataset output ${terminalText(JSON.stringify(String(value).slice(0, 200)))} is not image:tag@digest; nothing was changed (an update would load no dataset): \`vnv env down ${version.canonical}\` and up again`,
+            );
+        }
         if (explicit !== undefined && explicit !== kept?.tag) {
             throw new UsageError(
                 `--dataset ${explicit}: ${versionStack(version)} runs ${kept === undefined ? "no dataset" : `the dataset ${kept.tag}`}; a dataset is loaded when an environment is made: \`vnv env down ${version.canonical}\` first`,

@@ -266,7 +266,7 @@ export function readDatabase(r: Reader, value: unknown, at: string, services: re
         memory: r.integer(o.memory, `${at}.memory`, 512, 122880, d.memory) ?? d.memory,
         clients: r.strings(o.clients, `${at}.clients`, NAME, "service names", true),
         variables: { uri: variable("uri"), auth: variable("auth"), username: variable("username"), password: variable("password") },
-        ...optional("dataset", readDataset(r, o.dataset, `${at}.dataset`)),
+        ...optional("dataset", readDataset(r, o.dataset, `${at}.dataset`, at === "database")),
     };
     const reported = new Set(r.problems.map((p) => p.split(": ")[0]));
     for (const p of [...databaseProblems(spec, services, at), ...serviceProblems([{ ...spec, desiredCount: 1 }], at).map((p) => p.replace(`${at}[0]`, at))]) {
