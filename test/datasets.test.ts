@@ -42,7 +42,7 @@ describe("datasets", () => {
     it("a label that is not a tag is refused, shown escaped and bounded", () => {
         const named = datasetOfLabels({ a: { [DATASET_LABEL]: `\u001b[31m${"x".repeat(500)}` } });
         assert.ok("problem" in named);
-        assert.doesNotMatch(named.problem, /\u001b/);
+        assert.ok(!named.problem.includes("\u001b"), named.problem);
         assert.ok(named.problem.length < 400, named.problem);
     });
 
