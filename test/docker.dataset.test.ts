@@ -11,11 +11,13 @@ import { type CliDeps, main } from "../automation/cli/program";
 import { pushSample, SAMPLE_DATASET, sampleProject } from "../demo/sample";
 import { dockerEngine, dockerIn, type DockerEngine, type Runner } from "../harness/docker";
 import { useTempDir } from "../harness/driver";
-import { startRegistry, type TestRegistry } from "../harness/registry";
+import { pushImage, putManifest, startRegistry, type TestRegistry } from "../harness/registry";
 import { RegistryClient } from "../registry/client";
 import { DATASET_LABEL } from "../rules/datasets";
 import { pushStandinImage } from "../standins";
 
+const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
 const V1 = "v3.0.0-rc.1";
 const V2 = "v3.1.0-rc.1";
 const DB = "vnv-v3-0-0-rc-1-neo4j-1";
@@ -175,6 +177,21 @@ describe("@docker datasets on the Docker target", function () {
         const r = await vnv(["env", "up", V1, "--on", "docker", "--dataset", "2020.01"]);
         assert.equal(r.code, 2, r.err);
         assert.match(r.err, /dataset .*infrasoftbe\/dataset:2020\.01 does not exist \(--dataset names it\)/);
+        assert.deepEqual((await docker(["ps", "-a", "-q", "--filter", "label=com.docker.compose.project=vnv-v3-0-0-rc-1"])).stdout.trim(), "");
+    });
+
+    it("a dataset the engine cannot pull (built for arm64 only): exit 1 when the engine pulls it, naming it, nothing made", async () => {
+        const repo = SAMPLE_DATASET.repo;
+        const arm = await pushImage(reg, repo, "arm-only-manifest", "arm only", "oci", "arm64");
+        const size = Buffer.byteLength(await (await fetch(`http://${reg.host}/v2/${repo}/manifests/${arm}`, { headers: { accept: OCI_MANIFEST } })).text());
+        await putManifest(reg, repo, "2026.13", OCI_INDEX, {
+            schemaVersion: 2,
+            mediaType: OCI_INDEX,
+            manifests: [{ mediaType: OCI_MANIFEST, size, digest: arm, platform: { architecture: "arm64", os: "linux" } }],
+        });
+        const r = await vnv(["env", "up", V1, "--on", "docker", "--dataset", "2026.13"]);
+        assert.equal(r.code, 1, r.err);
+        assert.match(r.err, /compose pull of vnv-v3-0-0-rc-1 failed: .*dataset/s);
         assert.deepEqual((await docker(["ps", "-a", "-q", "--filter", "label=com.docker.compose.project=vnv-v3-0-0-rc-1"])).stdout.trim(), "");
     });
 
