@@ -7,12 +7,12 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type CliDeps, main } from "../automation/cli/program";
+import type { CliDeps } from "../automation/cli/program";
 import { pushSample, SAMPLE_DATASET, sampleProject } from "../demo/sample";
+import { vnvOnDocker } from "../harness/dockerCli";
 import { dockerEngine, dockerIn, type DockerEngine, type Runner } from "../harness/docker";
 import { useTempDir } from "../harness/driver";
 import { pushImage, putManifest, startRegistry, type TestRegistry } from "../harness/registry";
-import { RegistryClient } from "../registry/client";
 import { DATASET_LABEL } from "../rules/datasets";
 import { pushStandinImage } from "../standins";
 
@@ -66,21 +66,8 @@ describe("@docker datasets on the Docker target", function () {
         }
     });
 
-    async function vnv(args: string[], extra: Partial<CliDeps> = {}) {
-        let out = "";
-        let err = "";
-        const code = await main(args, {
-            env: { ...engine.env, PULUMI_BACKEND_URL: `file://${tmp()}/state`, PULUMI_CONFIG_PASSPHRASE: "x" },
-            stdout: (t) => (out += t),
-            stderr: (t) => (err += t),
-            projectDir: project,
-            pulumiHome: `${tmp()}/home`,
-            registry: new RegistryClient({ credentials: () => undefined, backoffMs: 10 }),
-            waitDefault: "2m",
-            healthIntervalMs: 300,
-            ...extra,
-        });
-        return { code, out, err };
+    function vnv(args: string[], extra: Partial<CliDeps> = {}) {
+        return vnvOnDocker(args, { env: engine.env, dir: tmp(), project }, extra);
     }
 
     async function up(version: string, more: string[] = []) {
@@ -191,7 +178,7 @@ describe("@docker datasets on the Docker target", function () {
         });
         const r = await vnv(["env", "up", V1, "--on", "docker", "--dataset", "2026.13"]);
         assert.equal(r.code, 1, r.err);
-        assert.match(r.err, /compose pull of vnv-v3-0-0-rc-1 failed: .*dataset/s);
+        assert.match(r.err, /compose pull of vnv-v3-0-0-rc-1 failed: neo4j-dataset \(.*\/infrasoftbe\/dataset@sha256:[0-9a-f]{64}\): .*no matching manifest/);
         assert.deepEqual((await docker(["ps", "-a", "-q", "--filter", "label=com.docker.compose.project=vnv-v3-0-0-rc-1"])).stdout.trim(), "");
     });
 

@@ -9,9 +9,9 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type CliDeps, main } from "../automation/cli/program";
-import { RegistryClient } from "../registry/client";
+import type { CliDeps } from "../automation/cli/program";
 import { pushSample, sampleProject } from "../demo/sample";
+import { vnvOnDocker } from "../harness/dockerCli";
 import { dockerEngine, dockerIn, type DockerEngine, type Runner } from "../harness/docker";
 import { useTempDir } from "../harness/driver";
 import { pushImage, putManifest, startRegistry, type TestRegistry } from "../harness/registry";
@@ -54,22 +54,8 @@ describe("@docker the Docker target", function () {
         }
     });
 
-    async function vnv(args: string[], extra: Partial<CliDeps> = {}, env: NodeJS.ProcessEnv = engine.env) {
-        let out = "";
-        let err = "";
-        const code = await main(args, {
-            env: { ...env, PULUMI_BACKEND_URL: `file://${tmp()}/state`, PULUMI_CONFIG_PASSPHRASE: "x" },
-            stdout: (t) => (out += t),
-            stderr: (t) => (err += t),
-            projectDir: project,
-            pulumiHome: `${tmp()}/home`,
-            registry: new RegistryClient({ credentials: () => undefined, backoffMs: 10 }),
-            waitDefault: "2m",
-            healthIntervalMs: 300,
-            clock: () => clock(),
-            ...extra,
-        });
-        return { code, out, err };
+    function vnv(args: string[], extra: Partial<CliDeps> = {}, env: NodeJS.ProcessEnv = engine.env) {
+        return vnvOnDocker(args, { env, dir: tmp(), project }, { clock: () => clock(), ...extra });
     }
 
     /** Every container, network and volume of a project on the engine. */

@@ -215,7 +215,16 @@ export class DockerEngine {
         await this.withProjectDir(file, async (dir) => {
             const r = await this.compose(dir, file.name, ["pull", "--quiet"], timeoutSeconds * 1000, secrets);
             if (r.code !== 0) {
-                throw new ComposeError(file.name, "pull", lastLines(r.stderr, 8) || `exit ${r.code}`);
+                // Compose's own words do not say which image ("no matching manifest for linux/amd64"):
+                // each service pulled alone names the ones that fail (the failure path only).
+                const failed: string[] = [];
+                for (const [service, spec] of Object.entries(file.services)) {
+                    const one = await this.compose(dir, file.name, ["pull", "--quiet", service], timeoutSeconds * 1000, secrets);
+                    if (one.code !== 0) {
+                        failed.push(`${service} (${spec.image.replaceAll("$$", "$")}): ${lastLines(one.stderr, 1) || `exit ${one.code}`}`);
+                    }
+                }
+                throw new ComposeError(file.name, "pull", failed.length > 0 ? failed.join("; ") : lastLines(r.stderr, 8) || `exit ${r.code}`);
             }
         });
     }
