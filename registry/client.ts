@@ -181,6 +181,53 @@ export class RegistryClient {
     }
 
     /**
+     * Uploads a blob unless the repository holds it already (HEAD first): the distribution API's
+     * monolithic upload, a POST that opens it, then one PUT of every byte with the digest. The
+     * upload's Location must stay on the registry's own origin (credentials go nowhere else).
+     */
+    async pushBlob(image: string, digest: string, body: Buffer | Blob): Promise<"pushed" | "present"> {
+        const repo = parseRepository(image);
+        const what = `${image}@${digest}`;
+        try {
+            await this.request(repo, "HEAD", `blobs/${digest}`, { what, scope: "pull,push" });
+            return "present";
+        } catch (e) {
+            if (!(e instanceof RegistryError && e.kind === "not-found")) {
+                throw e;
+            }
+        }
+        const start = await this.request(repo, "POST", "blobs/uploads/", { what, scope: "pull,push" });
+        await drain(start);
+        const location = start.headers.get("location");
+        let put: URL;
+        try {
+            put = new URL((location ?? "").slice(0, 4096), `${repo.baseUrl}/`);
+        } catch {
+            throw new RegistryError("invalid", image, `${what}: ${repo.registry} opened an upload at no URL (${escaped(String(location), 200)})`);
+        }
+        if (location === null || start.status !== 202 || put.origin !== new URL(repo.baseUrl).origin) {
+            throw new RegistryError(
+                "invalid",
+                image,
+                `${what}: ${repo.registry} opened the upload elsewhere (HTTP ${start.status}, ${escaped(String(location), 200)}); refused`,
+            );
+        }
+        put.searchParams.set("digest", digest);
+        const res = await this.request(repo, "PUT", put, {
+            what,
+            scope: "pull,push",
+            body,
+            contentType: "application/octet-stream",
+            timeoutMs: this.opts.timeoutMs + Math.ceil(sizeOf(body) / 262_144) * 1000,
+        }); // 256 KiB/s at the least
+        await drain(res);
+        if (res.status !== 201) {
+            throw new RegistryError("invalid", image, `${what}: ${repo.registry} answered HTTP ${res.status} to the upload, not 201 Created`);
+        }
+        return "pushed";
+    }
+
+    /**
      * A blob (a layer or an image config) by digest, at most `maxBytes`, checked against its
      * digest. Registries may redirect blob downloads to their storage; the redirect is followed.
      */
@@ -267,7 +314,12 @@ export class RegistryClient {
             seen.add(next);
             let res: Response;
             try {
-                res = await this.request(repo, "GET", next, { accept: "application/json", what: image, scope: "pull", timeoutMs: left });
+                res = await this.request(repo, "GET", next, {
+                    accept: "application/json",
+                    what: image,
+                    scope: "pull",
+                    timeoutMs: Math.min(left, this.opts.timeoutMs),
+                });
             } catch (e) {
                 throw e instanceof RegistryError && e.kind === "unreachable" && Date.now() >= deadline
                     ? refuse(`took longer than ${tagListTimeoutMs} ms (the time cap) to list its tags, after ${pages} page(s)`)
@@ -295,11 +347,11 @@ export class RegistryClient {
 
     private async request(
         repo: Repository,
-        method: "GET" | "HEAD" | "PUT",
-        path: string,
-        o: { accept?: string; what: string; scope: "pull" | "pull,push"; body?: Buffer; contentType?: string; timeoutMs?: number },
+        method: "GET" | "HEAD" | "PUT" | "POST",
+        path: string | URL,
+        o: { accept?: string; what: string; scope: "pull" | "pull,push"; body?: Buffer | Blob; contentType?: string; timeoutMs?: number },
     ): Promise<Response> {
-        const url = new URL(`${repo.baseUrl}/v2/${repo.path}/${path}`);
+        const url = typeof path === "string" ? new URL(`${repo.baseUrl}/v2/${repo.path}/${path}`) : path;
         const authKey = `${repo.registry} repository:${repo.path}:${o.scope}`;
         let challenged = false;
         for (let attempt = 1; ; attempt++) {
@@ -316,7 +368,7 @@ export class RegistryClient {
             }
             let res: Response;
             try {
-                const signal = AbortSignal.timeout(Math.min(this.opts.timeoutMs, o.timeoutMs ?? Number.POSITIVE_INFINITY));
+                const signal = AbortSignal.timeout(o.timeoutMs ?? this.opts.timeoutMs);
                 const hop = { method, headers, ...(o.body === undefined ? {} : { body: o.body }) };
                 res = await sendFollowing(this.fetch, url, hop, { what: o.what, registry: repo.registry, signal, maxRedirects: this.opts.maxRedirects });
             } catch (e) {
@@ -457,3 +509,7 @@ export class RegistryClient {
 }
 
 export { parseRepository };
+
+function sizeOf(body: Buffer | Blob): number {
+    return Buffer.isBuffer(body) ? body.length : body.size;
+}

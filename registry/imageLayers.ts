@@ -66,7 +66,7 @@ export async function labelsOf(client: RegistryClient, image: string, reference:
 }
 
 /** The manifest `reference` names, or, for an index, its linux/amd64 image's. */
-async function platformManifest(client: RegistryClient, image: string, reference: string) {
+export async function platformManifest(client: RegistryClient, image: string, reference: string) {
     const top = await client.manifest(image, reference);
     let manifest = top;
     let body = parseJson(image, manifest.digest, manifest.bytes);

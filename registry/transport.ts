@@ -34,9 +34,10 @@ export const MAX_REDIRECTS = 5;
 const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 export interface Hop {
-    readonly method: "GET" | "HEAD" | "PUT";
+    readonly method: "GET" | "HEAD" | "PUT" | "POST";
     readonly headers: Record<string, string>;
-    readonly body?: Buffer;
+    /** A Blob (a file's, `fs.openAsBlob`) is read again on every hop, never held whole. */
+    readonly body?: Buffer | Blob;
 }
 
 /**

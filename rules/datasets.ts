@@ -118,3 +118,57 @@ export function datasetEnvironment(dataset: PinnedDataset, dataPath: string): { 
         { name: DATASET_VARIABLES.dataPath, value: dataPath },
     ];
 }
+
+/** The labels a snapshot's image carries: where it came from, when, and from which dataset. */
+export const SNAPSHOT_LABELS = {
+    source: "be.step-studio.vnv.dataset.source",
+    base: "be.step-studio.vnv.dataset.base",
+    created: "org.opencontainers.image.created",
+} as const;
+
+/** A dump's limits: entries, bytes of all files together, one path's length (PATH_MAX of Linux is 4096). */
+export const DUMP_LIMITS = { entries: 100_000, bytes: 16 * 1024 ** 3, path: 1024 } as const;
+
+/** One entry of the archive `docker cp <container>:/vnv-dump -` writes. */
+export interface DumpEntry {
+    readonly name: string;
+    readonly type: string;
+}
+
+/**
+ * Where a dump's entry goes in the snapshot's layer: `vnv-dump/a/b` → `dataset/a/b` (the
+ * directory itself → `dataset/`), or why it cannot: only regular files and directories under
+ * the dump's own directory, by plain relative names (a link, a device, `..`, an absolute name, a
+ * control character, a name beyond {@link DUMP_LIMITS}.path could write outside `/dataset` or
+ * deceive whoever lists it).
+ */
+export function snapshotPath(entry: DumpEntry): { path: string } | { problem: string } {
+    const shown = JSON.stringify(entry.name.slice(0, 200));
+    if (entry.type !== "file" && entry.type !== "directory") {
+        return { problem: `${shown} is a ${entry.type.slice(0, 40)}: a dump holds regular files and directories only` };
+    }
+    if (entry.name.length > DUMP_LIMITS.path) {
+        return { problem: `${shown}…: a name longer than ${DUMP_LIMITS.path} characters` };
+    }
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+    if (/[\u0000-\u001f\u007f\\]/.test(entry.name)) {
+        return { problem: `${shown}: a name with a control character or a backslash` };
+    }
+    const parts = entry.name.split("/").filter((p, i, all) => !(p === "" && i === all.length - 1));
+    const top = DUMP_PATH.slice(1);
+    if (parts[0] !== top || parts.slice(1).some((p) => p === "" || p === "." || p === "..")) {
+        return { problem: `${shown}: not a plain name under ${top}/` };
+    }
+    const rest = parts.slice(1).join("/");
+    const base = DATASET_FILES.slice(1);
+    if (rest === "") {
+        return entry.type === "directory" ? { path: `${base}/` } : { problem: `${shown}: ${top} itself must be a directory` };
+    }
+    return { path: entry.type === "directory" ? `${base}/${rest}/` : `${base}/${rest}` };
+}
+
+/** The tag a snapshot of `stack` taken at `at` gets when `--as` names none: `v1-2-3.20261202-101500`. */
+export function snapshotTag(stack: string, at: Date): string {
+    const stamp = at.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+    return `${stack.slice(0, 100)}.${stamp}`;
+}

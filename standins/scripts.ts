@@ -147,6 +147,7 @@ export const APPLETS = [
     "grep",
     "httpd",
     "id",
+    "ln",
     "ls",
     "mkdir",
     "mv",

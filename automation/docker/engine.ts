@@ -88,6 +88,11 @@ export class DockerEngine {
         this.host = options.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
     }
 
+    /** The environment `docker` runs in (DOCKER_HOST, DOCKER_CONFIG, …). */
+    get env(): NodeJS.ProcessEnv {
+        return this.options.env;
+    }
+
     /** Runs `file args`, bounded by `timeoutMs` and {@link MAX_OUTPUT}; `env` adds to the engine's environment. */
     run(file: string, args: readonly string[], opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (l: string) => void }): Promise<Ran> {
         return new Promise((resolve) => {

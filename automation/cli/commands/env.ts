@@ -16,6 +16,7 @@ export function envCommands(program: Command, ctx: CliContext): void {
     lsCommand(env, ctx);
     extendCommand(env, ctx);
     reapCommand(env, ctx);
+    snapshotCommand(env, ctx);
 }
 
 /** `--on`: where the environment runs. */
@@ -189,6 +190,28 @@ function reapCommand(env: Command, ctx: CliContext): void {
                 ctx.problem(`${summary.failed.length} environment(s) could not be destroyed: ${summary.failed.map((f) => f.stack).join(", ")}`);
             }
             ctx.authNotUpdated(summary.auth);
+        });
+}
+
+function snapshotCommand(env: Command, ctx: CliContext): void {
+    withTarget(engineCommand(env.command("snapshot <version>")))
+        .description("capture the database of <version>'s environment as a new dataset (its database stops for the dump), pushed beside its dataset")
+        .option("--as <name>", "the new dataset's tag, never one that exists (default: <stack>.<UTC time>)")
+        .action(async (versionText: string, opts: OnTarget & { as?: string }) => {
+            const version = versionInput(versionText);
+            const as = opts.as === undefined ? undefined : datasetInput(opts.as, "--as");
+            if (opts.on !== "docker") {
+                throw new UsageError(
+                    "env snapshot runs on the Docker target only (--on docker): on ECS the database's data lives in its task's own storage, which no other task can read (the README's Datasets section says what an ECS snapshot needs)",
+                );
+            }
+            const { snapshot } = require("../../docker/snapshot") as typeof import("../../docker/snapshot");
+            const r = await snapshot(await dockerTarget(ctx, opts), version, { ...(as === undefined ? {} : { as }) });
+            ctx.emit(
+                opts,
+                r,
+                `${r.reference}\n${r.files} file(s), ${r.bytes} bytes, from ${r.from.tag}; start an environment from it: vnv env up <version> --dataset ${r.dataset.tag}`,
+            );
         });
 }
 
