@@ -15,7 +15,10 @@
  *   0; when the marker is there already it exits 0 at once, so running it again never loads
  *   over data (a restarted database keeps what it holds);
  * - run with the argument `dump` and the data volume, it writes the database's data as dataset
- *   files into `$VNV_DUMP_PATH` and exits 0 (`vnv env snapshot` makes a new dataset of them).
+ *   files into `$VNV_DUMP_PATH` and exits 0 (`vnv env snapshot` makes a new dataset of them):
+ *   regular files and directories only; the image holds that directory ({@link DUMP_PATH}), empty
+ *   and owned by its user, so the volume mounted there is the user's to write (Docker gives a new
+ *   volume the owner of the directory it is mounted over).
  *
  * A version names its dataset with a label on its images ({@link DATASET_LABEL}); the build that
  * makes the version's code says which data it expects. `env up --dataset` names another.

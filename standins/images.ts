@@ -182,7 +182,11 @@ export function standinImage(spec: StandinSpec, tag: string, busybox: Buffer): {
         return {
             layers: [
                 base,
-                scriptLayer("standin-dataset", DATASET_SCRIPT, [{ type: "directory", name: "data/", mode: 0o755, uid: NOBODY }]),
+                scriptLayer("standin-dataset", DATASET_SCRIPT, [
+                    { type: "directory", name: "data/", mode: 0o755, uid: NOBODY },
+                    // The dump's directory, its user's: a volume mounted there starts with its owner (rules/datasets.ts).
+                    { type: "directory", name: "vnv-dump/", mode: 0o755, uid: NOBODY },
+                ]),
                 { createdBy: "vnv standins: the dataset's files", entries: [...directories(dirs), ...files] },
             ],
             config: { ...common, Entrypoint: ["/usr/local/bin/standin-dataset"], Cmd: [] },
