@@ -39,7 +39,14 @@ export async function appendLayer(
     image: string,
     base: string,
     layer: NewLayer,
-    o: { readonly tag: string; readonly labels: Readonly<Record<string, string>>; readonly createdBy: string; readonly created: Date },
+    o: {
+        readonly tag: string;
+        readonly labels: Readonly<Record<string, string>>;
+        readonly createdBy: string;
+        readonly created: Date;
+        /** Runs just before the tag is written (the blobs pushed): throws when the tag must not be written. */
+        readonly beforeTag?: () => Promise<void>;
+    },
 ): Promise<Appended> {
     const { manifest, body } = await platformManifest(client, image, base);
     const bad = (why: string) => new RegistryError("invalid", image, `${image}@${manifest.digest}: ${why}; nothing was pushed`);
@@ -53,6 +60,9 @@ export async function appendLayer(
     if (layers === undefined || !isObject(descriptor) || typeof descriptor.digest !== "string" || !DIGEST.test(descriptor.digest)) {
         throw bad("the manifest has no layers or no config descriptor with a sha256 digest");
     }
+    if (!layers.every((l) => isObject(l) && typeof l.digest === "string" && DIGEST.test(l.digest) && Number.isSafeInteger(l.size) && (l.size as number) >= 0)) {
+        throw bad("a layer of it is not a descriptor with a sha256 digest and a size");
+    }
     const config = parseObject(await client.blob(image, descriptor.digest, MAX_CONFIG_BYTES), bad);
     const rootfs = config.rootfs;
     const diffIds = isObject(rootfs) && Array.isArray(rootfs.diff_ids) ? (rootfs.diff_ids as unknown[]) : undefined;
@@ -62,20 +72,26 @@ export async function appendLayer(
     const run = isObject(config.config) ? config.config : {};
     const labels = isObject(run.Labels) ? run.Labels : {};
     const created = o.created.toISOString();
+    // The history's entries that are not `empty_layer` stand for the layers one for one (the OCI
+    // image config spec); a base whose history does not keep to that loses it rather than mislead.
     const history = Array.isArray(config.history) ? config.history : [];
+    const layered = history.filter((h) => !(isObject(h) && h.empty_layer === true)).length;
+    const { history: _dropped, ...rest } = config;
     const next = {
-        ...config,
+        ...rest,
         created,
         config: { ...run, Labels: { ...labels, ...o.labels } },
         rootfs: { type: "layers", diff_ids: [...diffIds, layer.diffId] },
-        history: [...history, { created, created_by: o.createdBy }],
+        ...(layered === layers.length ? { history: [...history, { created, created_by: o.createdBy }] } : {}),
     };
     const configBytes = Buffer.from(JSON.stringify(next));
     const configDigest = sha256Digest(configBytes);
     const configType = typeof descriptor.mediaType === "string" ? descriptor.mediaType : "application/vnd.docker.container.image.v1+json";
+    // A referrer's `subject` names the base, not this image: it is not carried over.
+    const { subject: _subject, ...own } = body;
     const manifestBytes = Buffer.from(
         JSON.stringify({
-            ...body,
+            ...own,
             mediaType,
             config: { mediaType: configType, size: configBytes.length, digest: configDigest },
             layers: [...layers, { mediaType: layerType, size: layer.size, digest: layer.digest }],
@@ -84,8 +100,9 @@ export async function appendLayer(
     await client.pushBlob(image, layer.digest, layer.body);
     await client.pushBlob(image, configDigest, configBytes);
     const digest = sha256Digest(manifestBytes);
+    await o.beforeTag?.();
     await client.tag(image, o.tag, { digest, mediaType, bytes: manifestBytes });
-    const sizes = layers.map((l) => (isObject(l) && Number.isSafeInteger(l.size) ? (l.size as number) : 0));
+    const sizes = layers.map((l) => (l as { size: number }).size);
     return { digest, size: sizes.reduce((a, b) => a + b, 0) + layer.size + configBytes.length };
 }
 

@@ -188,43 +188,52 @@ export class RegistryClient {
     async pushBlob(image: string, digest: string, body: Buffer | Blob): Promise<"pushed" | "present"> {
         const repo = parseRepository(image);
         const what = `${image}@${digest}`;
-        try {
-            await this.request(repo, "HEAD", `blobs/${digest}`, { what, scope: "pull,push" });
+        if (await this.hasBlob(repo, what, digest)) {
             return "present";
-        } catch (e) {
-            if (!(e instanceof RegistryError && e.kind === "not-found")) {
-                throw e;
-            }
         }
         const start = await this.request(repo, "POST", "blobs/uploads/", { what, scope: "pull,push" });
         await drain(start);
         const location = start.headers.get("location");
-        let put: URL;
+        let put: URL | undefined;
         try {
-            put = new URL((location ?? "").slice(0, 4096), `${repo.baseUrl}/`);
+            put = location === null || location.length > 4096 ? undefined : new URL(location, `${repo.baseUrl}/`);
         } catch {
-            throw new RegistryError("invalid", image, `${what}: ${repo.registry} opened an upload at no URL (${escaped(String(location), 200)})`);
+            put = undefined;
         }
-        if (location === null || start.status !== 202 || put.origin !== new URL(repo.baseUrl).origin) {
+        if (put === undefined || start.status !== 202 || put.origin !== new URL(repo.baseUrl).origin) {
             throw new RegistryError(
                 "invalid",
                 image,
-                `${what}: ${repo.registry} opened the upload elsewhere (HTTP ${start.status}, ${escaped(String(location), 200)}); refused`,
+                `${what}: ${repo.registry} opened the upload at no URL of its own (HTTP ${start.status}, Location ${escaped(String(location), 200)}); refused`,
             );
         }
         put.searchParams.set("digest", digest);
-        const res = await this.request(repo, "PUT", put, {
-            what,
-            scope: "pull,push",
-            body,
-            contentType: "application/octet-stream",
-            timeoutMs: this.opts.timeoutMs + Math.ceil(sizeOf(body) / 262_144) * 1000,
-        }); // 256 KiB/s at the least
-        await drain(res);
-        if (res.status !== 201) {
-            throw new RegistryError("invalid", image, `${what}: ${repo.registry} answered HTTP ${res.status} to the upload, not 201 Created`);
+        try {
+            const timeoutMs = this.opts.timeoutMs + Math.ceil(sizeOf(body) / 262_144) * 1000; // 256 KiB/s at the least
+            const res = await this.request(repo, "PUT", put, { what, scope: "pull,push", body, contentType: "application/octet-stream", timeoutMs });
+            await drain(res);
+            if (res.status !== 201) {
+                throw new RegistryError("invalid", image, `${what}: ${repo.registry} answered HTTP ${res.status} to the upload, not 201 Created`);
+            }
+        } catch (e) {
+            // A retried PUT after an answer lost on the way finds its upload closed: the blob is there.
+            if (!(e instanceof RegistryError && e.kind === "not-found" && (await this.hasBlob(repo, what, digest)))) {
+                throw e;
+            }
         }
         return "pushed";
+    }
+
+    private async hasBlob(repo: Repository, what: string, digest: string): Promise<boolean> {
+        try {
+            await this.request(repo, "HEAD", `blobs/${digest}`, { what, scope: "pull,push" });
+            return true;
+        } catch (e) {
+            if (e instanceof RegistryError && e.kind === "not-found") {
+                return false;
+            }
+            throw e;
+        }
     }
 
     /**

@@ -48,7 +48,22 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
  * image is refused; an image without labels has none.
  */
 export async function labelsOf(client: RegistryClient, image: string, reference: string): Promise<Record<string, string>> {
-    const { manifest, body } = await platformManifest(client, image, reference);
+    return (await summaryOf(client, image, reference)).labels;
+}
+
+/** What a listing says of an image: its digest, what a pull moves, its config's labels and creation time. */
+export interface ImageSummary {
+    readonly digest: string;
+    /** Bytes of its layers and config together, as its manifest gives them (compressed). */
+    readonly size: number;
+    readonly labels: Record<string, string>;
+    /** The config's `created`, when it is a time. */
+    readonly created?: string;
+}
+
+/** The summary of `reference` (linux/amd64 when an index); every field checked as {@link labelsOf} does. */
+export async function summaryOf(client: RegistryClient, image: string, reference: string): Promise<ImageSummary> {
+    const { top, manifest, body } = await platformManifest(client, image, reference);
     const bad = (why: string) => new RegistryError("invalid", image, `${image}@${manifest.digest}: ${why}`);
     const descriptor = body.config;
     if (!isObject(descriptor) || typeof descriptor.digest !== "string" || !DIGEST.test(descriptor.digest)) {
@@ -56,13 +71,19 @@ export async function labelsOf(client: RegistryClient, image: string, reference:
     }
     const config = parseJson(image, descriptor.digest, await client.blob(image, descriptor.digest, MAX_CONFIG_BYTES));
     const labels = isObject(config.config) ? config.config.Labels : undefined;
-    if (labels === undefined || labels === null) {
-        return {};
-    }
-    if (!isObject(labels) || !Object.values(labels).every((v) => typeof v === "string")) {
+    if (labels !== undefined && labels !== null && (!isObject(labels) || !Object.values(labels).every((v) => typeof v === "string"))) {
         throw bad("its config's Labels are not an object of strings");
     }
-    return labels as Record<string, string>;
+    const sizes = [descriptor, ...(Array.isArray(body.layers) ? body.layers : [])].map((d: unknown) =>
+        isObject(d) && Number.isSafeInteger(d.size) && (d.size as number) >= 0 ? (d.size as number) : 0,
+    );
+    const created = typeof config.created === "string" && /^\d{4}-\d\d-\d\dT[\d:.]{1,20}(?:Z|[+-]\d\d:\d\d)$/.test(config.created) ? config.created : undefined;
+    return {
+        digest: top.digest,
+        size: sizes.reduce((a, b) => a + b, 0),
+        labels: (labels ?? {}) as Record<string, string>,
+        ...(created === undefined ? {} : { created }),
+    };
 }
 
 /** The manifest `reference` names, or, for an index, its linux/amd64 image's. */

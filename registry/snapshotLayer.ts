@@ -14,7 +14,7 @@ import { createGzip } from "node:zlib";
 import { type Header, extract as tarExtract, pack as tarPack } from "tar-stream";
 
 type Headers = Partial<Header> & Pick<Header, "name">;
-import { DATASET_FILES, DUMP_LIMITS, snapshotPath } from "../rules/datasets";
+import { DATASET_FILES, DUMP_LIMITS, DUMP_PATH, snapshotPath } from "../rules/datasets";
 import type { NewLayer } from "./appendLayer";
 
 /** The dump cannot become a dataset: names the entry and why. */
@@ -56,7 +56,7 @@ export async function snapshotLayer(
     const gz = new Hashing();
     const written = pipeline(out, tar, createGzip({ level: 6 }), gz, fs.createWriteStream(file, { flags: "wx", mode: 0o600 }));
     const base = DATASET_FILES.slice(1);
-    const totals = { entries: 0, files: 0, bytes: 0 };
+    const check = new DumpCheck(base, limits);
     try {
         await add(out, { name: `${base}/`, type: "directory", mode: 0o755 });
         await add(out, { name: `${base}/.wh..wh..opq`, type: "file", size: 0, mode: 0o644 }, Buffer.alloc(0));
@@ -66,36 +66,21 @@ export async function snapshotLayer(
         input.pipe(ex);
         try {
             for await (const entry of ex) {
-                // tar-stream answers null for a type flag it does not know, whatever its typings say.
-                const type: string = (entry.header.type as string | null) ?? "unknown";
-                const to = snapshotPath({ name: entry.header.name, type });
-                if ("problem" in to) {
-                    throw new DumpRefusedError(`the dump holds ${to.problem}`);
-                }
-                if (++totals.entries > limits.entries) {
-                    throw new DumpRefusedError(`the dump holds more than ${limits.entries} entries, the limit`);
-                }
-                const size = entry.header.size ?? 0;
-                totals.bytes += size;
-                if (totals.bytes > limits.bytes) {
-                    throw new DumpRefusedError(`the dump holds more than ${limits.bytes} bytes, the limit`);
-                }
-                if (to.path === `${base}/`) {
-                    entry.resume();
-                    continue;
-                }
+                const to = check.entry(entry.header);
                 const owner = { uid: idOf(entry.header.uid), gid: idOf(entry.header.gid), mode: (entry.header.mode ?? 0o644) & 0o777 };
-                if (type === "directory") {
+                if (to === undefined) {
+                    entry.resume();
+                } else if (to.type === "directory") {
                     entry.resume();
                     await add(out, { name: to.path, type: "directory", ...owner });
                 } else {
-                    totals.files++;
-                    await add(out, { name: to.path, type: "file", size, ...owner }, entry);
+                    await add(out, { name: to.path, type: "file", size: entry.header.size, ...owner }, entry);
                 }
             }
         } finally {
             input.destroy();
         }
+        check.end();
         out.finalize();
         await written;
     } catch (e) {
@@ -104,6 +89,7 @@ export async function snapshotLayer(
         fs.rmSync(file, { force: true });
         throw e;
     }
+    const totals = check.totals;
     return {
         body: await fs.openAsBlob(file),
         digest: `sha256:${gz.hash.digest("hex")}`,
@@ -112,6 +98,73 @@ export async function snapshotLayer(
         files: totals.files,
         bytes: totals.bytes,
     };
+}
+
+/**
+ * The dump's entries, one by one: each by rules/datasets.ts snapshotPath, within the limits, the
+ * dump's own directory first, no path twice and none under a file (which entry would win is the
+ * extractor's guess, or the pull fails), at least one file in all (a dump that wrote nothing is a
+ * failed dump, not an empty dataset).
+ */
+class DumpCheck {
+    readonly totals = { entries: 0, files: 0, bytes: 0 };
+    private readonly seen = new Map<string, "file" | "directory">();
+    constructor(
+        private readonly base: string,
+        private readonly limits: { readonly [K in keyof typeof DUMP_LIMITS]: number },
+    ) {}
+
+    /** Where the entry goes (undefined: the dump's directory itself, made already), or a DumpRefusedError. */
+    entry(header: Header): { path: string; type: "file" | "directory" } | undefined {
+        // tar-stream answers null for a type flag it does not know, whatever its typings say.
+        const type: string = (header.type as string | null) ?? "unknown";
+        const to = snapshotPath({ name: header.name, type });
+        if ("problem" in to) {
+            throw new DumpRefusedError(`the dump holds ${to.problem}`);
+        }
+        const { totals, limits } = this;
+        if (++totals.entries > limits.entries) {
+            throw new DumpRefusedError(`the dump holds more than ${limits.entries} entries, the limit`);
+        }
+        totals.bytes += header.size ?? 0;
+        if (totals.bytes > limits.bytes) {
+            throw new DumpRefusedError(`the dump holds more than ${limits.bytes} bytes, the limit`);
+        }
+        const key = to.path.replace(/\/$/, "");
+        if (totals.entries === 1) {
+            if (key !== this.base) {
+                throw new DumpRefusedError(
+                    `the dump does not start with its own directory (${DUMP_PATH}) but with ${JSON.stringify(header.name.slice(0, 200))}`,
+                );
+            }
+            return undefined;
+        }
+        if (this.seen.has(key) || key === this.base) {
+            throw new DumpRefusedError(`the dump holds ${JSON.stringify(header.name.slice(0, 200))} twice`);
+        }
+        const parts = key.split("/");
+        const under = parts
+            .slice(1, -1)
+            .map((_, i) => parts.slice(0, i + 2).join("/"))
+            .find((p) => this.seen.get(p) === "file");
+        if (under !== undefined) {
+            throw new DumpRefusedError(`the dump holds ${JSON.stringify(header.name.slice(0, 200))} under a file of the same name`);
+        }
+        const kind = type === "directory" ? "directory" : "file";
+        this.seen.set(key, kind);
+        totals.files += kind === "file" ? 1 : 0;
+        return { path: to.path, type: kind };
+    }
+
+    /** After the last entry: the dump was there and held a file. */
+    end(): void {
+        if (this.totals.entries === 0) {
+            throw new DumpRefusedError(`the dump is empty: no ${DUMP_PATH} directory came out of the dump's container`);
+        }
+        if (this.totals.files === 0) {
+            throw new DumpRefusedError(`the dump holds no file: a dump that wrote nothing is taken for a failed one, not for an empty dataset`);
+        }
+    }
 }
 
 /** An owner id as tar writes it (0 when absent or not a plain id). */
@@ -133,6 +186,9 @@ async function add(out: ReturnType<typeof tarPack>, header: Headers, body?: Buff
             sink = out.entry(full, finish);
         }
     });
+    // Until the body is copied, a failure of the copy is the one to report: the entry's own
+    // rejection (the packer destroyed after it) must not go unhandled, which would end the process.
+    done.catch(() => undefined);
     if (sink !== undefined && body !== undefined && !Buffer.isBuffer(body)) {
         for await (const chunk of body) {
             if (!sink.write(chunk as Buffer)) {

@@ -142,7 +142,7 @@ export interface DumpEntry {
  * Where a dump's entry goes in the snapshot's layer: `vnv-dump/a/b` → `dataset/a/b` (the
  * directory itself → `dataset/`), or why it cannot: only regular files and directories under
  * the dump's own directory, by plain relative names (a link, a device, `..`, an absolute name, a
- * control character, a name beyond {@link DUMP_LIMITS}.path could write outside `/dataset` or
+ * whiteout's `.wh.` name, a control character, a name beyond {@link DUMP_LIMITS}.path could write outside `/dataset` or
  * deceive whoever lists it).
  */
 export function snapshotPath(entry: DumpEntry): { path: string } | { problem: string } {
@@ -161,6 +161,10 @@ export function snapshotPath(entry: DumpEntry): { path: string } | { problem: st
     const top = DUMP_PATH.slice(1);
     if (parts[0] !== top || parts.slice(1).some((p) => p === "" || p === "." || p === "..")) {
         return { problem: `${shown}: not a plain name under ${top}/` };
+    }
+    if (parts.some((p) => p.startsWith(".wh."))) {
+        // In a layer, `.wh.<name>` deletes <name> and `.wh..wh..opq` empties its directory (the OCI image spec's whiteouts).
+        return { problem: `${shown}: a name starting with .wh., which a layer takes for a whiteout` };
     }
     const rest = parts.slice(1).join("/");
     const base = DATASET_FILES.slice(1);

@@ -538,6 +538,34 @@ describe("@engine vnv command line", function () {
         assert.match(other.err, /v9-3-0-rc-1 runs the dataset 2026\.11; a dataset is loaded when an environment is made/);
     });
 
+    it("env status and dataset ls say which dataset an environment on AWS runs (whether it loaded is ECS's to tell)", async () => {
+        const v = "v9.4.0-rc.1";
+        await pushVersion(reg, v);
+        await pushImage(reg, "infrasoftbe/neo-server", v, `neo-server@${v}`, "docker", "amd64", { [DATASET_LABEL]: "2026.11" });
+        const dataset = await pushImage(reg, "infrasoftbe/dataset", "2026.11", "a dataset");
+        await pushImage(reg, "infrasoftbe/dataset", "2026.10", "an older dataset");
+        assert.equal((await vnv(["env", "up", v])).code, 0);
+        const server = await startServer(() => 200);
+        try {
+            const status = await vnv(["env", "status", v], undefined, { healthBase: () => server.url });
+            assert.equal(status.code, 0, status.err);
+            assert.match(status.out, /dataset 2026\.11 \(.*infrasoftbe\/dataset@sha256:[0-9a-f]{64}\): unknown, ECS keeps its loader's exit code/);
+        } finally {
+            await server.close();
+        }
+        const ls = await vnv(["dataset", "ls", "--on", "aws", "--json"]);
+        assert.equal(ls.code, 0, ls.err);
+        const rows = JSON.parse(ls.out).datasets as { tag: string; digest: string; source: string; usedBy: string[] }[];
+        assert.deepEqual(
+            rows.map((r) => [r.tag, r.source, r.usedBy]),
+            [
+                ["2026.11", "build", ["v9-4-0-rc-1"]],
+                ["2026.10", "build", []],
+            ],
+        );
+        assert.equal(rows[0]?.digest, dataset);
+    });
+
     it("an update keeps the environment's fixed-tag images (its database) at their digests, even when the tag moved", async () => {
         await pushVersion(reg, "v9.2.0-rc.1");
         const first = await vnv(["env", "up", "v9.2.0-rc.1", "--json"]);

@@ -123,6 +123,23 @@ describe("@docker env snapshot on the Docker target", function () {
         assert.equal((await docker(DUMP_LEFTOVERS)).stdout.trim(), "");
     });
 
+    it("dataset ls lists a snapshot with its source, its base and its size, and the environments using each dataset", async () => {
+        const r = await vnv(["env", "snapshot", V1, "--on", "docker", "--as", "snap-listed"]);
+        assert.equal(r.code, 0, r.err);
+        const ls = await vnv(["dataset", "ls", "--on", "docker", "--json"]);
+        assert.equal(ls.code, 0, ls.err);
+        const rows = JSON.parse(ls.out).datasets as { tag: string; source: string; base?: string; size: number; usedBy: string[] }[];
+        const snap = rows.find((d) => d.tag === "snap-listed");
+        const original = rows.find((d) => d.tag === SAMPLE_DATASET.tag);
+        assert.equal(snap?.source, "snapshot: vnv env snapshot of docker-v3-2-0-rc-1 (v3.2.0-rc.1)");
+        assert.match(snap?.base ?? "", /infrasoftbe\/dataset:2026\.11@sha256:[0-9a-f]{64}$/);
+        assert.ok((snap?.size ?? 0) > (original?.size ?? Number.POSITIVE_INFINITY), "a snapshot is its base and one layer more");
+        assert.deepEqual(original?.usedBy, ["docker-v3-2-0-rc-1"]);
+        assert.deepEqual(snap?.usedBy, []);
+        const text = await vnv(["dataset", "ls", "--on", "docker"]);
+        assert.match(text.out, /^snap-listed +\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?Z? +[\d.]+ MiB +snapshot: vnv env snapshot of docker-v3-2-0-rc-1/m);
+    });
+
     it("--as a tag that exists is refused with exit 2 before the database is stopped; nothing is pushed", async () => {
         const was = await state();
         const before = await tags();
@@ -156,6 +173,8 @@ describe("@docker env snapshot on the Docker target", function () {
             assert.equal(r.code, 1, r.err);
             assert.match(r.err, /"vnv-dump\/passwd" is a symlink: a dump holds regular files and directories only; nothing was pushed/);
             assert.deepEqual(await tags(), before);
+            assert.equal((await state()).Status, "running");
+            assert.equal((await docker(DUMP_LEFTOVERS)).stdout.trim(), "");
         } finally {
             await sh("rm /data/graph/passwd");
         }

@@ -5,8 +5,9 @@
  * read back with vnv's own layer extraction.
  */
 import { strict as assert } from "node:assert";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import fc from "fast-check";
@@ -71,6 +72,17 @@ describe("snapshots", () => {
                 assert.match(to.problem, new RegExp(`is a ${type}`));
             });
         }
+
+        it("a name starting with .wh. is refused: a layer takes it for a whiteout", () => {
+            fc.assert(
+                fc.property(fc.array(segment, { maxLength: 3 }), segment, fc.nat(3), (parts, rest, at) => {
+                    const all = [...parts];
+                    all.splice(Math.min(at, all.length), 0, `.wh.${rest}`);
+                    const to = snapshotPath({ name: `vnv-dump/${all.join("/")}`, type: "file" });
+                    assert.ok("problem" in to && /\.wh\./.test(to.problem), JSON.stringify(to));
+                }),
+            );
+        });
 
         it("a name longer than 1024 characters is refused", () => {
             const to = snapshotPath({ name: `vnv-dump/${"a".repeat(1020)}`, type: "file" });
@@ -169,14 +181,52 @@ describe("snapshots", () => {
             assert.equal(fs.existsSync(file), false);
         });
 
-        it("a dump of more entries than allowed is refused", async () => {
+        it("a dump of more entries than allowed is refused, and no layer file is left", async () => {
             const file = path.join(tmp(), "layer.tar.gz");
             await assert.rejects(snapshotLayer(once(await tarOf(DUMP)), file, { entries: 2, bytes: 1e9, path: 1024 }), /more than 2 entries/);
+            assert.equal(fs.existsSync(file), false);
         });
 
-        it("a dump of more bytes than allowed is refused", async () => {
+        it("a dump of more bytes than allowed is refused, and no layer file is left", async () => {
             const file = path.join(tmp(), "layer.tar.gz");
             await assert.rejects(snapshotLayer(once(await tarOf(DUMP)), file, { entries: 100, bytes: 10, path: 1024 }), /more than 10 bytes/);
+            assert.equal(fs.existsSync(file), false);
+        });
+
+        const refusals: [string, LayerEntry[], RegExp][] = [
+            ["a path twice", [...DUMP, { name: "vnv-dump/edges.csv", content: "again" }], /"vnv-dump\/edges\.csv" twice/],
+            [
+                "a path under a file",
+                [...DUMP, { name: "vnv-dump/edges.csv/" }, { name: "vnv-dump/edges.csv/x", content: "" }],
+                /"vnv-dump\/edges\.csv\/" twice/,
+            ],
+            ["a file under a file", [...DUMP, { name: "vnv-dump/edges.csv/x", content: "" }], /under a file of the same name/],
+            ["entries before the dump's own directory", [{ name: "vnv-dump/x.csv", content: "" }, ...DUMP], /does not start with its own directory/],
+            ["no entry at all", [], /the dump is empty/],
+            ["no file", [{ name: "vnv-dump/" }, { name: "vnv-dump/graph/" }], /holds no file/],
+        ];
+        for (const [what, dump, message] of refusals) {
+            it(`a dump with ${what} is refused whole, and no layer file is left`, async () => {
+                const file = path.join(tmp(), "layer.tar.gz");
+                await assert.rejects(snapshotLayer(once(await tarOf(dump)), file), (e: Error) => e instanceof DumpRefusedError && message.test(e.message));
+                assert.equal(fs.existsSync(file), false);
+            });
+        }
+
+        it("a dump cut off in the middle of a file is a failure the caller catches, and no layer file is left", async () => {
+            const file = path.join(tmp(), "layer.tar.gz");
+            const whole = await tarOf([{ name: "vnv-dump/" }, { name: "vnv-dump/big.bin", content: "x".repeat(4 * 1024 * 1024) }]);
+            const unhandled: unknown[] = [];
+            const listen = (e: unknown) => unhandled.push(e);
+            process.on("unhandledRejection", listen);
+            try {
+                await assert.rejects(snapshotLayer(once(whole.subarray(0, 2 * 1024 * 1024)), file), /Unexpected end of data/);
+                await new Promise((resolve) => setTimeout(resolve, 200));
+            } finally {
+                process.off("unhandledRejection", listen);
+            }
+            assert.deepEqual(unhandled.map(String), [], "a rejection nobody handles ends a process run by node");
+            assert.equal(fs.existsSync(file), false);
         });
     });
 
@@ -238,9 +288,51 @@ describe("snapshots", () => {
         });
 
         it("a blob the repository holds already is not uploaded again", async () => {
-            const l = await layer();
-            await client.pushBlob(image, l.digest, l.body);
-            assert.equal(await client.pushBlob(image, l.digest, l.body), "present");
+            const bytes = randomBytes(1000);
+            assert.equal(await client.pushBlob(image, sha256(bytes), bytes), "pushed");
+            assert.equal(await client.pushBlob(image, sha256(bytes), bytes), "present");
         });
+    });
+
+    describe("a registry that opens an upload elsewhere", () => {
+        let server: http.Server;
+        let origin = "";
+        const uploads: string[] = [];
+        let location: string | undefined;
+
+        before(async () => {
+            server = http.createServer((req, res) => {
+                uploads.push(`${req.method} ${req.url}`);
+                if (req.method === "HEAD") {
+                    res.writeHead(404).end();
+                } else if (req.method === "POST") {
+                    res.writeHead(202, location === undefined ? {} : { location }).end();
+                } else {
+                    res.writeHead(201).end();
+                }
+            });
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            origin = `127.0.0.1:${(server.address() as { port: number }).port}`;
+        });
+        after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+        beforeEach(() => {
+            uploads.length = 0;
+        });
+
+        for (const [what, to] of [
+            ["on another origin", "http://127.0.0.2:9/v2/upload"],
+            ["without a Location", undefined],
+        ] as const) {
+            it(`an upload opened ${what} is refused: the blob is never sent`, async () => {
+                location = to;
+                const client = new RegistryClient({ credentials: () => undefined });
+                const bytes = Buffer.from("a blob");
+                await assert.rejects(client.pushBlob(`${origin}/infrasoftbe/dataset`, sha256(bytes), bytes), /opened the upload at no URL of its own/);
+                assert.deepEqual(
+                    uploads.map((u) => u.split(" ")[0]),
+                    ["HEAD", "POST"],
+                );
+            });
+        }
     });
 });

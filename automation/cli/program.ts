@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { Command } from "commander";
 import { PROJECT_DIR } from "../../infra/stackFile";
 import { OperationError } from "../errors";
+import { datasetCommands } from "./commands/dataset";
 import { envCommands } from "./commands/env";
 import { historyCommand } from "./commands/history";
 import { releaseCommands } from "./commands/release";
@@ -36,6 +37,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<Exit
         .showHelpAfterError("(run with --help for usage)")
         .addHelpText("after", "\nExit codes: 0 done, 1 failed, 2 bad input (nothing touched), 3 busy (locked or full; try later), 4 not found.");
     envCommands(program, ctx);
+    datasetCommands(program, ctx);
     stackCommands(program, ctx);
     historyCommand(program, ctx);
     releaseCommands(program, ctx);

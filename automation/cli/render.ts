@@ -6,6 +6,7 @@
  * line escapes its whole output once more (which changes nothing already escaped).
  */
 import { terminalText as t } from "../../rules/terminal";
+import type { DatasetListing } from "../release/datasets";
 import type { AuditHistory } from "../history/audit";
 import type { DriftReport } from "../environments/drift";
 import { describeLock } from "../errors";
@@ -84,6 +85,11 @@ export function environmentsTable(rows: readonly EnvironmentInfo[]): string {
               ]
         ).map(t),
     );
+    return columns(head, body);
+}
+
+/** Rows under a head, each column as wide as its widest cell (cells escaped already). */
+function columns(head: readonly string[], body: readonly (readonly string[])[]): string {
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
     return [head, ...body]
         .map((cols) =>
@@ -93,6 +99,22 @@ export function environmentsTable(rows: readonly EnvironmentInfo[]): string {
                 .trimEnd(),
         )
         .join("\n");
+}
+
+/** `vnv dataset ls`: one line per dataset, the newest first. */
+export function datasetsText(l: DatasetListing): string {
+    if (l.datasets.length === 0) {
+        return `no datasets in ${t(l.image)}`;
+    }
+    const mib = (n: number | undefined) => (n === undefined ? "?" : `${(n / 1024 / 1024).toFixed(1)} MiB`);
+    const body = l.datasets.map((d) =>
+        (d.problem !== undefined
+            ? [d.tag, "-", "-", `UNREADABLE: ${d.problem}`, "-"]
+            : [d.tag, when(d.created), mib(d.size), d.source ?? "", d.usedBy.length === 0 ? "-" : d.usedBy.join(", ")]
+        ).map(t),
+    );
+    const more = l.more > 0 ? `\n(${l.more} more; --limit shows more)` : "";
+    return `${t(l.image)}\n${columns(["TAG", "CREATED", "SIZE", "SOURCE", "USED BY"], body)}${more}`;
 }
 
 export function reapText(s: ReapSummary): string {

@@ -4,13 +4,13 @@
  * loaded (its loader's container exited 0).
  */
 import { type EnvironmentSettings, imagesOf } from "../../infra/settings";
-import { LOADED_DATASET_LABEL, loaderName, parseDatasetReference, type PinnedDataset } from "../../rules/datasets";
+import { datasetReference, LOADED_DATASET_LABEL, loaderName, parseDatasetReference, type PinnedDataset } from "../../rules/datasets";
 import { stackName as versionStack } from "../../rules/naming";
 import type { Version } from "../../rules/versions";
 import type { DatasetStatus } from "../environments/types";
 import { OperationError, UsageError } from "../errors";
 import { terminalText } from "../../rules/terminal";
-import { authoritative, type DockerEnvironment, type DockerTargetConfig } from "./target";
+import { authoritative, type DockerEnvironment, type DockerTargetConfig, historyName } from "./target";
 
 /**
  * The dataset of the environment: an existing one keeps the one it was made with (a dataset
@@ -71,6 +71,18 @@ export function keptDataset(env: DockerEnvironment): PinnedDataset | undefined {
         );
     }
     return kept;
+}
+
+/** Each environment on the engine and the dataset it was made with (those whose labels disagree are left out). */
+export async function datasetUses(target: { environments(): Promise<DockerEnvironment[]> }): Promise<{ environment: string; reference: string }[]> {
+    return (await target.environments()).flatMap((env) => {
+        try {
+            const kept = keptDataset(env);
+            return kept === undefined ? [] : [{ environment: historyName(env.stack), reference: datasetReference(kept) }];
+        } catch {
+            return [];
+        }
+    });
 }
 
 /** Whether the dataset was loaded: its loader's container exited 0 (it exits 0 at once when the data is there already). */

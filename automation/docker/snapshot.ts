@@ -63,16 +63,23 @@ export async function snapshot(target: DockerEnvironments, version: Version, opt
     }
     const now = clock();
     const tag = options.as ?? snapshotTag(found.env.stack, now);
-    await steps.time("tag free", () => refuseTaken(target, from.image, tag));
+    const free = () => refuseTaken(target, from.image, tag, options.as !== undefined);
+    await steps.time("tag free", free);
     const container = found.env.objects.find((o) => o.kind === "container" && o.service === db.name);
     const volume = found.env.objects.find((o) => o.kind === "volume" && o.labels["com.docker.compose.volume"] === dataVolumeName(db.name));
     if (container === undefined || volume === undefined) {
         throw new OperationError(`${found.env.stack}: its ${db.name} container or data volume is gone; \`vnv env up ${version.canonical} --on docker\` first`);
     }
+    if (!["running", "exited", "created"].includes(container.state ?? "")) {
+        // Restarting (a crash loop) or paused: a dump now would not be a consistent copy.
+        throw new OperationError(
+            `${found.env.stack}: its ${db.name} container is ${container.state ?? "in no known state"}; a snapshot is taken of a database that runs or is stopped`,
+        );
+    }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-snapshot-"));
     try {
-        const layer = await withDatabaseStopped(engine, container, db.name, log, steps, () =>
-            dumpLayer(engine, { from, volume: volume.id, project: found.env.project, dir, log }),
+        const layer = await dumpLayer(engine, { from, volume: volume.id, project: found.env.project, dir, log }, (run) =>
+            withDatabaseStopped(engine, container, db.name, log, steps, run),
         );
         log(`${found.env.stack}: ${layer.files} file(s), ${layer.bytes} bytes dumped; pushing ${from.image}:${tag}`);
         const labels = {
@@ -81,7 +88,14 @@ export async function snapshot(target: DockerEnvironments, version: Version, opt
             [SNAPSHOT_LABELS.created]: now.toISOString(),
         };
         const pushed = await steps.time("push", () =>
-            appendLayer(registry, from.image, from.digest, layer, { tag, labels, created: now, createdBy: `vnv env snapshot ${version.canonical}` }),
+            // The tag is checked free once more just before it is written: the registry API has no create-only PUT.
+            appendLayer(registry, from.image, from.digest, layer, {
+                tag,
+                labels,
+                created: now,
+                createdBy: `vnv env snapshot ${version.canonical}`,
+                beforeTag: free,
+            }),
         );
         const dataset = { image: from.image, tag, digest: pushed.digest };
         return {
@@ -101,10 +115,11 @@ export async function snapshot(target: DockerEnvironments, version: Version, opt
 }
 
 /** A usage error when `image:tag` exists: a dataset's tag is never overwritten. */
-async function refuseTaken(target: DockerEnvironments, image: string, tag: string): Promise<void> {
+async function refuseTaken(target: DockerEnvironments, image: string, tag: string, named: boolean): Promise<void> {
     try {
         const existing = await target.cfg.registry.resolve(image, tag);
-        throw new UsageError(`--as ${tag}: ${image}:${tag} exists already (${existing.digest}); a dataset's tag is never overwritten: choose another name`);
+        const message = `${image}:${tag} exists already (${existing.digest}); a dataset's tag is never overwritten`;
+        throw named ? new UsageError(`--as ${tag}: ${message}: choose another name`) : new OperationError(`${message}: name the snapshot with --as`);
     } catch (e) {
         if (!(e instanceof RegistryError && e.kind === "not-found")) {
             throw e;
@@ -122,11 +137,11 @@ async function withDatabaseStopped<T>(
     work: () => Promise<T>,
 ): Promise<T> {
     const running = container.state === "running";
-    if (running) {
-        log(`stopping ${name} for a consistent dump (its clients wait until it is back)`);
-        await steps.time("stop database", () => docker(engine, ["stop", "--time", "60", container.id], 120_000));
-    }
     try {
+        if (running) {
+            log(`stopping ${name} for a consistent dump (its clients wait until it is back)`);
+            await steps.time("stop database", () => docker(engine, ["stop", "--time", "60", container.id], 120_000));
+        }
         return await work();
     } finally {
         if (running) {
@@ -156,19 +171,23 @@ async function restart(engine: DockerEngine, id: string, name: string, log: (lin
     }
 }
 
-/** The dataset image's `dump` over the data volume, copied out as a layer in `dir`. */
+/**
+ * The dataset image's `dump` over the data volume, run inside `stopped` (the database stopped
+ * only while it runs), then copied out as a layer in `dir`. The container gets nothing it does not
+ * need: no network, a read-only root, no capabilities, no new privileges, a bounded process count.
+ */
 async function dumpLayer(
     engine: DockerEngine,
     o: { from: PinnedDataset; volume: string; project: string; dir: string; log: (line: string) => void },
+    stopped: (run: () => Promise<void>) => Promise<void>,
 ): Promise<Awaited<ReturnType<typeof snapshotLayer>>> {
     const env = [...datasetEnvironment(o.from, DATABASE_DATA_PATH), { name: DATASET_VARIABLES.dumpPath, value: DUMP_PATH }];
+    const confined = ["--read-only", "--network", "none", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--pids-limit", "256"];
     const created = await docker(
         engine,
         [
             "create",
-            "--read-only",
-            "--network",
-            "none",
+            ...confined,
             "--label",
             `${DUMP_CONTAINER_LABEL}=${o.project}`,
             "--volume",
@@ -186,12 +205,14 @@ async function dumpLayer(
         throw new OperationError(`docker create answered no container id: ${terminalLines(created.slice(0, 300))}`);
     }
     try {
-        o.log(`dumping with ${o.from.image}:${o.from.tag}`);
-        const ran = await engine.run("docker", ["start", "--attach", id], { timeoutMs: DUMP_TIMEOUT_MS });
-        if (ran.code !== 0) {
-            const said = terminalLines(`${ran.stdout}\n${ran.stderr}`.trim().split("\n").slice(-5).join("\n").slice(0, 2000));
-            throw new OperationError(`the dataset image's dump exited ${ran.code}; nothing was pushed. It said:\n${said}`);
-        }
+        await stopped(async () => {
+            o.log(`dumping with ${o.from.image}:${o.from.tag}`);
+            const ran = await engine.run("docker", ["start", "--attach", id], { timeoutMs: DUMP_TIMEOUT_MS });
+            if (ran.code !== 0) {
+                const said = terminalLines(`${ran.stdout}\n${ran.stderr}`.trim().split("\n").slice(-5).join("\n").slice(0, 2000));
+                throw new OperationError(`the dataset image's dump exited ${ran.code}; nothing was pushed. It said:\n${said}`);
+            }
+        });
         return await copyOut(engine, id, path.join(o.dir, "layer.tar.gz"));
     } finally {
         await engine.run("docker", ["rm", "--force", "--volumes", id], { timeoutMs: 60_000 });

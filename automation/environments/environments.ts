@@ -10,7 +10,8 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ephemeralFromDev } from "../../infra/ephemeral";
 import { type EnvironmentSettings, parseSettings, SettingsError } from "../../infra/settings";
-import type { PinnedDataset } from "../../rules/datasets";
+import { parseDatasetReference, type PinnedDataset } from "../../rules/datasets";
+import { mapLimit } from "../util";
 import { type EnvironmentMeta, planReap, type ReapDecision, stackRole, type TagRules } from "../../rules/metadata";
 import { stackName as versionStack } from "../../rules/naming";
 import { formatDuration } from "../../rules/ttl";
@@ -186,6 +187,14 @@ export class Environments implements Runtime {
     /** The live ephemeral environments (by their tags). */
     async live(): Promise<EnvironmentMeta[]> {
         return liveOf(await this.store.list(), this.tagRules());
+    }
+
+    /** Each live environment and the dataset its stack's `dataset` output says it runs (`vnv dataset ls`). */
+    async datasetUses(): Promise<{ environment: string; reference: string }[]> {
+        const outputs = await mapLimit(await this.live(), 4, async (m) => ({ stack: m.stack, dataset: (await this.store.outputs(m.stack))?.dataset }));
+        return outputs.flatMap((o) =>
+            typeof o.dataset === "string" && parseDatasetReference(o.dataset) !== undefined ? [{ environment: o.stack, reference: o.dataset }] : [],
+        );
     }
 
     /** Every environment, and every stack that claims to be one but is malformed, for `env ls`. */

@@ -1,5 +1,6 @@
 /** An environment after its creation: its health now, a new expiry, taking it down. */
 import type { Stack } from "@pulumi/pulumi/automation";
+import { parseDatasetReference } from "../../rules/datasets";
 import { type EnvironmentMeta, TAG } from "../../rules/metadata";
 import { stackName as versionStack } from "../../rules/naming";
 import { formatDuration } from "../../rules/ttl";
@@ -27,8 +28,19 @@ export async function statusOf(rt: Runtime, version: Version): Promise<StatusRes
     const settings = rt.settingsFor(version, meta.slot);
     const base = rt.cfg.health?.base(settings.hostname) ?? `https://${settings.hostname}`;
     const { targets, notReachable } = healthTargets(settings.services, base);
-    const health = await checkOnce(targets, notReachable, rt.cfg.health?.wait);
-    return { stack: stack.name, version: version.canonical, url: `https://${settings.hostname}`, expiresAt: meta.expiresAt.toISOString(), health };
+    const [health, outputs] = await Promise.all([checkOnce(targets, notReachable, rt.cfg.health?.wait), rt.store.outputs(stack.name)]);
+    const dataset = typeof outputs?.dataset === "string" ? parseDatasetReference(outputs.dataset) : undefined;
+    return {
+        stack: stack.name,
+        version: version.canonical,
+        url: `https://${settings.hostname}`,
+        expiresAt: meta.expiresAt.toISOString(),
+        health,
+        // Whether its loader exited 0 is ECS's to tell (the task's stopped containers), out of vnv's reach here.
+        ...(dataset === undefined
+            ? {}
+            : { dataset: { ...dataset, state: "unknown" as const, detail: "ECS keeps its loader's exit code: `aws ecs describe-tasks`" } }),
+    };
 }
 
 /** Sets the expiry to creation + `ttl`; refused (nothing changed) when that is already past. */

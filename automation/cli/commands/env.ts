@@ -38,7 +38,7 @@ function withTargets(cmd: Command): Command {
     );
 }
 
-type OnTarget = SharedOptions & { on?: "aws" | "docker"; secretsFile?: string };
+export type OnTarget = SharedOptions & { on?: "aws" | "docker"; secretsFile?: string };
 
 async function dockerTarget(ctx: CliContext, opts: OnTarget) {
     const { makeDockerTarget } = require("../dockerDriver") as typeof import("../dockerDriver");
@@ -219,7 +219,7 @@ function snapshotCommand(env: Command, ctx: CliContext): void {
  * `work` over the Docker target when dev configures one; a Docker host that cannot be reached
  * is reported (the command exits 1 after its output), never fatal for the AWS environments.
  */
-async function onDocker<T>(
+export async function onDocker<T>(
     ctx: CliContext,
     opts: OnTarget,
     work: (target: DockerEnvironments, lifecycle: typeof import("../../docker/lifecycle")) => Promise<T>,
