@@ -78,6 +78,11 @@ async function run(): Promise<void> {
         await timed("env ls (2 on docker)", ["env", "ls", "--json"]);
         await timed("env ls --on docker", ["env", "ls", "--on", "docker", "--json"]);
         await timed(`env status ${V1}`, ["env", "status", V1, "--on", "docker", "--json"]);
+        const snap = await vnv(["env", "snapshot", V1, "--on", "docker", "--as", "bench-snapshot", "--json"]);
+        const taken = JSON.parse(snap.out) as { steps: { step: string; ms: number }[]; bytes: number };
+        const laps = taken.steps.map((s) => `${s.step} ${(s.ms / 1000).toFixed(1)}`).join(", ");
+        console.log(`${`env snapshot ${V1}`.padEnd(26)} ${(snap.ms / 1000).toFixed(1).padStart(6)} s  ${taken.bytes} bytes  (${laps})`);
+        await timed("dataset ls", ["dataset", "ls", "--on", "docker", "--json"]);
         await timed(`env down ${V1}`, ["env", "down", V1, "--on", "docker", "--json"]);
         await timed(`env down ${V2}`, ["env", "down", V2, "--on", "docker", "--json"]);
         console.log(`load average ${load()}`);

@@ -241,16 +241,39 @@ async function settle(): Promise<void> {
 }
 
 /** Runs `program`, waits for its outputs and registrations, answers what it registered. */
-export async function run<T>(program: () => T | Promise<T>): Promise<{ result: T; resources: Recorded[]; invocations: Invocation[] }> {
+/**
+ * Runs `program` under the mocks; fails naming every input the provider would reject and, unless
+ * `refusals` says the test looks for them itself, every registration that failed in the program
+ * (a rejected promise nobody awaits: under mocks a refused resource otherwise just never
+ * registers, and a test that counts what did would pass without it).
+ */
+export async function run<T>(
+    program: () => T | Promise<T>,
+    options: { refusals?: "expected" } = {},
+): Promise<{ result: T; resources: Recorded[]; invocations: Invocation[] }> {
     recorded.length = 0;
     invocations.length = 0;
     violations.length = 0;
-    const result = await program();
-    await settle();
-    if (violations.length > 0) {
-        throw new Error(`the provider would reject ${violations.length} input(s):\n  - ${violations.join("\n  - ")}`);
+    const refused: unknown[] = [];
+    const collect = (e: unknown) => refused.push(e);
+    if (options.refusals === undefined) {
+        process.on("unhandledRejection", collect);
     }
-    return { result, resources: [...recorded], invocations: [...invocations] };
+    try {
+        const result = await program();
+        await settle();
+        await new Promise((resolve) => setImmediate(resolve));
+        if (violations.length > 0) {
+            throw new Error(`the provider would reject ${violations.length} input(s):\n  - ${violations.join("\n  - ")}`);
+        }
+        if (refused.length > 0) {
+            const messages = [...new Set(refused.map((e) => (e instanceof Error ? e.message : String(e))))];
+            throw new Error(`the program failed to register resources:\n  - ${messages.join("\n  - ")}`);
+        }
+        return { result, resources: [...recorded], invocations: [...invocations] };
+    } finally {
+        process.removeListener("unhandledRejection", collect);
+    }
 }
 
 /** Whether the mocks hold the provider's input rules for a resource type. */

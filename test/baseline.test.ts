@@ -194,7 +194,7 @@ describe("security baseline", () => {
             };
             process.on("unhandledRejection", collect);
             try {
-                const { resources } = await run(program);
+                const { resources } = await run(program, { refusals: "expected" });
                 await new Promise((resolve) => setTimeout(resolve, 50));
                 return { errors, resources: resources.filter((r) => r.custom) };
             } finally {
@@ -248,6 +248,29 @@ describe("security baseline", () => {
                 errors.every((e) => /ECS\.5 p-app: container "app" has a writable root file system/.test(e.message)),
                 errors.map((e) => e.message).join("\n"),
             );
+        });
+
+        it("under the test harness, a resource the guard refuses fails the run instead of going missing", async () => {
+            const listeners = process.listeners("unhandledRejection");
+            process.removeAllListeners("unhandledRejection");
+            try {
+                await assert.rejects(
+                    run(() => {
+                        const guard = new BaselineGuard({ role: "dev", exemptions: [] });
+                        const containerDefinitions = pulumi
+                            .output("app")
+                            .apply((name) => JSON.stringify([{ name, image: "ghcr.io/x/app@sha256:0", essential: true }]));
+                        new aws.ecs.TaskDefinition("p-app", { family: "p-app", containerDefinitions }, { transformations: [guard.transformation] });
+                        guard.seal();
+                    }),
+                    /the program failed to register resources:[\s\S]*ECS\.5 p-app: container "app" has a writable root file system/,
+                );
+            } finally {
+                for (const l of listeners) {
+                    process.on("unhandledRejection", l);
+                }
+                (require("@pulumi/pulumi/runtime/debuggable") as { leakedPromises: () => unknown }).leakedPromises(); // internal to the SDK, untyped
+            }
         });
 
         for (const role of Object.keys(roles)) {

@@ -566,6 +566,25 @@ describe("@engine vnv command line", function () {
         assert.equal(rows[0]?.digest, dataset);
     });
 
+    it("release ls shows the dataset each version's images name", async () => {
+        await pushVersion(reg, "v9.5.0-rc.1");
+        await pushVersion(reg, "v9.5.0-rc.2");
+        await pushImage(reg, "infrasoftbe/neo-server", "v9.5.0-rc.2", "neo-server@v9.5.0-rc.2", "docker", "amd64", { [DATASET_LABEL]: "2026.11" });
+        const r = await vnv(["release", "ls", "--json"]);
+        assert.equal(r.code, 0, r.err);
+        const versions = JSON.parse(r.out).versions as { version: string; dataset?: unknown }[];
+        assert.deepEqual(
+            versions.filter((v) => v.version.startsWith("v9.5.")).map((v) => [v.version, v.dataset]),
+            [
+                ["v9.5.0-rc.2", { tag: "2026.11", by: ["neo-server"] }],
+                ["v9.5.0-rc.1", { none: true }],
+            ],
+        );
+        const text = await vnv(["release", "ls"]);
+        assert.match(text.out, /^VERSION +KIND +IMAGES +DATASET +RUNS$/m);
+        assert.match(text.out, /^v9\.5\.0-rc\.2 +candidate +complete +2026\.11 +-$/m);
+    });
+
     it("an update keeps the environment's fixed-tag images (its database) at their digests, even when the tag moved", async () => {
         await pushVersion(reg, "v9.2.0-rc.1");
         const first = await vnv(["env", "up", "v9.2.0-rc.1", "--json"]);

@@ -32,6 +32,7 @@ import { BlobNotObjectError, BlobTooLargeError, ListingTooLargeError } from "../
 import { PulumiCliNotFoundError } from "../automation/state/pulumiCli";
 import { SettingsError } from "../infra/settings";
 import { ExtractError } from "../registry/extract";
+import { DumpRefusedError } from "../registry/snapshotLayer";
 import { LayerLimitError } from "../registry/layerStream";
 import { RegistryError } from "../registry/transport";
 import { CycleError, GraphError } from "../rules/criticalPath";
@@ -80,6 +81,7 @@ const ERRORS: Record<string, [() => unknown, number]> = {
     ListingTooLargeError: [() => new ListingTooLargeError("p", 1 as never), EXIT.failed],
     PulumiCliNotFoundError: [() => new PulumiCliNotFoundError([]), EXIT.failed],
     ExtractError: [() => new ExtractError("i", "sha256:0", "/", "x"), EXIT.failed],
+    DumpRefusedError: [() => new DumpRefusedError("x"), EXIT.failed],
     LayerLimitError: [() => new LayerLimitError("x"), EXIT.failed],
     RegistryError: [() => new RegistryError("not-found", "i", "x"), EXIT.failed],
     CycleError: [() => new CycleError(["a"]), EXIT.failed],

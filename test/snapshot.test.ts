@@ -229,110 +229,110 @@ describe("snapshots", () => {
             assert.equal(fs.existsSync(file), false);
         });
     });
+});
 
-    describe("@registry the snapshot's image, in a real registry", function () {
-        this.timeout(60_000);
-        const tmp = useTempDir("vnv-snapshot-image-");
-        let reg: TestRegistry;
-        const client = new RegistryClient({ credentials: () => undefined });
-        const REPO = "infrasoftbe/dataset";
-        let image: string;
-        let base: string;
+describe("@registry snapshots: the image, in a real registry", function () {
+    this.timeout(60_000);
+    const tmp = useTempDir("vnv-snapshot-image-");
+    let reg: TestRegistry;
+    const client = new RegistryClient({ credentials: () => undefined });
+    const REPO = "infrasoftbe/dataset";
+    let image: string;
+    let base: string;
 
-        before(async () => {
-            reg = await startRegistry();
-            image = `${reg.host}/${REPO}`;
-            base = await pushStandinImage(reg.host, REPO, "2026.11", {
-                kind: "dataset",
-                service: "dataset",
-                files: [
-                    { path: "nodes.csv", content: "id\n1\n" },
-                    { path: "edges.csv", content: "from,to\n" },
-                ],
-            });
+    before(async () => {
+        reg = await startRegistry();
+        image = `${reg.host}/${REPO}`;
+        base = await pushStandinImage(reg.host, REPO, "2026.11", {
+            kind: "dataset",
+            service: "dataset",
+            files: [
+                { path: "nodes.csv", content: "id\n1\n" },
+                { path: "edges.csv", content: "from,to\n" },
+            ],
         });
-        after(async () => reg?.stop());
+    });
+    after(async () => reg?.stop());
 
-        async function layer() {
-            const dump = await tarOf([{ name: "vnv-dump/" }, { name: "vnv-dump/nodes.csv", content: "id\n7\n" }]);
-            return snapshotLayer(once(dump), path.join(tmp(), "layer.tar.gz"));
-        }
+    async function layer() {
+        const dump = await tarOf([{ name: "vnv-dump/" }, { name: "vnv-dump/nodes.csv", content: "id\n7\n" }]);
+        return snapshotLayer(once(dump), path.join(tmp(), "layer.tar.gz"));
+    }
 
-        it("holds the dump's files under /dataset and none of the base dataset's", async () => {
-            const pushed = await appendLayer(client, image, base, await layer(), { tag: "snap-1", labels: {}, createdBy: "test", created: new Date(0) });
-            const to = path.join(tmp(), "files");
-            const got = await extractImage(client, image, pushed.digest, { from: "/dataset", to });
-            assert.deepEqual(got.files, ["nodes.csv"]);
-            assert.equal(fs.readFileSync(path.join(to, "nodes.csv"), "utf8"), "id\n7\n");
+    it("holds the dump's files under /dataset and none of the base dataset's", async () => {
+        const pushed = await appendLayer(client, image, base, await layer(), { tag: "snap-1", labels: {}, createdBy: "test", created: new Date(0) });
+        const to = path.join(tmp(), "files");
+        const got = await extractImage(client, image, pushed.digest, { from: "/dataset", to });
+        assert.deepEqual(got.files, ["nodes.csv"]);
+        assert.equal(fs.readFileSync(path.join(to, "nodes.csv"), "utf8"), "id\n7\n");
+    });
+
+    it("carries the base's labels and the snapshot's", async () => {
+        const pushed = await appendLayer(client, image, base, await layer(), {
+            tag: "snap-2",
+            labels: { "be.step-studio.vnv.dataset.source": "a test" },
+            createdBy: "test",
+            created: new Date(0),
         });
+        const labels = await labelsOf(client, image, pushed.digest);
+        assert.equal(labels["be.step-studio.vnv.dataset.source"], "a test");
+        assert.equal((await client.resolve(image, "snap-2")).digest, pushed.digest);
+    });
 
-        it("carries the base's labels and the snapshot's", async () => {
-            const pushed = await appendLayer(client, image, base, await layer(), {
-                tag: "snap-2",
-                labels: { "be.step-studio.vnv.dataset.source": "a test" },
-                createdBy: "test",
-                created: new Date(0),
-            });
-            const labels = await labelsOf(client, image, pushed.digest);
-            assert.equal(labels["be.step-studio.vnv.dataset.source"], "a test");
-            assert.equal((await client.resolve(image, "snap-2")).digest, pushed.digest);
+    it("a base whose config does not match its layers is refused and nothing is tagged", async () => {
+        const hostile = await pushImage(reg, REPO, "hostile", "diff_ids that list no layer");
+        await assert.rejects(
+            appendLayer(client, image, hostile, await layer(), { tag: "snap-3", labels: {}, createdBy: "test", created: new Date(0) }),
+            /rootfs\.diff_ids do not match its layers one for one; nothing was pushed/,
+        );
+        await assert.rejects(client.resolve(image, "snap-3"), (e: unknown) => e instanceof RegistryError && e.kind === "not-found");
+    });
+
+    it("a blob the repository holds already is not uploaded again", async () => {
+        const bytes = randomBytes(1000);
+        assert.equal(await client.pushBlob(image, sha256(bytes), bytes), "pushed");
+        assert.equal(await client.pushBlob(image, sha256(bytes), bytes), "present");
+    });
+});
+
+describe("snapshots: a registry that opens an upload elsewhere", () => {
+    let server: http.Server;
+    let origin = "";
+    const uploads: string[] = [];
+    let location: string | undefined;
+
+    before(async () => {
+        server = http.createServer((req, res) => {
+            uploads.push(`${req.method} ${req.url}`);
+            if (req.method === "HEAD") {
+                res.writeHead(404).end();
+            } else if (req.method === "POST") {
+                res.writeHead(202, location === undefined ? {} : { location }).end();
+            } else {
+                res.writeHead(201).end();
+            }
         });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        origin = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    });
+    after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    beforeEach(() => {
+        uploads.length = 0;
+    });
 
-        it("a base whose config does not match its layers is refused and nothing is tagged", async () => {
-            const hostile = await pushImage(reg, REPO, "hostile", "diff_ids that list no layer");
-            await assert.rejects(
-                appendLayer(client, image, hostile, await layer(), { tag: "snap-3", labels: {}, createdBy: "test", created: new Date(0) }),
-                /rootfs\.diff_ids do not match its layers one for one; nothing was pushed/,
+    for (const [what, to] of [
+        ["on another origin", "http://127.0.0.2:9/v2/upload"],
+        ["without a Location", undefined],
+    ] as const) {
+        it(`an upload opened ${what} is refused: the blob is never sent`, async () => {
+            location = to;
+            const client = new RegistryClient({ credentials: () => undefined });
+            const bytes = Buffer.from("a blob");
+            await assert.rejects(client.pushBlob(`${origin}/infrasoftbe/dataset`, sha256(bytes), bytes), /opened the upload at no URL of its own/);
+            assert.deepEqual(
+                uploads.map((u) => u.split(" ")[0]),
+                ["HEAD", "POST"],
             );
-            await assert.rejects(client.resolve(image, "snap-3"), (e: unknown) => e instanceof RegistryError && e.kind === "not-found");
         });
-
-        it("a blob the repository holds already is not uploaded again", async () => {
-            const bytes = randomBytes(1000);
-            assert.equal(await client.pushBlob(image, sha256(bytes), bytes), "pushed");
-            assert.equal(await client.pushBlob(image, sha256(bytes), bytes), "present");
-        });
-    });
-
-    describe("a registry that opens an upload elsewhere", () => {
-        let server: http.Server;
-        let origin = "";
-        const uploads: string[] = [];
-        let location: string | undefined;
-
-        before(async () => {
-            server = http.createServer((req, res) => {
-                uploads.push(`${req.method} ${req.url}`);
-                if (req.method === "HEAD") {
-                    res.writeHead(404).end();
-                } else if (req.method === "POST") {
-                    res.writeHead(202, location === undefined ? {} : { location }).end();
-                } else {
-                    res.writeHead(201).end();
-                }
-            });
-            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-            origin = `127.0.0.1:${(server.address() as { port: number }).port}`;
-        });
-        after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-        beforeEach(() => {
-            uploads.length = 0;
-        });
-
-        for (const [what, to] of [
-            ["on another origin", "http://127.0.0.2:9/v2/upload"],
-            ["without a Location", undefined],
-        ] as const) {
-            it(`an upload opened ${what} is refused: the blob is never sent`, async () => {
-                location = to;
-                const client = new RegistryClient({ credentials: () => undefined });
-                const bytes = Buffer.from("a blob");
-                await assert.rejects(client.pushBlob(`${origin}/infrasoftbe/dataset`, sha256(bytes), bytes), /opened the upload at no URL of its own/);
-                assert.deepEqual(
-                    uploads.map((u) => u.split(" ")[0]),
-                    ["HEAD", "POST"],
-                );
-            });
-        }
-    });
+    }
 });

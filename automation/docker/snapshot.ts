@@ -25,7 +25,7 @@ import { StepClock } from "../environments/runtime";
 import { OperationError, UsageError } from "../errors";
 import { keptDataset } from "./dataset";
 import type { DockerEngine, DockerObject } from "./engine";
-import { type DockerEnvironments, historyName } from "./target";
+import { type DockerEnvironment, type DockerEnvironments, historyName } from "./target";
 
 /** The label of a dump's container (so one left by a killed vnv can be found: `docker ps -a --filter label=…`). */
 export const DUMP_CONTAINER_LABEL = "be.infrasoft.vnv.snapshot-of";
@@ -65,22 +65,13 @@ export async function snapshot(target: DockerEnvironments, version: Version, opt
     const tag = options.as ?? snapshotTag(found.env.stack, now);
     const free = () => refuseTaken(target, from.image, tag, options.as !== undefined);
     await steps.time("tag free", free);
-    const container = found.env.objects.find((o) => o.kind === "container" && o.service === db.name);
-    const volume = found.env.objects.find((o) => o.kind === "volume" && o.labels["com.docker.compose.volume"] === dataVolumeName(db.name));
-    if (container === undefined || volume === undefined) {
-        throw new OperationError(`${found.env.stack}: its ${db.name} container or data volume is gone; \`vnv env up ${version.canonical} --on docker\` first`);
-    }
-    if (!["running", "exited", "created"].includes(container.state ?? "")) {
-        // Restarting (a crash loop) or paused: a dump now would not be a consistent copy.
-        throw new OperationError(
-            `${found.env.stack}: its ${db.name} container is ${container.state ?? "in no known state"}; a snapshot is taken of a database that runs or is stopped`,
-        );
-    }
+    const { container, volume } = databaseObjects(found.env, db.name, version);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-snapshot-"));
     try {
         const layer = await dumpLayer(engine, { from, volume: volume.id, project: found.env.project, dir, log }, (run) =>
-            withDatabaseStopped(engine, container, db.name, log, steps, run),
+            withDatabaseStopped(engine, container, db.name, log, steps, () => run().then(() => steps.lap("dump"))),
         );
+        steps.lap("copy out");
         log(`${found.env.stack}: ${layer.files} file(s), ${layer.bytes} bytes dumped; pushing ${from.image}:${tag}`);
         const labels = {
             [SNAPSHOT_LABELS.source]: `vnv env snapshot of ${historyName(found.env.stack)} (${version.canonical})`,
@@ -112,6 +103,22 @@ export async function snapshot(target: DockerEnvironments, version: Version, opt
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
+}
+
+/** The database's container and data volume, in a state a consistent dump can be taken from. */
+function databaseObjects(env: DockerEnvironment, name: string, version: Version): { container: DockerObject; volume: DockerObject } {
+    const container = env.objects.find((o) => o.kind === "container" && o.service === name);
+    const volume = env.objects.find((o) => o.kind === "volume" && o.labels["com.docker.compose.volume"] === dataVolumeName(name));
+    if (container === undefined || volume === undefined) {
+        throw new OperationError(`${env.stack}: its ${name} container or data volume is gone; \`vnv env up ${version.canonical} --on docker\` first`);
+    }
+    if (!["running", "exited", "created"].includes(container.state ?? "")) {
+        // Restarting (a crash loop) or paused: a dump now would not be a consistent copy.
+        throw new OperationError(
+            `${env.stack}: its ${name} container is ${container.state ?? "in no known state"}; a snapshot is taken of a database that runs or is stopped`,
+        );
+    }
+    return { container, volume };
 }
 
 /** A usage error when `image:tag` exists: a dataset's tag is never overwritten. */

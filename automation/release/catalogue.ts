@@ -27,6 +27,8 @@ import { isImageTag } from "../../rules/imageReference";
 import { compareVersions, parseVersion, tryParseVersion, type Version, type VersionKind } from "../../rules/versions";
 import { OperationError, UsageError } from "../errors";
 import { mapLimit } from "../util";
+import type { NamedDataset } from "../../rules/datasets";
+import { withDatasets } from "./datasets";
 import { compareWithRecord, type MovedTag, movedText, type ReleaseRecord } from "./record";
 import { fixedImages, type ImageSource, type ReleaseImage } from "./release";
 
@@ -69,6 +71,8 @@ export interface CatalogueVersion {
     readonly released?: string;
     /** For a recorded release: its tags that no longer point where it was released (empty: none moved). */
     readonly moved?: readonly MovedTag[];
+    /** With `datasets`: the dataset its images name by label (rules/datasets.ts), or why none can be told. */
+    readonly dataset?: NamedDataset;
 }
 
 export interface Catalogue {
@@ -121,7 +125,7 @@ export async function catalogue(
     client: RegistryClient,
     images: readonly ImageSource[],
     placements: readonly Placement[],
-    options: { limit?: number; records?: ReadonlyMap<string, ReleaseRecord> } = {},
+    options: { limit?: number; records?: ReadonlyMap<string, ReleaseRecord>; datasets?: boolean } = {},
 ): Promise<Catalogue> {
     const { limit } = options;
     if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
@@ -143,10 +147,11 @@ export async function catalogue(
         .sort((a, b) => compareVersions(b.version, a.version) || a.version.canonical.localeCompare(b.version.canonical))
         .map(({ version, tags }) => rowOf(version, tags, versioned, placed));
     const kept = limit === undefined ? rows : rows.filter((r, i) => i < limit || r.runs.length > 0);
+    const checked = options.records === undefined ? kept : await flagMoved(client, kept, versioned, options.records);
     return {
         services: versioned.map((s) => s.name),
         fixed: fixedImages(images),
-        versions: options.records === undefined ? kept : await flagMoved(client, kept, versioned, options.records),
+        versions: options.datasets ? await withDatasets(client, checked, versioned) : checked,
         omitted: rows.length - kept.length,
         ...(limit === undefined ? {} : { limit }),
         ignoredTags,
@@ -246,6 +251,11 @@ async function flagMoved(
     });
 }
 
+function datasetText(v: CatalogueVersion): string {
+    const d = v.dataset;
+    return d === undefined || "none" in d ? "-" : "tag" in d ? d.tag : `? (${d.problem})`;
+}
+
 function placementVersion(p: Placement): Version {
     try {
         return parseVersion(p.version);
@@ -288,8 +298,15 @@ export function catalogueText(c: Catalogue): string {
     if (c.versions.length === 0) {
         lines.push(`no versions of ${c.services.join(", ")} in the registry`);
     } else {
-        const head = ["VERSION", "KIND", "IMAGES", "RUNS"];
-        const body = c.versions.map((v) => [v.version, v.kind, imagesText(v), v.runs.length === 0 ? "-" : v.runs.map(placementText).join("; ")]);
+        const datasets = c.versions.some((v) => v.dataset !== undefined);
+        const head = ["VERSION", "KIND", "IMAGES", ...(datasets ? ["DATASET"] : []), "RUNS"];
+        const body = c.versions.map((v) => [
+            v.version,
+            v.kind,
+            imagesText(v),
+            ...(datasets ? [datasetText(v)] : []),
+            v.runs.length === 0 ? "-" : v.runs.map(placementText).join("; "),
+        ]);
         const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
         for (const cols of [head, ...body]) {
             lines.push(

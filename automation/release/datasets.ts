@@ -1,13 +1,15 @@
 /**
- * `vnv dataset ls`: the datasets in dev's dataset repository (rules/datasets.ts), each with what a
+ * The datasets as the command line shows them. `vnv dataset ls`: the datasets in dev's dataset repository (rules/datasets.ts), each with what a
  * pull of it moves, where it came from (a snapshot's labels, else a build's), and the
  * environments whose database started from it (matched by digest: a tag is never overwritten,
  * but a digest says it for sure). Every answer of the registry is read as hostile: a tag whose
- * image cannot be read is listed with its problem, never fatal for the others.
+ * image cannot be read is listed with its problem, never fatal for the others. `release ls`:
+ * the dataset each version's images name (withDatasets).
  */
 import { RegistryError, type RegistryClient } from "../../registry/client";
-import { summaryOf } from "../../registry/imageLayers";
-import { parseDatasetReference, SNAPSHOT_LABELS } from "../../rules/datasets";
+import { labelsOf, summaryOf } from "../../registry/imageLayers";
+import { datasetOfLabels, type NamedDataset, parseDatasetReference, SNAPSHOT_LABELS } from "../../rules/datasets";
+import type { ImageSource } from "./release";
 import { mapLimit } from "../util";
 
 /** An environment and the dataset it runs (`image:tag@digest`). */
@@ -73,4 +75,27 @@ export async function listDatasets(client: RegistryClient, image: string, uses: 
     const when = (r: DatasetRow) => r.created ?? "";
     datasets.sort((a, b) => (when(a) < when(b) ? 1 : when(a) > when(b) ? -1 : 0));
     return { image, datasets, more: tags.length - shown.length };
+}
+
+/** Each version's dataset, as the labels of its images name it (two config reads per image, a few versions at a time). */
+export async function withDatasets<V extends { readonly tags: Readonly<Record<string, readonly string[]>>; readonly dataset?: NamedDataset }>(
+    client: RegistryClient,
+    rows: readonly V[],
+    versioned: readonly ImageSource[],
+): Promise<V[]> {
+    return mapLimit(rows, 2, async (row) => {
+        const present = versioned.filter((s) => row.tags[s.name]?.[0] !== undefined);
+        if (present.length === 0) {
+            return row;
+        }
+        try {
+            const labels = await mapLimit(present, 4, async (s) => [s.name, await labelsOf(client, s.image, row.tags[s.name]![0]!)] as const);
+            return { ...row, dataset: datasetOfLabels(Object.fromEntries(labels)) };
+        } catch (e) {
+            if (!(e instanceof RegistryError) || e.kind === "unreachable" || e.kind === "unauthorized") {
+                throw e;
+            }
+            return { ...row, dataset: { problem: e.message.slice(0, 300) } };
+        }
+    });
 }

@@ -153,7 +153,9 @@ function lsCommand(release: Command, ctx: CliContext): void {
                 ctx.registry(),
             ]);
             const { catalogue, catalogueText } = require("../../release/catalogue") as typeof import("../../release/catalogue");
-            const result = await catalogue(client, images, placements, { limit, records });
+            // The datasets' column when dev names a datasets' repository (versions name theirs by a label of their images).
+            const datasets = (await ctx.stackFile("dev")).settings.ephemeral?.database?.dataset !== undefined;
+            const result = await catalogue(client, images, placements, { limit, records, datasets });
             ctx.emit(opts, result, catalogueText(result));
         });
 }
