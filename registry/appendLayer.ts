@@ -6,7 +6,7 @@
  * nothing is pushed.
  */
 import { RegistryError, type RegistryClient, sha256Digest } from "./client";
-import { MAX_CONFIG_BYTES, platformManifest } from "./imageLayers";
+import { isObject, MAX_CONFIG_BYTES, parseJson, platformManifest } from "./imageLayers";
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -63,7 +63,7 @@ export async function appendLayer(
     if (!layers.every((l) => isObject(l) && typeof l.digest === "string" && DIGEST.test(l.digest) && Number.isSafeInteger(l.size) && (l.size as number) >= 0)) {
         throw bad("a layer of it is not a descriptor with a sha256 digest and a size");
     }
-    const config = parseObject(await client.blob(image, descriptor.digest, MAX_CONFIG_BYTES), bad);
+    const config = parseJson(image, descriptor.digest, await client.blob(image, descriptor.digest, MAX_CONFIG_BYTES));
     const rootfs = config.rootfs;
     const diffIds = isObject(rootfs) && Array.isArray(rootfs.diff_ids) ? (rootfs.diff_ids as unknown[]) : undefined;
     if (diffIds === undefined || diffIds.length !== layers.length || !diffIds.every((d) => typeof d === "string" && DIGEST.test(d))) {
@@ -104,21 +104,4 @@ export async function appendLayer(
     await client.tag(image, o.tag, { digest, mediaType, bytes: manifestBytes });
     const sizes = layers.map((l) => (l as { size: number }).size);
     return { digest, size: sizes.reduce((a, b) => a + b, 0) + layer.size + configBytes.length };
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-    return typeof x === "object" && x !== null && !Array.isArray(x);
-}
-
-function parseObject(bytes: Buffer, bad: (why: string) => Error): Record<string, unknown> {
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(bytes.toString("utf8"));
-    } catch {
-        parsed = undefined;
-    }
-    if (!isObject(parsed)) {
-        throw bad("its config is not a JSON object");
-    }
-    return parsed;
 }

@@ -103,11 +103,11 @@ export async function platformManifest(client: RegistryClient, image: string, re
     return { top, manifest, body };
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
+export function isObject(x: unknown): x is Record<string, unknown> {
     return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 
-function parseJson(image: string, digest: string, bytes: Buffer): Record<string, unknown> {
+export function parseJson(image: string, digest: string, bytes: Buffer): Record<string, unknown> {
     let body: unknown;
     try {
         body = JSON.parse(bytes.toString("utf8"));
