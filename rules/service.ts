@@ -65,7 +65,20 @@ export interface ServiceSpec {
      * its exemption from ECS.5. @default none (read-only root)
      */
     readonly writableRoot?: string;
+    /** Target tracking between `desiredCount` and `scaling.max` tasks (production's public services). @default a fixed count */
+    readonly scaling?: ServiceScaling;
 }
+
+/** How a service scales: from its `desiredCount` up to `max` tasks, tracking CPU and, when given, requests per target. */
+export interface ServiceScaling {
+    readonly max: number;
+    /** Average CPU the tasks are kept at (percent of their reservation). */
+    readonly cpuPercent: number;
+    /** Load balancer requests per task per minute the tasks are kept at. @default not tracked */
+    readonly requestsPerTarget?: number;
+}
+
+export const SCALING_DEFAULTS = { cpuPercent: 60 } as const;
 
 /** An ECS container health check (`CMD-SHELL` command). */
 export interface ContainerHealthCheck {
@@ -162,6 +175,7 @@ export function serviceProblems(services: readonly ServiceSpec[], where: string 
             problems.push(`${at}.paths: only a public service can have paths`);
         }
         problems.push(...writablePathsProblems(s.writablePaths ?? [], `${at}.writablePaths`));
+        problems.push(...scalingProblems(s, at));
         if (s.healthCheckPath !== undefined && !/^\/\S*$/.test(s.healthCheckPath)) {
             problems.push(`${at}.healthCheckPath: expected a path starting with /, got ${JSON.stringify(s.healthCheckPath)}`);
         }
@@ -202,6 +216,28 @@ export function serviceProblems(services: readonly ServiceSpec[], where: string 
         problems.push(
             `${where}: exactly one public service must have no paths (it takes the listener's default route); found ${defaults.length}: ${defaults.map((s) => s.name).join(", ") || "none"}`,
         );
+    }
+    return problems;
+}
+
+function scalingProblems(s: ServiceSpec, at: string): string[] {
+    const scaling = s.scaling;
+    if (scaling === undefined) {
+        return [];
+    }
+    const problems: string[] = [];
+    if (!(s.public ?? false)) {
+        problems.push(`${at}.scaling: only a public service scales`);
+    }
+    if (!Number.isInteger(scaling.max) || scaling.max < Math.max(1, s.desiredCount) || scaling.max > 100) {
+        problems.push(`${at}.scaling.max: expected an integer from desiredCount (${s.desiredCount}) to 100, got ${JSON.stringify(scaling.max)}`);
+    }
+    if (!Number.isInteger(scaling.cpuPercent) || scaling.cpuPercent < 10 || scaling.cpuPercent > 90) {
+        problems.push(`${at}.scaling.cpuPercent: expected an integer from 10 to 90, got ${JSON.stringify(scaling.cpuPercent)}`);
+    }
+    const requests = scaling.requestsPerTarget;
+    if (requests !== undefined && (!Number.isInteger(requests) || requests < 1 || requests > 1_000_000)) {
+        problems.push(`${at}.scaling.requestsPerTarget: expected an integer from 1 to 1000000, got ${JSON.stringify(requests)}`);
     }
     return problems;
 }

@@ -598,16 +598,18 @@ describe("environment definition", () => {
             );
         });
 
-        it("private images are pulled with the registry's credentials, which the execution role alone may read and decrypt", async () => {
+        it("every image is pulled with its registry's credentials, Docker Hub's too, which the execution role alone may read and decrypt", async () => {
             const d = await deploy(stackSettings("prod"));
             const registry = stackSettings("prod").registries["ghcr.io"]!;
+            const dockerHub = stackSettings("prod").registries["docker.io"]!;
             for (const c of ofType(d.resources, T.taskDefinition).flatMap(containers)) {
-                const expected = c.image.startsWith("ghcr.io/") ? { credentialsParameter: registry.secretArn } : undefined;
-                assert.deepEqual(c.repositoryCredentials, expected, c.name);
+                const secret = c.image.startsWith("ghcr.io/") ? registry.secretArn : c.image.startsWith("docker.io/") ? dockerHub.secretArn : undefined;
+                assert.deepEqual(c.repositoryCredentials, { credentialsParameter: secret }, c.name);
             }
             const policy = JSON.parse(ofType(d.resources, "aws:iam/rolePolicy:RolePolicy")[0]!.inputs.policy);
             const grants = Object.fromEntries(policy.Statement.map((s: { Action: string[]; Resource: string[] }) => [s.Action.join(), s.Resource]));
             assert.ok(grants["secretsmanager:GetSecretValue"].includes(registry.secretArn));
+            assert.ok(grants["secretsmanager:GetSecretValue"].includes(dockerHub.secretArn));
             assert.deepEqual(grants["kms:Decrypt"], registry.kmsKeyArn === undefined ? undefined : [registry.kmsKeyArn]);
         });
     });

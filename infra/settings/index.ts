@@ -13,7 +13,8 @@
  *
  * No `@pulumi/*` import: parsing is tested on its own.
  */
-import { databaseVariableNames } from "../../rules/database";
+import { type DatabaseSpec, databaseVariableNames } from "../../rules/database";
+import { anonymousPullProblems } from "./operations";
 import { Reader, structured } from "./reader";
 import { LOG_RETENTION_DAYS as LOG_RETENTION, ROLE_RULES } from "./roles";
 import {
@@ -75,6 +76,9 @@ export function parseSettings(given: RawSettings, context: { project: string; re
     const testPlatform = readTestPlatform(r, raw.testPlatform, rules);
     const registries = readRegistries(r, raw.registries);
     const ephemeral = readEphemeralPolicy(r, raw.ephemeral, rules, identity.hostname, context.project, services);
+    for (const p of anonymousPullProblems(pulledImages(services, database, ephemeral?.database), registries)) {
+        r.fail(p.at, p.message);
+    }
 
     if (r.problems.length > 0) {
         throw new SettingsError(r.problems);
@@ -95,6 +99,19 @@ export function parseSettings(given: RawSettings, context: { project: string; re
         ephemeral,
         ...(database === undefined ? {} : { database }),
     };
+}
+
+/** Every image Fargate pulls for the environment (and, for dev, for its ephemeral environments), with its key. */
+function pulledImages(services: EnvironmentSettings["services"], database: DatabaseSpec | undefined, ephemeralDatabase: DatabaseSpec | undefined) {
+    const ofDatabase = (db: DatabaseSpec | undefined, at: string) =>
+        db === undefined
+            ? []
+            : [{ at: `${at}.image`, image: db.image }, ...(db.dataset === undefined ? [] : [{ at: `${at}.dataset.image`, image: db.dataset.image }])];
+    return [
+        ...services.map((s, i) => ({ at: `services[${i}].image`, image: s.image })),
+        ...ofDatabase(database, "database"),
+        ...ofDatabase(ephemeralDatabase, "ephemeral.database"),
+    ];
 }
 
 /**

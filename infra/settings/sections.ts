@@ -13,6 +13,7 @@ import { bucketName, environmentName, hostname as versionHost, validateDomain } 
 import { redirectUriProblem } from "../../rules/redirects";
 import { type ServiceSpec, serviceProblems } from "../../rules/service";
 import { parseVersion, VersionError } from "../../rules/versions";
+import { readRollout, readScaling } from "./operations";
 import type { Reader } from "./reader";
 import { DEFAULTS, type RoleRules } from "./roles";
 import type { AuthSettings, EnvironmentSettings, EphemeralPolicy, FrontendSettings, IngressSettings, NetworkSettings, RawSettings, Role } from "./types";
@@ -45,6 +46,8 @@ const SERVICE_KEYS = [
     "environment",
     "secrets",
     "writablePaths",
+    "rollout",
+    "scaling",
 ];
 
 export type Identity = Pick<EnvironmentSettings, "version" | "environment" | "region" | "domain" | "hostname" | "hostedZoneId">;
@@ -185,6 +188,8 @@ export function readServices(r: Reader, value: unknown, digests: unknown, rules:
             environment: stringMap(r, o.environment, `${at}.environment`),
             secrets: stringMap(r, o.secrets, `${at}.secrets`),
             ...readWritablePaths(r, o.writablePaths, `${at}.writablePaths`),
+            ...readRollout(r, o.rollout, at),
+            ...readScaling(r, o.scaling, at, { role, isPublic, desiredCount: rules.fixedTasks ?? configured }),
         });
     });
     // Field checks shared with the components (names, images, sizes, one default route),
@@ -407,8 +412,8 @@ export function readTestPlatform(r: Reader, value: unknown, rules: RoleRules): b
 }
 
 /**
- * `vnv:registries` (registry host → `{credentialsSecretArn, kmsKeyArn?}`): the private
- * registries' pull credentials. Fargate pulls with the secret (`repositoryCredentials`); the
+ * `vnv:registries` (registry host → `{credentialsSecretArn, kmsKeyArn?}`): the registries' pull
+ * credentials (private ones, and Docker Hub's: no image is pulled from it anonymously). Fargate pulls with the secret (`repositoryCredentials`); the
  * execution role may read exactly it, and decrypt it with `kmsKeyArn` when a customer managed
  * key encrypts it.
  */
@@ -417,8 +422,8 @@ export function readRegistries(r: Reader, value: unknown): Record<string, Regist
     const out: Record<string, RegistryCredentials> = {};
     for (const [host, entry] of Object.entries(o)) {
         const at = `registries.${host}`;
-        if (!REGISTRY_HOST.test(host) || host === "docker.io") {
-            r.fail(at, "expected a private registry host such as ghcr.io or registry.example.com:5000 (Docker Hub's public images need none)");
+        if (!REGISTRY_HOST.test(host)) {
+            r.fail(at, "expected a registry host such as ghcr.io, docker.io or registry.example.com:5000");
             continue;
         }
         const e = r.object(entry, at, true);

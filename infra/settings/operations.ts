@@ -1,0 +1,92 @@
+/**
+ * How a service is run once deployed (`vnv:services[i]`): how it rolls out and how it scales,
+ * and the rule that no image is pulled from Docker Hub anonymously. No `@pulumi/*` import.
+ */
+import { parseRepository } from "../../rules/imageReference";
+import type { RegistryCredentials } from "../../rules/iamPolicies";
+import { SCALING_DEFAULTS, type ServiceScaling } from "../../rules/service";
+import type { Reader } from "./reader";
+import type { Role } from "./types";
+
+export const ROLLOUTS = ["rolling", "one-at-a-time"] as const;
+
+/**
+ * `rollout`: `rolling` (a new task starts beside the old one, 100 %/200 %) or `one-at-a-time`
+ * (the old task stops first, 0 %/100 %): a stateful service such as redis must never answer
+ * twice behind one name, or its clients split between two caches.
+ */
+export function readRollout(r: Reader, value: unknown, at: string): { oneAtATime?: true } {
+    return r.oneOf(value, `${at}.rollout`, ROLLOUTS, "rolling") === "one-at-a-time" ? { oneAtATime: true } : {};
+}
+
+/**
+ * `scaling: {max, cpuPercent?, requestsPerTarget?}`: target tracking between `desiredCount` and
+ * `max` tasks, on CPU and, when given, on the load balancer's requests per target. Production's
+ * public services only: dev and ephemeral environments run a fixed count (what they cost is
+ * known in advance), and a service the load balancer does not reach has no requests to count.
+ */
+export function readScaling(
+    r: Reader,
+    value: unknown,
+    at: string,
+    service: { role: Role; isPublic: boolean; desiredCount: number },
+): { scaling?: ServiceScaling } {
+    const o = r.object(value, `${at}.scaling`, false);
+    if (o === undefined) {
+        return {};
+    }
+    r.unknownKeys(o, `${at}.scaling`, ["max", "cpuPercent", "requestsPerTarget"]);
+    if (service.role !== "prod") {
+        r.fail(`${at}.scaling`, "only production scales; dev and ephemeral environments run their configured count (desiredCount)");
+        return {};
+    }
+    if (!service.isPublic) {
+        r.fail(`${at}.scaling`, "only a public service scales (the load balancer spreads its requests over the tasks)");
+        return {};
+    }
+    const max = r.integer(o.max, `${at}.scaling.max`, 1, 100);
+    if (max === undefined) {
+        r.fail(`${at}.scaling.max`, "required: the most tasks the service may run (from desiredCount to 100)");
+        return {};
+    }
+    if (max < service.desiredCount) {
+        r.fail(`${at}.scaling.max`, `at least desiredCount (${service.desiredCount}), the fewest tasks it runs, got ${max}`);
+        return {};
+    }
+    const cpuPercent = r.integer(o.cpuPercent, `${at}.scaling.cpuPercent`, 10, 90, SCALING_DEFAULTS.cpuPercent) ?? SCALING_DEFAULTS.cpuPercent;
+    const requestsPerTarget = o.requestsPerTarget === undefined ? undefined : r.integer(o.requestsPerTarget, `${at}.scaling.requestsPerTarget`, 1, 1_000_000);
+    return { scaling: { max, cpuPercent, ...(requestsPerTarget === undefined ? {} : { requestsPerTarget }) } };
+}
+
+/** Docker Hub's limit for pulls without credentials, per address: every task behind one NAT shares it. */
+export const DOCKER_HUB_ANONYMOUS_PULLS = "10 pulls per hour per IP address (Docker Docs, Docker Hub usage and limits)";
+
+/**
+ * Every image Fargate pulls from Docker Hub is pulled with the team's credentials
+ * (`vnv:registries.docker.io`): anonymously, a busy hour of `env up`s, Spot replacements and
+ * deploys ends in `toomanyrequests` and a rolled-back update.
+ */
+export function anonymousPullProblems(
+    images: readonly { readonly at: string; readonly image: string }[],
+    registries: Readonly<Record<string, RegistryCredentials>>,
+): { at: string; message: string }[] {
+    if (registries["docker.io"] !== undefined) {
+        return [];
+    }
+    return images
+        .filter(({ image }) => image !== "" && safeRegistry(image) === "docker.io")
+        .map(({ at, image }) => ({
+            at,
+            message:
+                `${image} comes from Docker Hub, which allows ${DOCKER_HUB_ANONYMOUS_PULLS} without credentials; ` +
+                "give Fargate the team's Docker Hub credentials: vnv:registries.docker.io.credentialsSecretArn (a Secrets Manager secret holding {username, password: <an access token>})",
+        }));
+}
+
+function safeRegistry(image: string): string | undefined {
+    try {
+        return parseRepository(image).registry;
+    } catch {
+        return undefined; // a malformed image is reported where it is read
+    }
+}

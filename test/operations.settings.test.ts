@@ -1,0 +1,123 @@
+import { strict as assert } from "node:assert";
+import { SettingsError } from "../infra/settings";
+import { readStackFile } from "../infra/stackFile";
+import { stackSettings } from "../harness/fixtures";
+
+function problemsOf(fn: () => unknown): string[] {
+    try {
+        fn();
+    } catch (e) {
+        if (e instanceof SettingsError) {
+            return [...e.problems];
+        }
+        throw e;
+    }
+    assert.fail("expected a SettingsError");
+}
+
+/** The stack file's services with `change` applied to the one named `name`. */
+function servicesWith(stack: "dev" | "prod", name: string, change: Record<string, unknown>): Record<string, unknown>[] {
+    const services = structuredClone(readStackFile(stack).raw.services) as Record<string, unknown>[];
+    const i = services.findIndex((s) => s.name === name);
+    assert.ok(i >= 0, name);
+    services[i] = { ...services[i], ...change };
+    return services;
+}
+
+describe("how services run: rollout, scaling, pulls", () => {
+    describe("rollout", () => {
+        it("redis rolls out one task at a time in both stack files (two behind one name would split the cache)", () => {
+            for (const stack of ["dev", "prod"] as const) {
+                assert.equal(stackSettings(stack).services.find((s) => s.name === "redis")?.oneAtATime, true, stack);
+            }
+        });
+
+        it("a service rolls out beside its old task unless told otherwise", () => {
+            assert.equal(stackSettings("prod").services.find((s) => s.name === "proxy-server")?.oneAtATime, undefined);
+        });
+
+        it("an unknown rollout is refused, naming what is allowed", () => {
+            const services = servicesWith("dev", "redis", { rollout: "blue-green" });
+            assert.deepEqual(
+                problemsOf(() => stackSettings("dev", { services })),
+                ['vnv:services[4].rollout: expected one of rolling, one-at-a-time, got "blue-green"'],
+            );
+        });
+    });
+
+    describe("scaling", () => {
+        it("prod's public services scale from their desired count up to their max, on CPU at 60 % unless told", () => {
+            const proxy = stackSettings("prod").services.find((s) => s.name === "proxy-server")!;
+            assert.deepEqual([proxy.desiredCount, proxy.scaling], [2, { max: 6, cpuPercent: 60, requestsPerTarget: 1000 }]);
+        });
+
+        it("dev does not scale: a scaling block there is refused, saying why", () => {
+            const services = servicesWith("dev", "proxy-server", { scaling: { max: 4 } });
+            const problems = problemsOf(() => stackSettings("dev", { services }));
+            assert.deepEqual(problems, [
+                "vnv:services[0].scaling: only production scales; dev and ephemeral environments run their configured count (desiredCount)",
+            ]);
+        });
+
+        it("a service the load balancer does not reach does not scale", () => {
+            const services = servicesWith("prod", "neo-server", { scaling: { max: 4 } });
+            const problems = problemsOf(() => stackSettings("prod", { services }));
+            assert.match(problems.join("\n"), /vnv:services\[3\]\.scaling: only a public service scales/);
+        });
+
+        it("a max below the desired count is refused, naming both", () => {
+            const services = servicesWith("prod", "proxy-server", { scaling: { max: 1 } });
+            assert.deepEqual(
+                problemsOf(() => stackSettings("prod", { services })),
+                ["vnv:services[0].scaling.max: at least desiredCount (2), the fewest tasks it runs, got 1"],
+            );
+        });
+
+        it("a scaling block without max is refused", () => {
+            const services = servicesWith("prod", "proxy-server", { scaling: { cpuPercent: 50 } });
+            assert.match(problemsOf(() => stackSettings("prod", { services })).join("\n"), /vnv:services\[0\]\.scaling\.max: required/);
+        });
+
+        it("a CPU target outside 10–90 % is refused", () => {
+            const services = servicesWith("prod", "proxy-server", { scaling: { max: 4, cpuPercent: 99 } });
+            assert.deepEqual(
+                problemsOf(() => stackSettings("prod", { services })),
+                ["vnv:services[0].scaling.cpuPercent: expected an integer from 10 to 90, got 99"],
+            );
+        });
+    });
+
+    describe("Docker Hub", () => {
+        it("an image from Docker Hub without the team's credentials is refused, naming the image, the limit and the key to set", () => {
+            const { raw } = readStackFile("prod");
+            const registries = { ...(raw.registries as Record<string, unknown>) };
+            delete registries["docker.io"];
+            const problems = problemsOf(() => stackSettings("prod", { registries }));
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.match(
+                problems[0]!,
+                /^vnv:services\[4\]\.image: docker\.io\/library\/redis comes from Docker Hub, which allows 10 pulls per hour per IP address .* vnv:registries\.docker\.io\.credentialsSecretArn/,
+            );
+        });
+
+        it("dev's ephemeral database image from Docker Hub needs them too (every environment up pulls it)", () => {
+            const { raw } = readStackFile("dev");
+            const registries = { ...(raw.registries as Record<string, unknown>) };
+            delete registries["docker.io"];
+            const ephemeral = structuredClone(raw.ephemeral) as Record<string, unknown>;
+            ephemeral.database = { image: "docker.io/library/neo4j", tag: "5.26-community", clients: ["neo-server"] };
+            const services = (structuredClone(raw.services) as Record<string, unknown>[]).filter((s) => s.name !== "redis");
+            const problems = problemsOf(() => stackSettings("dev", { registries, ephemeral, services }));
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.match(problems[0]!, /^vnv:ephemeral\.database\.image: docker\.io\/library\/neo4j comes from Docker Hub/);
+        });
+
+        it("images of other registries need no Docker Hub credentials", () => {
+            const { raw } = readStackFile("prod");
+            const registries = { ...(raw.registries as Record<string, unknown>) };
+            delete registries["docker.io"];
+            const services = servicesWith("prod", "redis", { image: "public.ecr.aws/docker/library/redis" });
+            assert.equal(stackSettings("prod", { registries, services }).services.length, 5);
+        });
+    });
+});
