@@ -140,6 +140,21 @@ describe("@docker env snapshot on the Docker target", function () {
         assert.match(text.out, /^snap-listed +\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?Z? +[\d.]+ MiB +snapshot: vnv env snapshot of docker-v3-2-0-rc-1/m);
     });
 
+    it("the history records a snapshot with the new dataset's digest, as the environment's operation", async () => {
+        const r = await vnv(["env", "snapshot", V1, "--on", "docker", "--as", "snap-history", "--json"]);
+        assert.equal(r.code, 0, r.err);
+        const digest = (JSON.parse(r.out) as { dataset: { digest: string } }).dataset.digest;
+        const history = await vnv(["history", "--env", "docker-v3-2-0-rc-1", "--json"]);
+        assert.equal(history.code, 0, history.err);
+        const { events } = JSON.parse(history.out) as { events: { action: string; version: string; result: string; digests: Record<string, string> }[] };
+        const mine = events.filter((e) => e.action === "snapshot" && e.digests.snapshot === digest);
+        assert.deepEqual(
+            mine.map((e) => [e.version, e.result, Object.keys(e.digests)]),
+            [["v3.2.0-rc.1", "succeeded", ["snapshot"]]],
+            history.out,
+        );
+    });
+
     it("--as a tag that exists is refused with exit 2 before the database is stopped; nothing is pushed", async () => {
         const was = await state();
         const before = await tags();

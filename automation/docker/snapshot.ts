@@ -22,6 +22,7 @@ import { DATASET_VARIABLES, datasetEnvironment, DUMP_PATH, type PinnedDataset, S
 import { terminalLines } from "../../rules/terminal";
 import type { Version } from "../../rules/versions";
 import { StepClock } from "../environments/runtime";
+import type { AuditDraft } from "../history/auditing";
 import { OperationError, UsageError } from "../errors";
 import { keptDataset } from "./dataset";
 import type { DockerEngine, DockerObject } from "./engine";
@@ -46,10 +47,33 @@ export interface SnapshotResult {
     readonly steps: readonly { step: string; ms: number }[];
 }
 
-/** Snapshots `version`'s environment as `tag` (default: `<stack>.<UTC time>`). */
+/** Snapshots `version`'s environment as `tag` (default: `<stack>.<UTC time>`); the history records it. */
 export async function snapshot(target: DockerEnvironments, version: Version, options: { as?: string }): Promise<SnapshotResult> {
-    const { engine, registry, log, clock } = target.cfg;
     const steps = new StepClock();
+    const plan = await planSnapshot(target, version, options, steps);
+    const draft: AuditDraft = { action: "snapshot", environment: historyName(plan.env.stack), version: version.canonical, digests: {} };
+    return target.audited(draft, async (d) => {
+        const result = await capture(target, plan, steps);
+        d.digests = { snapshot: result.dataset.digest };
+        return result;
+    });
+}
+
+/** What a snapshot reads and writes, checked before anything stops. */
+interface SnapshotPlan {
+    readonly env: DockerEnvironment;
+    readonly version: Version;
+    readonly database: string;
+    readonly from: PinnedDataset;
+    readonly tag: string;
+    readonly now: Date;
+    /** Throws when the tag has been taken meanwhile. */
+    readonly free: () => Promise<void>;
+    readonly container: DockerObject;
+    readonly volume: DockerObject;
+}
+
+async function planSnapshot(target: DockerEnvironments, version: Version, options: { as?: string }, steps: StepClock): Promise<SnapshotPlan> {
     const found = await target.found(version);
     const db = target.settingsFor(version).database;
     if (db === undefined) {
@@ -61,20 +85,27 @@ export async function snapshot(target: DockerEnvironments, version: Version, opt
             `${found.env.stack} was made without a dataset: a snapshot is made by a dataset image's own \`dump\`; make the environment with \`--dataset <version>\` first`,
         );
     }
-    const now = clock();
+    const now = target.cfg.clock();
     const tag = options.as ?? snapshotTag(found.env.stack, now);
     const free = () => refuseTaken(target, from.image, tag, options.as !== undefined);
     await steps.time("tag free", free);
     const { container, volume } = databaseObjects(found.env, db.name, version);
+    return { env: found.env, version, database: db.name, from, tag, now, free, container, volume };
+}
+
+/** Dumps with the database stopped, then pushes the dump as one layer on the environment's dataset image. */
+async function capture(target: DockerEnvironments, plan: SnapshotPlan, steps: StepClock): Promise<SnapshotResult> {
+    const { engine, registry, log } = target.cfg;
+    const { env, version, from, tag, now } = plan;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-snapshot-"));
     try {
-        const layer = await dumpLayer(engine, { from, volume: volume.id, project: found.env.project, dir, log }, (run) =>
-            withDatabaseStopped(engine, container, db.name, log, steps, () => run().then(() => steps.lap("dump"))),
+        const layer = await dumpLayer(engine, { from, volume: plan.volume.id, project: env.project, dir, log }, (run) =>
+            withDatabaseStopped(engine, plan.container, plan.database, log, steps, () => run().then(() => steps.lap("dump"))),
         );
         steps.lap("copy out");
-        log(`${found.env.stack}: ${layer.files} file(s), ${layer.bytes} bytes dumped; pushing ${from.image}:${tag}`);
+        log(`${env.stack}: ${layer.files} file(s), ${layer.bytes} bytes dumped; pushing ${from.image}:${tag}`);
         const labels = {
-            [SNAPSHOT_LABELS.source]: `vnv env snapshot of ${historyName(found.env.stack)} (${version.canonical})`,
+            [SNAPSHOT_LABELS.source]: `vnv env snapshot of ${historyName(env.stack)} (${version.canonical})`,
             [SNAPSHOT_LABELS.base]: `${from.image}:${from.tag}@${from.digest}`,
             [SNAPSHOT_LABELS.created]: now.toISOString(),
         };
@@ -85,14 +116,13 @@ export async function snapshot(target: DockerEnvironments, version: Version, opt
                 labels,
                 created: now,
                 createdBy: `vnv env snapshot ${version.canonical}`,
-                beforeTag: free,
+                beforeTag: plan.free,
             }),
         );
-        const dataset = { image: from.image, tag, digest: pushed.digest };
         return {
-            stack: found.env.stack,
+            stack: env.stack,
             version: version.canonical,
-            dataset,
+            dataset: { image: from.image, tag, digest: pushed.digest },
             reference: `${from.image}:${tag}@${pushed.digest}`,
             from,
             files: layer.files,

@@ -20,8 +20,10 @@ export const AUDIT_PREFIX = ".vnv/history/v1/";
  *   the environment tag moved along (`prod`), `version` the release
  * - `pin`: a checked release pinned into a stack file (`release check --pin`); `environment` is
  *   the stack (`dev`, `prod`)
+ * - `snapshot`: an environment's database captured as a new dataset (`env snapshot`); `digests`
+ *   holds `snapshot` → the new dataset image's digest
  */
-export const AUDIT_ACTIONS = ["deploy", "update", "extend", "destroy", "reap", "promote", "pin"] as const;
+export const AUDIT_ACTIONS = ["deploy", "update", "extend", "destroy", "reap", "promote", "pin", "snapshot"] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditResult = "succeeded" | "failed";
 
