@@ -161,6 +161,57 @@ export const CREATION_TIMES: Readonly<Record<string, CreationTime>> = Object.fre
             "until SUCCESS (timeout 5 min). No published figure for an HTTP namespace (no hosted zone, unlike a DNS namespace); assumed " +
             "seconds to a minute.",
     },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": {
+        low: 0.5,
+        typical: 1,
+        high: 3,
+        basis: ["assumed"],
+        source: "No published figure; assumed ~1 s: PutMetricAlarm is synchronous; the provider (cloudwatch/metric_alarm.go) only re-reads the alarm.",
+    },
+    "aws:appautoscaling/target:Target": {
+        low: 1,
+        typical: 2,
+        high: 60,
+        basis: ["provider", "assumed"],
+        source:
+            `${TF} internal/service/appautoscaling/target.go: RegisterScalableTarget is synchronous, retried while "ECS service doesn't exist" ` +
+            "or the role cannot be assumed yet (IAM propagation: up to a minute, high); assumed ~2 s otherwise.",
+    },
+    "aws:appautoscaling/policy:Policy": {
+        low: 1,
+        typical: 1,
+        high: 5,
+        basis: ["assumed"],
+        source: `No published figure; assumed ~1 s: PutScalingPolicy is synchronous (${TF} internal/service/appautoscaling/policy.go re-reads it).`,
+    },
+    "aws:sns/topic:Topic": {
+        low: 0.5,
+        typical: 1,
+        high: 3,
+        basis: ["assumed"],
+        source: `No published figure; assumed ~1 s: CreateTopic is synchronous (${TF} internal/service/sns/topic.go then sets its attributes).`,
+    },
+    "aws:sns/topicSubscription:TopicSubscription": {
+        low: 0.5,
+        typical: 1,
+        high: 3,
+        basis: ["provider", "assumed"],
+        source: `${TF} internal/service/sns/topic_subscription.go: Subscribe is synchronous and an email subscription is not waited for (it stays pending until the address confirms); assumed ~1 s.`,
+    },
+    "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration": {
+        low: 1,
+        typical: 2,
+        high: 10,
+        basis: ["assumed"],
+        source: `No published figure; assumed ~2 s: CreateMicrosoftTeamsChannelConfiguration (${TF} internal/service/chatbot/teams_channel_configuration.go) waits until the configuration reads back.`,
+    },
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": {
+        low: 1,
+        typical: 2,
+        high: 10,
+        basis: ["assumed"],
+        source: `No published figure; assumed ~2 s: CreateSlackChannelConfiguration (${TF} internal/service/chatbot/slack_channel_configuration.go) waits until the configuration reads back.`,
+    },
     "aws:cloudwatch/logGroup:LogGroup": {
         low: 0.5,
         typical: 1,

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { FargateCluster } from "./fargateCluster";
+import { type AlarmContext, deploymentAlarms, serviceCapacity, type TargetDimensions } from "./serviceOperations";
 import { ecsTasksTrustPolicy, executionPolicy, type RegistryCredentials } from "../rules/iamPolicies";
 import { lookupReference, parseRepository } from "../rules/imageReference";
 import { logGroupName, roleLogicalName, serviceNamespaceName } from "../rules/naming";
@@ -54,6 +55,14 @@ export interface EcsServicesArgs {
     readonly deploySecrets?: Readonly<Record<string, Readonly<Record<string, pulumi.Input<string>>>>>;
     /** Resources every service waits for besides the execution role's grants (a secret's value). @default [] */
     readonly waitFor?: readonly pulumi.Resource[];
+    /** The ALB metric dimensions per public service (from Ingress), for its alarms and its requests-per-target scaling. */
+    readonly targetDimensions?: Readonly<Record<string, pulumi.Input<TargetDimensions>>>;
+    /**
+     * Alarms on every public service (rules/alarms.ts): 5xx rate, unhealthy targets and p95
+     * latency stop a deploy (ECS deployment alarms with rollback); CPU and memory alert. Each is
+     * sent to `actions`. @default none
+     */
+    readonly alarms?: { readonly actions: readonly pulumi.Input<string>[] };
 }
 
 /** The execution role and the policies it needs before a task can start. */
@@ -115,13 +124,30 @@ export class EcsServices extends pulumi.ComponentResource {
             this.images[spec.name] = image;
             const taskDefinition = this.createTaskDefinition(spec, container, image, roles);
             const after = container.after.map((n) => created.get(n)!);
-            const service = this.createService(spec, clusterArn, taskDefinition, securityGroup, namespace, [
-                ...roles.grants,
-                ...(args.waitFor ?? []),
-                ...after,
-            ]);
+            const watched = this.alarmContext();
+            const dimensions = args.targetDimensions?.[spec.name];
+            const alarms =
+                args.alarms !== undefined && (spec.public ?? false) && dimensions !== undefined
+                    ? deploymentAlarms(this.name, watched, spec, dimensions, this)
+                    : [];
+            const service = this.createService(
+                spec,
+                clusterArn,
+                taskDefinition,
+                securityGroup,
+                namespace,
+                [...roles.grants, ...(args.waitFor ?? []), ...after, ...alarms],
+                alarms,
+            );
             created.set(spec.name, service);
             this.serviceNames[spec.name] = service.name;
+            serviceCapacity(
+                this.name,
+                { ...watched, alarms: args.alarms !== undefined },
+                spec,
+                { clusterArn, serviceName: service.name, ...(dimensions === undefined ? {} : { dimensions }) },
+                this,
+            );
         }
 
         this.clusterArn = clusterArn;
@@ -135,6 +161,11 @@ export class EcsServices extends pulumi.ComponentResource {
             taskRoleArn: this.taskRoleArn,
             securityGroupId: this.securityGroupId,
         });
+    }
+
+    /** Who the alarms concern and where they go. */
+    private alarmContext(): AlarmContext {
+        return { project: this.args.project, environment: this.args.environment, version: this.args.version, actions: this.args.alarms?.actions ?? [] };
     }
 
     private createCluster(): pulumi.Output<string> {
@@ -313,6 +344,7 @@ export class EcsServices extends pulumi.ComponentResource {
         securityGroup: aws.ec2.SecurityGroup,
         namespace: aws.servicediscovery.HttpNamespace,
         waitFor: pulumi.Resource[],
+        alarms: readonly aws.cloudwatch.MetricAlarm[],
     ): aws.ecs.Service {
         const isPublic = spec.public ?? false;
         const service = new aws.ecs.Service(
@@ -328,6 +360,8 @@ export class EcsServices extends pulumi.ComponentResource {
                     assignPublicIp: this.args.assignPublicIp ?? false,
                 },
                 deploymentCircuitBreaker: { enable: true, rollback: true },
+                // A deploy that turns a deployment alarm red is failed and rolled back by ECS itself.
+                ...(alarms.length === 0 ? {} : { alarms: { alarmNames: alarms.map((a) => a.name), enable: true, rollback: true } }),
                 // The update is done when the service is steady; a rolled-back deployment fails it.
                 waitForSteadyState: true,
                 // The provider refuses a capacity-provider change without it (its CustomizeDiff:
@@ -355,6 +389,9 @@ export class EcsServices extends pulumi.ComponentResource {
                 // A Service Connect discovery name is unique in its namespace: a replacement
                 // created beside its predecessor would be refused ("SC service is already used").
                 deleteBeforeReplace: true,
+                // A scaling service's count is Application Auto Scaling's (never below desiredCount,
+                // its minimum): a deploy must not reset it to the minimum.
+                ...(spec.scaling === undefined ? {} : { ignoreChanges: ["desiredCount"] }),
             },
         );
         return service;

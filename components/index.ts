@@ -10,4 +10,6 @@ export * from "./platformGuard";
 export * from "./publicLoadBalancer";
 export * from "./siteCertificate";
 export * from "./testPlatform";
+export * from "./alerts";
+export * from "./serviceOperations";
 export * from "./versionedStack";

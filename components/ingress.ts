@@ -2,7 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type PlannedRule, planRules } from "../rules/listenerRules";
 import { targetGroupLogicalName } from "../rules/naming";
+import { loadBalancerOfListener } from "../rules/alarms";
 import { defaultService, type ServiceSpec } from "../rules/service";
+import type { TargetDimensions } from "./serviceOperations";
 import { type AccessLogsTarget, PublicLoadBalancer } from "./publicLoadBalancer";
 
 /** Own ALB and certificate (production, the long-lived dev environment). */
@@ -62,6 +64,9 @@ export const DEREGISTRATION_DELAY = 30;
 export class Ingress extends pulumi.ComponentResource {
     /** Target group ARN per public service name. */
     public readonly targetGroupArns: Record<string, pulumi.Output<string>>;
+    /** The ALB metric dimensions per public service (`app/…` and `targetgroup/…`), for alarms and scaling. */
+    public readonly targetDimensions: Record<string, pulumi.Output<TargetDimensions>>;
+    private readonly targetGroupSuffixes: Record<string, pulumi.Output<string>> = {};
     public readonly albDnsName: pulumi.Output<string>;
     public readonly albZoneId: pulumi.Output<string>;
     public readonly albSecurityGroupId: pulumi.Output<string>;
@@ -89,12 +94,14 @@ export class Ingress extends pulumi.ComponentResource {
                 { parent: this },
             );
             this.createRules(name, alb.httpsListenerArn, planRules(args.services));
+            this.targetDimensions = this.dimensionsOn(alb.arnSuffix);
             this.albDnsName = alb.dnsName;
             this.albZoneId = alb.zoneId;
             this.albSecurityGroupId = alb.securityGroupId;
             this.dualstack = alb.dualstack;
         } else {
             this.createRules(name, pulumi.output(args.listenerArn), planRules(args.services, { hostname: args.hostname, slot: args.slot }));
+            this.targetDimensions = this.dimensionsOn(pulumi.output(args.listenerArn).apply(loadBalancerOfListener));
             this.albDnsName = pulumi.output(args.albDnsName);
             this.albZoneId = pulumi.output(args.albZoneId);
             this.albSecurityGroupId = pulumi.output(args.albSecurityGroupId);
@@ -131,8 +138,18 @@ export class Ingress extends pulumi.ComponentResource {
                 { parent: this },
             );
             arns[s.name] = tg.arn;
+            this.targetGroupSuffixes[s.name] = tg.arnSuffix;
         }
         return arns;
+    }
+
+    private dimensionsOn(loadBalancer: pulumi.Output<string>): Record<string, pulumi.Output<TargetDimensions>> {
+        return Object.fromEntries(
+            Object.entries(this.targetGroupSuffixes).map(([service, targetGroup]) => [
+                service,
+                pulumi.all([loadBalancer, targetGroup]).apply(([lb, tg]) => ({ loadBalancer: lb, targetGroup: tg })),
+            ]),
+        );
     }
 
     private createRules(name: string, listenerArn: pulumi.Output<string>, rules: readonly PlannedRule[]): void {

@@ -42,6 +42,8 @@ export interface AccessLogsTarget {
  */
 export class PublicLoadBalancer extends pulumi.ComponentResource {
     public readonly arn: pulumi.Output<string>;
+    /** `app/<name>/<id>`: the `LoadBalancer` dimension of its metrics. */
+    public readonly arnSuffix: pulumi.Output<string>;
     public readonly dnsName: pulumi.Output<string>;
     public readonly zoneId: pulumi.Output<string>;
     public readonly securityGroupId: pulumi.Output<string>;
@@ -90,6 +92,7 @@ export class PublicLoadBalancer extends pulumi.ComponentResource {
             { parent: this },
         );
         this.arn = alb.arn;
+        this.arnSuffix = alb.arnSuffix;
         this.dnsName = alb.dnsName;
         this.zoneId = alb.zoneId;
         this.securityGroupId = securityGroup.id;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AuthRedirects, type RedirectType } from "./authRedirects";
 import { DnsAlias } from "./dnsAlias";
+import { Alerts, type AlertsArgs } from "./alerts";
 import { EcsServices } from "./ecsServices";
 import { GraphDatabaseCredentials } from "./graphDatabase";
 import type { DatabaseSpec } from "../rules/database";
@@ -69,6 +70,11 @@ export interface VersionedStackArgs {
     /** @default 30 */
     readonly logRetentionDays?: number;
     readonly ingress: VersionedIngressArgs;
+    /**
+     * Alarms on the public services (deployment alarms with rollback, CPU and memory), sent to
+     * `alerts` when given. @default none (ephemeral environments)
+     */
+    readonly watch?: { readonly alerts?: Omit<AlertsArgs, "project" | "environment"> };
     readonly frontend: {
         readonly bucketName: string;
         /** @default false */
@@ -217,12 +223,23 @@ export class VersionedStack extends pulumi.ComponentResource {
                 frontendBucket: args.frontend.bucketName,
                 logRetentionDays: args.logRetentionDays,
                 registryCredentials: args.registryCredentials,
+                targetDimensions: ingress.targetDimensions,
+                ...(args.watch === undefined ? {} : { alarms: { actions: this.alertActions(args.watch.alerts) } }),
                 ...(credentials === undefined ? {} : { deploySecrets: credentials.secretsByService(), waitFor: [credentials.value] }),
             },
             // ECS refuses a service whose target group is not yet attached to a listener: the
             // services wait for every listener and rule of the ingress.
             { parent: this, dependsOn: [ingress] },
         );
+    }
+
+    /** The alerts topic, when the environment's alarms go somewhere. */
+    private alertActions(alerts: Omit<AlertsArgs, "project" | "environment"> | undefined): pulumi.Output<string>[] {
+        if (alerts === undefined) {
+            return [];
+        }
+        const topic = new Alerts(`${this.name}-alerts`, { project: this.args.project, environment: this.args.environment, ...alerts }, { parent: this });
+        return [topic.topicArn];
     }
 
     private createFrontend(services: EcsServices): FrontendBucket {

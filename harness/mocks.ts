@@ -74,12 +74,21 @@ function stateFor(type: string, name: string, inputs: State): { id: string; stat
                     ...inputs,
                     name: physical,
                     arn: arn("elasticloadbalancing", `loadbalancer/app/${physical}/${hex(name, 16)}`),
+                    arnSuffix: `app/${physical}/${hex(name, 16)}`,
                     dnsName: `${physical}-${parseInt(hex(name, 8), 16)}.${REGION}.elb.amazonaws.com`,
                     zoneId: ALB_ZONE_ID,
                 },
             };
         case "aws:lb/targetGroup:TargetGroup":
-            return { id: name, state: { ...inputs, name: physical, arn: arn("elasticloadbalancing", `targetgroup/${physical}/${hex(name, 16)}`) } };
+            return {
+                id: name,
+                state: {
+                    ...inputs,
+                    name: physical,
+                    arn: arn("elasticloadbalancing", `targetgroup/${physical}/${hex(name, 16)}`),
+                    arnSuffix: `targetgroup/${physical}/${hex(name, 16)}`,
+                },
+            };
         case "aws:lb/listener:Listener":
         case "aws:lb/listenerRule:ListenerRule":
             return { id: name, state: { ...inputs, arn: arn("elasticloadbalancing", `listener/app/alb/${hex(name, 16)}`) } };
@@ -137,6 +146,20 @@ function stateFor(type: string, name: string, inputs: State): { id: string; stat
         }
         case "aws:secretsmanager/secretVersion:SecretVersion":
             return { id: `${String(inputs.secretId)}|${hex(name, 32)}`, state: { ...inputs, versionId: hex(name, 32), arn: inputs.secretId } };
+        case "aws:cloudwatch/metricAlarm:MetricAlarm":
+            return { id: physical, state: { ...inputs, name: physical, arn: arn("cloudwatch", `alarm:${physical}`) } };
+        case "aws:sns/topic:Topic":
+            return { id: arn("sns", physical), state: { ...inputs, name: physical, arn: arn("sns", physical) } };
+        case "aws:sns/topicSubscription:TopicSubscription":
+            // An email subscription stays pending until its address confirms it.
+            return { id: "pending confirmation", state: { ...inputs, arn: "pending confirmation", pendingConfirmation: true } };
+        case "aws:appautoscaling/target:Target":
+            return { id: String(inputs.resourceId), state: { ...inputs, arn: arn("application-autoscaling", `scalable-target/${hex(name, 32)}`) } };
+        case "aws:appautoscaling/policy:Policy":
+            return {
+                id: physical,
+                state: { ...inputs, name: physical, arn: arn("autoscaling", `scalingPolicy:${hex(name, 36)}:resource/ecs/policyName/${physical}`) },
+            };
         case "pulumi:pulumi:StackReference":
             return { id: String(inputs.name), state: { name: inputs.name, outputs: stackOutputs[String(inputs.name)] ?? {}, secretOutputNames: [] } };
         default:

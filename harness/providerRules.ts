@@ -58,6 +58,7 @@ import {
 } from "./ruleKit";
 
 export type { ProviderRule } from "./ruleKit";
+import { OPERATIONS_RULES } from "./operationsRules";
 
 // ---------------------------------------------------------------------------------------------
 // Sources
@@ -1923,7 +1924,7 @@ export const PROVIDER_RULES: Readonly<Record<string, readonly ProviderRule[]>> =
     [LIFECYCLE]: lifecycleRules,
     [CLUSTER]: clusterRules,
     [CAPACITY]: capacityRules,
-    [SERVICE]: serviceRules,
+    [SERVICE]: [...serviceRules, ...(OPERATIONS_RULES[SERVICE] ?? [])],
     [TASK]: taskDefinitionRules,
     [ROLE]: roleRules,
     [ROLE_POLICY]: rolePolicyRules,
@@ -1935,6 +1936,7 @@ export const PROVIDER_RULES: Readonly<Record<string, readonly ProviderRule[]>> =
     [SECRET_VERSION]: secretVersionRules,
     [REDIRECTS]: redirectRules,
     [PROVIDER]: providerRules,
+    ...Object.fromEntries(Object.entries(OPERATIONS_RULES).filter(([type]) => type !== SERVICE)),
 });
 
 /** Violations of `inputs` for a resource of `type`; each message names type, property, offending value, what is allowed, and the rule's source. */

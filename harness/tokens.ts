@@ -28,6 +28,13 @@ export const T = {
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
     secret: "aws:secretsmanager/secret:Secret",
     secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
+    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    scalingTarget: "aws:appautoscaling/target:Target",
+    scalingPolicy: "aws:appautoscaling/policy:Policy",
+    topic: "aws:sns/topic:Topic",
+    subscription: "aws:sns/topicSubscription:TopicSubscription",
+    slack: "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration",
+    teams: "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration",
     redirects: "azuread:index/applicationRedirectUris:ApplicationRedirectUris",
     provider: "pulumi:providers:aws",
 } as const;

@@ -269,6 +269,7 @@ function versionedStackArgs(
         capacity: settings.capacity,
         logRetentionDays: settings.logRetentionDays,
         ingress,
+        ...(settings.alarms ? { watch: settings.alerts === undefined ? {} : { alerts: settings.alerts } } : {}),
         frontend: { ...settings.frontend, adopt: options.adoptBucket ?? false, files: options.frontendFiles ?? [], serverAccessLogs },
         redirectPaths: settings.auth.redirectPaths,
         ownRedirects: settings.auth.manageRedirects

@@ -24,7 +24,7 @@ export interface EphemeralOptions {
     readonly dataset?: { readonly image: string; readonly tag: string; readonly digest: string };
 }
 
-const DEV_ONLY = ["hostname", "ingress", "testPlatform", "logRetentionDays", "capacity", "role", "version", "ephemeral", "digests"];
+const DEV_ONLY = ["hostname", "ingress", "testPlatform", "logRetentionDays", "capacity", "role", "version", "ephemeral", "digests", "alerts"];
 
 export function ephemeralFromDev(dev: RawSettings, options: EphemeralOptions): RawSettings {
     const raw: Record<string, unknown> = {};

@@ -96,3 +96,18 @@ function statement(sid: string, actions: string[], resources: string[]): object[
 function unique(values: readonly string[]): string[] {
     return [...new Set(values)].sort();
 }
+
+/** The role AWS Chatbot (Amazon Q Developer in chat applications) assumes for a channel, from this account only. */
+export function chatbotTrustPolicy(accountId: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Service: "chatbot.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            },
+        ],
+    });
+}

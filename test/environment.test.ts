@@ -240,8 +240,10 @@ describe("environment definition", () => {
             });
 
             it("every service waits for the execution role's policies, which its tasks need to start", () => {
-                const grants = d.resources.filter((r) =>
-                    ["aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"].includes(r.type),
+                const grants = d.resources.filter(
+                    (r) =>
+                        ["aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"].includes(r.type) &&
+                        r.name.includes("-execution-"),
                 );
                 assert.ok(grants.length >= 2);
                 for (const s of ofType(d.resources, T.service)) {

@@ -152,6 +152,82 @@ const valid: Record<keyof typeof T, Inputs> = {
         secretId: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:vnv/v1-2-3-rc-1/neo4j-credentials-AbCdEf",
         secretString: '{"username":"neo4j","password":"p","auth":"neo4j/p"}',
     },
+    alarm: {
+        name: "vnv-prod-proxy-server-5xx",
+        alarmDescription: "vnv prod v1.2.2, service proxy-server: more than 5% of requests answered 5xx",
+        comparisonOperator: "GreaterThanThreshold",
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: "notBreaching",
+        threshold: 5,
+        alarmActions: [arn("sns", "vnv-prod-alerts")],
+        okActions: [arn("sns", "vnv-prod-alerts")],
+        metricQueries: [
+            {
+                id: "errors",
+                metric: {
+                    metricName: "HTTPCode_Target_5XX_Count",
+                    namespace: "AWS/ApplicationELB",
+                    period: 60,
+                    stat: "Sum",
+                    dimensions: { LoadBalancer: "app/alb/c9a13e35a312f7b7" },
+                },
+                returnData: false,
+            },
+            {
+                id: "requests",
+                metric: {
+                    metricName: "RequestCount",
+                    namespace: "AWS/ApplicationELB",
+                    period: 60,
+                    stat: "Sum",
+                    dimensions: { LoadBalancer: "app/alb/c9a13e35a312f7b7" },
+                },
+                returnData: false,
+            },
+            { id: "rate", expression: "IF(requests >= 10, 100 * FILL(errors, 0) / requests, 0)", label: "5xx", returnData: true },
+        ],
+    },
+    scalingTarget: {
+        serviceNamespace: "ecs",
+        scalableDimension: "ecs:service:DesiredCount",
+        resourceId: "service/vnv-prod-cluster-1a2b3c4/vnv-prod-proxy-server-5d6e7f8",
+        minCapacity: 2,
+        maxCapacity: 6,
+    },
+    scalingPolicy: {
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: "ecs",
+        scalableDimension: "ecs:service:DesiredCount",
+        resourceId: "service/vnv-prod-cluster-1a2b3c4/vnv-prod-proxy-server-5d6e7f8",
+        targetTrackingScalingPolicyConfiguration: {
+            targetValue: 1000,
+            predefinedMetricSpecification: {
+                predefinedMetricType: "ALBRequestCountPerTarget",
+                resourceLabel: "app/alb/c9a13e35a312f7b7/targetgroup/web/c2b99168a4933caa",
+            },
+            scaleOutCooldown: 60,
+            scaleInCooldown: 300,
+        },
+    },
+    topic: { name: "vnv-prod-alerts" },
+    subscription: { topic: arn("sns", "vnv-prod-alerts"), protocol: "email", endpoint: "platform@step-studio.be" },
+    slack: {
+        configurationName: "vnv-prod-alerts-slack",
+        iamRoleArn: `arn:aws:iam::${ACCOUNT}:role/vnv-alerts-chat-1a2b3c4`,
+        slackTeamId: "T0123ABCD",
+        slackChannelId: "C0123ABCD",
+        snsTopicArns: [arn("sns", "vnv-prod-alerts")],
+        loggingLevel: "ERROR",
+    },
+    teams: {
+        configurationName: "vnv-prod-alerts-teams",
+        iamRoleArn: `arn:aws:iam::${ACCOUNT}:role/vnv-alerts-chat-1a2b3c4`,
+        teamId: "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d",
+        channelId: "19:abc123@thread.tacv2",
+        tenantId: "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+        snsTopicArns: [arn("sns", "vnv-prod-alerts")],
+    },
     redirects: {
         applicationId: "/applications/3f2a9c1e-7b4d-4e8a-9c6f-1d2e3f4a5b6c",
         type: "SPA",
@@ -859,6 +935,142 @@ describe("provider rules", () => {
 
         it("the application ID is /applications/{object id}", () => {
             fails("redirects", edit(valid.redirects, { applicationId: "3f2a9c1e-7b4d-4e8a-9c6f-1d2e3f4a5b6c" }), "applicationId", /ValidateApplicationID/);
+        });
+    });
+
+    describe("CloudWatch alarms", () => {
+        it("a period is 10, 20, 30 or a multiple of 60 seconds", () => {
+            const plain = edit(valid.alarm, {
+                metricQueries: undefined,
+                metricName: "UnHealthyHostCount",
+                namespace: "AWS/ApplicationELB",
+                statistic: "Maximum",
+            });
+            passes("alarm", edit(plain, { period: 60 }));
+            fails("alarm", edit(plain, { period: 45 }), "period", /IntDivisibleBy\(60\)/, /45/);
+        });
+
+        it("a metric alarm takes exactly one of statistic and extendedStatistic", () => {
+            const plain = edit(valid.alarm, { metricQueries: undefined, metricName: "TargetResponseTime", namespace: "AWS/ApplicationELB", period: 60 });
+            passes("alarm", edit(plain, { extendedStatistic: "p95" }));
+            fails("alarm", edit(plain, { extendedStatistic: "p95", statistic: "Average" }), "statistic / extendedStatistic", /must be set/, /got 2/);
+        });
+
+        it("metricName and metricQueries exclude each other", () => {
+            fails(
+                "alarm",
+                edit(valid.alarm, { metricName: "RequestCount", statistic: "Sum" }),
+                "metricName / metricQueries / evaluationCriteria",
+                /ExactlyOneOf/,
+                /statistic conflicts with metricQueries/,
+            );
+        });
+
+        it("a metric query has an expression or a metric, not both", () => {
+            const queries = [{ id: "rate", expression: "1", metric: { metricName: "RequestCount", period: 60, stat: "Sum" }, returnData: true }];
+            fails("alarm", edit(valid.alarm, { metricQueries: queries }), "metricQueries", /both `expression` and a `metric`/, /both expression and metric/);
+        });
+
+        it("an alarm sends to ARNs, at most 5 on recovery", () => {
+            const six = Array.from({ length: 6 }, (_, i) => `arn:aws:sns:eu-central-1:123456789012:t${i}`);
+            fails("alarm", edit(valid.alarm, { okActions: six }), "okActions / insufficientDataActions", /MaxItems 5/);
+            fails("alarm", edit(valid.alarm, { alarmActions: ["vnv-prod-alerts"] }), "okActions / insufficientDataActions", /ValidARN/, /vnv-prod-alerts/);
+        });
+    });
+
+    describe("Application Auto Scaling", () => {
+        it("an ECS scalable target is service/<cluster>/<service> on ecs:service:DesiredCount", () => {
+            fails(
+                "scalingTarget",
+                edit(valid.scalingTarget, { resourceId: "vnv-prod-cluster/vnv-prod-web" }),
+                "resourceId / scalableDimension",
+                /RegisterScalableTarget/,
+            );
+            fails(
+                "scalingTarget",
+                edit(valid.scalingTarget, { scalableDimension: "ecs:service:RunningCount" }),
+                "resourceId / scalableDimension",
+                /DesiredCount/,
+            );
+        });
+
+        it("a target's minimum is not above its maximum", () => {
+            fails(
+                "scalingTarget",
+                edit(valid.scalingTarget, { minCapacity: 7 }),
+                "minCapacity / maxCapacity",
+                /cannot be greater/,
+                /7 is greater than maxCapacity 6/,
+            );
+        });
+
+        it("a target tracking policy says so in its type (the provider's default is StepScaling)", () => {
+            fails("scalingPolicy", edit(valid.scalingPolicy, { policyType: undefined }), "targetTrackingScalingPolicyConfiguration", /defaults to StepScaling/);
+        });
+
+        it("ALBRequestCountPerTarget needs its resource label, app/…/targetgroup/…, and no other metric takes one", () => {
+            const config = valid.scalingPolicy.targetTrackingScalingPolicyConfiguration as Record<string, unknown>;
+            const withMetric = (m: Record<string, unknown>) =>
+                edit(valid.scalingPolicy, { targetTrackingScalingPolicyConfiguration: { ...config, predefinedMetricSpecification: m } });
+            fails(
+                "scalingPolicy",
+                withMetric({ predefinedMetricType: "ALBRequestCountPerTarget" }),
+                "targetTrackingScalingPolicyConfiguration",
+                /resource label/,
+                /required for ALBRequestCountPerTarget/,
+            );
+            fails(
+                "scalingPolicy",
+                withMetric({ predefinedMetricType: "ALBRequestCountPerTarget", resourceLabel: "targetgroup/web/c2b99168a4933caa" }),
+                "targetTrackingScalingPolicyConfiguration",
+                /PredefinedMetricSpecification/,
+                /app\/<lb name>/,
+            );
+            fails(
+                "scalingPolicy",
+                withMetric({ predefinedMetricType: "ECSServiceAverageCPUUtilization", resourceLabel: "app/alb/1/targetgroup/web/2" }),
+                "targetTrackingScalingPolicyConfiguration",
+                /resource label/,
+                /only for ALBRequestCountPerTarget/,
+            );
+        });
+    });
+
+    describe("alerts", () => {
+        it("a topic's name is 1 to 256 of [0-9A-Za-z_-]", () => {
+            fails("topic", edit(valid.topic, { name: "vnv prod alerts" }), "name", /resourceTopicCustomizeDiff/);
+        });
+
+        it("a subscription's protocol is one SNS knows", () => {
+            fails("subscription", edit(valid.subscription, { protocol: "teams" }), "protocol", /topic_subscription\.go/, /"teams"/);
+        });
+
+        it("a chat channel configuration logs ERROR, INFO or NONE and names its role by ARN", () => {
+            fails("teams", edit(valid.teams, { loggingLevel: "DEBUG" }), "loggingLevel", /teams_channel_configuration\.go/);
+            fails("slack", edit(valid.slack, { iamRoleArn: "vnv-alerts-chat" }), "iamRoleArn", /IamRoleArn/);
+            fails("slack", edit(valid.slack, { slackChannelId: undefined }), "slackChannelId", /Required/);
+        });
+    });
+
+    describe("ECS deployment alarms", () => {
+        it("a service's alarms block names its alarms and says whether to enable and roll back", () => {
+            const alarms = { alarmNames: ["vnv-prod-web-5xx"], enable: true, rollback: true };
+            passes("service", edit(valid.service, { alarms }));
+            fails(
+                "service",
+                edit(valid.service, { alarms: { alarmNames: ["vnv-prod-web-5xx"], enable: true } }),
+                "alarms",
+                /rollback Required/,
+                /\.rollback is required/,
+            );
+        });
+
+        it("Service Connect timeouts are whole seconds from 0", () => {
+            const config = valid.service.serviceConnectConfiguration as { services: Record<string, unknown>[] };
+            const timeout = (t: Record<string, unknown>) =>
+                edit(valid.service, { serviceConnectConfiguration: { ...config, services: [{ ...config.services[0], timeout: t }] } });
+            passes("service", timeout({ idleTimeoutSeconds: 3600, perRequestTimeoutSeconds: 0 }));
+            fails("service", timeout({ idleTimeoutSeconds: -1 }), "serviceConnectConfiguration.services[].timeout", /IntBetween\(0, 2147483647\)/);
         });
     });
 });

@@ -14,7 +14,7 @@
  * No `@pulumi/*` import: parsing is tested on its own.
  */
 import { type DatabaseSpec, databaseVariableNames } from "../../rules/database";
-import { anonymousPullProblems } from "./operations";
+import { anonymousPullProblems, readAlerts } from "./operations";
 import { Reader, structured } from "./reader";
 import { LOG_RETENTION_DAYS as LOG_RETENTION, ROLE_RULES } from "./roles";
 import {
@@ -76,6 +76,7 @@ export function parseSettings(given: RawSettings, context: { project: string; re
     const testPlatform = readTestPlatform(r, raw.testPlatform, rules);
     const registries = readRegistries(r, raw.registries);
     const ephemeral = readEphemeralPolicy(r, raw.ephemeral, rules, identity.hostname, context.project, services);
+    const alerts = readAlerts(r, raw.alerts, rules.alarms);
     for (const p of anonymousPullProblems(pulledImages(services, database, ephemeral?.database), registries)) {
         r.fail(p.at, p.message);
     }
@@ -98,6 +99,8 @@ export function parseSettings(given: RawSettings, context: { project: string; re
         registries,
         ephemeral,
         ...(database === undefined ? {} : { database }),
+        alarms: rules.alarms,
+        ...(alerts === undefined ? {} : { alerts }),
     };
 }
 

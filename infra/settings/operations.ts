@@ -6,7 +6,7 @@ import { parseRepository } from "../../rules/imageReference";
 import type { RegistryCredentials } from "../../rules/iamPolicies";
 import { SCALING_DEFAULTS, type ServiceScaling } from "../../rules/service";
 import type { Reader } from "./reader";
-import type { Role } from "./types";
+import type { AlertSettings, Role } from "./types";
 
 export const ROLLOUTS = ["rolling", "one-at-a-time"] as const;
 
@@ -89,4 +89,55 @@ function safeRegistry(image: string): string | undefined {
     } catch {
         return undefined; // a malformed image is reported where it is read
     }
+}
+
+const EMAIL = /^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+const SLACK_ID = /^[A-Z0-9]{1,255}$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TEAMS_CHANNEL = /^[^\s]{1,255}$/;
+
+/**
+ * `vnv:alerts: {email?, slack?: {workspaceId, channelId}, teams?: {teamId, channelId, tenantId}}`:
+ * where the alarms go. Only where there are alarms (prod, dev); an ephemeral environment takes none from dev.
+ */
+export function readAlerts(r: Reader, value: unknown, alarms: boolean): AlertSettings | undefined {
+    const o = r.object(value, "alerts", false);
+    if (o === undefined) {
+        return undefined;
+    }
+    if (!alarms) {
+        r.fail("alerts", "only prod and dev have alarms to send");
+        return undefined;
+    }
+    r.unknownKeys(o, "alerts", ["email", "slack", "teams"]);
+    const email = o.email === undefined ? undefined : r.strings(o.email, "alerts.email", EMAIL, "email addresses", false);
+    const slackO = r.object(o.slack, "alerts.slack", false);
+    r.unknownKeys(slackO, "alerts.slack", ["workspaceId", "channelId"]);
+    const id = (v: unknown, at: string, pattern: RegExp, allowed: string) => r.string(v, at, { required: true, pattern, allowed }) ?? "";
+    const slack =
+        slackO === undefined
+            ? undefined
+            : {
+                  workspaceId: id(slackO.workspaceId, "alerts.slack.workspaceId", SLACK_ID, "the Slack workspace ID (T…), as AWS Chatbot shows it"),
+                  channelId: id(slackO.channelId, "alerts.slack.channelId", SLACK_ID, "the Slack channel ID (C…), from the channel's details"),
+              };
+    const teamsO = r.object(o.teams, "alerts.teams", false);
+    r.unknownKeys(teamsO, "alerts.teams", ["teamId", "channelId", "tenantId"]);
+    const teams =
+        teamsO === undefined
+            ? undefined
+            : {
+                  teamId: id(teamsO.teamId, "alerts.teams.teamId", GUID, "the Microsoft Teams team ID (a GUID), from the channel's link"),
+                  channelId: id(teamsO.channelId, "alerts.teams.channelId", TEAMS_CHANNEL, "the Teams channel ID (19:…@thread.tacv2), from the channel's link"),
+                  tenantId: id(teamsO.tenantId, "alerts.teams.tenantId", GUID, "the Microsoft Entra tenant ID (a GUID)"),
+              };
+    if ((email ?? []).length === 0 && slack === undefined && teams === undefined) {
+        r.fail("alerts", "name at least one of email, slack or teams");
+        return undefined;
+    }
+    return {
+        ...(email === undefined || email.length === 0 ? {} : { email }),
+        ...(slack === undefined ? {} : { slack }),
+        ...(teams === undefined ? {} : { teams }),
+    };
 }

@@ -39,6 +39,12 @@ export interface RoleRules {
     readonly accessLogDays: number;
     /** The frontend buckets' server access logs go to the log bucket (Security Hub S3.9). */
     readonly serverAccessLogs: boolean;
+    /**
+     * Alarms on the public services, deploys rolled back when they turn red, and `vnv:alerts`.
+     * Not for ephemeral environments: they live hours, nobody is on call for them, and their
+     * health is what `env up` waits for.
+     */
+    readonly alarms: boolean;
 }
 
 export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
@@ -61,6 +67,7 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         ownDatabase: false,
         accessLogDays: 365,
         serverAccessLogs: true,
+        alarms: true,
     },
     dev: {
         ingress: ["dedicated", "shared"],
@@ -82,6 +89,7 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         ownDatabase: false,
         accessLogDays: 30,
         serverAccessLogs: false,
+        alarms: true,
     },
     ephemeral: {
         ingress: ["shared"],
@@ -102,6 +110,7 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         ownDatabase: true,
         accessLogDays: 0,
         serverAccessLogs: false,
+        alarms: false,
     },
 };
 

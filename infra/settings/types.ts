@@ -78,6 +78,17 @@ export interface EnvironmentSettings {
     readonly ephemeral?: EphemeralPolicy;
     /** Ephemeral only: the environment's own database (from dev's `vnv:ephemeral.database`). */
     readonly database?: DatabaseSpec;
+    /** Alarms on the public services, deployment alarms with rollback among them (prod and dev). */
+    readonly alarms: boolean;
+    /** Where the alarms are sent (`vnv:alerts`); absent: nowhere, they still stop deploys. */
+    readonly alerts?: AlertSettings;
+}
+
+/** `vnv:alerts`: the team's channels for alarms. */
+export interface AlertSettings {
+    readonly email?: readonly string[];
+    readonly slack?: { readonly workspaceId: string; readonly channelId: string };
+    readonly teams?: { readonly teamId: string; readonly channelId: string; readonly tenantId: string };
 }
 
 /** How ephemeral environments are run (the dev stack's `vnv:ephemeral`). */
@@ -130,6 +141,7 @@ export const SETTING_KEYS = [
     "digests",
     "registries",
     "database",
+    "alerts",
 ] as const;
 
 /**
