@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
+import { ephemeralFromDev } from "../infra/ephemeral";
 import { SettingsError } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
-import { stackSettings } from "../harness/fixtures";
+import { ephemeralSettings, stackSettings } from "../harness/fixtures";
 
 function problemsOf(fn: () => unknown): string[] {
     try {
@@ -118,6 +119,46 @@ describe("how services run: rollout, scaling, pulls", () => {
             delete registries["docker.io"];
             const services = servicesWith("prod", "redis", { image: "public.ecr.aws/docker/library/redis" });
             assert.equal(stackSettings("prod", { registries, services }).services.length, 5);
+        });
+    });
+
+    describe("alerts", () => {
+        it("prod's alerts go to an address and a Teams channel", () => {
+            const alerts = stackSettings("prod").alerts;
+            assert.deepEqual(alerts?.email, ["platform@step-studio.be"]);
+            assert.equal(alerts?.teams?.tenantId, "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0");
+        });
+
+        it("an alerts block that names no channel is refused", () => {
+            assert.deepEqual(
+                problemsOf(() => stackSettings("dev", { alerts: {} })),
+                ["vnv:alerts: name at least one of email, slack or teams"],
+            );
+        });
+
+        it("an address that is no email address is refused, quoted", () => {
+            assert.match(
+                problemsOf(() => stackSettings("dev", { alerts: { email: ["ops at step-studio.be"] } })).join("\n"),
+                /^vnv:alerts\.email.*ops at step-studio\.be/,
+            );
+        });
+
+        it("a Teams channel needs its team, channel and tenant, the IDs in their forms", () => {
+            const problems = problemsOf(() => stackSettings("dev", { alerts: { teams: { teamId: "ops", channelId: "19:a@thread.tacv2" } } }));
+            assert.deepEqual(
+                problems.map((p) => (p.split(":")[1] === undefined ? p : p.slice(0, p.indexOf(": ")))),
+                ["vnv:alerts.teams.teamId", "vnv:alerts.teams.tenantId"],
+            );
+        });
+
+        it("an ephemeral environment takes no alerts from dev (it has no alarms), and refuses them given directly", () => {
+            const dev = { ...readStackFile("dev").raw, alerts: { email: ["dev@step-studio.be"] } };
+            const raw = ephemeralFromDev(dev, { version: "v1.2.3-rc.1", platformStack: "organization/vnv/dev", slot: 3 });
+            assert.equal(raw.alerts, undefined);
+            assert.deepEqual(
+                problemsOf(() => ephemeralSettings("v1.2.3-rc.1", { alerts: { email: ["dev@step-studio.be"] } })),
+                ["vnv:alerts: only prod and dev have alarms to send"],
+            );
         });
     });
 });
