@@ -1,6 +1,7 @@
 /**
- * How a service is run once deployed (`vnv:services[i]`): how it rolls out and how it scales,
- * and the rule that no image is pulled from Docker Hub anonymously. No `@pulumi/*` import.
+ * How an environment is run once deployed: how a service rolls out and scales
+ * (`vnv:services[i]`), where alarms go (`vnv:alerts`), and the rule that no image is pulled from
+ * Docker Hub anonymously. No `@pulumi/*` import.
  */
 import { parseRepository } from "../../rules/imageReference";
 import type { RegistryCredentials } from "../../rules/iamPolicies";
