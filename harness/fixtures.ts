@@ -6,7 +6,8 @@
 import { createHash } from "node:crypto";
 import { parseVersion } from "../rules/versions";
 import { ephemeralFromDev } from "../infra/ephemeral";
-import { type EnvironmentSettings, parseSettings, type RawSettings } from "../infra/settings";
+import { strict as assert } from "node:assert";
+import { type EnvironmentSettings, parseSettings, type RawSettings, SettingsError } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
 
 /** The digest the test registry (and the mocks' `getRegistryImage`) answers for `image:tag`. */
@@ -51,4 +52,17 @@ export function ephemeralRaw(version: string, overrides: RawSettings = {}): RawS
 
 export function ephemeralSettings(version: string = "v1.2.3-rc.1", overrides: RawSettings = {}): EnvironmentSettings {
     return parseSettings(ephemeralRaw(version, overrides), { project: "vnv", region: readStackFile("dev").region });
+}
+
+/** The problems of the SettingsError `fn` throws (fails when it throws none, rethrows any other error). */
+export function problemsOf(fn: () => unknown): string[] {
+    try {
+        fn();
+    } catch (e) {
+        if (e instanceof SettingsError) {
+            return [...e.problems];
+        }
+        throw e;
+    }
+    assert.fail("expected a SettingsError");
 }

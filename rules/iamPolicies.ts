@@ -61,12 +61,22 @@ export function executionPolicy(grants: ExecutionGrants): string | undefined {
  * not send would keep every task from starting.
  */
 export function ecsTasksTrustPolicy(accountId: string): string {
+    return serviceTrustPolicy("ecs-tasks.amazonaws.com", accountId);
+}
+
+/** The role AWS Chatbot (Amazon Q Developer in chat applications) assumes for a channel, from this account only. */
+export function chatbotTrustPolicy(accountId: string): string {
+    return serviceTrustPolicy("chatbot.amazonaws.com", accountId);
+}
+
+/** A trust policy that lets `service` assume the role on behalf of `accountId` only (no confused deputy). */
+function serviceTrustPolicy(service: string, accountId: string): string {
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [
             {
                 Effect: "Allow",
-                Principal: { Service: "ecs-tasks.amazonaws.com" },
+                Principal: { Service: service },
                 Action: "sts:AssumeRole",
                 Condition: { StringEquals: { "aws:SourceAccount": accountId } },
             },
@@ -95,19 +105,4 @@ function statement(sid: string, actions: string[], resources: string[]): object[
 
 function unique(values: readonly string[]): string[] {
     return [...new Set(values)].sort();
-}
-
-/** The role AWS Chatbot (Amazon Q Developer in chat applications) assumes for a channel, from this account only. */
-export function chatbotTrustPolicy(accountId: string): string {
-    return JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Effect: "Allow",
-                Principal: { Service: "chatbot.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-            },
-        ],
-    });
 }

@@ -1,20 +1,7 @@
 import { strict as assert } from "node:assert";
 import { ephemeralFromDev } from "../infra/ephemeral";
-import { SettingsError } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
-import { ephemeralSettings, stackSettings } from "../harness/fixtures";
-
-function problemsOf(fn: () => unknown): string[] {
-    try {
-        fn();
-    } catch (e) {
-        if (e instanceof SettingsError) {
-            return [...e.problems];
-        }
-        throw e;
-    }
-    assert.fail("expected a SettingsError");
-}
+import { ephemeralSettings, problemsOf, stackSettings } from "../harness/fixtures";
 
 /** The stack file's services with `change` applied to the one named `name`. */
 function servicesWith(stack: "dev" | "prod", name: string, change: Record<string, unknown>): Record<string, unknown>[] {

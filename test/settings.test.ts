@@ -1,20 +1,8 @@
 import { strict as assert } from "node:assert";
-import { imagesOf, parseSettings, SettingsError } from "../infra/settings";
+import { imagesOf, parseSettings } from "../infra/settings";
 import { ephemeralFromDev } from "../infra/ephemeral";
 import { readStackFile } from "../infra/stackFile";
-import { ephemeralRaw, ephemeralSettings, stackSettings } from "../harness/fixtures";
-
-function problemsOf(fn: () => unknown): string[] {
-    try {
-        fn();
-    } catch (e) {
-        if (e instanceof SettingsError) {
-            return [...e.problems];
-        }
-        throw e;
-    }
-    assert.fail("expected a SettingsError");
-}
+import { ephemeralRaw, ephemeralSettings, problemsOf, stackSettings } from "../harness/fixtures";
 
 function devWith(overrides: Record<string, unknown>): () => unknown {
     return () => stackSettings("dev", overrides);
