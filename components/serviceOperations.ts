@@ -1,6 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ALARM_THRESHOLDS, type AlarmKind, alarmDescription, alarmName, clusterNameOf, DEPLOYMENT_ALARMS, scalingResourceId } from "../rules/alarms";
+import {
+    ALARM_THRESHOLDS,
+    type AlarmKind,
+    alarmDescription,
+    alarmName,
+    clusterNameOf,
+    DEPLOYMENT_ALARMS,
+    type DeploymentAlarm,
+    scalingResourceId,
+} from "../rules/alarms";
 import type { ServiceSpec } from "../rules/service";
 
 /** The ALB metric dimensions of one public service: `app/<lb>/<id>` and `targetgroup/<tg>/<id>`. */
@@ -37,7 +46,7 @@ export function deploymentAlarms(
     const dims = pulumi.output(dimensions).apply((d) => ({ LoadBalancer: d.loadBalancer, TargetGroup: d.targetGroup }));
     const plain = (metricName: string) => ({ metricName, namespace: "AWS/ApplicationELB", period: t.periodSeconds, dimensions: dims });
     const alb = (metricName: string, stat: string) => ({ ...plain(metricName), stat });
-    const shapes: Partial<Record<AlarmKind, Partial<aws.cloudwatch.MetricAlarmArgs>>> = {
+    const shapes: Record<DeploymentAlarm, Partial<aws.cloudwatch.MetricAlarmArgs>> = {
         "5xx": {
             metricQueries: [
                 { id: "errors", metric: alb("HTTPCode_Target_5XX_Count", "Sum"), returnData: false },
@@ -54,7 +63,7 @@ export function deploymentAlarms(
         unhealthy: { ...plain("UnHealthyHostCount"), statistic: "Maximum", threshold: 0 },
         latency: { ...plain("TargetResponseTime"), extendedStatistic: "p95", threshold: t.latencyP95Seconds },
     };
-    return DEPLOYMENT_ALARMS.map((kind) => alarm(`${name}-${service.name}-${kind}`, c, service.name, kind, shapes[kind] ?? {}, parent));
+    return DEPLOYMENT_ALARMS.map((kind) => alarm(`${name}-${service.name}-${kind}`, c, service.name, kind, shapes[kind], parent));
 }
 
 /**

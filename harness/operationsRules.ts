@@ -412,7 +412,6 @@ const serviceOperationRules: ProviderRule[] = [
                     : [],
             ),
     ),
-    value("aws:ecs/service:Service", "enableExecuteCommand", `${SRC.service}: enable_execute_command TypeBool`, boolean),
 ];
 
 /** The rules of this file, by Pulumi type token (the ECS service's are added to its own). */

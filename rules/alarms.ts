@@ -15,7 +15,8 @@ export type AlarmKind = (typeof ALARM_KINDS)[number];
  * Amazon ECS deployment failures"). They read the load balancer's view of the new tasks; CPU and
  * memory near their limits alert, but a deploy that merely works hard is not a failed one.
  */
-export const DEPLOYMENT_ALARMS: readonly AlarmKind[] = ["5xx", "unhealthy", "latency"];
+export const DEPLOYMENT_ALARMS = ["5xx", "unhealthy", "latency"] as const satisfies readonly AlarmKind[];
+export type DeploymentAlarm = (typeof DEPLOYMENT_ALARMS)[number];
 
 export const ALARM_THRESHOLDS = {
     /** Per cent of the requests answered 5xx by the targets in a minute… */
@@ -52,7 +53,7 @@ export function alarmDescription(c: { environment: string; version: string; serv
         cpu: `CPU above ${t.cpuPercent}% of the task's reservation (CPUUtilization) for ${minutes} minutes`,
         memory: `memory above ${t.memoryPercent}% of the task's reservation (MemoryUtilization) for ${minutes} minutes`,
     };
-    const rollback = DEPLOYMENT_ALARMS.includes(c.kind) ? " During a deploy, ECS rolls the deploy back." : "";
+    const rollback = (DEPLOYMENT_ALARMS as readonly AlarmKind[]).includes(c.kind) ? " During a deploy, ECS rolls the deploy back." : "";
     return `vnv ${c.environment} ${c.version}, service ${c.service}: ${what[c.kind]}.${rollback}`;
 }
 
