@@ -434,6 +434,86 @@ describe("@engine vnv command line", function () {
             );
         });
 
+        describe("vnv rollback", () => {
+            const prodFile = () => fs.readFileSync(path.join(project, "Pulumi.prod.yaml"), "utf8");
+            /** prod deployed with each version in turn, through vnv; the digests pinned for each. */
+            async function deployed(...versions: string[]): Promise<Array<Record<string, string>>> {
+                await makeDriver(tmp()).store.create("prod");
+                const pinned: Array<Record<string, string>> = [];
+                for (const version of versions) {
+                    await pushVersion(reg, version);
+                    const check = await vnv(["release", "check", version, "--stack", "prod", "--pin", "--json"]);
+                    assert.equal(check.code, 0, check.err);
+                    pinned.push(JSON.parse(check.out).digests);
+                    const r = await vnv(["deploy", "prod"]);
+                    assert.equal(r.code, 0, r.err);
+                }
+                return pinned;
+            }
+
+            it("returns prod to the previous deploy's exact digests, showing the difference first, and records a rollback", async () => {
+                const [old] = await deployed("v6.3.0", "v6.4.0");
+                const r = await vnv(["rollback", "prod", "--yes", "--json"]);
+                assert.equal(r.code, 0, r.err);
+                const result = JSON.parse(r.out);
+                assert.deepEqual([result.version, result.rolledBackFrom.version], ["v6.3.0", "v6.4.0"]);
+                assert.deepEqual(result.outputs.digests, old);
+                assert.match(
+                    r.err,
+                    /roll prod back from v6\.4\.0 [^\n]*\nvnv: +to v6\.3\.0[^\n]*\n(?:vnv: +[a-z-]+ +sha256:[0-9a-f]{12} -> sha256:[0-9a-f]{12}\n){5}/,
+                );
+                assert.match(prodFile(), /vnv:version: v6\.3\.0/);
+                const [event] = await history("--env", "prod");
+                assert.deepEqual([event!.action, event!.version, event!.result], ["rollback", "v6.3.0", "succeeded"]);
+                assert.deepEqual(event!.digests, old);
+            });
+
+            it("with no earlier successful deploy in the history: exit 2, nothing pinned, deployed or recorded", async () => {
+                await deployed("v6.5.0");
+                const file = prodFile();
+                const events = await history();
+                const r = await vnv(["rollback", "prod", "--yes"]);
+                assert.equal(r.code, 2);
+                assert.match(r.err, /no successful deploy of prod before v6\.5\.0 .*nothing to roll back to/);
+                assert.equal(prodFile(), file);
+                assert.deepEqual(await history(), events);
+            });
+
+            it("asks first: without a terminal and without --yes, or answered no, nothing changes (exit 2)", async () => {
+                await deployed("v6.6.0", "v6.7.0");
+                const file = prodFile();
+                const noTerminal = await vnv(["rollback", "prod"]);
+                assert.equal(noTerminal.code, 2);
+                assert.match(noTerminal.err, /no terminal to ask on: pass --yes/);
+                let asked = "";
+                const no = await vnv(["rollback", "prod"], undefined, {
+                    confirm: async (q) => {
+                        asked = q;
+                        return false;
+                    },
+                });
+                assert.equal(no.code, 2);
+                assert.match(asked, /roll prod back to v6\.6\.0\? \[y\/N\]/);
+                assert.equal(prodFile(), file);
+                assert.equal((await vnv(["rollback", "prod"], undefined, { confirm: async () => true })).code, 0);
+                assert.match(prodFile(), /vnv:version: v6\.6\.0/);
+            });
+
+            it("a rollback whose health check fails exits 1 and is recorded as a failed rollback", async () => {
+                await deployed("v6.8.0", "v6.9.0");
+                const health = await startServer(() => 503);
+                try {
+                    const r = await vnv(["rollback", "prod", "--yes", "--wait", "1s"], undefined, { healthBase: () => health.url, healthIntervalMs: 20 });
+                    assert.equal(r.code, 1, r.err);
+                    assert.match(r.err, /HTTP 503/);
+                } finally {
+                    await health.close();
+                }
+                const [event] = await history("--env", "prod", "--action", "rollback");
+                assert.deepEqual([event!.version, event!.result], ["v6.8.0", "failed"]);
+            });
+        });
+
         it("a promotion is recorded with the digests it tagged; a dry run is not", async () => {
             await pushVersion(reg, "v7.0.0-rc.1");
             assert.equal((await vnv(["release", "promote", "v7.0.0", "--dry-run"])).code, 0);

@@ -26,6 +26,7 @@ import { AuditEventError, HistoryBoundError } from "../automation/history/audit"
 import { AuditWriteError } from "../automation/history/auditing";
 import { CatalogueError } from "../automation/release/catalogue";
 import { ReleaseMovedError } from "../automation/release/record";
+import { NothingToRollBackError } from "../automation/release/rollback";
 import { MissingImagesError, PromotionRefusedError } from "../automation/release/release";
 import { BackendLayoutError, BackendObjectError } from "../automation/state/backendReader";
 import { BlobNotObjectError, BlobTooLargeError, ListingTooLargeError } from "../automation/state/blobStore";
@@ -55,6 +56,7 @@ const lock = { url: "x", user: "ana", host: "h", pid: 1, since: new Date(0) };
 const ERRORS: Record<string, [() => unknown, number]> = {
     UsageError: [() => new UsageError("x"), EXIT.usage],
     MissingSecretsError: [() => new MissingSecretsError(), EXIT.usage],
+    NothingToRollBackError: [() => new NothingToRollBackError("x"), EXIT.usage],
     TtlError: [() => new TtlError("x"), EXIT.usage],
     VersionError: [() => new VersionError("x", "y"), EXIT.usage],
     SettingsError: [() => new SettingsError(["x"]), EXIT.usage],

@@ -172,7 +172,8 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 function changesSomething(inv: Invocation): boolean {
     const cmd = inv.words.join(" ");
     return (
-        ["deploy", "env up", "env down", "env extend", "env reap", "release promote"].includes(cmd) || (cmd === "release check" && inv.flags.includes("--pin"))
+        ["deploy", "rollback", "env up", "env down", "env extend", "env reap", "release promote"].includes(cmd) ||
+        (cmd === "release check" && inv.flags.includes("--pin"))
     );
 }
 
@@ -417,6 +418,7 @@ const SAMPLES: Record<string, { json: unknown; rows: string[] }> = {
             digests: { "proxy-server": DIGEST },
             health: { ...HEALTHY, healthy: false, services: [{ ...HEALTHY.services[0], healthy: false, seen: "HTTP 503", streak: 0 }] },
             steps: [{ step: "engine update", ms: 300_000 }],
+            rolledBackFrom: { version: "v1.2.4|<b>" }, // vnv rollback's result is a deploy's, with what it left
         },
         rows: [
             "| Stack | prod |",
@@ -424,6 +426,7 @@ const SAMPLES: Record<string, { json: unknown; rows: string[] }> = {
             "| URL | https://studio.step-studio.be |",
             "| Expires | never (a long-lived stack) |",
             "| Health | **not healthy** |",
+            "| Rolled back from | v1.2.4\\|&lt;b&gt; |",
             `| proxy-server | \`${DIGEST}\` |`,
             "| proxy-server | https://1-2-3-rc-1.step-studio.be/health | **no** | HTTP 503 |",
         ],
@@ -677,6 +680,27 @@ describe("workflows (.github/workflows)", () => {
                 }
             }
         }
+    });
+
+    it("roll prod back from deploy.yml in production with vnv rollback only (no release check, no deploy); elsewhere a rollback is refused", () => {
+        const wf = byFile("deploy.yml");
+        const commandsRun = (inputs: Dict) => {
+            const ctx = dispatch({ ttl: "", owner: "", ...inputs, rollback: true });
+            const running = Object.entries(wf.jobs).filter(([, job]) => runs(job, ctx));
+            const commands = running.flatMap(([, job]) =>
+                (job.steps ?? [])
+                    .map((step) => ({ step, found: invocationsOf({ where: "", file: "", job: "", script: typeof step.run === "string" ? step.run : "" }) }))
+                    .filter(({ step, found }) => found.length > 0 && runs(step as Job, ctx))
+                    .flatMap(({ found }) => found.map((i) => [i.words.join(" "), ...i.flags].join(" "))),
+            );
+            return { jobs: running.map(([id, job]) => [id, environmentOf(job, ctx)]), commands };
+        };
+        const prod = commandsRun({ environment: "prod", version: "v1.2.3" });
+        assert.deepEqual(prod.jobs, [["pinned", "production"]]);
+        assert.deepEqual(prod.commands, ["rollback --yes --json --from"]);
+        const ephemeral = commandsRun({ environment: "ephemeral", version: "v1.2.3-rc.1" });
+        assert.deepEqual(ephemeral.jobs, [["rollback-refused", undefined]]);
+        assert.deepEqual(ephemeral.commands, []);
     });
 
     it("promote only after a reviewer of the release environment approved, with the dry run's log to read first", () => {

@@ -172,6 +172,7 @@ function renderDeploy(r) {
             ["URL", cell(r.url)],
             ["Expires", r.expiresAt === undefined ? "never (a long-lived stack)" : cell(r.expiresAt)],
             ["Health", healthWord(r.health)],
+            ...(r.rolledBackFrom == null ? [] : [["Rolled back from", cell(r.rolledBackFrom.version)]]),
         ]),
         ...digestTable(digestsOf(r)),
         ...healthTable(r.health),

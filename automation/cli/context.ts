@@ -47,6 +47,8 @@ export interface CliDeps {
     readonly waitDefault?: string;
     /** The time (tests move it; `--now` is for dry runs only). @default the system clock */
     readonly clock?: () => Date;
+    /** Asks a yes/no question (`rollback` before it deploys); absent where there is no terminal. */
+    readonly confirm?: (question: string) => Promise<boolean>;
 }
 
 /** The flags commands share, declared once ({@link withState}, {@link withJson}, {@link withQuiet}). */
@@ -128,6 +130,11 @@ export class CliContext {
         } catch (e) {
             throw e instanceof SettingsError ? new UsageError(`Pulumi.${stack}.yaml: ${e.message}`) : e;
         }
+    }
+
+    /** Reads `Pulumi.<stack>.yaml` again at the next {@link stackFile} (after vnv wrote it). */
+    forget(stack: "dev" | "prod"): void {
+        this.files.delete(stack);
     }
 
     backend(opts: { backend?: string }): Backend {

@@ -148,8 +148,8 @@ export class Environments implements Runtime {
     }
 
     /** Deploys prod or dev as pinned in its stack file (automation/environments/longLived.ts), recorded. */
-    async deployStack(settings: EnvironmentSettings): Promise<DeployResult> {
-        const draft: AuditDraft = { action: "deploy", environment: settings.environment, version: settings.version, digests: pinnedDigests(settings) };
+    async deployStack(settings: EnvironmentSettings, action: "deploy" | "rollback" = "deploy"): Promise<DeployResult> {
+        const draft: AuditDraft = { action, environment: settings.environment, version: settings.version, digests: pinnedDigests(settings) };
         return this.audited(draft, (d) => deployLongLived(this, settings, d));
     }
 

@@ -29,6 +29,7 @@ import { mapLimit } from "../util";
 import {
     AUDIT_PREFIX,
     AUDIT_SCHEMA,
+    type AuditAction,
     type AuditEvent,
     AuditEventError,
     type AuditFilter,
@@ -182,11 +183,12 @@ export class AuditLog {
         const entries = [...listed].sort(newestFirst);
         const events: AuditEvent[] = [];
         const problems: AuditProblem[] = [];
+        const actions: readonly AuditAction[] | undefined = typeof filter.action === "string" ? [filter.action] : filter.action;
         const wanted = (e: AuditEvent): boolean =>
             (filter.environment === undefined || e.environment === filter.environment) &&
             (filter.version === undefined || versionMatches(e.version, filter.version)) &&
             (since === undefined || Date.parse(e.at) >= since.getTime()) &&
-            (filter.action === undefined || e.action === filter.action) &&
+            (actions === undefined || actions.includes(e.action)) &&
             (filter.result === undefined || e.result === filter.result);
         const batch = this.concurrency * 2;
         for (let i = 0; i < entries.length && events.length < (limit ?? Number.POSITIVE_INFINITY); i += batch) {

@@ -22,8 +22,10 @@ export const AUDIT_PREFIX = ".vnv/history/v1/";
  *   the stack (`dev`, `prod`)
  * - `snapshot`: an environment's database captured as a new dataset (`env snapshot`); `digests`
  *   holds `snapshot` → the new dataset image's digest
+ * - `rollback`: prod or dev deployed again with the digests of an earlier successful deploy
+ *   (`vnv rollback`); `version` and `digests` are the ones it returned to
  */
-export const AUDIT_ACTIONS = ["deploy", "update", "extend", "destroy", "reap", "promote", "pin", "snapshot"] as const;
+export const AUDIT_ACTIONS = ["deploy", "update", "extend", "destroy", "reap", "promote", "pin", "snapshot", "rollback"] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditResult = "succeeded" | "failed";
 
@@ -65,8 +67,8 @@ export interface AuditFilter {
     readonly version?: string;
     /** Only events that started at or after this moment. */
     readonly since?: Date;
-    /** Only this kind of operation. */
-    readonly action?: AuditAction;
+    /** Only this kind of operation, or these kinds. */
+    readonly action?: AuditAction | readonly AuditAction[];
     /** Only operations with this result. */
     readonly result?: AuditResult;
     /** At most this many events, the newest. */

@@ -49,7 +49,7 @@ async function placementsOf(ctx: CliContext, opts: SharedOptions): Promise<Place
         (["prod", "dev"] as const).map(async (stack) => {
             const [outputs, deployed] = await Promise.all([
                 driver.store.outputs(stack),
-                trail?.read({ environment: stack, action: "deploy", result: "succeeded", limit: 1 }),
+                trail?.read({ environment: stack, action: ["deploy", "rollback"], result: "succeeded", limit: 1 }),
             ]);
             return runningFrom(stack, outputs, deployed?.events[0]);
         }),
