@@ -3,9 +3,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { FargateCluster } from "./fargateCluster";
 import { type AlarmContext, deploymentAlarms, serviceCapacity, type TargetDimensions } from "./serviceOperations";
-import { ecsTasksTrustPolicy, executionPolicy, type RegistryCredentials } from "../rules/iamPolicies";
+import { ecsTasksTrustPolicy, execPolicy, executionPolicy, type RegistryCredentials } from "../rules/iamPolicies";
 import { lookupReference, parseRepository } from "../rules/imageReference";
-import { logGroupName, roleLogicalName, serviceNamespaceName } from "../rules/naming";
+import { logGroupName, logGroupPrefix, roleLogicalName, serviceNamespaceName } from "../rules/naming";
 import { type Capacity, isDigest, type ServiceSpec, serviceProblems } from "../rules/service";
 import { type Container, type DatasetLoad, describeContainers, withDatasetLoad } from "../rules/containers";
 import type { DatabaseSpec } from "../rules/database";
@@ -63,6 +63,13 @@ export interface EcsServicesArgs {
      * sent to `actions`. @default none
      */
     readonly alarms?: { readonly actions: readonly pulumi.Input<string>[] };
+    /**
+     * ECS Exec (`aws ecs execute-command`, `vnv env exec`): every service's `enableExecuteCommand`,
+     * and the task role's grants for the SSM agent's channels and for the session's log, which
+     * goes where the container's own log goes (the cluster's logging DEFAULT: the task
+     * definition's awslogs configuration). @default false
+     */
+    readonly exec?: boolean;
 }
 
 /** The execution role and the policies it needs before a task can start. */
@@ -230,6 +237,12 @@ export class EcsServices extends pulumi.ComponentResource {
             { assumeRolePolicy: assume, description: `Application role of ${this.args.environment}` },
             { parent: this },
         );
+        if (this.args.exec ?? false) {
+            const policy = pulumi
+                .all([aws.getCallerIdentityOutput({}, { parent: this }).accountId, this.args.region])
+                .apply(([account, region]) => execPolicy({ account, region, logGroupPrefix: logGroupPrefix(this.args.project, this.args.environment) }));
+            grants.push(new aws.iam.RolePolicy(`${this.name}-task-exec`, { role: task.name, policy }, { parent: this }));
+        }
         return { execution, task, grants };
     }
 
@@ -380,6 +393,7 @@ export class EcsServices extends pulumi.ComponentResource {
                 },
                 propagateTags: "SERVICE",
                 enableEcsManagedTags: true,
+                enableExecuteCommand: this.args.exec ?? false,
             },
             {
                 parent: this,

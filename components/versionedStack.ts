@@ -69,6 +69,8 @@ export interface VersionedStackArgs {
     readonly capacity?: Capacity;
     /** @default 30 */
     readonly logRetentionDays?: number;
+    /** ECS Exec into the services' tasks (see EcsServices). @default false */
+    readonly exec?: boolean;
     readonly ingress: VersionedIngressArgs;
     /**
      * Alarms on the public services (deployment alarms with rollback, CPU and memory), sent to
@@ -117,6 +119,8 @@ export class VersionedStack extends pulumi.ComponentResource {
     public readonly imageDigests: pulumi.Output<Record<string, string>>;
     public readonly bucketName: pulumi.Output<string>;
     public readonly redirectUris: pulumi.Output<string[]>;
+    /** Where the services run, for `vnv env exec`: the cluster's ARN, each service's ECS name, whether ECS Exec is on. */
+    public readonly ecs: pulumi.Output<{ cluster: string; services: Record<string, string>; exec: boolean }>;
 
     private readonly name: string;
     private readonly args: VersionedStackArgs;
@@ -137,6 +141,7 @@ export class VersionedStack extends pulumi.ComponentResource {
         this.url = pulumi.output(`https://${args.hostname}`);
         this.version = pulumi.output(args.version);
         this.imageDigests = services.imageDigests;
+        this.ecs = pulumi.output({ cluster: services.clusterArn, services: services.serviceNames, exec: args.exec ?? false });
         this.bucketName = frontend.bucketName;
         this.redirectUris = pulumi.output(redirectUris);
         this.registerOutputs({
@@ -222,6 +227,7 @@ export class VersionedStack extends pulumi.ComponentResource {
                 targetGroupArns: ingress.targetGroupArns,
                 frontendBucket: args.frontend.bucketName,
                 logRetentionDays: args.logRetentionDays,
+                exec: args.exec ?? false,
                 registryCredentials: args.registryCredentials,
                 targetDimensions: ingress.targetDimensions,
                 ...(args.watch === undefined ? {} : { alarms: { actions: this.alertActions(args.watch.alerts) } }),

@@ -369,6 +369,7 @@ const chatRules = (type: string, source: string, required: readonly string[]): P
 ];
 
 const serviceOperationRules: ProviderRule[] = [
+    value("aws:ecs/service:Service", "enableExecuteCommand", `${SRC.service}: enable_execute_command TypeBool Optional`, boolean),
     rule("aws:ecs/service:Service", "alarms", `${SRC.service}: alarms MaxItems 1 (alarm_names Required, enable Required, rollback Required)`, (inputs) => {
         const a = inputs.alarms;
         if (absent(a)) {

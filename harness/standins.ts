@@ -123,6 +123,12 @@ export function standIn(options: StandInOptions = {}): ProgramFactory {
                 ...(settings.frontend.digest === undefined ? [] : [["frontend", settings.frontend.digest]]),
                 ...(settings.database?.digest === undefined ? [] : [[settings.database.name, settings.database.digest]]),
             ]),
+            // As the real program's (infra/environment.ts): names as ECS would make them.
+            ecs: {
+                cluster: `arn:aws:ecs:${settings.region}:123456789012:cluster/vnv-${settings.environment}-cluster-1a2b3c4`,
+                services: Object.fromEntries(settings.services.map((s) => [s.name, `vnv-services-${s.name}-5d6e7f8`])),
+                exec: settings.exec,
+            },
             // As the real program (infra/environment.ts datasetOutput), without loading it.
             ...(pinnedDataset(settings.database) === undefined ? {} : { dataset: datasetReference(pinnedDataset(settings.database)!) }),
         };

@@ -30,6 +30,8 @@ export interface EnvironmentOutputs {
     bucket: pulumi.Output<string>;
     /** The URIs this environment needs registered in Azure AD. */
     redirectUris: pulumi.Output<string[]>;
+    /** The cluster, the services' ECS names and whether ECS Exec is on (`vnv env exec`). */
+    ecs: pulumi.Output<{ cluster: string; services: Record<string, string>; exec: boolean }>;
     /** The dataset its own database was made from (`image:tag@digest`, rules/datasets.ts); env up keeps it. */
     dataset?: string;
     /** Dev only: what ephemeral environments attach to (read through a StackReference). */
@@ -186,6 +188,7 @@ export function defineEnvironment(settings: EnvironmentSettings, options: Define
             imageDigests: env.imageDigests,
             bucket: env.bucketName,
             redirectUris: env.redirectUris,
+            ecs: env.ecs,
             ...datasetOutput(settings),
             ...(platform ? { platform: platform.outputs() } : {}),
         };
@@ -268,6 +271,7 @@ function versionedStackArgs(
         registryCredentials: settings.registries,
         capacity: settings.capacity,
         logRetentionDays: settings.logRetentionDays,
+        exec: settings.exec,
         ingress,
         ...(settings.alarms ? { watch: settings.alerts === undefined ? {} : { alerts: settings.alerts } } : {}),
         frontend: { ...settings.frontend, adopt: options.adoptBucket ?? false, files: options.frontendFiles ?? [], serverAccessLogs },

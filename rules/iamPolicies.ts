@@ -54,6 +54,30 @@ export function executionPolicy(grants: ExecutionGrants): string | undefined {
 }
 
 /**
+ * The task role's grants for ECS Exec (AWS ECS developer guide, "ECS Exec", IAM permissions):
+ * the SSM agent in the task opens its control and data channels (`ssmmessages:*Channel`, which
+ * has no resource-level permissions, so `*`), and writes the session's log to the environment's
+ * own log groups (logging DEFAULT: the container's awslogs group), which it finds with
+ * `logs:DescribeLogGroups` (no resource-level permissions either).
+ */
+export function execPolicy(where: { account: string; region: string; logGroupPrefix: string }): string {
+    const groups = `arn:aws:logs:${where.region}:${where.account}:log-group:${where.logGroupPrefix}*`;
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ExecChannels",
+                Effect: "Allow",
+                Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+                Resource: "*",
+            },
+            { Sid: "FindLogGroups", Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: "*" },
+            { Sid: "SessionLog", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], Resource: groups },
+        ],
+    });
+}
+
+/**
  * Trust policy of a task role or task execution role: only ECS tasks of `accountId`, so no
  * other account's tasks can use the role through the service (confused deputy). The ECS guide
  * recommends `aws:SourceAccount` or `aws:SourceArn`; `aws:SourceAccount` alone is used because

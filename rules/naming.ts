@@ -188,6 +188,11 @@ export function logGroupName(project: string, environment: string, service: stri
     return fit(`/${project}/${environment}/${validateServiceName(service)}`, LIMITS.logGroupName);
 }
 
+/** What every log group of an environment starts with: `/vnv/v1-2-3-rc-1/` (the slash ends the name: `/vnv/dev/` is not `/vnv/dev-2/`). */
+export function logGroupPrefix(project: string, environment: string): string {
+    return `/${project}/${environment}/`;
+}
+
 /** Cloud Map namespace of an environment's Service Connect: `v1-2-3-rc-1.vnv.internal`. */
 export function serviceNamespaceName(project: string, environment: string): string {
     return `${fit(environment, LIMITS.dnsLabel)}.${project}.internal`;

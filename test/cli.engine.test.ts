@@ -1,6 +1,7 @@
 /** @engine: the `vnv` command line, in-process, on the real engine with stand-in programs. */
 import { DATASET_LABEL } from "../rules/datasets";
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type CliDeps, main, VERSION } from "../automation/cli/program";
@@ -325,6 +326,77 @@ describe("@engine vnv command line", function () {
         const r = await vnv(["env", "down", "v9.9.9"]);
         assert.equal(r.code, 4);
         assert.match(r.err, /no environment v9-9-9/);
+    });
+
+    describe("env exec", () => {
+        it("prints the exact ECS Exec command into the service's running task when the AWS CLI or its Session Manager plugin is missing", async () => {
+            await pushVersion(reg, "v9.1.0-rc.1");
+            assert.equal((await vnv(["env", "up", "v9.1.0-rc.1"])).code, 0);
+            const r = await vnv(["env", "exec", "v9.1.0-rc.1", "proxy-server", "--", "ls", "-la", "/it's"], undefined, { onPath: () => false });
+            assert.equal(r.code, 0, r.err);
+            assert.match(r.err, /not found on PATH/);
+            const line = r.out.trim();
+            assert.match(
+                line,
+                /^aws ecs execute-command --region eu-central-1 --cluster arn:aws:ecs:eu-central-1:\d{12}:cluster\/vnv-v9-1-0-rc-1-\S+ --container proxy-server --interactive --command /,
+            );
+            // Pasted into a shell (with an `aws` that prints its arguments): the task comes from
+            // list-tasks of the service, and the command ECS runs is the words given, quoted.
+            const shell = spawnSync("bash", ["-c", `aws() { if [ "$2" = list-tasks ]; then echo "TASK:$*"; else printf '%s\\n' "$@"; fi; }; ${line}`], {
+                encoding: "utf8",
+            });
+            assert.equal(shell.status, 0, shell.stderr);
+            const args = shell.stdout.split("\n");
+            assert.match(args[args.indexOf("--task") + 1]!, /^TASK:ecs list-tasks .*--service-name vnv-services-proxy-server-5d6e7f8 --desired-status RUNNING/);
+            const run = spawnSync("sh", ["-c", `printf '%s\\n' ${args[args.indexOf("--command") + 1]}`], { encoding: "utf8" });
+            assert.deepEqual(run.stdout.split("\n").slice(0, -1), ["ls", "-la", "/it's"]);
+        });
+
+        it("opens the session through the AWS CLI, into the task the service runs now", async () => {
+            await pushVersion(reg, "v9.2.0-rc.1");
+            assert.equal((await vnv(["env", "up", "v9.2.0-rc.1"])).code, 0);
+            const task = `arn:aws:ecs:eu-west-1:123456789012:task/vnv-v9-2-0-rc-1-cluster-1a2b3c4/${"ab".repeat(16)}`;
+            const ran: string[][] = [];
+            const r = await vnv(["env", "exec", "v9.2.0-rc.1", "pnp-server"], undefined, {
+                onPath: () => true,
+                capture: async (file, args) => {
+                    ran.push([file, ...args]);
+                    return { code: 0, stdout: `${task}\n`, stderr: "" };
+                },
+                interactive: async (file, args) => {
+                    ran.push([file, ...args]);
+                    return 0;
+                },
+            });
+            assert.equal(r.code, 0, r.err);
+            assert.deepEqual(
+                ran.map((a) => a.slice(0, 3)),
+                [
+                    ["aws", "ecs", "list-tasks"],
+                    ["aws", "ecs", "execute-command"],
+                ],
+            );
+            assert.deepEqual(ran[1]!.slice(-4), ["--command", "/bin/sh", "--task", task]);
+        });
+
+        it("an environment without ECS Exec (prod, by default) is refused, naming the setting (exit 2)", async () => {
+            await makeDriver(tmp()).store.create("prod");
+            await pushVersion(reg, "v9.3.0");
+            assert.equal((await vnv(["release", "check", "v9.3.0", "--stack", "prod", "--pin"])).code, 0);
+            assert.equal((await vnv(["deploy", "prod"])).code, 0);
+            const r = await vnv(["env", "exec", "prod", "proxy-server"], undefined, { onPath: () => false });
+            assert.equal(r.code, 2);
+            assert.match(r.err, /prod's services run without ECS Exec .*vnv:exec: true/);
+            assert.equal(r.out, "");
+        });
+
+        it("a service the environment does not have is refused, naming those it has (exit 2)", async () => {
+            await pushVersion(reg, "v9.4.0-rc.1");
+            assert.equal((await vnv(["env", "up", "v9.4.0-rc.1"])).code, 0);
+            const r = await vnv(["env", "exec", "v9.4.0-rc.1", "postgres"], undefined, { onPath: () => false });
+            assert.equal(r.code, 2);
+            assert.match(r.err, /has no service "postgres": it has event-bridge, .*proxy-server/);
+        });
     });
 
     describe("the audit trail, deploys of prod and dev, rollback and the version catalogue", () => {

@@ -49,12 +49,14 @@ describe("datasets", () => {
     it("a dataset's reference reads back as itself, and nothing else reads as one", () => {
         const tag = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/);
         const digest = fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => `sha256:${h}`);
-        const image = fc.stringMatching(/^[a-z0-9]{1,10}(\.[a-z]{2,5})?(:[0-9]{2,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*){1,3}$/);
+        const image = fc.stringMatching(/^[a-z0-9]{1,10}(\.[a-z]{2,5})?(:[0-9]{2,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*){1,3}$/).filter((i) => i.length <= 255); // vnv's bound on a repository
         fc.assert(
             fc.property(image, tag, digest, (i, t, d) =>
                 assert.deepEqual(parseDatasetReference(datasetReference({ image: i, tag: t, digest: d })), { image: i, tag: t, digest: d }),
             ),
         );
+        const long = `ghcr.io/${"a".repeat(248)}`; // 256 characters
+        assert.equal(parseDatasetReference(datasetReference({ image: long, tag: "1", digest: DIGEST })), undefined, "a repository over 255 characters");
         for (const bad of [`${REPO}:2026.11`, `${REPO}@${DIGEST}`, `${REPO}:2026.11@sha256:abc`, `${REPO}:2026.11@${DIGEST}\n`, `:2026.11@${DIGEST}`]) {
             assert.equal(parseDatasetReference(bad), undefined, bad);
         }

@@ -33,6 +33,49 @@ describe("production that runs itself", () => {
         ephemeral = await deploy(ephemeralSettings("v1.2.3-rc.1"));
     });
 
+    describe("ECS Exec", () => {
+        const execPolicies = (resources: readonly Recorded[]) => ofType(resources, T.rolePolicy).filter((p) => p.name.endsWith("-task-exec"));
+
+        it("dev's and ephemeral services accept ECS Exec; prod's do not", () => {
+            for (const [role, resources, on] of [
+                ["dev", dev, true],
+                ["ephemeral", ephemeral, true],
+                ["prod", prod, false],
+            ] as const) {
+                const services = ofType(resources, T.service);
+                assert.ok(services.length > 0);
+                assert.ok(
+                    services.every((s) => s.inputs.enableExecuteCommand === on),
+                    `${role}: ${services.map((s) => `${s.name}=${s.inputs.enableExecuteCommand}`).join(", ")}`,
+                );
+                assert.equal(execPolicies(resources).length, on ? 1 : 0, role);
+            }
+        });
+
+        it("the task role may open the SSM agent's channels and write the session's log to the environment's own log groups only", () => {
+            const policy = JSON.parse(execPolicies(ephemeral)[0]!.inputs.policy as string) as { Statement: { Action: string[]; Resource: string }[] };
+            const actions = policy.Statement.flatMap((s) => s.Action).sort();
+            assert.deepEqual(actions, [
+                "logs:CreateLogStream",
+                "logs:DescribeLogGroups",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+            ]);
+            const writes = policy.Statement.find((s) => s.Action.includes("logs:PutLogEvents"))!;
+            assert.match(writes.Resource, /^arn:aws:logs:[a-z0-9-]+:\d{12}:log-group:\/vnv\/v1-2-3-rc-1\/\*$/);
+        });
+
+        it("the exec grant is attached to the task role, not the execution role", () => {
+            const [policy] = execPolicies(dev);
+            const task = ofType(dev, T.role).find((r) => r.name.endsWith("-task"))!;
+            assert.equal(policy!.inputs.role, task.state.name ?? task.inputs.name ?? task.name);
+        });
+    });
+
     describe("alarms", () => {
         it("prod has the five alarms of every public service, and none for the others", () => {
             const names = ofType(prod, T.alarm).map((a) => a.inputs.name as string);

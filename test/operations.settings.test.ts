@@ -13,6 +13,26 @@ function servicesWith(stack: "dev" | "prod", name: string, change: Record<string
 }
 
 describe("how services run: rollout, scaling, pulls", () => {
+    describe("ECS Exec", () => {
+        it("is on for dev and its ephemeral environments, off for prod unless its stack file says so", () => {
+            assert.deepEqual([stackSettings("dev").exec, ephemeralSettings("v1.2.3-rc.1").exec, stackSettings("prod").exec], [true, true, false]);
+            assert.equal(stackSettings("prod", { exec: true }).exec, true);
+        });
+
+        it("dev switching it off switches it off for its ephemeral environments too", () => {
+            const dev = readStackFile("dev").raw;
+            const raw = ephemeralFromDev({ ...dev, exec: false }, { version: "v1.2.3-rc.1", platformStack: "organization/vnv/dev", slot: 3, digests: {} });
+            assert.equal(raw.exec, false);
+        });
+
+        it("anything but true or false is refused, naming the key", () => {
+            assert.deepEqual(
+                problemsOf(() => stackSettings("prod", { exec: "yes" })),
+                ['vnv:exec: expected true or false, got "yes"'],
+            );
+        });
+    });
+
     describe("rollout", () => {
         it("redis rolls out one task at a time in both stack files (two behind one name would split the cache)", () => {
             for (const stack of ["dev", "prod"] as const) {

@@ -1065,6 +1065,11 @@ describe("provider rules", () => {
             );
         });
 
+        it("ECS Exec is switched on per service with a boolean", () => {
+            passes("service", edit(valid.service, { enableExecuteCommand: true }));
+            fails("service", edit(valid.service, { enableExecuteCommand: "yes" }), "enableExecuteCommand", /TypeBool/);
+        });
+
         it("Service Connect timeouts are whole seconds from 0", () => {
             const config = valid.service.serviceConnectConfiguration as { services: Record<string, unknown>[] };
             const timeout = (t: Record<string, unknown>) =>

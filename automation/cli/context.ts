@@ -49,6 +49,15 @@ export interface CliDeps {
     readonly clock?: () => Date;
     /** Asks a yes/no question (`rollback` before it deploys); absent where there is no terminal. */
     readonly confirm?: (question: string) => Promise<boolean>;
+    /**
+     * Runs a program on the terminal (`env exec`'s session): its stdin, stdout and stderr are
+     * vnv's; answers its exit code. @default automation/cli/programs.ts
+     */
+    readonly interactive?: (file: string, args: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>;
+    /** Runs a program and answers what it printed, bounded (`aws ecs list-tasks`). @default automation/cli/programs.ts */
+    readonly capture?: (file: string, args: readonly string[], env: NodeJS.ProcessEnv) => Promise<{ code: number; stdout: string; stderr: string }>;
+    /** Whether a program is on PATH. @default automation/cli/programs.ts */
+    readonly onPath?: (name: string) => boolean;
 }
 
 /** The flags commands share, declared once ({@link withState}, {@link withJson}, {@link withQuiet}). */

@@ -77,6 +77,7 @@ export function parseSettings(given: RawSettings, context: { project: string; re
     const registries = readRegistries(r, raw.registries);
     const ephemeral = readEphemeralPolicy(r, raw.ephemeral, rules, identity.hostname, context.project, services);
     const alerts = readAlerts(r, raw.alerts, rules.alarms);
+    const exec = r.boolean(raw.exec, "exec", rules.exec);
     for (const p of anonymousPullProblems(pulledImages(services, database, ephemeral?.database), registries)) {
         r.fail(p.at, p.message);
     }
@@ -101,6 +102,7 @@ export function parseSettings(given: RawSettings, context: { project: string; re
         ...(database === undefined ? {} : { database }),
         alarms: rules.alarms,
         ...(alerts === undefined ? {} : { alerts }),
+        exec,
     };
 }
 

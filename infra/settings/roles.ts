@@ -45,6 +45,8 @@ export interface RoleRules {
      * health is what `env up` waits for.
      */
     readonly alarms: boolean;
+    /** ECS Exec (`vnv env exec`): a shell in a running task, its session logged; `vnv:exec` overrides. */
+    readonly exec: boolean;
 }
 
 export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
@@ -68,6 +70,7 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         accessLogDays: 365,
         serverAccessLogs: true,
         alarms: true,
+        exec: false,
     },
     dev: {
         ingress: ["dedicated", "shared"],
@@ -90,6 +93,7 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         accessLogDays: 30,
         serverAccessLogs: false,
         alarms: true,
+        exec: true,
     },
     ephemeral: {
         ingress: ["shared"],
@@ -111,6 +115,7 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         accessLogDays: 0,
         serverAccessLogs: false,
         alarms: false,
+        exec: true,
     },
 };
 

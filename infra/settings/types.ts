@@ -82,6 +82,8 @@ export interface EnvironmentSettings {
     readonly alarms: boolean;
     /** Where the alarms are sent (`vnv:alerts`); absent: nowhere, they still stop deploys. */
     readonly alerts?: AlertSettings;
+    /** ECS Exec into the services' tasks (`vnv:exec`; default: dev and ephemeral yes, prod no). */
+    readonly exec: boolean;
 }
 
 /** `vnv:alerts`: the team's channels for alarms. */
@@ -142,6 +144,7 @@ export const SETTING_KEYS = [
     "registries",
     "database",
     "alerts",
+    "exec",
 ] as const;
 
 /**

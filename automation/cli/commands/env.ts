@@ -7,6 +7,7 @@ import { type CliContext, engineCommand, type SharedOptions, withWait } from "..
 import type { DockerEnvironments } from "../../docker/target";
 import type { EnvironmentInfo, ReapSummary } from "../../environments/types";
 import { meaningOf } from "../../errors";
+import { execCommand } from "./exec";
 
 export function envCommands(program: Command, ctx: CliContext): void {
     const env = program.command("env").description("ephemeral environments, one per version (https://1-2-3-rc-1.<domain>)");
@@ -17,6 +18,7 @@ export function envCommands(program: Command, ctx: CliContext): void {
     extendCommand(env, ctx);
     reapCommand(env, ctx);
     snapshotCommand(env, ctx);
+    execCommand(env, ctx, withTarget);
 }
 
 /** `--on`: where the environment runs. */
