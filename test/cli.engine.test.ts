@@ -7,6 +7,8 @@ import * as path from "node:path";
 import { type CliDeps, main, VERSION } from "../automation/cli/program";
 import { RegistryClient } from "../registry/client";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { AuditLog } from "../automation/history/audit";
+import { backendInput } from "../automation/inputs";
 import { stackSettings } from "../harness/fixtures";
 import { makeDriver, PASSPHRASE, stackFiles, useTempDir, workspaceOptions } from "../harness/driver";
 import { startServer, type TestServer } from "../harness/http";
@@ -549,6 +551,31 @@ describe("@engine vnv command line", function () {
                 assert.match(r.err, /no successful deploy of prod before v6\.5\.0 .*nothing to roll back to/);
                 assert.equal(prodFile(), file);
                 assert.deepEqual(await history(), events);
+            });
+
+            it("a recorded deploy whose version vnv cannot pin (history is hostile input) is refused before the stack file is touched (exit 2)", async () => {
+                await makeDriver(tmp()).store.create("prod");
+                const trail = AuditLog.for(backendInput(`file://${tmp()}/state`, {}, ""))!;
+                const digests = { "proxy-server": `sha256:${"1".repeat(64)}` };
+                await trail.append({
+                    at: new Date().toISOString(),
+                    actor: "x",
+                    action: "deploy",
+                    environment: "prod",
+                    version: "latest",
+                    digests,
+                    result: "succeeded",
+                    durationMs: 1,
+                });
+                await new Promise((r) => setTimeout(r, 5)); // the trail orders by time
+                await pushVersion(reg, "v6.9.5");
+                assert.equal((await vnv(["release", "check", "v6.9.5", "--stack", "prod", "--pin"])).code, 0);
+                assert.equal((await vnv(["deploy", "prod"])).code, 0);
+                const file = prodFile();
+                const r = await vnv(["rollback", "prod", "--yes"]);
+                assert.equal(r.code, 2, r.err);
+                assert.match(r.err, /records no version vnv can pin \("latest"\)/);
+                assert.equal(prodFile(), file);
             });
 
             it("asks first: without a terminal and without --yes, or answered no, nothing changes (exit 2)", async () => {

@@ -1,6 +1,6 @@
 /** `vnv deploy` and `vnv drift`: the long-lived stacks, prod and dev, as their stack files pin them. */
 import type { Command } from "commander";
-import { parseVersion } from "../../../rules/versions";
+import { parseVersion, tryParseVersion } from "../../../rules/versions";
 import type { EnvironmentSettings } from "../../../infra/settings";
 import { meaningOf, UsageError } from "../../errors";
 import { stackInput, versionInput } from "../../inputs";
@@ -78,18 +78,19 @@ function rollbackCommand(program: Command, ctx: CliContext): void {
             const fs = require("node:fs") as typeof import("node:fs");
             const file = `${ctx.dir}/Pulumi.${stack}.yaml`;
             const before = fs.readFileSync(file, "utf8");
-            writePins(ctx.dir, stack, plan.to.version, pins);
-            ctx.forget(stack);
-            const { settings } = await ctx.stackFile(stack);
-            const driver = await ctx.driver(opts);
-            const result = await ctx
-                .announced(`rollback ${stack}`, plan.to.version, driver, () => driver.deployStack(settings, "rollback"))
-                .catch((e: unknown) => {
-                    if (meaningOf(e) !== "failed") {
-                        fs.writeFileSync(file, before); // refused before anything ran (no stack, locked): the pin is taken back
-                    }
-                    throw e;
-                });
+            const rollBack = async () => {
+                writePins(ctx.dir, stack, plan.to.version, pins);
+                ctx.forget(stack);
+                const { settings } = await ctx.stackFile(stack);
+                const driver = await ctx.driver(opts);
+                return ctx.announced(`rollback ${stack}`, plan.to.version, driver, () => driver.deployStack(settings, "rollback"));
+            };
+            const result = await rollBack().catch((e: unknown) => {
+                if (meaningOf(e) !== "failed") {
+                    fs.writeFileSync(file, before); // refused before anything ran (bad file, no stack, locked): the pin is taken back
+                }
+                throw e;
+            });
             const { deployText } = require("../render") as typeof import("../render");
             ctx.emit(opts, { ...result, rolledBackFrom: plan.from, changes: plan.changes }, `${deployText(result)}\nrolled back from ${plan.from.version}`);
             await ctx.unhealthy(result.health);
@@ -114,6 +115,11 @@ async function deploysOf(ctx: CliContext, opts: SharedOptions, stack: string) {
 
 /** The digests to pin: the target's, for every image the stack file deploys today; one it has none for refuses the rollback. */
 function pinsOf(plan: RollbackPlan, settings: EnvironmentSettings): Record<string, string> {
+    if (tryParseVersion(plan.to.version) === undefined) {
+        throw new UsageError(
+            `the deploy of ${plan.stack} at ${plan.to.at} records no version vnv can pin (${JSON.stringify(plan.to.version.slice(0, 60))}): nothing was changed`,
+        );
+    }
     const names = [...settings.services.map((s) => s.name), ...(settings.frontend.image === undefined ? [] : ["frontend"])];
     const missing = names.filter((n) => plan.to.digests[n] === undefined);
     if (missing.length > 0) {
