@@ -96,6 +96,28 @@ describe("@docker the Docker target", function () {
         assert.equal(after.stdout, before.stdout);
     });
 
+    it("env exec --on docker runs the command in the service's running container through the real docker exec, and refuses a service it does not run (exit 2)", async () => {
+        await upJson(V1);
+        const created = await docker(["exec", "vnv-v1-0-0-rc-1-neo4j-1", "cat", "/data/created"]);
+        let seen = "";
+        const r = await vnv(["env", "exec", V1, "neo4j", "--on", "docker", "--", "cat", "/data/created"], {
+            // The session's terminal, captured: the program and its engine are the real ones.
+            interactive: async (file, args, env) =>
+                new Promise<number>((resolve) => {
+                    const child = spawn(file, [...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+                    child.stdout.on("data", (chunk: Buffer) => {
+                        seen += chunk.toString("utf8");
+                    });
+                    child.on("close", (code) => resolve(code ?? 1));
+                }),
+        });
+        assert.equal(r.code, 0, r.err);
+        assert.equal(seen, created.stdout);
+        const none = await vnv(["env", "exec", V1, "postgres", "--on", "docker"]);
+        assert.equal(none.code, 2);
+        assert.match(none.err, /runs no container of postgres: it has .*neo4j.*proxy-server/);
+    });
+
     it("two versions run at once on ports and names of their own", async () => {
         const a = await upJson(V1);
         const b = await upJson(V2);
