@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { type Ran, runBounded } from "../process";
 
 /** Whether `name` is an executable file in a directory of `PATH`. */
 export function onPath(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -24,31 +25,7 @@ export function interactive(file: string, args: readonly string[], env: NodeJS.P
     });
 }
 
-/** At most this much output is kept, and a program gets this long. */
-const MAX_OUTPUT = 1024 * 1024;
-const TIMEOUT_MS = 60_000;
-
-/** Runs `file` and answers its output, bounded in size and time. */
-export function capture(file: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const child = spawn(file, [...args], { stdio: ["ignore", "pipe", "pipe"], env });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        let size = 0;
-        const keep = (into: Buffer[]) => (chunk: Buffer) => {
-            size += chunk.length;
-            if (size <= MAX_OUTPUT) {
-                into.push(chunk);
-            }
-        };
-        child.stdout.on("data", keep(out));
-        child.stderr.on("data", keep(err));
-        const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS);
-        const finish = (code: number, extra = "") => {
-            clearTimeout(timer);
-            resolve({ code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") + extra });
-        };
-        child.on("error", (e) => finish(127, e.message));
-        child.on("close", (code) => finish(code ?? 128));
-    });
+/** Runs `file` and answers its output: at most 1 MiB of it, within a minute. */
+export function capture(file: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Ran> {
+    return runBounded(file, args, { env, timeoutMs: 60_000, maxOutput: 1024 * 1024 });
 }

@@ -4,13 +4,13 @@
  * `docker compose`, else the pinned build). Every answer is bounded in time and size and parsed
  * strictly; what a container says is never trusted as more than text.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../../infra/stackFile";
 import type { ComposeFile } from "../../rules/compose";
 import { OperationError, UsageError } from "../errors";
+import { type Ran, runBounded } from "../process";
 import { COMPOSE_PROJECT_LABEL, PROJECT_LABEL } from "./labels";
 
 const locate = require(path.join(PROJECT_DIR, "tools", "compose", "locate.cjs")) as {
@@ -49,11 +49,7 @@ export class PortTakenError extends ComposeError {
     }
 }
 
-export interface Ran {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-}
+export type { Ran } from "../process";
 
 /** At most this much of a command's output is kept. */
 const MAX_OUTPUT = 4 * 1024 * 1024;
@@ -95,41 +91,7 @@ export class DockerEngine {
 
     /** Runs `file args`, bounded by `timeoutMs` and {@link MAX_OUTPUT}; `env` adds to the engine's environment. */
     run(file: string, args: readonly string[], opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (l: string) => void }): Promise<Ran> {
-        return new Promise((resolve) => {
-            const child = spawn(file, [...args], {
-                env: { ...this.options.env, ...(opts.env ?? {}) },
-                cwd: opts.cwd,
-                stdio: ["ignore", "pipe", "pipe"],
-            });
-            const out: Buffer[] = [];
-            const err: Buffer[] = [];
-            let size = 0;
-            let partial = "";
-            const keep = (into: Buffer[]) => (chunk: Buffer) => {
-                size += chunk.length;
-                if (size <= MAX_OUTPUT) {
-                    into.push(chunk);
-                }
-            };
-            child.stdout.on("data", keep(out));
-            child.stderr.on("data", (chunk: Buffer) => {
-                keep(err)(chunk);
-                if (opts.onLine !== undefined) {
-                    const lines = (partial + chunk.toString("utf8")).split(/\r?\n/);
-                    partial = lines.pop() ?? "";
-                    for (const l of lines.filter((x) => x.trim() !== "")) {
-                        opts.onLine(l.slice(0, 300));
-                    }
-                }
-            });
-            const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
-            const finish = (code: number, extra = "") => {
-                clearTimeout(timer);
-                resolve({ code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") + extra });
-            };
-            child.on("error", (e) => finish(127, `${e.message}\n`));
-            child.on("close", (code, signal) => finish(code ?? 128, signal === "SIGKILL" ? `timed out after ${opts.timeoutMs} ms\n` : ""));
-        });
+        return runBounded(file, args, { ...opts, env: { ...this.options.env, ...(opts.env ?? {}) }, maxOutput: MAX_OUTPUT });
     }
 
     private docker(args: readonly string[], timeoutMs = 30_000): Promise<Ran> {
