@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { FargateCluster } from "./fargateCluster";
+import { serviceConnectTimeout } from "../rules/connections";
 import { type AlarmContext, deploymentAlarms, serviceCapacity, type TargetDimensions } from "./serviceOperations";
 import { ecsTasksTrustPolicy, execPolicy, executionPolicy, type RegistryCredentials } from "../rules/iamPolicies";
 import { lookupReference, parseRepository } from "../rules/imageReference";
@@ -389,7 +390,14 @@ export class EcsServices extends pulumi.ComponentResource {
                 serviceConnectConfiguration: {
                     enabled: true,
                     namespace: namespace.arn,
-                    services: [{ portName: spec.name, discoveryName: spec.name, clientAlias: [{ port: spec.port, dnsName: spec.name }] }],
+                    services: [
+                        {
+                            portName: spec.name,
+                            discoveryName: spec.name,
+                            clientAlias: [{ port: spec.port, dnsName: spec.name }],
+                            ...timeoutOf(spec),
+                        },
+                    ],
                 },
                 propagateTags: "SERVICE",
                 enableEcsManagedTags: true,
@@ -498,6 +506,12 @@ export function withDataset<C extends { mountPoints?: readonly unknown[] }>(cont
         mountPoints: [...(container.mountPoints ?? []), { sourceVolume: DATA_VOLUME, containerPath: load.dataPath, readOnly: false }],
         dependsOn: [{ containerName: load.name, condition: "SUCCESS" }],
     };
+}
+
+/** The Service Connect `timeout` a service's settings ask for (rules/connections.ts), or nothing for ECS's defaults. */
+function timeoutOf(spec: ServiceSpec): { timeout?: { idleTimeoutSeconds?: number; perRequestTimeoutSeconds?: number } } {
+    const timeout = serviceConnectTimeout(spec);
+    return timeout === undefined ? {} : { timeout };
 }
 
 function mapValues<A, B>(record: Readonly<Record<string, A>>, f: (a: A) => B): Record<string, B> {

@@ -1,3 +1,4 @@
+import { albIdleTimeout } from "../rules/connections";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type PlannedRule, planRules } from "../rules/listenerRules";
@@ -22,6 +23,8 @@ export interface DedicatedIngressArgs {
     readonly deletionProtection?: boolean;
     /** The ALB's access logs (see PublicLoadBalancer). @default none */
     readonly accessLogs?: AccessLogsTarget;
+    /** Seconds an idle connection stays open at the ALB. @default 60, or what streaming services need (rules/connections.ts) */
+    readonly idleTimeout?: number;
 }
 
 /** Host-header rules and target groups on the test platform's shared HTTPS listener. */
@@ -89,6 +92,7 @@ export class Ingress extends pulumi.ComponentResource {
                     ipAddressType: args.ipAddressType,
                     deletionProtection: args.deletionProtection,
                     accessLogs: args.accessLogs,
+                    idleTimeout: albIdleTimeout(args.services, args.idleTimeout),
                     defaultAction: { type: "forward", targetGroupArn: this.targetGroupArns[fallback.name] },
                 },
                 { parent: this },
@@ -179,7 +183,7 @@ function checkArgs(args: IngressArgs): void {
     const given = args as unknown as Record<string, unknown>;
     const forbidden: Record<IngressArgs["mode"], string[]> = {
         dedicated: ["listenerArn", "albSecurityGroupId", "albDnsName", "albZoneId", "slot", "hostname"],
-        shared: ["certificateArn", "publicSubnetIds", "deletionProtection", "ipAddressType", "accessLogs"],
+        shared: ["certificateArn", "publicSubnetIds", "deletionProtection", "ipAddressType", "accessLogs", "idleTimeout"],
     };
     if (args.mode !== "dedicated" && args.mode !== "shared") {
         throw new Error(`Ingress mode must be "dedicated" or "shared", got ${JSON.stringify((args as { mode: unknown }).mode)}`);

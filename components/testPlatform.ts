@@ -16,6 +16,8 @@ export interface TestPlatformArgs {
     readonly ipAddressType?: "ipv4" | "dualstack";
     /** The shared ALB's access logs (see PublicLoadBalancer). @default none */
     readonly accessLogs?: AccessLogsTarget;
+    /** Seconds an idle connection stays open at the shared ALB. @default 60 */
+    readonly idleTimeout?: number;
 }
 
 /**
@@ -48,6 +50,7 @@ export class TestPlatform extends pulumi.ComponentResource {
                 certificateArn: certificate.certificateArn,
                 ipAddressType: args.ipAddressType,
                 accessLogs: args.accessLogs,
+                idleTimeout: args.idleTimeout,
                 defaultAction: {
                     type: "fixed-response",
                     fixedResponse: { statusCode: "404", contentType: "text/plain", messageBody: "No environment answers at this host.\n" },

@@ -40,6 +40,8 @@ export type VersionedIngressArgs =
           readonly ipAddressType?: "ipv4" | "dualstack";
           /** The ALB's access logs (see PublicLoadBalancer). @default none */
           readonly accessLogs?: AccessLogsTarget;
+          /** Seconds an idle connection stays open at the ALB (see Ingress). @default from the services */
+          readonly idleTimeout?: number;
       }
     | { readonly mode: "shared"; readonly platform: SharedPlatform; readonly slot: number };
 
@@ -175,6 +177,7 @@ export class VersionedStack extends pulumi.ComponentResource {
                     deletionProtection: ingress.deletionProtection,
                     ipAddressType: ingress.ipAddressType,
                     accessLogs: ingress.accessLogs,
+                    idleTimeout: ingress.idleTimeout,
                 },
                 { parent: this },
             );

@@ -3,6 +3,7 @@
  * through infra/index.ts with settings from config; the automation calls it as an inline
  * program with settings built in code.
  */
+import { albIdleTimeout } from "../rules/connections";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -176,6 +177,8 @@ export function defineEnvironment(settings: EnvironmentSettings, options: Define
                       // The same address type as dev's own ALB: ephemeral settings derive theirs from it.
                       ipAddressType: settings.ingress.mode === "dedicated" ? settings.ingress.ipAddressType : undefined,
                       accessLogs: accessLogs(PLATFORM_LOGS),
+                      // Ephemeral environments run dev's services behind it: the timeout dev's own ALB has.
+                      idleTimeout: albIdleTimeout(settings.services, settings.ingress.mode === "dedicated" ? settings.ingress.idleTimeout : undefined),
                   },
                   opts,
               )
@@ -251,6 +254,7 @@ function versionedStackArgs(
                   mode: "dedicated" as const,
                   deletionProtection: settings.ingress.deletionProtection,
                   ipAddressType: settings.ingress.ipAddressType,
+                  idleTimeout: settings.ingress.idleTimeout,
                   accessLogs,
               };
     return {

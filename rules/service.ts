@@ -3,6 +3,7 @@
  *
  * Pure module: no `@pulumi/*` import.
  */
+import { connectionProblems, type ServiceTimeouts } from "./connections";
 import { writablePathsProblems } from "./containerStorage";
 import { validateServiceName } from "./naming";
 
@@ -67,6 +68,12 @@ export interface ServiceSpec {
     readonly writableRoot?: string;
     /** Target tracking between `desiredCount` and `scaling.max` tasks (production's public services). @default a fixed count */
     readonly scaling?: ServiceScaling;
+    /** Service Connect timeouts of its port (rules/connections.ts). @default ECS's: 15 s per request, idle 300 s (HTTP) or 1 h (TCP) */
+    readonly timeouts?: ServiceTimeouts;
+    /** Holds long-lived streams (event streams, WebSockets): no per-request limit, an hour idle, an ALB that waits as long. @default false */
+    readonly streaming?: boolean;
+    /** A path that answers a WebSocket upgrade: the health wait opens one through the load balancer. @default none */
+    readonly websocketPath?: string;
 }
 
 /** How a service scales: from its `desiredCount` up to `max` tasks, tracking CPU and, when given, requests per target. */
@@ -176,6 +183,7 @@ export function serviceProblems(services: readonly ServiceSpec[], where: string 
         }
         problems.push(...writablePathsProblems(s.writablePaths ?? [], `${at}.writablePaths`));
         problems.push(...scalingProblems(s, at));
+        problems.push(...connectionProblems(s, at, services));
         if (s.healthCheckPath !== undefined && !/^\/\S*$/.test(s.healthCheckPath)) {
             problems.push(`${at}.healthCheckPath: expected a path starting with /, got ${JSON.stringify(s.healthCheckPath)}`);
         }

@@ -8,10 +8,13 @@ import { routedService } from "../../rules/listenerRules";
 import type { ServiceSpec } from "../../rules/service";
 import { OperationError } from "../errors";
 import { sleep } from "../util";
+import { probeWebSocket } from "./websocket";
 
 export interface HealthTarget {
     readonly service: string;
     readonly url: string;
+    /** Open a WebSocket at `url` (the service's `websocket` path) instead of asking for a 2xx. @default false */
+    readonly websocket?: boolean;
 }
 
 export interface ServiceHealth extends HealthTarget {
@@ -60,6 +63,10 @@ export function healthTargets(
             targets.push({ service: s.name, url: `${base.replace(/\/$/, "")}${path}` });
         } else {
             notReachable.push({ service: s.name, reason: `${path} is routed to ${reached}; its target group checks it` });
+        }
+        // Settings refuse a WebSocket path routed elsewhere (rules/connections.ts): nothing else checks an upgrade.
+        if (s.websocketPath !== undefined) {
+            targets.push({ service: s.name, url: `${base.replace(/\/$/, "")}${s.websocketPath}`, websocket: true });
         }
     }
     return { targets, notReachable };
@@ -110,9 +117,11 @@ export interface WaitOptions {
 async function round(previous: readonly ServiceHealth[], needed: number, options: WaitOptions): Promise<ServiceHealth[]> {
     return Promise.all(
         previous.map(async (s) => {
-            const seen = await probe(s.url, { timeoutMs: options.probeTimeoutMs, fetch: options.fetch });
+            const seen = s.websocket
+                ? await probeWebSocket(s.url, { timeoutMs: options.probeTimeoutMs })
+                : await probe(s.url, { timeoutMs: options.probeTimeoutMs, fetch: options.fetch });
             const streak = seen.ok ? s.streak + 1 : 0;
-            return { service: s.service, url: s.url, seen: seen.seen, streak, healthy: streak >= needed };
+            return { ...s, seen: seen.seen, streak, healthy: streak >= needed };
         }),
     );
 }
@@ -165,7 +174,10 @@ export function progressLine(report: HealthReport, streak: number = 3): string {
 /** {@link waitHealthy} for the targets of `services` at `base`, progress to `log`; a timeout is answered, not thrown. */
 export async function awaitHealth(services: readonly ServiceSpec[], base: string, wait: WaitOptions, log: (line: string) => void): Promise<HealthReport> {
     const { targets, notReachable } = healthTargets(services, base);
-    log(`waiting until ${targets.map((t) => t.service).join(", ")} ${targets.length === 1 ? "answers its" : "answer their"} health path at ${base}`);
+    const paths = targets.filter((t) => !t.websocket).map((t) => t.service);
+    const sockets = targets.filter((t) => t.websocket).map((t) => t.service);
+    const opens = sockets.length === 0 ? "" : ` and ${sockets.join(", ")} ${sockets.length === 1 ? "opens a WebSocket" : "open WebSockets"}`;
+    log(`waiting until ${paths.join(", ")} ${paths.length === 1 ? "answers its" : "answer their"} health path${opens} at ${base}`);
     try {
         return await waitHealthy(targets, notReachable, { ...wait, onProgress: (r) => log(progressLine(r, wait.streak)) });
     } catch (e) {

@@ -13,6 +13,7 @@
  *
  * No `@pulumi/*` import: parsing is tested on its own.
  */
+import { albIdleProblems } from "../../rules/connections";
 import { type DatabaseSpec, databaseVariableNames } from "../../rules/database";
 import { anonymousPullProblems, readAlerts } from "./operations";
 import { Reader, structured } from "./reader";
@@ -78,6 +79,9 @@ export function parseSettings(given: RawSettings, context: { project: string; re
     const ephemeral = readEphemeralPolicy(r, raw.ephemeral, rules, identity.hostname, context.project, services);
     const alerts = readAlerts(r, raw.alerts, rules.alarms);
     const exec = r.boolean(raw.exec, "exec", rules.exec);
+    for (const p of albIdleProblems(services, ingress.mode === "dedicated" ? ingress.idleTimeout : undefined, r.key("ingress.idleTimeout"))) {
+        r.problems.push(p);
+    }
     for (const p of anonymousPullProblems(pulledImages(services, database, ephemeral?.database), registries)) {
         r.fail(p.at, p.message);
     }

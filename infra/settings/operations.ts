@@ -5,6 +5,7 @@
  */
 import { parseRepository } from "../../rules/imageReference";
 import type { RegistryCredentials } from "../../rules/iamPolicies";
+import { MAX_TIMEOUT_SECONDS, type ServiceTimeouts } from "../../rules/connections";
 import { SCALING_DEFAULTS, type ServiceScaling } from "../../rules/service";
 import type { Reader } from "./reader";
 import type { AlertSettings, Role } from "./types";
@@ -57,6 +58,30 @@ export function readScaling(
     const cpuPercent = r.integer(o.cpuPercent, `${at}.scaling.cpuPercent`, 10, 90, SCALING_DEFAULTS.cpuPercent) ?? SCALING_DEFAULTS.cpuPercent;
     const requestsPerTarget = o.requestsPerTarget === undefined ? undefined : r.integer(o.requestsPerTarget, `${at}.scaling.requestsPerTarget`, 1, 1_000_000);
     return { scaling: { max, cpuPercent, ...(requestsPerTarget === undefined ? {} : { requestsPerTarget }) } };
+}
+
+/**
+ * How long connections to a service last: `timeouts: {perRequest?, idle?}` (seconds of Service
+ * Connect, 0 for no limit), `streaming: true` (event streams and WebSockets: no per-request
+ * limit, an hour idle, an ALB that waits as long) and `websocket: <path>` (opened through the
+ * load balancer by the health wait). Judged with the other services by rules/connections.ts.
+ */
+export function readConnections(r: Reader, o: Record<string, unknown>, at: string): { timeouts?: ServiceTimeouts; streaming?: true; websocketPath?: string } {
+    const t = r.object(o.timeouts, `${at}.timeouts`, false);
+    r.unknownKeys(t, `${at}.timeouts`, ["perRequest", "idle"]);
+    const seconds = (key: "perRequest" | "idle") => (t?.[key] === undefined ? undefined : r.integer(t[key], `${at}.timeouts.${key}`, 0, MAX_TIMEOUT_SECONDS));
+    const perRequestSeconds = seconds("perRequest");
+    const idleSeconds = seconds("idle");
+    const timeouts = {
+        ...(perRequestSeconds === undefined ? {} : { perRequestSeconds }),
+        ...(idleSeconds === undefined ? {} : { idleSeconds }),
+    };
+    const websocketPath = r.string(o.websocket, `${at}.websocket`, { pattern: /^\/\S*$/, allowed: "a path starting with /, such as /events/socket" });
+    return {
+        ...(Object.keys(timeouts).length === 0 ? {} : { timeouts }),
+        ...(r.boolean(o.streaming, `${at}.streaming`, false) ? { streaming: true as const } : {}),
+        ...(websocketPath === undefined ? {} : { websocketPath }),
+    };
 }
 
 /** Docker Hub's limit for pulls without credentials, per address: every task behind one NAT shares it. */

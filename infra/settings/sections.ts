@@ -13,7 +13,8 @@ import { bucketName, environmentName, hostname as versionHost, validateDomain } 
 import { redirectUriProblem } from "../../rules/redirects";
 import { type ServiceSpec, serviceProblems } from "../../rules/service";
 import { parseVersion, VersionError } from "../../rules/versions";
-import { readRollout, readScaling } from "./operations";
+import { ALB_IDLE } from "../../rules/connections";
+import { readConnections, readRollout, readScaling } from "./operations";
 import type { Reader } from "./reader";
 import { DEFAULTS, type RoleRules } from "./roles";
 import type { AuthSettings, EnvironmentSettings, EphemeralPolicy, FrontendSettings, IngressSettings, NetworkSettings, RawSettings, Role } from "./types";
@@ -48,6 +49,9 @@ const SERVICE_KEYS = [
     "writablePaths",
     "rollout",
     "scaling",
+    "timeouts",
+    "streaming",
+    "websocket",
 ];
 
 export type Identity = Pick<EnvironmentSettings, "version" | "environment" | "region" | "domain" | "hostname" | "hostedZoneId">;
@@ -117,7 +121,7 @@ export function readNetwork(r: Reader, value: unknown): NetworkSettings & { read
 
 export function readIngress(r: Reader, value: unknown, rules: RoleRules, network: { publicSubnetIds: readonly string[]; given: boolean }): IngressSettings {
     const ing = r.object(value, "ingress", false);
-    r.unknownKeys(ing, "ingress", ["mode", "deletionProtection", "ipAddressType", "platformStack", "slot", "dualstack"]);
+    r.unknownKeys(ing, "ingress", ["mode", "deletionProtection", "ipAddressType", "idleTimeout", "platformStack", "slot", "dualstack"]);
     const mode = r.oneOf(ing?.mode, "ingress.mode", ["dedicated", "shared"] as const, rules.ingress[0]) ?? rules.ingress[0]!;
     if (!rules.ingress.includes(mode)) {
         r.fail("ingress.mode", rules.ingressReason);
@@ -128,7 +132,7 @@ export function readIngress(r: Reader, value: unknown, rules: RoleRules, network
         }
     };
     if (mode === "shared") {
-        refuse(["deletionProtection", "ipAddressType"], "only a dedicated ingress takes this; the shared ALB belongs to the test platform");
+        refuse(["deletionProtection", "ipAddressType", "idleTimeout"], "only a dedicated ingress takes this; the shared ALB belongs to the test platform");
         return {
             mode,
             platformStack:
@@ -149,6 +153,7 @@ export function readIngress(r: Reader, value: unknown, rules: RoleRules, network
         mode,
         deletionProtection: r.boolean(ing?.deletionProtection, "ingress.deletionProtection", rules.deletionProtection),
         ipAddressType: r.oneOf(ing?.ipAddressType, "ingress.ipAddressType", ["ipv4", "dualstack"] as const, DEFAULTS.ipAddressType) ?? DEFAULTS.ipAddressType,
+        ...optional("idleTimeout", ing?.idleTimeout === undefined ? undefined : r.integer(ing.idleTimeout, "ingress.idleTimeout", ALB_IDLE.min, ALB_IDLE.max)),
     };
 }
 
@@ -190,6 +195,7 @@ export function readServices(r: Reader, value: unknown, digests: unknown, rules:
             ...readWritablePaths(r, o.writablePaths, `${at}.writablePaths`),
             ...readRollout(r, o.rollout, at),
             ...readScaling(r, o.scaling, at, { role, isPublic, desiredCount: rules.fixedTasks ?? configured }),
+            ...readConnections(r, o, at),
         });
     });
     // Field checks shared with the components (names, images, sizes, one default route),

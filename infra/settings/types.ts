@@ -18,7 +18,13 @@ export interface NetworkSettings {
 }
 
 export type IngressSettings =
-    | { readonly mode: "dedicated"; readonly deletionProtection: boolean; readonly ipAddressType: "ipv4" | "dualstack" }
+    | {
+          readonly mode: "dedicated";
+          readonly deletionProtection: boolean;
+          readonly ipAddressType: "ipv4" | "dualstack";
+          /** Seconds an idle connection stays open at the ALB (1–4000). @default 60, or what streaming services need (rules/connections.ts) */
+          readonly idleTimeout?: number;
+      }
     | {
           readonly mode: "shared";
           readonly platformStack: string;
