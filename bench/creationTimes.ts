@@ -198,6 +198,16 @@ export const CREATION_TIMES: Readonly<Record<string, CreationTime>> = Object.fre
         basis: ["provider", "assumed"],
         source: `${TF} internal/service/sns/topic_subscription.go: Subscribe is synchronous and an email subscription is not waited for (it stays pending until the address confirms); assumed ~1 s.`,
     },
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": {
+        low: 1,
+        typical: 3,
+        high: 120,
+        basis: ["provider", "assumed"],
+        source:
+            `${TF} internal/service/iam/service_linked_role.go: CreateServiceLinkedRole, then the new role is re-read with ` +
+            "RetryWhenNewResourceNotFound(propagationTimeout = 2 min, internal/service/iam/wait.go) until IAM shows it. No published " +
+            "figure; assumed ~3 s (one call and a read that usually finds it), 120 s the propagation bound.",
+    },
     "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration": {
         low: 1,
         typical: 2,

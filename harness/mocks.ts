@@ -160,6 +160,11 @@ function stateFor(type: string, name: string, inputs: State): { id: string; stat
                 id: physical,
                 state: { ...inputs, name: physical, arn: arn("autoscaling", `scalingPolicy:${hex(name, 36)}:resource/ecs/policyName/${physical}`) },
             };
+        case "aws:iam/serviceLinkedRole:ServiceLinkedRole": {
+            // The ID is the role's ARN; the name is fixed by the service (internal/service/iam/service_linked_role.go).
+            const roleArn = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/${inputs.awsServiceName}/AWSServiceRoleForECS`;
+            return { id: roleArn, state: { ...inputs, arn: roleArn, name: "AWSServiceRoleForECS", path: `/aws-service-role/${inputs.awsServiceName}/` } };
+        }
         case "pulumi:pulumi:StackReference":
             return { id: String(inputs.name), state: { name: inputs.name, outputs: stackOutputs[String(inputs.name)] ?? {}, secretOutputNames: [] } };
         default:
@@ -169,6 +174,16 @@ function stateFor(type: string, name: string, inputs: State): { id: string; stat
 
 /** Buckets that exist in the mocked account before the program runs (`aws.s3.getBucket` finds them). */
 export const existingBuckets = new Set<string>();
+
+/** The description AWS gives the ECS service-linked role it creates (IAM console, AWSServiceRoleForECS). */
+export const AWS_ECS_ROLE_DESCRIPTION = "Role to enable Amazon ECS to manage your cluster.";
+
+/**
+ * IAM roles in the mocked account before the program runs (`aws.iam.getRole` finds them), by
+ * name; a function answers the lookup's failure instead. Most accounts have ECS's
+ * service-linked role, made by AWS: tests change this map and put it back.
+ */
+export const existingRoles = new Map<string, { description: string } | (() => never)>([["AWSServiceRoleForECS", { description: AWS_ECS_ROLE_DESCRIPTION }]]);
 
 /** Outputs that StackReferences to a stack name see (the dev stack's `platform`). */
 export const stackOutputs: Record<string, Record<string, unknown>> = {
@@ -212,6 +227,23 @@ pulumi.runtime.setMocks(
                         });
                     }
                     return { bucket, arn: `arn:aws:s3:::${bucket}`, region: REGION, id: bucket };
+                }
+                case "aws:iam/getRole:getRole": {
+                    const name = String(args.inputs.name);
+                    const role = existingRoles.get(name);
+                    if (typeof role === "function") {
+                        return role();
+                    }
+                    if (role === undefined) {
+                        // terraform-provider-aws internal/service/iam/role_data_source.go: findRoleByName's NotFound.
+                        throw Object.assign(new Error("invoke failed"), {
+                            details: `invocation of ${args.token} returned an error: reading IAM Role (${name}): couldn't find resource`,
+                        });
+                    }
+                    const arn = name.startsWith("AWSServiceRoleFor")
+                        ? `arn:aws:iam::${ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/${name}`
+                        : `arn:aws:iam::${ACCOUNT}:role/${name}`;
+                    return { name, arn, description: role.description, id: name, path: "/aws-service-role/ecs.amazonaws.com/" };
                 }
                 default:
                     throw new Error(`the mocks answer no invoke ${args.token}: add it to harness/mocks.ts with the provider's realistic answer`);

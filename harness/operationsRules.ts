@@ -12,6 +12,7 @@ import {
     boolean,
     eachValue,
     got,
+    IAM_DESCRIPTION,
     intBetween,
     isRecord,
     items,
@@ -40,6 +41,8 @@ const SRC = {
     chatbotApi: "AWS Chatbot API reference, SlackChannelConfiguration / TeamsChannelConfiguration",
     service: `${TF} internal/service/ecs/service.go`,
     timeoutApi: "AWS ECS API reference, TimeoutConfiguration",
+    linkedRole: `${TF} internal/service/iam/service_linked_role.go`,
+    linkedRoleApi: "IAM API reference, CreateServiceLinkedRole",
 } as const;
 
 export const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -49,6 +52,7 @@ export const TOPIC = "aws:sns/topic:Topic";
 export const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
 export const SLACK = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration";
 export const TEAMS = "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration";
+export const LINKED_ROLE = "aws:iam/serviceLinkedRole:ServiceLinkedRole";
 
 const STATISTICS = ["SampleCount", "Average", "Sum", "Minimum", "Maximum"];
 const EXTENDED_STATISTIC = /^((p|(tm)|(wm)|(tc)|(ts))((\d{1,2}(\.\d{1,2})?)|(100))|(IQM)|(((TM)|(WM)|(PR)|(TC)|(TS)))\((\d+(\.\d+)?%?)?:(\d+(\.\d+)?%?)?\))$/;
@@ -415,6 +419,29 @@ const serviceOperationRules: ProviderRule[] = [
     ),
 ];
 
+const linkedRoleRules: ProviderRule[] = [
+    ...pulumiRequired(LINKED_ROLE, "iam/serviceLinkedRole", ["awsServiceName"], "internal/service/iam/service_linked_role.go"),
+    value(
+        LINKED_ROLE,
+        "awsServiceName",
+        `${SRC.linkedRole}: aws_service_name StringMatch(\\., "must be a full service hostname e.g. elasticbeanstalk.amazonaws.com")`,
+        str((s) => (s.includes(".") ? undefined : "a full service hostname such as ecs.amazonaws.com")),
+    ),
+    value(
+        LINKED_ROLE,
+        "description",
+        `${SRC.linkedRoleApi}: Description length 0-1000, pattern [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*`,
+        str((s) => ([...s].length <= 1000 && IAM_DESCRIPTION.test(s) ? undefined : "at most 1000 tab, newline, printable ASCII or Latin-1 characters")),
+    ),
+    value(
+        LINKED_ROLE,
+        "customSuffix",
+        `${SRC.linkedRoleApi}: CustomSuffix length 1-64, pattern [\\w+=,.@-]+`,
+        str((s) => (/^[\w+=,.@-]{1,64}$/.test(s) ? undefined : "1 to 64 of [\\w+=,.@-]")),
+    ),
+    ...tagRules(LINKED_ROLE),
+];
+
 /** The rules of this file, by Pulumi type token (the ECS service's are added to its own). */
 export const OPERATIONS_RULES: Readonly<Record<string, readonly ProviderRule[]>> = {
     [ALARM]: alarmRules,
@@ -423,6 +450,7 @@ export const OPERATIONS_RULES: Readonly<Record<string, readonly ProviderRule[]>>
     [TOPIC]: topicRules,
     [SUBSCRIPTION]: subscriptionRules,
     [SLACK]: chatRules(SLACK, SRC.slack, ["configurationName", "iamRoleArn", "slackChannelId", "slackTeamId"]),
+    [LINKED_ROLE]: linkedRoleRules,
     [TEAMS]: chatRules(TEAMS, SRC.teams, ["channelId", "configurationName", "iamRoleArn", "teamId", "tenantId"]),
     "aws:ecs/service:Service": serviceOperationRules,
 };

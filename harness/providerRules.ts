@@ -43,6 +43,7 @@ import {
     requiredNonEmptyList,
     pulumiRequired,
     ARN,
+    IAM_DESCRIPTION,
     arnProblem,
     validArn,
     arnService,
@@ -1489,8 +1490,6 @@ function iamName(max: number): (value: unknown) => string | undefined {
     return str((s) => (s.length >= 1 && s.length <= max && IAM_NAME.test(s) ? undefined : `1 to ${max} characters of [\\w+=,.@-]`));
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: IAM allows tab, line feed and carriage return in descriptions
-const IAM_DESCRIPTION = /^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$/;
 const IAM_PATH = /^(\u002F|\u002F[\u0021-\u007E]+\u002F)$/;
 
 function policyDocument(maxLength: number, what: string): (value: unknown) => string | undefined {

@@ -206,6 +206,10 @@ export function pulumiRequired(type: string, module: string, properties: readonl
 // ---------------------------------------------------------------------------------------------
 // Shared checks
 
+/** IAM's description pattern (IAM API reference, CreateRole / CreateServiceLinkedRole Description). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: IAM allows tab, line feed and carriage return in descriptions
+export const IAM_DESCRIPTION = /^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$/;
+
 export const ARN = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/s;
 export const ARN_PARTITION = /^aws(-[a-z]+)*$/;
 export const ARN_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;

@@ -35,6 +35,7 @@ export const T = {
     subscription: "aws:sns/topicSubscription:TopicSubscription",
     slack: "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration",
     teams: "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration",
+    linkedRole: "aws:iam/serviceLinkedRole:ServiceLinkedRole",
     redirects: "azuread:index/applicationRedirectUris:ApplicationRedirectUris",
     provider: "pulumi:providers:aws",
 } as const;

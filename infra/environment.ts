@@ -22,6 +22,7 @@ import { pinnedDataset } from "../rules/database";
 import { datasetReference } from "../rules/datasets";
 import { logBucketName, shortHash } from "../rules/naming";
 import { BaselineGuard, baselineContext } from "./baseline";
+import { createsCluster, declaresEcsServiceLinkedRole, ecsServiceLinkedRole } from "./serviceLinkedRole";
 import { type EnvironmentSettings, ROLE_RULES } from "./settings";
 
 export interface EnvironmentOutputs {
@@ -60,6 +61,8 @@ export interface DefineOptions {
     readonly adoptBucket?: boolean;
     /** The retained log bucket exists already: adopt it (see LogBucket). @default false */
     readonly adoptLogBucket?: boolean;
+    /** Declare the account's ECS service-linked role (infra/serviceLinkedRole.ts). @default false */
+    readonly serviceLinkedRole?: boolean;
 }
 
 /** The environment's AWS provider: its region, and the environment's tags on every resource. */
@@ -79,7 +82,8 @@ export async function deployEnvironment(settings: EnvironmentSettings, extract: 
     const adoptBucket = settings.frontend.retain && (await bucketExists(settings.frontend.bucketName, provider));
     const logs = logBucketOf(settings);
     const adoptLogBucket = logs !== undefined && ROLE_RULES[settings.role].retain && (await bucketExists(logs, provider));
-    return defineEnvironment(settings, { provider, adoptBucket, adoptLogBucket, frontendFiles: await extract(settings) });
+    const serviceLinkedRole = createsCluster(settings) && (await declaresEcsServiceLinkedRole(settings, provider));
+    return defineEnvironment(settings, { provider, adoptBucket, adoptLogBucket, serviceLinkedRole, frontendFiles: await extract(settings) });
 }
 
 /** Takes the frontend's files out of its image (or answers none when the stack names no image). */
@@ -162,7 +166,10 @@ export async function bucketExists(bucket: string, provider: aws.Provider): Prom
 export function defineEnvironment(settings: EnvironmentSettings, options: DefineOptions = {}): EnvironmentOutputs {
     const provider = options.provider ?? awsProvider(settings);
     const guard = new BaselineGuard(baselineContext(settings, logBucketOf(settings)));
-    const opts = { providers: { aws: provider, ...registryLookups(settings) }, transformations: [guard.transformation] };
+    const base = { providers: { aws: provider, ...registryLookups(settings) }, transformations: [guard.transformation] };
+    const opts = options.serviceLinkedRole
+        ? { ...base, transformations: [guard.transformation, ecsServiceLinkedRole(settings, { provider, transformations: base.transformations })] }
+        : base;
     try {
         const logs = createLogBucket(settings, options.adoptLogBucket ?? false, opts);
         const accessLogs = (prefix: string) => (logs === undefined ? undefined : { bucket: logs.bucketName, prefix: loadBalancerLogPrefix(prefix) });

@@ -228,6 +228,10 @@ const valid: Record<keyof typeof T, Inputs> = {
         tenantId: "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
         snsTopicArns: [arn("sns", "vnv-prod-alerts")],
     },
+    linkedRole: {
+        awsServiceName: "ecs.amazonaws.com",
+        description: "Created by vnv (vnv/prod) on an account without it; kept when that stack is destroyed",
+    },
     redirects: {
         applicationId: "/applications/3f2a9c1e-7b4d-4e8a-9c6f-1d2e3f4a5b6c",
         type: "SPA",
@@ -1049,6 +1053,18 @@ describe("provider rules", () => {
             fails("teams", edit(valid.teams, { loggingLevel: "DEBUG" }), "loggingLevel", /teams_channel_configuration\.go/);
             fails("slack", edit(valid.slack, { iamRoleArn: "vnv-alerts-chat" }), "iamRoleArn", /IamRoleArn/);
             fails("slack", edit(valid.slack, { slackChannelId: undefined }), "slackChannelId", /Required/);
+        });
+    });
+
+    describe("the ECS service-linked role", () => {
+        it("names its service by its full host name", () => {
+            fails("linkedRole", edit(valid.linkedRole, { awsServiceName: "ecs" }), "awsServiceName", /must be a full service hostname/, /"ecs"/);
+            fails("linkedRole", edit(valid.linkedRole, { awsServiceName: undefined }), "awsServiceName", /Required/);
+        });
+
+        it("its description takes IAM's characters only, at most 1000", () => {
+            fails("linkedRole", edit(valid.linkedRole, { description: "made by vnv — prod" }), "description", /CreateServiceLinkedRole/);
+            fails("linkedRole", edit(valid.linkedRole, { description: "x".repeat(1001) }), "description", /length 0-1000/);
         });
     });
 
