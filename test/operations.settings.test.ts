@@ -150,6 +150,32 @@ describe("how services run: rollout, scaling, pulls", () => {
             );
         });
 
+        it("more than 10 addresses are refused before any is read, pointing to a list or the channel", () => {
+            const email = Array.from({ length: 11 }, (_, i) => `person${i}@step-studio.be`);
+            assert.deepEqual(
+                problemsOf(() => stackSettings("dev", { alerts: { email } })),
+                [
+                    "vnv:alerts.email: at most 10 addresses (each one is a subscription to confirm and a mailbox for every alarm); got 11: use a mailing list or the chat channel",
+                ],
+            );
+            assert.deepEqual(stackSettings("dev", { alerts: { email: email.slice(0, 10) } }).alerts?.email, email.slice(0, 10));
+        });
+
+        it("an address given twice, in any case, is refused: SNS would subscribe it once", () => {
+            assert.deepEqual(
+                problemsOf(() => stackSettings("dev", { alerts: { email: ["ops@step-studio.be", "OPS@step-studio.be"] } })),
+                ['vnv:alerts.email: "OPS@step-studio.be" appears twice; SNS would subscribe it once'],
+            );
+        });
+
+        it("an address longer than 254 characters is refused", () => {
+            const long = `ops@${"a".repeat(250)}.be`;
+            assert.deepEqual(
+                problemsOf(() => stackSettings("dev", { alerts: { email: [long] } })),
+                [`vnv:alerts.email[0]: at most 254 characters (RFC 5321), got ${long.length}`],
+            );
+        });
+
         it("a Teams channel needs its team, channel and tenant, the IDs in their forms", () => {
             const problems = problemsOf(() => stackSettings("dev", { alerts: { teams: { teamId: "ops", channelId: "19:a@thread.tacv2" } } }));
             assert.deepEqual(

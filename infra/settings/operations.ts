@@ -118,6 +118,46 @@ function safeRegistry(image: string): string | undefined {
 }
 
 const EMAIL = /^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+/**
+ * The most alert addresses: each is an SNS subscription that must be confirmed from its mailbox
+ * and receives every alarm and recovery; more people belong on a mailing list or the chat
+ * channel. (SNS itself allows 12,500,000 subscriptions per topic: Amazon SNS quotas.)
+ */
+export const MAX_ALERT_EMAILS = 10;
+
+/**
+ * `alerts.email`: at most {@link MAX_ALERT_EMAILS} addresses (counted before any is read), each
+ * at most 254 characters (RFC 5321's path limit), none twice in any case: SNS answers a second
+ * subscription of one address with the first one's ARN, and two resources would share it.
+ */
+function readEmails(r: Reader, value: unknown): string[] | undefined {
+    const list = r.list(value, "alerts.email", false);
+    if (list === undefined) {
+        return undefined;
+    }
+    if (list.length > MAX_ALERT_EMAILS) {
+        r.fail(
+            "alerts.email",
+            `at most ${MAX_ALERT_EMAILS} addresses (each one is a subscription to confirm and a mailbox for every alarm); got ${list.length}: use a mailing list or the chat channel`,
+        );
+        return undefined;
+    }
+    const emails = r.strings(list, "alerts.email", EMAIL, "email addresses", false).filter((e, i) => {
+        if (e.length > 254) {
+            r.fail(`alerts.email[${i}]`, `at most 254 characters (RFC 5321), got ${e.length}`);
+            return false;
+        }
+        return true;
+    });
+    const seen = new Set<string>();
+    for (const e of emails) {
+        if (seen.has(e.toLowerCase())) {
+            r.fail("alerts.email", `${JSON.stringify(e)} appears twice; SNS would subscribe it once`);
+        }
+        seen.add(e.toLowerCase());
+    }
+    return emails;
+}
 const SLACK_ID = /^[A-Z0-9]{1,255}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TEAMS_CHANNEL = /^[^\s]{1,255}$/;
@@ -136,7 +176,7 @@ export function readAlerts(r: Reader, value: unknown, alarms: boolean): AlertSet
         return undefined;
     }
     r.unknownKeys(o, "alerts", ["email", "slack", "teams"]);
-    const email = o.email === undefined ? undefined : r.strings(o.email, "alerts.email", EMAIL, "email addresses", false);
+    const email = readEmails(r, o.email);
     const slackO = r.object(o.slack, "alerts.slack", false);
     r.unknownKeys(slackO, "alerts.slack", ["workspaceId", "channelId"]);
     const id = (v: unknown, at: string, pattern: RegExp, allowed: string) => r.string(v, at, { required: true, pattern, allowed }) ?? "";
@@ -157,7 +197,8 @@ export function readAlerts(r: Reader, value: unknown, alarms: boolean): AlertSet
                   channelId: id(teamsO.channelId, "alerts.teams.channelId", TEAMS_CHANNEL, "the Teams channel ID (19:…@thread.tacv2), from the channel's link"),
                   tenantId: id(teamsO.tenantId, "alerts.teams.tenantId", GUID, "the Microsoft Entra tenant ID (a GUID)"),
               };
-    if ((email ?? []).length === 0 && slack === undefined && teams === undefined) {
+    const noEmail = o.email === undefined || (Array.isArray(o.email) && o.email.length === 0);
+    if (noEmail && slack === undefined && teams === undefined) {
         r.fail("alerts", "name at least one of email, slack or teams");
         return undefined;
     }
