@@ -11,7 +11,9 @@ import { defineEnvironment } from "../infra/environment";
 import type { EnvironmentSettings } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
 import { ephemeralSettings, problemsOf, stackSettings } from "../harness/fixtures";
-import { albIdleTimeout, serviceConnectTimeout } from "../rules/connections";
+import fc from "fast-check";
+import { ALB_IDLE, albIdleProblems, albIdleTimeout, connectionProblems, serviceConnectTimeout } from "../rules/connections";
+import type { ServiceSpec } from "../rules/service";
 
 /** The stack file's services with `change` applied to the one named `name`. */
 function servicesWith(stack: "dev" | "prod", name: string, change: Record<string, unknown>): Record<string, unknown>[] {
@@ -141,6 +143,48 @@ describe("connections that last as long as they need", () => {
                     ephemeralSettings("v1.2.3-rc.1", { ingress: { mode: "shared", platformStack: "organization/vnv/dev", slot: 3, idleTimeout: 300 } }),
                 ),
                 ["vnv:ingress.idleTimeout: only a dedicated ingress takes this; the shared ALB belongs to the test platform"],
+            );
+        });
+    });
+
+    describe("for any service", () => {
+        const seconds = fc.option(fc.integer({ min: 0, max: 86_400 }), { nil: undefined });
+        const spec = fc.record({
+            name: fc.constantFrom("a", "b", "c"),
+            public: fc.boolean(),
+            streaming: fc.option(fc.boolean(), { nil: undefined }),
+            timeouts: fc.option(fc.record({ perRequestSeconds: seconds, idleSeconds: seconds }), { nil: undefined }),
+        });
+        const asService = (s: Pick<ServiceSpec, "name" | "public" | "streaming" | "timeouts">): ServiceSpec => ({
+            image: "ghcr.io/x/y",
+            port: 80,
+            cpu: 256,
+            memory: 512,
+            desiredCount: 1,
+            ...s,
+        });
+
+        it("a service the settings accept never gets a per-request limit on a TCP port, and a streaming one never any", () => {
+            fc.assert(
+                fc.property(spec, (raw) => {
+                    const s = asService(raw);
+                    const timeout = serviceConnectTimeout(s);
+                    const accepted = connectionProblems(s, "s", [s]).length === 0;
+                    if (accepted && timeout?.perRequestTimeoutSeconds !== undefined) {
+                        return s.public === true && (s.streaming !== true || timeout.perRequestTimeoutSeconds === 0);
+                    }
+                    return true;
+                }),
+            );
+        });
+
+        it("the ALB's derived idle timeout is within its range and never cuts a streaming public service first", () => {
+            fc.assert(
+                fc.property(fc.array(spec, { maxLength: 4 }), (raws) => {
+                    const services = raws.map(asService);
+                    const idle = albIdleTimeout(services);
+                    return idle >= ALB_IDLE.min && idle <= ALB_IDLE.max && albIdleProblems(services, idle, "x").length === 0;
+                }),
             );
         });
     });
