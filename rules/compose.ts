@@ -101,6 +101,21 @@ export function composeProject(containers: readonly Container<string>[], target:
     return { name: target.project, services, volumes, networks: { default: { labels } } };
 }
 
+/** The longest a container health check waits between runs on a local engine. */
+export const LOCAL_CHECK_SECONDS = 2;
+
+/**
+ * ECS's interval on a local engine: at most {@link LOCAL_CHECK_SECONDS}, with as many more
+ * retries as keep the time to "unhealthy" (interval × retries) at least ECS's. Engine 20.10 runs
+ * the first check one interval after the start (`start_interval` needs Engine 25), and
+ * `up --wait` and `service_healthy` wait for it: a 10 s interval made every `env up` on Docker
+ * 8 s longer for nothing, a check being a process on the same host.
+ */
+export function localCheck(hc: { readonly intervalSeconds: number; readonly retries: number }): { interval: string; retries: number } {
+    const interval = Math.min(hc.intervalSeconds, LOCAL_CHECK_SECONDS);
+    return { interval: `${interval}s`, retries: Math.ceil((hc.retries * hc.intervalSeconds) / interval) };
+}
+
 function composeService(
     c: Container<string>,
     all: readonly Container<string>[],
@@ -125,9 +140,8 @@ function composeService(
             : {
                   healthcheck: {
                       test: hc.command.map(composeText),
-                      interval: `${hc.intervalSeconds}s`,
+                      ...localCheck(hc),
                       timeout: `${hc.timeoutSeconds}s`,
-                      retries: hc.retries,
                       start_period: `${hc.startPeriodSeconds}s`,
                   },
               }),
