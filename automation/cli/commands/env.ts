@@ -8,6 +8,7 @@ import type { DockerEnvironments } from "../../docker/target";
 import type { EnvironmentInfo, ReapSummary } from "../../environments/types";
 import { meaningOf } from "../../errors";
 import { execCommand } from "./exec";
+import { orphansCommand } from "./orphans";
 
 export function envCommands(program: Command, ctx: CliContext): void {
     const env = program.command("env").description("ephemeral environments, one per version (https://1-2-3-rc-1.<domain>)");
@@ -19,6 +20,7 @@ export function envCommands(program: Command, ctx: CliContext): void {
     reapCommand(env, ctx);
     snapshotCommand(env, ctx);
     execCommand(env, ctx, withTarget);
+    orphansCommand(env, ctx);
 }
 
 /** `--on`: where the environment runs. */
