@@ -142,12 +142,13 @@ function readEmails(r: Reader, value: unknown): string[] | undefined {
         );
         return undefined;
     }
-    const emails = r.strings(list, "alerts.email", EMAIL, "email addresses", false).filter((e, i) => {
-        if (e.length > 254) {
+    const emails = list.flatMap((e, i) => {
+        if (typeof e === "string" && e.length > 254) {
             r.fail(`alerts.email[${i}]`, `at most 254 characters (RFC 5321), got ${e.length}`);
-            return false;
+            return [];
         }
-        return true;
+        const email = r.string(e, `alerts.email[${i}]`, { required: true, pattern: EMAIL, allowed: "email addresses" });
+        return email === undefined ? [] : [email];
     });
     const seen = new Set<string>();
     for (const e of emails) {
