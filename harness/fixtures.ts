@@ -66,3 +66,12 @@ export function problemsOf(fn: () => unknown): string[] {
     }
     assert.fail("expected a SettingsError");
 }
+
+/** The stack file's services with `change` applied to the one named `name`. */
+export function servicesWith(stack: "dev" | "prod", name: string, change: Record<string, unknown>): Record<string, unknown>[] {
+    const services = structuredClone(readStackFile(stack).raw.services) as Record<string, unknown>[];
+    const i = services.findIndex((s) => s.name === name);
+    assert.ok(i >= 0, name);
+    services[i] = { ...services[i], ...change };
+    return services;
+}

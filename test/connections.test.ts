@@ -10,19 +10,10 @@ import { strict as assert } from "node:assert";
 import { defineEnvironment } from "../infra/environment";
 import type { EnvironmentSettings } from "../infra/settings";
 import { readStackFile } from "../infra/stackFile";
-import { ephemeralSettings, problemsOf, stackSettings } from "../harness/fixtures";
+import { ephemeralSettings, problemsOf, servicesWith, stackSettings } from "../harness/fixtures";
 import fc from "fast-check";
 import { ALB_IDLE, albIdleProblems, albIdleTimeout, connectionProblems, serviceConnectTimeout } from "../rules/connections";
 import type { ServiceSpec } from "../rules/service";
-
-/** The stack file's services with `change` applied to the one named `name`. */
-function servicesWith(stack: "dev" | "prod", name: string, change: Record<string, unknown>): Record<string, unknown>[] {
-    const services = structuredClone(readStackFile(stack).raw.services) as Record<string, unknown>[];
-    const i = services.findIndex((s) => s.name === name);
-    assert.ok(i >= 0, name);
-    services[i] = { ...services[i], ...change };
-    return services;
-}
 
 async function deploy(settings: EnvironmentSettings): Promise<Recorded[]> {
     return (await run(() => defineEnvironment(settings))).resources;

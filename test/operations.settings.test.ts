@@ -1,16 +1,7 @@
 import { strict as assert } from "node:assert";
 import { ephemeralFromDev } from "../infra/ephemeral";
 import { readStackFile } from "../infra/stackFile";
-import { ephemeralSettings, problemsOf, stackSettings } from "../harness/fixtures";
-
-/** The stack file's services with `change` applied to the one named `name`. */
-function servicesWith(stack: "dev" | "prod", name: string, change: Record<string, unknown>): Record<string, unknown>[] {
-    const services = structuredClone(readStackFile(stack).raw.services) as Record<string, unknown>[];
-    const i = services.findIndex((s) => s.name === name);
-    assert.ok(i >= 0, name);
-    services[i] = { ...services[i], ...change };
-    return services;
-}
+import { ephemeralSettings, problemsOf, servicesWith, stackSettings } from "../harness/fixtures";
 
 describe("how services run: rollout, scaling, pulls", () => {
     describe("ECS Exec", () => {
