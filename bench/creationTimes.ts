@@ -198,6 +198,15 @@ export const CREATION_TIMES: Readonly<Record<string, CreationTime>> = Object.fre
         basis: ["provider", "assumed"],
         source: `${TF} internal/service/sns/topic_subscription.go: Subscribe is synchronous and an email subscription is not waited for (it stays pending until the address confirms); assumed ~1 s.`,
     },
+    "aws:appautoscaling/scheduledAction:ScheduledAction": {
+        low: 0.5,
+        typical: 1,
+        high: 300,
+        basis: ["provider", "assumed"],
+        source:
+            `${TF} internal/service/appautoscaling/scheduled_action.go: one PutScheduledAction, retried on ObjectNotFoundException ` +
+            "(the scalable target not yet visible) for up to 5 min. No published figure; assumed ~1 s.",
+    },
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": {
         low: 1,
         typical: 3,

@@ -3,7 +3,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { FargateCluster } from "./fargateCluster";
 import { serviceConnectTimeout } from "../rules/connections";
-import { type AlarmContext, deploymentAlarms, serviceCapacity, type TargetDimensions } from "./serviceOperations";
+import { type AlarmContext, deploymentAlarms, serviceCapacity, serviceSleep, type TargetDimensions } from "./serviceOperations";
+import type { WorkingHours } from "../rules/schedule";
 import { ecsTasksTrustPolicy, execPolicy, executionPolicy, type RegistryCredentials } from "../rules/iamPolicies";
 import { lookupReference, parseRepository } from "../rules/imageReference";
 import { logGroupName, logGroupPrefix, roleLogicalName, serviceNamespaceName } from "../rules/naming";
@@ -64,6 +65,11 @@ export interface EcsServicesArgs {
      * sent to `actions`. @default none
      */
     readonly alarms?: { readonly actions: readonly pulumi.Input<string>[] };
+    /**
+     * Working hours (rules/schedule.ts): outside them every service but the database sleeps at 0
+     * tasks, by Application Auto Scaling's scheduled actions. @default none (always running)
+     */
+    readonly workingHours?: WorkingHours;
     /**
      * ECS Exec (`aws ecs execute-command`, `vnv env exec`): every service's `enableExecuteCommand`,
      * and the task role's grants for the SSM agent's channels and for the session's log, which
@@ -156,6 +162,9 @@ export class EcsServices extends pulumi.ComponentResource {
                 { clusterArn, serviceName: service.name, ...(dimensions === undefined ? {} : { dimensions }) },
                 this,
             );
+            if (this.sleeps(spec)) {
+                serviceSleep(this.name, spec, args.workingHours!, { clusterArn, serviceName: service.name }, this);
+            }
         }
 
         this.clusterArn = clusterArn;
@@ -413,10 +422,19 @@ export class EcsServices extends pulumi.ComponentResource {
                 deleteBeforeReplace: true,
                 // A scaling service's count is Application Auto Scaling's (never below desiredCount,
                 // its minimum): a deploy must not reset it to the minimum.
-                ...(spec.scaling === undefined ? {} : { ignoreChanges: ["desiredCount"] }),
+                // A sleeping service's count is its schedule's (0 at night): a deploy at night must not wake it.
+                ...(spec.scaling === undefined && !this.sleeps(spec) ? {} : { ignoreChanges: ["desiredCount"] }),
             },
         );
         return service;
+    }
+
+    /**
+     * Whether `spec` sleeps outside the working hours: every service but the database, whose data
+     * lives in its task (a stopped task would come back with its dataset only, losing the day's work).
+     */
+    private sleeps(spec: ServiceSpec): boolean {
+        return this.args.workingHours !== undefined && spec.name !== this.args.database?.name;
     }
 }
 

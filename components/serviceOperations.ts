@@ -11,6 +11,7 @@ import {
     scalingResourceId,
 } from "../rules/alarms";
 import type { ServiceSpec } from "../rules/service";
+import { type WorkingHours, workingHoursSchedules } from "../rules/schedule";
 
 /** The ALB metric dimensions of one public service: `app/<lb>/<id>` and `targetgroup/<tg>/<id>`. */
 export interface TargetDimensions {
@@ -133,6 +134,50 @@ export function serviceCapacity(
         }
         const label = pulumi.output(target.dimensions).apply((d) => `${d.loadBalancer}/${d.targetGroup}`);
         policy("requests", scaling.requestsPerTarget, { predefinedMetricType: "ALBRequestCountPerTarget", resourceLabel: label });
+    }
+}
+
+/**
+ * A service that sleeps outside its working hours: a scalable target at its count, a scheduled
+ * action to 0 tasks at the end of the hours and one back to its count at their start, in the
+ * hours' time zone (rules/schedule.ts). Application Auto Scaling runs them: no job of ours.
+ */
+export function serviceSleep(
+    name: string,
+    spec: ServiceSpec,
+    hours: WorkingHours,
+    target: { clusterArn: pulumi.Output<string>; serviceName: pulumi.Output<string> },
+    parent: pulumi.Resource,
+): void {
+    const scalable = new aws.appautoscaling.Target(
+        `${name}-${spec.name}-hours`,
+        {
+            serviceNamespace: "ecs",
+            scalableDimension: "ecs:service:DesiredCount",
+            resourceId: pulumi.all([target.clusterArn, target.serviceName]).apply(([arn, service]) => scalingResourceId(arn, service)),
+            minCapacity: spec.desiredCount,
+            maxCapacity: spec.desiredCount,
+        },
+        { parent },
+    );
+    const schedules = workingHoursSchedules(hours);
+    for (const [key, schedule, count] of [
+        ["wake", schedules.wake, spec.desiredCount],
+        ["sleep", schedules.sleep, 0],
+    ] as const) {
+        new aws.appautoscaling.ScheduledAction(
+            `${name}-${spec.name}-${key}`,
+            {
+                name: pulumi.interpolate`${target.serviceName}-${key}`,
+                serviceNamespace: scalable.serviceNamespace,
+                scalableDimension: scalable.scalableDimension,
+                resourceId: scalable.resourceId,
+                schedule,
+                timezone: hours.timeZone,
+                scalableTargetAction: { minCapacity: count, maxCapacity: count },
+            },
+            { parent },
+        );
     }
 }
 

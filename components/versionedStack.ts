@@ -1,3 +1,4 @@
+import type { WorkingHours } from "../rules/schedule";
 import * as pulumi from "@pulumi/pulumi";
 import { AuthRedirects, type RedirectType } from "./authRedirects";
 import { DnsAlias } from "./dnsAlias";
@@ -73,6 +74,8 @@ export interface VersionedStackArgs {
     readonly logRetentionDays?: number;
     /** ECS Exec into the services' tasks (see EcsServices). @default false */
     readonly exec?: boolean;
+    /** Outside these hours the services (not the database) sleep (see EcsServices). @default always running */
+    readonly workingHours?: WorkingHours;
     readonly ingress: VersionedIngressArgs;
     /**
      * Alarms on the public services (deployment alarms with rollback, CPU and memory), sent to
@@ -231,6 +234,7 @@ export class VersionedStack extends pulumi.ComponentResource {
                 frontendBucket: args.frontend.bucketName,
                 logRetentionDays: args.logRetentionDays,
                 exec: args.exec ?? false,
+                ...(args.workingHours === undefined ? {} : { workingHours: args.workingHours }),
                 registryCredentials: args.registryCredentials,
                 targetDimensions: ingress.targetDimensions,
                 ...(args.watch === undefined ? {} : { alarms: { actions: this.alertActions(args.watch.alerts) } }),

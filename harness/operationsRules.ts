@@ -42,6 +42,8 @@ const SRC = {
     service: `${TF} internal/service/ecs/service.go`,
     timeoutApi: "AWS ECS API reference, TimeoutConfiguration",
     linkedRole: `${TF} internal/service/iam/service_linked_role.go`,
+    scheduled: `${TF} internal/service/appautoscaling/scheduled_action.go`,
+    scheduledApi: "Application Auto Scaling API reference, PutScheduledAction",
     linkedRoleApi: "IAM API reference, CreateServiceLinkedRole",
 } as const;
 
@@ -53,6 +55,7 @@ export const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
 export const SLACK = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration";
 export const TEAMS = "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration";
 export const LINKED_ROLE = "aws:iam/serviceLinkedRole:ServiceLinkedRole";
+export const SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction";
 
 const STATISTICS = ["SampleCount", "Average", "Sum", "Minimum", "Maximum"];
 const EXTENDED_STATISTIC = /^((p|(tm)|(wm)|(tc)|(ts))((\d{1,2}(\.\d{1,2})?)|(100))|(IQM)|(((TM)|(WM)|(PR)|(TC)|(TS)))\((\d+(\.\d+)?%?)?:(\d+(\.\d+)?%?)?\))$/;
@@ -442,6 +445,76 @@ const linkedRoleRules: ProviderRule[] = [
     ...tagRules(LINKED_ROLE),
 ];
 
+/** A six-field cron expression with `?` in exactly one of day-of-month and day-of-week, an at() or a rate(). */
+function scheduleProblem(s: string): string | undefined {
+    if (/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/.test(s) || /^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(s)) {
+        return undefined;
+    }
+    const cron = /^cron\((.*)\)$/.exec(s);
+    const fields = cron?.[1]?.split(" ") ?? [];
+    if (fields.length !== 6 || fields.some((f) => f === "")) {
+        return "at(yyyy-mm-ddThh:mm:ss), rate(value unit) or cron(minutes hours day-of-month month day-of-week year)";
+    }
+    return (fields[2] === "?") !== (fields[4] === "?") ? undefined : "a cron expression with ? in exactly one of day-of-month and day-of-week";
+}
+
+const scheduledActionRules: ProviderRule[] = [
+    ...pulumiRequired(
+        SCHEDULED_ACTION,
+        "appautoscaling.ScheduledAction",
+        ["name", "resourceId", "scalableDimension", "scalableTargetAction", "schedule", "serviceNamespace"],
+        SRC.scheduled,
+    ),
+    value(
+        SCHEDULED_ACTION,
+        "name",
+        `${SRC.scheduledApi}: ScheduledActionName length 1-256, no control characters, no : / |, no leading or trailing space`,
+        str((s) =>
+            [...s].length >= 1 && [...s].length <= 256 && !/[\p{Cc}:/|]/u.test(s) && s.trim() === s
+                ? undefined
+                : "1 to 256 characters without control characters, :, / or |, and no leading or trailing space",
+        ),
+    ),
+    value(
+        SCHEDULED_ACTION,
+        "schedule",
+        `${SRC.scheduledApi}: Schedule length 1-1600, at(), rate() or cron() (six fields)`,
+        str((s) => (s.length > 1600 ? "at most 1600 characters" : scheduleProblem(s))),
+    ),
+    value(
+        SCHEDULED_ACTION,
+        "timezone",
+        `${SRC.scheduledApi}: Timezone, an IANA time zone (default UTC, ${SRC.scheduled})`,
+        str((s) => {
+            try {
+                new Intl.DateTimeFormat("en", { timeZone: s });
+                return s.length <= 1600 ? undefined : "at most 1600 characters";
+            } catch {
+                return "an IANA time zone such as Europe/Brussels";
+            }
+        }),
+    ),
+    rule(
+        SCHEDULED_ACTION,
+        "scalableTargetAction",
+        `${SRC.scheduled}: scalable_target_action MaxItems 1; min_capacity, max_capacity ValidateTypeStringNullableIntAtLeast(0), AtLeastOneOf`,
+        (inputs) => {
+            const a = inputs.scalableTargetAction;
+            if (!isRecord(a)) {
+                return absent(a) ? [] : [got(a, "one block")];
+            }
+            const given = ["minCapacity", "maxCapacity"].filter((k) => !absent(a[k]));
+            if (given.length === 0) {
+                return [".minCapacity or .maxCapacity is required"];
+            }
+            return eachValue(
+                given.map((k) => ({ where: `.${k}`, value: a[k] })),
+                intBetween(0, 2147483647),
+            );
+        },
+    ),
+];
+
 /** The rules of this file, by Pulumi type token (the ECS service's are added to its own). */
 export const OPERATIONS_RULES: Readonly<Record<string, readonly ProviderRule[]>> = {
     [ALARM]: alarmRules,
@@ -451,6 +524,7 @@ export const OPERATIONS_RULES: Readonly<Record<string, readonly ProviderRule[]>>
     [SUBSCRIPTION]: subscriptionRules,
     [SLACK]: chatRules(SLACK, SRC.slack, ["configurationName", "iamRoleArn", "slackChannelId", "slackTeamId"]),
     [LINKED_ROLE]: linkedRoleRules,
+    [SCHEDULED_ACTION]: scheduledActionRules,
     [TEAMS]: chatRules(TEAMS, SRC.teams, ["channelId", "configurationName", "iamRoleArn", "teamId", "tenantId"]),
     "aws:ecs/service:Service": serviceOperationRules,
 };

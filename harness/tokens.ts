@@ -36,6 +36,7 @@ export const T = {
     slack: "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration",
     teams: "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration",
     linkedRole: "aws:iam/serviceLinkedRole:ServiceLinkedRole",
+    scheduledAction: "aws:appautoscaling/scheduledAction:ScheduledAction",
     redirects: "azuread:index/applicationRedirectUris:ApplicationRedirectUris",
     provider: "pulumi:providers:aws",
 } as const;

@@ -283,6 +283,7 @@ function versionedStackArgs(
         capacity: settings.capacity,
         logRetentionDays: settings.logRetentionDays,
         exec: settings.exec,
+        ...(settings.workingHours === undefined ? {} : { workingHours: settings.workingHours }),
         ingress,
         ...(settings.alarms ? { watch: settings.alerts === undefined ? {} : { alerts: settings.alerts } } : {}),
         frontend: { ...settings.frontend, adopt: options.adoptBucket ?? false, files: options.frontendFiles ?? [], serverAccessLogs },

@@ -217,9 +217,10 @@ describe("production that runs itself", () => {
             assert.deepEqual(service(prod, "neo-server").ignoreChanges, []);
         });
 
-        it("only the services that declare scaling scale; dev and ephemeral environments do not", () => {
+        it("only the services that declare scaling scale; dev and ephemeral environments do not (their targets only hold the count their working hours set)", () => {
             assert.equal(ofType(prod, T.scalingTarget).length, 3);
-            assert.deepEqual([ofType(dev, T.scalingTarget), ofType(ephemeral, T.scalingTarget)], [[], []]);
+            assert.deepEqual([ofType(dev, T.scalingPolicy), ofType(ephemeral, T.scalingPolicy)], [[], []]);
+            assert.ok([...ofType(dev, T.scalingTarget), ...ofType(ephemeral, T.scalingTarget)].every((t) => t.inputs.minCapacity === t.inputs.maxCapacity));
         });
     });
 

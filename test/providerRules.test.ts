@@ -228,6 +228,15 @@ const valid: Record<keyof typeof T, Inputs> = {
         tenantId: "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
         snsTopicArns: [arn("sns", "vnv-prod-alerts")],
     },
+    scheduledAction: {
+        name: "vnv-dev-web-sleep",
+        serviceNamespace: "ecs",
+        scalableDimension: "ecs:service:DesiredCount",
+        resourceId: "service/vnv-platform-cluster/vnv-dev-web",
+        schedule: "cron(0 19 ? * MON,TUE,WED,THU,FRI *)",
+        timezone: "Europe/Brussels",
+        scalableTargetAction: { minCapacity: 0, maxCapacity: 0 },
+    },
     linkedRole: {
         awsServiceName: "ecs.amazonaws.com",
         description: "Created by vnv (vnv/prod) on an account without it; kept when that stack is destroyed",
@@ -1053,6 +1062,24 @@ describe("provider rules", () => {
             fails("teams", edit(valid.teams, { loggingLevel: "DEBUG" }), "loggingLevel", /teams_channel_configuration\.go/);
             fails("slack", edit(valid.slack, { iamRoleArn: "vnv-alerts-chat" }), "iamRoleArn", /IamRoleArn/);
             fails("slack", edit(valid.slack, { slackChannelId: undefined }), "slackChannelId", /Required/);
+        });
+    });
+
+    describe("scheduled actions", () => {
+        it("a cron schedule has six fields with ? in exactly one of day-of-month and day-of-week", () => {
+            fails("scheduledAction", edit(valid.scheduledAction, { schedule: "cron(0 19 * * MON-FRI)" }), "schedule", /PutScheduledAction/);
+            fails("scheduledAction", edit(valid.scheduledAction, { schedule: "cron(0 19 * * MON-FRI *)" }), "schedule", /exactly one of/);
+            passes("scheduledAction", edit(valid.scheduledAction, { schedule: "rate(5 minutes)" }));
+        });
+
+        it("its time zone is an IANA one", () => {
+            fails("scheduledAction", edit(valid.scheduledAction, { timezone: "CET+1" }), "timezone", /IANA/);
+        });
+
+        it("its name has no / : or |, and its action sets a count of 0 or more", () => {
+            fails("scheduledAction", edit(valid.scheduledAction, { name: "vnv/dev/web" }), "name", /ScheduledActionName/);
+            fails("scheduledAction", edit(valid.scheduledAction, { scalableTargetAction: {} }), "scalableTargetAction", /AtLeastOneOf/);
+            fails("scheduledAction", edit(valid.scheduledAction, { scalableTargetAction: { minCapacity: -1 } }), "scalableTargetAction", /AtLeast\(0\)/);
         });
     });
 

@@ -15,7 +15,7 @@
  */
 import { albIdleProblems } from "../../rules/connections";
 import { type DatabaseSpec, databaseVariableNames } from "../../rules/database";
-import { anonymousPullProblems, readAlerts } from "./operations";
+import { anonymousPullProblems, readAlerts, readWorkingHours } from "./operations";
 import { Reader, structured } from "./reader";
 import { LOG_RETENTION_DAYS as LOG_RETENTION, ROLE_RULES } from "./roles";
 import {
@@ -79,6 +79,7 @@ export function parseSettings(given: RawSettings, context: { project: string; re
     const ephemeral = readEphemeralPolicy(r, raw.ephemeral, rules, identity.hostname, context.project, services);
     const alerts = readAlerts(r, raw.alerts, rules.alarms);
     const exec = r.boolean(raw.exec, "exec", rules.exec);
+    const workingHours = readWorkingHours(r, raw.workingHours, role);
     for (const p of albIdleProblems(services, ingress.mode === "dedicated" ? ingress.idleTimeout : undefined, r.key("ingress.idleTimeout"))) {
         r.problems.push(p);
     }
@@ -107,6 +108,7 @@ export function parseSettings(given: RawSettings, context: { project: string; re
         alarms: rules.alarms,
         ...(alerts === undefined ? {} : { alerts }),
         exec,
+        ...(workingHours === undefined ? {} : { workingHours }),
     };
 }
 

@@ -6,6 +6,7 @@
 import { parseRepository } from "../../rules/imageReference";
 import type { RegistryCredentials } from "../../rules/iamPolicies";
 import { MAX_TIMEOUT_SECONDS, type ServiceTimeouts } from "../../rules/connections";
+import { DAYS, type Day, WORKING_DAYS, type WorkingHours, workingHoursProblems } from "../../rules/schedule";
 import { SCALING_DEFAULTS, type ServiceScaling } from "../../rules/service";
 import type { Reader } from "./reader";
 import type { AlertSettings, Role } from "./types";
@@ -82,6 +83,35 @@ export function readConnections(r: Reader, o: Record<string, unknown>, at: strin
         ...(r.boolean(o.streaming, `${at}.streaming`, false) ? { streaming: true as const } : {}),
         ...(websocketPath === undefined ? {} : { websocketPath }),
     };
+}
+
+/**
+ * `vnv:workingHours: {timeZone, days?, from, to}`: when dev and its ephemeral environments run
+ * (rules/schedule.ts); outside them their services sleep at 0 tasks. prod never sleeps.
+ */
+export function readWorkingHours(r: Reader, value: unknown, role: Role): WorkingHours | undefined {
+    const o = r.object(value, "workingHours", false);
+    if (o === undefined) {
+        return undefined;
+    }
+    if (role === "prod") {
+        r.fail("workingHours", "prod never sleeps: working hours are for dev and its ephemeral environments");
+        return undefined;
+    }
+    r.unknownKeys(o, "workingHours", ["timeZone", "days", "from", "to"]);
+    const text = (key: string, allowed: string) => r.string(o[key], `workingHours.${key}`, { required: true, allowed }) ?? "";
+    const days = o.days === undefined ? [...WORKING_DAYS] : r.strings(o.days, "workingHours.days", /^[a-z]{3}$/, `days of the week (${DAYS.join(", ")})`, true);
+    const hours = {
+        timeZone: text("timeZone", "an IANA time zone such as Europe/Brussels"),
+        days: days as Day[],
+        from: text("from", "a time of day HH:MM"),
+        to: text("to", "a time of day HH:MM"),
+    };
+    const problems = workingHoursProblems(hours, "workingHours");
+    for (const p of problems) {
+        r.problems.push(r.key(p));
+    }
+    return problems.length === 0 ? hours : undefined;
 }
 
 /** Docker Hub's limit for pulls without credentials, per address: every task behind one NAT shares it. */

@@ -2,6 +2,7 @@
  * The typed settings of one environment, and the keys `vnv:` configuration may hold.
  * No `@pulumi/*` import.
  */
+import type { WorkingHours } from "../../rules/schedule";
 import type { DatabaseSpec } from "../../rules/database";
 import type { DockerPolicy } from "./docker";
 import type { RegistryCredentials } from "../../rules/iamPolicies";
@@ -90,6 +91,8 @@ export interface EnvironmentSettings {
     readonly alerts?: AlertSettings;
     /** ECS Exec into the services' tasks (`vnv:exec`; default: dev and ephemeral yes, prod no). */
     readonly exec: boolean;
+    /** When dev and its ephemeral environments run (`vnv:workingHours`); absent: always. */
+    readonly workingHours?: WorkingHours;
 }
 
 /** `vnv:alerts`: the team's channels for alarms. */
@@ -151,6 +154,7 @@ export const SETTING_KEYS = [
     "database",
     "alerts",
     "exec",
+    "workingHours",
 ] as const;
 
 /**
