@@ -7,7 +7,14 @@ import { pushImage, type TestRegistry } from "./registry";
 /** The versioned images of Pulumi.dev.yaml and Pulumi.prod.yaml: four services and the frontend (`app`). */
 export const VERSIONED = ["proxy-server", "event-bridge", "pnp-server", "neo-server", "app"];
 
-/** Copies Pulumi.dev.yaml and Pulumi.prod.yaml into `dir/project`, their images moved to the test registry. */
+/** dev's working hours (`vnv:workingHours`), one line of its stack file. */
+export const WORKING_HOURS_LINE = /^ {2}vnv:workingHours: .*\n/m;
+
+/**
+ * Copies Pulumi.dev.yaml and Pulumi.prod.yaml into `dir/project`, their images moved to the test
+ * registry, and dev's working hours left out: the tests run at any hour, and outside the hours
+ * `env up` does not wait for health (test/cli.engine.test.ts puts them back where it means to).
+ */
 export function projectOn(reg: TestRegistry, dir: string): string {
     const project = path.join(dir, "project");
     fs.mkdirSync(project, { recursive: true });
@@ -15,7 +22,10 @@ export function projectOn(reg: TestRegistry, dir: string): string {
         const text = fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
         fs.writeFileSync(
             path.join(project, `Pulumi.${stack}.yaml`),
-            text.replace(/ghcr\.io\/infrasoftbe\/infrasoft-vnv-/g, `${reg.host}/infrasoftbe/`).replace(/docker\.io\/library\//g, `${reg.host}/library/`),
+            text
+                .replace(/ghcr\.io\/infrasoftbe\/infrasoft-vnv-/g, `${reg.host}/infrasoftbe/`)
+                .replace(/docker\.io\/library\//g, `${reg.host}/library/`)
+                .replace(WORKING_HOURS_LINE, ""),
         );
     }
     return project;

@@ -88,3 +88,18 @@ export function workingHoursSchedules(h: WorkingHours): { wake: string; sleep: s
     };
     return { wake: at(h.from), sleep: at(h.to) };
 }
+
+/**
+ * Whether valid working hours have the services asleep at `at`: outside `from`–`to` on the
+ * hours' days, read in their time zone (the schedules fire at the same wall-clock times).
+ */
+export function asleepAt(h: WorkingHours, at: Date): boolean {
+    const parts = Object.fromEntries(
+        new Intl.DateTimeFormat("en-US", { timeZone: h.timeZone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+            .formatToParts(at)
+            .map((p) => [p.type, p.value]),
+    );
+    const day = String(parts.weekday ?? "").toLowerCase() as Day;
+    const minutes = Number(parts.hour) * 60 + Number(parts.minute);
+    return !(h.days.includes(day) && minutes >= (clockMinutes(h.from) ?? 0) && minutes < (clockMinutes(h.to) ?? 0));
+}

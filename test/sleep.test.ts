@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { defineEnvironment } from "../infra/environment";
 import type { EnvironmentSettings } from "../infra/settings";
 import { ephemeralSettings, problemsOf, stackSettings } from "../harness/fixtures";
-import { clockMinutes, DAYS, isTimeZone, type WorkingHours, workingHoursProblems, workingHoursSchedules } from "../rules/schedule";
+import { asleepAt, clockMinutes, DAYS, isTimeZone, type WorkingHours, workingHoursProblems, workingHoursSchedules } from "../rules/schedule";
 
 const BRUSSELS: WorkingHours = { timeZone: "Europe/Brussels", days: ["mon", "tue", "wed", "thu", "fri"], from: "07:00", to: "19:00" };
 
@@ -50,6 +50,21 @@ describe("sleep outside working hours", () => {
                     const at = (cron: string) => Number(fields(cron)[1]) * 60 + Number(fields(cron)[0]);
                     return fields(wake).length === 6 && at(wake) === clockMinutes(hours.from) && at(sleep) === clockMinutes(hours.to);
                 }),
+            );
+        });
+
+        it("asleep is outside from–to on the days, read on the zone's own clock, summer time included", () => {
+            const at = (iso: string) => asleepAt(BRUSSELS, new Date(iso));
+            assert.deepEqual(
+                [
+                    at("2026-12-05T12:00:00Z"), // Saturday noon
+                    at("2026-12-07T09:00:00Z"), // Monday 10:00 in winter (UTC+1)
+                    at("2026-12-07T05:30:00Z"), // Monday 06:30
+                    at("2026-12-07T18:00:00Z"), // Monday 19:00: the sleep's minute
+                    at("2026-06-08T05:30:00Z"), // Monday 07:30 in summer (UTC+2)
+                    at("2026-06-08T17:30:00Z"), // Monday 19:30 in summer
+                ],
+                [true, false, true, true, false, true],
             );
         });
 

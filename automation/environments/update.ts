@@ -7,6 +7,7 @@ import type { Stack, UpResult as EngineUpResult } from "@pulumi/pulumi/automatio
 import type { EnvironmentSettings } from "../../infra/settings";
 import type { AuthOutcome } from "./authOwner";
 import { authOutcomeInChild } from "./authWorker";
+import { asleepAt } from "../../rules/schedule";
 import { awaitHealth, type HealthReport } from "./health";
 import type { Runtime, StepClock } from "./runtime";
 
@@ -43,6 +44,14 @@ export async function updateStack(rt: Runtime, stack: Stack, steps: StepClock, r
 export async function waitHealthy(rt: Runtime, settings: EnvironmentSettings, steps: StepClock): Promise<HealthReport | undefined> {
     const health = rt.cfg.health;
     if (health === undefined || health.afterUp === false) {
+        return undefined;
+    }
+    const hours = settings.workingHours;
+    if (hours !== undefined && asleepAt(hours, rt.clock())) {
+        // Its services may be at 0 tasks by their schedule: waiting would time out on a sleep.
+        rt.log(
+            `${settings.environment}: outside its working hours (${hours.from}–${hours.to} ${hours.timeZone}): not waiting for health, the schedule wakes it`,
+        );
         return undefined;
     }
     const report = await awaitHealth(settings.services, health.base(settings.hostname), health.wait ?? {}, (line) =>
