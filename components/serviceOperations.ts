@@ -95,17 +95,7 @@ export function serviceCapacity(
     if (scaling === undefined) {
         return;
     }
-    const scalable = new aws.appautoscaling.Target(
-        `${name}-${spec.name}-scaling`,
-        {
-            serviceNamespace: "ecs",
-            scalableDimension: "ecs:service:DesiredCount",
-            resourceId: pulumi.all([target.clusterArn, target.serviceName]).apply(([arn, service]) => scalingResourceId(arn, service)),
-            minCapacity: spec.desiredCount,
-            maxCapacity: scaling.max,
-        },
-        { parent },
-    );
+    const scalable = serviceTarget(`${name}-${spec.name}-scaling`, target, { min: spec.desiredCount, max: scaling.max }, parent);
     const policy = (
         key: string,
         targetValue: number,
@@ -149,17 +139,7 @@ export function serviceSleep(
     target: { clusterArn: pulumi.Output<string>; serviceName: pulumi.Output<string> },
     parent: pulumi.Resource,
 ): void {
-    const scalable = new aws.appautoscaling.Target(
-        `${name}-${spec.name}-hours`,
-        {
-            serviceNamespace: "ecs",
-            scalableDimension: "ecs:service:DesiredCount",
-            resourceId: pulumi.all([target.clusterArn, target.serviceName]).apply(([arn, service]) => scalingResourceId(arn, service)),
-            minCapacity: spec.desiredCount,
-            maxCapacity: spec.desiredCount,
-        },
-        { parent },
-    );
+    const scalable = serviceTarget(`${name}-${spec.name}-hours`, target, { min: spec.desiredCount, max: spec.desiredCount }, parent);
     const schedules = workingHoursSchedules(hours);
     for (const [key, schedule, count] of [
         ["wake", schedules.wake, spec.desiredCount],
@@ -179,6 +159,26 @@ export function serviceSleep(
             { parent },
         );
     }
+}
+
+/** The ECS service's task count as an Application Auto Scaling scalable target, between `min` and `max`. */
+function serviceTarget(
+    logical: string,
+    target: { clusterArn: pulumi.Output<string>; serviceName: pulumi.Output<string> },
+    count: { min: number; max: number },
+    parent: pulumi.Resource,
+): aws.appautoscaling.Target {
+    return new aws.appautoscaling.Target(
+        logical,
+        {
+            serviceNamespace: "ecs",
+            scalableDimension: "ecs:service:DesiredCount",
+            resourceId: pulumi.all([target.clusterArn, target.serviceName]).apply(([arn, service]) => scalingResourceId(arn, service)),
+            minCapacity: count.min,
+            maxCapacity: count.max,
+        },
+        { parent },
+    );
 }
 
 function alarm(
