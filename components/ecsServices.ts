@@ -71,6 +71,13 @@ export interface EcsServicesArgs {
      */
     readonly workingHours?: WorkingHours;
     /**
+     * Services but the database may be put to sleep (`vnv env sleep`): each gets an Application
+     * Auto Scaling target at its count, which `vnv env sleep|wake` sets to 0 and back, and which
+     * the working hours' scheduled actions act on. Dev and ephemeral environments; never prod.
+     * @default false
+     */
+    readonly sleeps?: boolean;
+    /**
      * ECS Exec (`aws ecs execute-command`, `vnv env exec`): every service's `enableExecuteCommand`,
      * and the task role's grants for the SSM agent's channels and for the session's log, which
      * goes where the container's own log goes (the cluster's logging DEFAULT: the task
@@ -104,6 +111,8 @@ export class EcsServices extends pulumi.ComponentResource {
     public readonly taskRoleArn: pulumi.Output<string>;
     public readonly securityGroupId: pulumi.Output<string>;
     public readonly serviceNames: Record<string, pulumi.Output<string>>;
+    /** The services that may sleep, each with the task count it wakes to. */
+    public readonly sleepCounts: Record<string, number>;
 
     private readonly name: string;
     private readonly args: EcsServicesArgs;
@@ -120,6 +129,7 @@ export class EcsServices extends pulumi.ComponentResource {
         const securityGroup = this.createSecurityGroup();
         const namespace = this.createNamespace();
         this.serviceNames = {};
+        this.sleepCounts = {};
         this.images = {};
         const created = new Map<string, aws.ecs.Service>();
         const containers = withDatasetLoad(
@@ -163,7 +173,8 @@ export class EcsServices extends pulumi.ComponentResource {
                 this,
             );
             if (this.sleeps(spec)) {
-                serviceSleep(this.name, spec, args.workingHours!, { clusterArn, serviceName: service.name }, this);
+                serviceSleep(this.name, spec, args.workingHours, { clusterArn, serviceName: service.name }, this);
+                this.sleepCounts[spec.name] = spec.desiredCount;
             }
         }
 
@@ -430,11 +441,12 @@ export class EcsServices extends pulumi.ComponentResource {
     }
 
     /**
-     * Whether `spec` sleeps outside the working hours: every service but the database, whose data
-     * lives in its task (a stopped task would come back with its dataset only, losing the day's work).
+     * Whether `spec` may sleep (on demand, or outside the working hours): every service but the
+     * database, whose data lives in its task (a stopped task would come back with its dataset
+     * only, losing the day's work).
      */
     private sleeps(spec: ServiceSpec): boolean {
-        return this.args.workingHours !== undefined && spec.name !== this.args.database?.name;
+        return ((this.args.sleeps ?? false) || this.args.workingHours !== undefined) && spec.name !== this.args.database?.name;
     }
 }
 

@@ -128,18 +128,22 @@ export function serviceCapacity(
 }
 
 /**
- * A service that sleeps outside its working hours: a scalable target at its count, a scheduled
- * action to 0 tasks at the end of the hours and one back to its count at their start, in the
- * hours' time zone (rules/schedule.ts). Application Auto Scaling runs them: no job of ours.
+ * A service that may sleep: a scalable target at its count (which `vnv env sleep|wake` sets to 0
+ * and back) and, with working hours, a scheduled action to 0 tasks at the end of the hours and
+ * one back to its count at their start, in the hours' time zone (rules/schedule.ts).
+ * Application Auto Scaling runs them: no job of ours.
  */
 export function serviceSleep(
     name: string,
     spec: ServiceSpec,
-    hours: WorkingHours,
+    hours: WorkingHours | undefined,
     target: { clusterArn: pulumi.Output<string>; serviceName: pulumi.Output<string> },
     parent: pulumi.Resource,
 ): void {
     const scalable = serviceTarget(`${name}-${spec.name}-hours`, target, { min: spec.desiredCount, max: spec.desiredCount }, parent);
+    if (hours === undefined) {
+        return;
+    }
     const schedules = workingHoursSchedules(hours);
     for (const [key, schedule, count] of [
         ["wake", schedules.wake, spec.desiredCount],

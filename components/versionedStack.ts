@@ -76,6 +76,8 @@ export interface VersionedStackArgs {
     readonly exec?: boolean;
     /** Outside these hours the services (not the database) sleep (see EcsServices). @default always running */
     readonly workingHours?: WorkingHours;
+    /** The services (not the database) may be put to sleep on demand (see EcsServices). @default false */
+    readonly sleeps?: boolean;
     readonly ingress: VersionedIngressArgs;
     /**
      * Alarms on the public services (deployment alarms with rollback, CPU and memory), sent to
@@ -118,14 +120,26 @@ export interface VersionedStackArgs {
  * One version of the VNV tool as one environment: certificate (dedicated ingress only),
  * ingress, Fargate services, frontend bucket, DNS alias and, when asked, its redirect URIs.
  */
+/** The stack's `ecs` output (automation/environments/exec.ts reads it). */
+export interface EcsPlacementOutput {
+    cluster: string;
+    services: Record<string, string>;
+    exec: boolean;
+    sleep: Record<string, number>;
+}
+
 export class VersionedStack extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
     public readonly version: pulumi.Output<string>;
     public readonly imageDigests: pulumi.Output<Record<string, string>>;
     public readonly bucketName: pulumi.Output<string>;
     public readonly redirectUris: pulumi.Output<string[]>;
-    /** Where the services run, for `vnv env exec`: the cluster's ARN, each service's ECS name, whether ECS Exec is on. */
-    public readonly ecs: pulumi.Output<{ cluster: string; services: Record<string, string>; exec: boolean }>;
+    /**
+     * Where the services run, for `vnv env exec` and `vnv env sleep|wake`: the cluster's ARN, each
+     * service's ECS name, whether ECS Exec is on, and the services that may sleep with the task
+     * count each wakes to.
+     */
+    public readonly ecs: pulumi.Output<EcsPlacementOutput>;
 
     private readonly name: string;
     private readonly args: VersionedStackArgs;
@@ -146,7 +160,7 @@ export class VersionedStack extends pulumi.ComponentResource {
         this.url = pulumi.output(`https://${args.hostname}`);
         this.version = pulumi.output(args.version);
         this.imageDigests = services.imageDigests;
-        this.ecs = pulumi.output({ cluster: services.clusterArn, services: services.serviceNames, exec: args.exec ?? false });
+        this.ecs = pulumi.output({ cluster: services.clusterArn, services: services.serviceNames, exec: args.exec ?? false, sleep: services.sleepCounts });
         this.bucketName = frontend.bucketName;
         this.redirectUris = pulumi.output(redirectUris);
         this.registerOutputs({
@@ -235,6 +249,7 @@ export class VersionedStack extends pulumi.ComponentResource {
                 logRetentionDays: args.logRetentionDays,
                 exec: args.exec ?? false,
                 ...(args.workingHours === undefined ? {} : { workingHours: args.workingHours }),
+                sleeps: args.sleeps ?? false,
                 registryCredentials: args.registryCredentials,
                 targetDimensions: ingress.targetDimensions,
                 ...(args.watch === undefined ? {} : { alarms: { actions: this.alertActions(args.watch.alerts) } }),

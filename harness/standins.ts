@@ -128,6 +128,11 @@ export function standIn(options: StandInOptions = {}): ProgramFactory {
                 cluster: `arn:aws:ecs:${settings.region}:123456789012:cluster/vnv-${settings.environment}-cluster-1a2b3c4`,
                 services: Object.fromEntries(settings.services.map((s) => [s.name, `vnv-services-${s.name}-5d6e7f8`])),
                 exec: settings.exec,
+                // Every service but the database may sleep, outside prod (components/ecsServices.ts).
+                sleep:
+                    settings.role === "prod"
+                        ? {}
+                        : Object.fromEntries(settings.services.filter((s) => s.name !== settings.database?.name).map((s) => [s.name, s.desiredCount])),
             },
             // As the real program (infra/environment.ts datasetOutput), without loading it.
             ...(pinnedDataset(settings.database) === undefined ? {} : { dataset: datasetReference(pinnedDataset(settings.database)!) }),

@@ -7,7 +7,15 @@ import { albIdleTimeout } from "../rules/connections";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { type AccessLogsTarget, LogBucket, type SharedPlatform, TestPlatform, VersionedStack, type VersionedStackArgs } from "../components";
+import {
+    type AccessLogsTarget,
+    type EcsPlacementOutput,
+    LogBucket,
+    type SharedPlatform,
+    TestPlatform,
+    VersionedStack,
+    type VersionedStackArgs,
+} from "../components";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -33,7 +41,7 @@ export interface EnvironmentOutputs {
     /** The URIs this environment needs registered in Azure AD. */
     redirectUris: pulumi.Output<string[]>;
     /** The cluster, the services' ECS names and whether ECS Exec is on (`vnv env exec`). */
-    ecs: pulumi.Output<{ cluster: string; services: Record<string, string>; exec: boolean }>;
+    ecs: pulumi.Output<EcsPlacementOutput>;
     /** The dataset its own database was made from (`image:tag@digest`, rules/datasets.ts); env up keeps it. */
     dataset?: string;
     /** Dev only: what ephemeral environments attach to (read through a StackReference). */
@@ -283,6 +291,7 @@ function versionedStackArgs(
         capacity: settings.capacity,
         logRetentionDays: settings.logRetentionDays,
         exec: settings.exec,
+        sleeps: ROLE_RULES[settings.role].sleeps,
         ...(settings.workingHours === undefined ? {} : { workingHours: settings.workingHours }),
         ingress,
         ...(settings.alarms ? { watch: settings.alerts === undefined ? {} : { alerts: settings.alerts } } : {}),

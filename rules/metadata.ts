@@ -17,6 +17,8 @@ export const TAG = {
     slot: "vnv:slot",
     /** The expiry the reaper last announced as coming (so it announces each expiry once). */
     expiryNoticed: "vnv:expiry-noticed",
+    /** The last sleep or wake asked for by hand, `asleep@<ISO time>` (rules/schedule.ts). */
+    sleep: "vnv:sleep",
 } as const;
 
 export const EPHEMERAL = "ephemeral";

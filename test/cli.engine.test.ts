@@ -13,8 +13,7 @@ import { stackSettings } from "../harness/fixtures";
 import { makeDriver, PASSPHRASE, stackFiles, useTempDir, workspaceOptions } from "../harness/driver";
 import { startServer, type TestServer } from "../harness/http";
 import { pushImage, startRegistry, type TestRegistry } from "../harness/registry";
-import { projectOn, VERSIONED, WORKING_HOURS_LINE } from "../harness/project";
-import { PROJECT_DIR } from "../infra/stackFile";
+import { projectOn, VERSIONED } from "../harness/project";
 import { authStandIn, standIn } from "../harness/standins";
 
 /** Pushes every versioned image of `version` (and redis, and the ephemeral environments' neo4j) into the test registry. */
@@ -81,7 +80,7 @@ describe("@engine vnv command line", function () {
         const text = await vnv(["env", "ls"]);
         assert.match(
             text.out,
-            /^VERSION\s+URL\s+OWNER\s+CREATED\s+EXPIRES\s+LEFT\s+LAST UPDATE\s+RESOURCES\s+UPDATING\nv1\.4\.0-rc\.2\s+https:\/\/1-4-0-rc-2\.step-studio\.be\s+ana .*\sno$/m,
+            /^VERSION\s+URL\s+OWNER\s+CREATED\s+EXPIRES\s+LEFT\s+SLEEP\s+LAST UPDATE\s+RESOURCES\s+UPDATING\nv1\.4\.0-rc\.2\s+https:\/\/1-4-0-rc-2\.step-studio\.be\s+ana .*\sno$/m,
         );
 
         const extend = await vnv(["env", "extend", "v1.4.0-rc.2", "--ttl", "5h", "--json"]);
@@ -213,18 +212,6 @@ describe("@engine vnv command line", function () {
             assert.equal(r.code, 1, r.err);
             assert.equal(JSON.parse(r.out).health.healthy, false);
             assert.match(r.err, /not healthy after \d+ s: proxy-server \(http:\/\/127\.0\.0\.1:\d+\/health\) last answered HTTP 503/);
-        });
-
-        it("outside dev's working hours env up does not wait for health (its services may sleep), and says so", async () => {
-            const devFile = path.join(project, "Pulumi.dev.yaml");
-            const hours = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").match(WORKING_HOURS_LINE)![0];
-            fs.writeFileSync(devFile, fs.readFileSync(devFile, "utf8").replace("  vnv:testPlatform: true\n", `  vnv:testPlatform: true\n${hours}`));
-            await pushVersion(reg, "v4.4.0-rc.1");
-            const saturday = () => new Date("2026-12-05T12:00:00Z");
-            const r = await run(["env", "up", "v4.4.0-rc.1", "--json", "--wait", "30s"], () => 503, 200, { clock: saturday });
-            assert.equal(r.code, 0, r.err);
-            assert.match(r.err, /outside its working hours \(07:00–19:00 Europe\/Brussels\): not waiting for health, the schedule wakes it/);
-            assert.deepEqual(health.requests, []);
         });
 
         it("a webhook that answers 500 never fails env up", async () => {

@@ -4,15 +4,48 @@
  */
 
 // The mocks first: they are set when this module loads, before any program code runs.
-import { ofType, type Recorded, run, T } from "../harness/mocks";
+import { ofType, outputValue, type Recorded, run, T } from "../harness/mocks";
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { defineEnvironment } from "../infra/environment";
 import type { EnvironmentSettings } from "../infra/settings";
 import { ephemeralSettings, problemsOf, stackSettings } from "../harness/fixtures";
-import { asleepAt, clockMinutes, DAYS, isTimeZone, type WorkingHours, workingHoursProblems, workingHoursSchedules } from "../rules/schedule";
+import {
+    asleepAt,
+    clockMinutes,
+    DAYS,
+    isTimeZone,
+    MAX_OVERTIME_MS,
+    nextChange,
+    parseSleepDemand,
+    type SleepDemand,
+    sleepDemandTag,
+    sleepState,
+    wakeEnd,
+    type WorkingHours,
+    workingHoursProblems,
+    workingHoursSchedules,
+} from "../rules/schedule";
+import { atSchedule } from "../automation/environments/sleep";
 
 const BRUSSELS: WorkingHours = { timeZone: "Europe/Brussels", days: ["mon", "tue", "wed", "thu", "fri"], from: "07:00", to: "19:00" };
+
+const clockArbitrary = fc
+    .integer({ min: 0, max: 23 * 60 + 59 })
+    .map((m) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`);
+/** Valid working hours in a few zones, summer time included. */
+const hoursArbitrary = fc
+    .tuple(
+        clockArbitrary,
+        clockArbitrary,
+        fc.subarray([...DAYS], { minLength: 1 }),
+        fc.constantFrom("UTC", "Europe/Brussels", "America/New_York", "Asia/Kolkata"),
+    )
+    .filter(([a, b]) => a !== b)
+    .map(([a, b, days, timeZone]): WorkingHours => {
+        const [from, to] = [a, b].sort();
+        return { timeZone, days, from: from!, to: to! };
+    });
 
 async function deploy(settings: EnvironmentSettings): Promise<Recorded[]> {
     return (await run(() => defineEnvironment(settings))).resources;
@@ -68,11 +101,117 @@ describe("sleep outside working hours", () => {
             );
         });
 
+        it("the next change is the first minute the services wake or sleep: Friday evening's is Monday's wake, in the zone's own time", () => {
+            const at = (iso: string) => nextChange(BRUSSELS, new Date(iso)).toISOString();
+            assert.deepEqual(
+                [at("2026-12-04T18:30:00Z"), at("2026-12-07T05:59:59Z"), at("2026-12-07T06:00:00Z"), at("2026-03-27T10:00:00Z")],
+                ["2026-12-07T06:00:00.000Z", "2026-12-07T06:00:00.000Z", "2026-12-07T18:00:00.000Z", "2026-03-27T18:00:00.000Z"],
+            );
+        });
+
+        it("for any hours and any instant, the state changes at the next change and not a minute before", () => {
+            fc.assert(
+                fc.property(hoursArbitrary, fc.date({ min: new Date("2020-01-01Z"), max: new Date("2030-01-01Z"), noInvalidDate: true }), (hours, when) => {
+                    const change = nextChange(hours, when);
+                    const before = new Date(change.getTime() - 60_000);
+                    return (
+                        change.getTime() > when.getTime() &&
+                        asleepAt(hours, change) !== asleepAt(hours, when) &&
+                        (before.getTime() <= when.getTime() || asleepAt(hours, before) === asleepAt(hours, when))
+                    );
+                }),
+                { numRuns: 60 },
+            );
+        });
+
         it("a time zone is an IANA name Node knows; anything else is not", () => {
             assert.deepEqual(
                 ["Europe/Brussels", "UTC", "America/Argentina/Buenos_Aires", "Mars/Olympus", "CET+1", "../etc/passwd", "x".repeat(65)].map(isTimeZone),
                 [true, true, true, false, false, false, false],
             );
+        });
+    });
+
+    describe("sleep by hand", () => {
+        const WEDNESDAY_11 = new Date("2026-12-02T10:00:00.000Z"); // in the hours
+        const WEDNESDAY_21 = new Date("2026-12-02T20:00:00.000Z"); // outside them
+
+        it("a demand's tag reads back as written, with or without a wake's end", () => {
+            const time = fc.date({ min: new Date("2020-01-01Z"), max: new Date("2090-01-01Z"), noInvalidDate: true });
+            fc.assert(
+                fc.property(fc.boolean(), time, fc.integer({ min: 1, max: MAX_OVERTIME_MS }), fc.boolean(), (asleep, at, length, ends) => {
+                    const demand: SleepDemand = asleep || !ends ? { asleep, at } : { asleep, at, until: new Date(at.getTime() + length) };
+                    return JSON.stringify(parseSleepDemand(sleepDemandTag(demand))) === JSON.stringify(demand);
+                }),
+            );
+        });
+
+        it("a tag vnv never writes is no demand: other words, loose times, a sleep with an end, an end before its start or after 12 hours", () => {
+            const read = [
+                "asleep@2026-12-02T10:00:00.000Z",
+                "dozing@2026-12-02T10:00:00.000Z",
+                "asleep@2026-12-02T10:00:00Z",
+                "asleep@2026-02-30T10:00:00.000Z",
+                "asleep@2026-12-02T10:00:00.000Z;until=2026-12-02T11:00:00.000Z",
+                "awake@2026-12-02T10:00:00.000Z;until=2026-12-02T09:00:00.000Z",
+                "awake@2026-12-02T10:00:00.000Z;until=2026-12-02T22:00:00.001Z",
+                `asleep@2026-12-02T10:00:00.000Z${" ".repeat(80)}`,
+                "\u001b[2Jasleep@2026-12-02T10:00:00.000Z",
+            ].map((t) => parseSleepDemand(t) !== undefined);
+            assert.deepEqual(read, [true, false, false, false, false, false, false, false, false]);
+        });
+
+        it("a sleep by hand in the hours holds until their end, then the hours decide", () => {
+            const demand = { asleep: true, at: WEDNESDAY_11 };
+            assert.deepEqual(sleepState(BRUSSELS, demand, new Date("2026-12-02T17:59:00Z")), { asleep: true, by: "demand", until: "2026-12-02T18:00:00.000Z" });
+            assert.deepEqual(sleepState(BRUSSELS, demand, new Date("2026-12-03T07:00:00Z")), { asleep: false, by: "hours", until: "2026-12-03T18:00:00.000Z" });
+        });
+
+        it("a wake at night with an end is asleep again after it, until the hours start", () => {
+            const demand = { asleep: false, at: WEDNESDAY_21, until: new Date("2026-12-02T22:00:00Z") };
+            assert.deepEqual(
+                [sleepState(BRUSSELS, demand, new Date("2026-12-02T21:59:00Z")).asleep, sleepState(BRUSSELS, demand, new Date("2026-12-02T22:00:00Z"))],
+                [false, { asleep: true, by: "demand", until: "2026-12-03T06:00:00.000Z" }],
+            );
+        });
+
+        it("without working hours a demand holds until the next one, and no demand is always awake", () => {
+            assert.deepEqual(
+                [sleepState(undefined, { asleep: true, at: WEDNESDAY_11 }, new Date("2027-01-01Z")), sleepState(undefined, undefined, WEDNESDAY_11)],
+                [{ asleep: true, by: "demand" }, { asleep: false }],
+            );
+        });
+
+        it("a demand from the future (a clock ahead) is not believed", () => {
+            assert.deepEqual(sleepState(BRUSSELS, { asleep: true, at: new Date("2026-12-02T11:00:00Z") }, WEDNESDAY_11).asleep, false);
+        });
+
+        it("a wake lasts two hours at night, --for when given, and has no end of its own when the hours' next change comes first or nothing ends it", () => {
+            const end = (hours: WorkingHours | undefined, at: Date, forMs?: number) => wakeEnd(hours, at, forMs)?.toISOString();
+            assert.deepEqual(
+                [
+                    end(BRUSSELS, WEDNESDAY_21),
+                    end(BRUSSELS, WEDNESDAY_21, 30 * 60_000),
+                    end(BRUSSELS, WEDNESDAY_11),
+                    end(BRUSSELS, WEDNESDAY_11, 3_600_000),
+                    end(BRUSSELS, new Date("2026-12-03T05:00:00Z")),
+                    end(undefined, WEDNESDAY_21),
+                    end(undefined, WEDNESDAY_21, 3_600_000),
+                ],
+                [
+                    "2026-12-02T22:00:00.000Z",
+                    "2026-12-02T20:30:00.000Z",
+                    undefined,
+                    "2026-12-02T11:00:00.000Z",
+                    undefined,
+                    undefined,
+                    "2026-12-02T21:00:00.000Z",
+                ],
+            );
+        });
+
+        it("a wake's end is Application Auto Scaling's one-time schedule, at(yyyy-mm-ddThh:mm:ss) in UTC", () => {
+            assert.equal(atSchedule(new Date("2026-12-02T22:00:00.000Z")), "at(2026-12-02T22:00:00)");
         });
     });
 
@@ -162,8 +301,28 @@ describe("sleep outside working hours", () => {
             assert.ok(ofType(dev, T.service).every((s) => s.ignoreChanges.includes("desiredCount")));
         });
 
+        it("without working hours dev's services but the database still get a target at their count, for sleep by hand, and no schedule", async () => {
+            const { workingHours: _h, ...settings } = stackSettings("dev");
+            const resources = await deploy(settings);
+            assert.deepEqual(actions(resources), []);
+            assert.equal(ofType(resources, T.scalingTarget).length, ofType(resources, T.service).length);
+        });
+
+        it("the stack's ecs output names the services that may sleep, each with the count it wakes to; the database is not one", async () => {
+            const { result } = await run(() => defineEnvironment(ephemeralSettings("v1.2.3-rc.1")));
+            const ecs = await outputValue(result.ecs);
+            const sleep = ecs.sleep;
+            const services = Object.keys(ecs.services);
+            assert.deepEqual(Object.keys(sleep).sort(), services.filter((s) => !s.endsWith("neo4j")).sort());
+            assert.ok(Object.values(sleep).every((count) => count === 1));
+        });
+
         it("prod has no schedule, and its fixed services keep their count under deploys", () => {
             assert.deepEqual(actions(prod), []);
+            assert.ok(
+                ofType(prod, T.scalingTarget).every((t) => t.inputs.minCapacity < t.inputs.maxCapacity),
+                "only scaling's targets",
+            );
             const redis = ofType(prod, T.service).find((s) => s.name.endsWith("-redis"))!;
             assert.deepEqual(redis.ignoreChanges, []);
         });

@@ -11,6 +11,7 @@ import { secretsInput, ttlInput } from "../inputs";
 import { chooseDataset } from "../release/dataset";
 import { checkRelease, MissingImagesError } from "../release/release";
 import { resolveCli } from "../state/pulumiCli";
+import { awsClientConfig } from "./aws";
 import type { CliContext, SharedOptions } from "./context";
 
 /** The real environment program: the same definition `pulumi up` runs, as an inline program (loaded when it runs). */
@@ -57,6 +58,11 @@ export async function makeDriver(ctx: CliContext, opts: SharedOptions): Promise<
         log: ctx.log,
         engineOutput: opts.quiet || opts.json ? undefined : (text) => deps.stderr(text),
         notifier,
+        scaling: (where) => {
+            const { ApplicationAutoScalingClient } =
+                require("@aws-sdk/client-application-auto-scaling") as typeof import("@aws-sdk/client-application-auto-scaling");
+            return new ApplicationAutoScalingClient(awsClientConfig(deps.env, where));
+        },
         expiryNoticeMs: parseDuration(policy.expiryNotice),
         health: {
             base: deps.healthBase ?? ((host) => `https://${host}`),

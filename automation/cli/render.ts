@@ -5,6 +5,7 @@
  * cell, so a value can neither act on the terminal nor break a row into forged ones; the command
  * line escapes its whole output once more (which changes nothing already escaped).
  */
+import type { SleepState } from "../../rules/schedule";
 import { terminalText as t } from "../../rules/terminal";
 import type { DatasetListing } from "../release/datasets";
 import type { AuditHistory } from "../history/audit";
@@ -14,7 +15,14 @@ import type { DeployResult, EnvironmentInfo, ReapSummary, StatusResult } from ".
 import type { CheckResult, PromotionPlan } from "../release/release";
 
 export function statusText(r: StatusResult): string {
-    const lines = [`${t(r.version)} at ${t(r.url)}: ${r.health.healthy ? "healthy" : "NOT healthy"} (expires ${t(r.expiresAt)})`];
+    const state = r.sleep?.state === "asleep" ? "asleep (not probed)" : r.health.healthy ? "healthy" : "NOT healthy";
+    const lines = [`${t(r.version)} at ${t(r.url)}: ${state} (expires ${t(r.expiresAt)})`];
+    if (r.sleep !== undefined && r.sleep.state !== "asleep") {
+        const asleep = r.sleep.services.filter((s) => s.state !== "awake").map((s) => `${s.service} ${s.state}`);
+        lines.push(
+            `  sleep: ${t(r.sleep.state)}${asleep.length > 0 ? ` (${t(asleep.join(", "))})` : ""}${r.sleep.detail === undefined ? "" : `: ${t(r.sleep.detail)}`}`,
+        );
+    }
     for (const s of r.health.services) {
         lines.push(`  ${s.healthy ? "ok  " : "FAIL"}  ${t(s.service).padEnd(16)} ${t(s.url)}  ${t(s.seen)}`);
     }
@@ -58,12 +66,13 @@ export function environmentsTable(rows: readonly EnvironmentInfo[]): string {
     if (rows.length === 0) {
         return "no environments";
     }
-    const head = ["VERSION", "URL", "OWNER", "CREATED", "EXPIRES", "LEFT", "LAST UPDATE", "RESOURCES", "UPDATING"];
+    const head = ["VERSION", "URL", "OWNER", "CREATED", "EXPIRES", "LEFT", "SLEEP", "LAST UPDATE", "RESOURCES", "UPDATING"];
     const body = rows.map((r): string[] =>
         (r.status === "malformed"
             ? [
                   r.stack,
                   `MALFORMED (never acted on): ${r.problem ?? ""}`,
+                  "-",
                   "-",
                   "-",
                   "-",
@@ -79,6 +88,7 @@ export function environmentsTable(rows: readonly EnvironmentInfo[]): string {
                   when(r.createdAt),
                   when(r.expiresAt),
                   r.timeLeft ?? "",
+                  sleepText(r.sleep),
                   r.lastUpdate ?? "never",
                   String(r.resourceCount ?? 0),
                   lockText(r),
@@ -86,6 +96,14 @@ export function environmentsTable(rows: readonly EnvironmentInfo[]): string {
         ).map(t),
     );
     return columns(head, body);
+}
+
+/** `asleep (hours) until …`, `awake (by hand) until …`, or `-` for an environment that always runs. */
+function sleepText(s: SleepState | undefined): string {
+    if (s?.by === undefined) {
+        return s?.asleep ? "asleep" : "-";
+    }
+    return `${s.asleep ? "asleep" : "awake"} (${s.by === "hours" ? "hours" : "by hand"})${s.until === undefined ? "" : ` until ${when(s.until)}`}`;
 }
 
 /** Rows under a head, each column as wide as its widest cell (cells escaped already). */

@@ -15,8 +15,9 @@ import { mapLimit } from "../util";
 import { type EnvironmentMeta, planReap, type ReapDecision, stackRole, type TagRules } from "../../rules/metadata";
 import { stackName as versionStack } from "../../rules/naming";
 import { formatDuration } from "../../rules/ttl";
-import type { Version } from "../../rules/versions";
-import { NotEphemeralError, UsageError } from "../errors";
+import type { WorkingHours } from "../../rules/schedule";
+import { parseVersion, type Version } from "../../rules/versions";
+import { EnvironmentNotFoundError, NotEphemeralError, UsageError } from "../errors";
 import type { AuditDraft } from "../history/auditing";
 import type { Ttl } from "../inputs";
 import { blobsFor } from "../state/blobs";
@@ -24,6 +25,7 @@ import { Locks } from "../state/locks";
 import { StackStore } from "../state/stackStore";
 import { AuthOwner } from "./authOwner";
 import type { DriftReport } from "./drift";
+import { awaitHealth, type HealthReport } from "./health";
 import { Leases } from "./leases";
 import { downEnvironment, extendEnvironment, statusOf } from "./lifecycle";
 import { listEnvironments } from "./listing";
@@ -31,6 +33,7 @@ import { deployLongLived, driftOf, pinnedDigests } from "./longLived";
 import type { Announcement } from "./notify";
 import type { ReapSummary } from "./reaper";
 import { reapEnvironments } from "./reaping";
+import { type SleepResult, setSleep } from "./sleep";
 import type { Runtime } from "./runtime";
 import { capacityFor, liveOf } from "./slots";
 import type { DeployResult, DownResult, DriverConfig, EnvironmentInfo, StatusResult, UpResult } from "./types";
@@ -92,6 +95,10 @@ export class Environments implements Runtime {
         const pinned = dataset === undefined ? {} : { dataset: { image: dataset.image, tag: dataset.tag, digest: dataset.digest } };
         const raw = ephemeralFromDev(this.cfg.devSettings, { version: version.canonical, platformStack, slot, digests, ...pinned });
         return this.parsed(raw, "the dev configuration does not make a valid ephemeral environment");
+    }
+
+    workingHours(): WorkingHours | undefined {
+        return this.dev().workingHours;
     }
 
     capacity(): number {
@@ -210,6 +217,31 @@ export class Environments implements Runtime {
     /** Destroys every expired environment (automation/environments/reaping.ts); `now` is for dry runs only. */
     async reap(options: { dryRun?: boolean; now?: Date; concurrency?: number } = {}): Promise<ReapSummary> {
         return reapEnvironments(this, options);
+    }
+
+    /**
+     * Puts the services of `name` (an environment's stack, or dev) to sleep, or wakes them and
+     * waits for their health (automation/environments/sleep.ts).
+     */
+    async sleep(name: string, asleep: boolean, forMs?: number): Promise<SleepResult & { health?: HealthReport }> {
+        const result = await setSleep(this, name, asleep, this.workingHours(), forMs);
+        const health = this.cfg.health;
+        if (asleep || health === undefined || health.afterUp === false) {
+            return result;
+        }
+        const settings = name === "dev" ? this.dev() : await this.settingsOf(name);
+        const report = await awaitHealth(settings.services, health.base(settings.hostname), health.wait ?? {}, (line) => this.log(`${name}: ${line}`));
+        return { ...result, health: report };
+    }
+
+    /** The settings of the live environment of stack `name`. */
+    private async settingsOf(name: string): Promise<EnvironmentSettings> {
+        const stack = await this.store.select(name);
+        if (stack === undefined) {
+            throw new EnvironmentNotFoundError(name);
+        }
+        const meta = await this.metaOf(stack);
+        return this.settingsFor(parseVersion(meta.version), meta.slot);
     }
 
     /** Brings the auth owner stack in line with the live environments (undefined: no owner configured). */

@@ -20,7 +20,12 @@ export interface EcsPlacement {
     /** Service → its ECS service name. */
     readonly services: Readonly<Record<string, string>>;
     readonly exec: boolean;
+    /** Service → the task count it wakes to, for the services that may sleep (none in prod, or in a stack an older vnv wrote). */
+    readonly sleep: Readonly<Record<string, number>>;
 }
+
+/** The most tasks vnv gives a service (rules/service.ts: desiredCount and scaling.max are at most 100). */
+const MAX_COUNT = 100;
 
 /** The stack's `ecs` output, or why it is not one vnv reads. */
 export function ecsPlacement(stack: string, outputs: Readonly<Record<string, unknown>>): EcsPlacement {
@@ -32,7 +37,7 @@ export function ecsPlacement(stack: string, outputs: Readonly<Record<string, unk
     if (typeof o !== "object" || o === null || Array.isArray(o)) {
         throw refuse(o === undefined ? "no ecs output" : "ecs is not an object");
     }
-    const { cluster, services, exec } = o as Record<string, unknown>;
+    const { cluster, services, exec, sleep } = o as Record<string, unknown>;
     const region = typeof cluster === "string" ? CLUSTER_ARN.exec(cluster)?.[1] : undefined;
     if (region === undefined || typeof cluster !== "string") {
         throw refuse("ecs.cluster is not an ECS cluster ARN");
@@ -49,7 +54,24 @@ export function ecsPlacement(stack: string, outputs: Readonly<Record<string, unk
     if (typeof exec !== "boolean") {
         throw refuse("ecs.exec is not true or false");
     }
-    return { cluster, region, services: Object.fromEntries(names), exec };
+    return { cluster, region, services: Object.fromEntries(names), exec, sleep: sleepCounts(sleep, names, refuse) };
+}
+
+function sleepCounts(sleep: unknown, names: readonly [string, string][], refuse: (why: string) => Error): Record<string, number> {
+    if (sleep === undefined) {
+        return {};
+    }
+    if (typeof sleep !== "object" || sleep === null || Array.isArray(sleep)) {
+        throw refuse("ecs.sleep is not an object");
+    }
+    const known = new Set(names.map(([service]) => service));
+    const counts = Object.entries(sleep as Record<string, unknown>).filter(
+        (e): e is [string, number] => known.has(e[0]) && Number.isInteger(e[1]) && (e[1] as number) >= 0 && (e[1] as number) <= MAX_COUNT,
+    );
+    if (counts.length !== Object.keys(sleep).length) {
+        throw refuse(`ecs.sleep holds a service it does not run or a count that is not 0 to ${MAX_COUNT}`);
+    }
+    return Object.fromEntries(counts);
 }
 
 /** The command's words, checked: bounded, no NUL or line break (a session runs one line). */

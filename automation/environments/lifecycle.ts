@@ -9,6 +9,7 @@ import { EnvironmentNotFoundError, UsageError } from "../errors";
 import type { Ttl } from "../inputs";
 import { checkOnce, healthTargets } from "./health";
 import type { Runtime } from "./runtime";
+import { liveSleep } from "./sleep";
 import type { DownResult, StatusResult } from "./types";
 
 /** The stack of `version`'s environment, or EnvironmentNotFoundError. */
@@ -28,7 +29,11 @@ export async function statusOf(rt: Runtime, version: Version): Promise<StatusRes
     const settings = rt.settingsFor(version, meta.slot);
     const base = rt.cfg.health?.base(settings.hostname) ?? `https://${settings.hostname}`;
     const { targets, notReachable } = healthTargets(settings.services, base);
-    const [health, outputs] = await Promise.all([checkOnce(targets, notReachable, rt.cfg.health?.wait), rt.store.outputs(stack.name)]);
+    const outputs = await rt.store.outputs(stack.name);
+    const sleep = await liveSleep(rt, stack.name, outputs);
+    // Asleep, its services answer nothing: that is no failure, and not probed.
+    const health =
+        sleep?.state === "asleep" ? { healthy: true, services: [], notReachable, elapsedMs: 0 } : await checkOnce(targets, notReachable, rt.cfg.health?.wait);
     const dataset = typeof outputs?.dataset === "string" ? parseDatasetReference(outputs.dataset) : undefined;
     return {
         stack: stack.name,
@@ -36,6 +41,7 @@ export async function statusOf(rt: Runtime, version: Version): Promise<StatusRes
         url: `https://${settings.hostname}`,
         expiresAt: meta.expiresAt.toISOString(),
         health,
+        ...(sleep === undefined ? {} : { sleep }),
         // Whether its loader exited 0 is ECS's to tell (the task's stopped containers), out of vnv's reach here.
         ...(dataset === undefined
             ? {}

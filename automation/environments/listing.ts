@@ -1,5 +1,6 @@
 /** `env ls`: every environment, and every stack that claims to be one but is malformed. */
-import { type StackRole, stackRole } from "../../rules/metadata";
+import { type StackRole, stackRole, TAG } from "../../rules/metadata";
+import { parseSleepDemand, sleepState } from "../../rules/schedule";
 import { formatDuration } from "../../rules/ttl";
 import type { LockInfo } from "../errors";
 import type { StoredStack } from "../state/stackStore";
@@ -10,9 +11,14 @@ import type { EnvironmentInfo } from "./types";
 export async function listEnvironments(rt: Runtime, now: Date): Promise<EnvironmentInfo[]> {
     const [stacks, locks] = await Promise.all([rt.store.list({ details: true }), rt.store.locks()]);
     const rules = rt.tagRules(now);
+    const hours = rt.workingHours();
     const rows = stacks.flatMap((s) => {
         const role = stackRole(s.name, s.tags, rules);
-        return role.role === "other" ? [] : [rowOf(s, role, locks === undefined ? null : (locks.get(s.name) ?? []), now)];
+        if (role.role === "other") {
+            return [];
+        }
+        const row = rowOf(s, role, locks === undefined ? null : (locks.get(s.name) ?? []), now);
+        return [row.status === "malformed" ? row : { ...row, sleep: sleepState(hours, parseSleepDemand(s.tags[TAG.sleep]), now) }];
     });
     const key = (r: EnvironmentInfo): string => `${r.expiresAt === undefined ? "1" : "0"}${r.expiresAt ?? ""}${r.stack}`;
     return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));

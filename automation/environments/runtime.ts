@@ -8,6 +8,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import type { EnvironmentSettings } from "../../infra/settings";
 import type { PinnedDataset } from "../../rules/datasets";
 import type { EnvironmentMeta, TagRules } from "../../rules/metadata";
+import type { WorkingHours } from "../../rules/schedule";
 import type { Version } from "../../rules/versions";
 import type { AuditDraft } from "../history/auditing";
 import type { Locks } from "../state/locks";
@@ -28,6 +29,8 @@ export interface Runtime {
     readonly log: (line: string) => void;
     /** The settings of `version`'s environment in `slot`; bad settings are a UsageError. */
     settingsFor(version: Version, slot: number, digests?: Readonly<Record<string, string>>, dataset?: PinnedDataset): EnvironmentSettings;
+    /** The working hours dev and its ephemeral environments share (vnv:workingHours), if any. */
+    workingHours(): WorkingHours | undefined;
     /** How many environments may be live at once. */
     capacity(): number;
     /** The rules an environment's tags are read by at `now`. */

@@ -1,4 +1,7 @@
 /** The types of the environments library: its configuration and its results. */
+import type { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import type { SleepState } from "../../rules/schedule";
+import type { LiveSleep } from "./sleep";
 import type { ChosenDataset, ResolvedImage } from "../release/dataset";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import type { EnvironmentSettings, RawSettings } from "../../infra/settings";
@@ -70,6 +73,11 @@ export interface DriverConfig {
      * environment's URL (`base(hostname)`, `https://<host>` for real). @default no wait
      */
     readonly health?: { readonly base: (hostname: string) => string; readonly wait?: WaitOptions; readonly afterUp?: boolean };
+    /**
+     * Application Auto Scaling in a region (the cluster's), for sleep and wake. @default none:
+     * `env sleep|wake` are refused, `env status` does not tell, `env up` cannot wake.
+     */
+    readonly scaling?: (region: string) => ApplicationAutoScalingClient;
     /** Where announcements go. @default none */
     readonly notifier?: Notifier;
     /** The reaper announces an environment once when it expires within this. @default 1 hour */
@@ -96,6 +104,8 @@ export interface EnvironmentInfo {
     readonly resourceCount: number | undefined;
     /** Who holds the stack's lock right now (an update or destroy in progress); null where the backend cannot tell. */
     readonly locks: readonly LockInfo[] | null;
+    /** Whether its services sleep now, by the working hours or by hand (the stack's tag: `env status` asks AWS). */
+    readonly sleep?: SleepState;
 }
 
 export interface UpResult {
@@ -131,6 +141,8 @@ export interface StatusResult {
     readonly url: string;
     readonly expiresAt: string;
     readonly health: HealthReport;
+    /** Its services' sleep, read from Application Auto Scaling now (absent: nothing of it sleeps, or not asked). */
+    readonly sleep?: LiveSleep;
     /** The dataset its database started from, and whether it was loaded (where the target can tell). */
     readonly dataset?: DatasetStatus;
 }

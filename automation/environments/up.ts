@@ -18,6 +18,7 @@ import { setExpiry } from "./lifecycle";
 import { plainOutputs, type Runtime, StepClock } from "./runtime";
 import { createInSlot } from "./slots";
 import type { UpResult } from "./types";
+import { wakeOnUp } from "./sleep";
 import { updateStack, waitHealthy } from "./update";
 
 export interface UpOptions {
@@ -54,7 +55,8 @@ export async function upEnvironment(rt: Runtime, version: Version, options: UpOp
     const { result, auth } = await updateStack(rt, stack, steps, true);
     const expiring = !created && options.ttl !== undefined ? await setExpiry(rt, stack, meta, options.ttl) : meta;
     rt.log(`${name}: ${result.summary.result}, expires ${expiring.expiresAt.toISOString()}`);
-    const health = await waitHealthy(rt, settings, steps);
+    const awake = await steps.time("wake", () => wakeOnUp(rt, stack, created, plainOutputs(result.outputs)));
+    const health = await waitHealthy(rt, settings, steps, awake);
     const url = `https://${settings.hostname}`;
     const failure = updateFailure(health, auth);
     Object.assign(draft, { url, expiresAt: expiring.expiresAt.toISOString(), ...(failure === undefined ? {} : { failure }) });

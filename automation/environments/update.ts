@@ -40,14 +40,17 @@ export async function updateStack(rt: Runtime, stack: Stack, steps: StepClock, r
     return { result, auth };
 }
 
-/** Waits for the services' health (see DriverConfig.health); a timeout is reported, not thrown. */
-export async function waitHealthy(rt: Runtime, settings: EnvironmentSettings, steps: StepClock): Promise<HealthReport | undefined> {
+/**
+ * Waits for the services' health (see DriverConfig.health); a timeout is reported, not thrown.
+ * Outside the working hours only when the services are known to be `awake` (env up woke them).
+ */
+export async function waitHealthy(rt: Runtime, settings: EnvironmentSettings, steps: StepClock, awake = false): Promise<HealthReport | undefined> {
     const health = rt.cfg.health;
     if (health === undefined || health.afterUp === false) {
         return undefined;
     }
     const hours = settings.workingHours;
-    if (hours !== undefined && asleepAt(hours, rt.clock())) {
+    if (!awake && hours !== undefined && asleepAt(hours, rt.clock())) {
         // Its services may be at 0 tasks by their schedule: waiting would time out on a sleep.
         rt.log(
             `${settings.environment}: outside its working hours (${hours.from}–${hours.to} ${hours.timeZone}): not waiting for health, the schedule wakes it`,

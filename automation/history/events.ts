@@ -24,8 +24,9 @@ export const AUDIT_PREFIX = ".vnv/history/v1/";
  *   holds `snapshot` → the new dataset image's digest
  * - `rollback`: prod or dev deployed again with the digests of an earlier successful deploy
  *   (`vnv rollback`); `version` and `digests` are the ones it returned to
+ * - `sleep`, `wake`: an environment's services put to 0 tasks or back by hand (`env sleep|wake`)
  */
-export const AUDIT_ACTIONS = ["deploy", "update", "extend", "destroy", "reap", "promote", "pin", "snapshot", "rollback"] as const;
+export const AUDIT_ACTIONS = ["deploy", "update", "extend", "destroy", "reap", "promote", "pin", "snapshot", "rollback", "sleep", "wake"] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditResult = "succeeded" | "failed";
 

@@ -47,6 +47,8 @@ export interface RoleRules {
     readonly alarms: boolean;
     /** ECS Exec (`vnv env exec`): a shell in a running task, its session logged; `vnv:exec` overrides. */
     readonly exec: boolean;
+    /** Services but the database may sleep (`vnv env sleep`, `vnv:workingHours`); prod never sleeps. */
+    readonly sleeps: boolean;
 }
 
 export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
@@ -71,6 +73,7 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         serverAccessLogs: true,
         alarms: true,
         exec: false,
+        sleeps: false,
     },
     dev: {
         ingress: ["dedicated", "shared"],
@@ -94,6 +97,7 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         serverAccessLogs: false,
         alarms: true,
         exec: true,
+        sleeps: true,
     },
     ephemeral: {
         ingress: ["shared"],
@@ -116,6 +120,7 @@ export const ROLE_RULES: Readonly<Record<Role, RoleRules>> = {
         serverAccessLogs: false,
         alarms: false,
         exec: true,
+        sleeps: true,
     },
 };
 

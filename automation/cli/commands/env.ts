@@ -9,6 +9,7 @@ import type { EnvironmentInfo, ReapSummary } from "../../environments/types";
 import { meaningOf } from "../../errors";
 import { execCommand } from "./exec";
 import { orphansCommand } from "./orphans";
+import { sleepCommands } from "./sleep";
 
 export function envCommands(program: Command, ctx: CliContext): void {
     const env = program.command("env").description("ephemeral environments, one per version (https://1-2-3-rc-1.<domain>)");
@@ -21,6 +22,7 @@ export function envCommands(program: Command, ctx: CliContext): void {
     snapshotCommand(env, ctx);
     execCommand(env, ctx, withTarget);
     orphansCommand(env, ctx);
+    sleepCommands(env, ctx);
 }
 
 /** `--on`: where the environment runs. */

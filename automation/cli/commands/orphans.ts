@@ -19,15 +19,8 @@ export function orphansCommand(env: Command, ctx: CliContext): void {
             const protectedNames = new Set(["prod", "dev", ...(policy?.protectedStacks ?? []), ...(policy === undefined ? [] : [policy.authStack])]);
             const { ResourceGroupsTaggingAPIClient } =
                 require("@aws-sdk/client-resource-groups-tagging-api") as typeof import("@aws-sdk/client-resource-groups-tagging-api");
-            const env = ctx.deps.env;
-            const client = new ResourceGroupsTaggingAPIClient({
-                region: where,
-                maxAttempts: 3,
-                ...(env.AWS_ENDPOINT_URL === undefined ? {} : { endpoint: env.AWS_ENDPOINT_URL }),
-                ...(env.AWS_ACCESS_KEY_ID === undefined || env.AWS_SECRET_ACCESS_KEY === undefined
-                    ? {}
-                    : { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN } }),
-            });
+            const { awsClientConfig } = require("../aws") as typeof import("../aws");
+            const client = new ResourceGroupsTaggingAPIClient(awsClientConfig(ctx.deps.env, where));
             const { orphansText, planOrphans, taggedResources } = require("../../environments/orphans") as typeof import("../../environments/orphans");
             ctx.log(`reading the resources tagged vnv:project=${settings.project} in ${where}`);
             const plan = planOrphans(await taggedResources(client, settings.project), stacks, protectedNames, { project: settings.project, region: where });
