@@ -126,7 +126,12 @@ export function standIn(options: StandInOptions = {}): ProgramFactory {
             // As the real program's (infra/environment.ts): names as ECS would make them.
             ecs: {
                 cluster: `arn:aws:ecs:${settings.region}:123456789012:cluster/vnv-${settings.environment}-cluster-1a2b3c4`,
-                services: Object.fromEntries(settings.services.map((s) => [s.name, `vnv-services-${s.name}-5d6e7f8`])),
+                services: Object.fromEntries(
+                    [...settings.services.map((s) => s.name), ...(settings.database === undefined ? [] : [settings.database.name])].map((name) => [
+                        name,
+                        `vnv-services-${name}-5d6e7f8`,
+                    ]),
+                ),
                 exec: settings.exec,
                 // Every service but the database may sleep, outside prod (components/ecsServices.ts).
                 sleep:

@@ -68,10 +68,10 @@ describe("@engine sleep and wake, on moto's Application Auto Scaling", function 
         const ecs = new ECSClient({ region: REGION, endpoint: moto.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
         await ecs.send(new CreateClusterCommand({ clusterName }));
         const ids: Record<string, string> = {};
-        for (const service of settings.services) {
-            const serviceName = `vnv-services-${service.name}-5d6e7f8`;
+        for (const name of [...settings.services.map((s) => s.name), ...(settings.database === undefined ? [] : [settings.database.name])]) {
+            const serviceName = `vnv-services-${name}-5d6e7f8`;
             await ecs.send(new CreateServiceCommand({ cluster: clusterName, serviceName, desiredCount: 1, launchType: "FARGATE" }));
-            ids[service.name] = `service/${clusterName}/${serviceName}`;
+            ids[name] = `service/${clusterName}/${serviceName}`;
         }
         const up = await d.up(v(version));
         const placement = ecsPlacement(up.stack, up.outputs);
@@ -149,6 +149,7 @@ describe("@engine sleep and wake, on moto's Application Auto Scaling", function 
         const env = await live(IN_HOURS);
         const r = JSON.parse((await vnv(["env", "sleep", env.version, "--json"], IN_HOURS)).out);
         const database = Object.keys(env.ids).filter((s) => !(s in env.counts));
+        assert.deepEqual(database, ["neo4j"], "the fixture runs its own database");
         assert.deepEqual(
             r.services.map((s: { service: string }) => s.service),
             Object.keys(env.counts).sort(),
