@@ -12,8 +12,9 @@ export const WORKING_HOURS_LINE = /^ {2}vnv:workingHours: .*\n/m;
 
 /**
  * Copies Pulumi.dev.yaml and Pulumi.prod.yaml into `dir/project`, their images moved to the test
- * registry, and dev's working hours left out: the tests run at any hour, and outside the hours
- * `env up` does not wait for health (test/cli.engine.test.ts puts them back where it means to).
+ * registry, and dev's working hours left out (the tests run at any hour, and outside the hours
+ * `env up` wakes an environment through Application Auto Scaling, which test/sleep.aws.test.ts
+ * runs on moto), and the price tables beside them.
  */
 export function projectOn(reg: TestRegistry, dir: string): string {
     const project = path.join(dir, "project");
@@ -28,6 +29,7 @@ export function projectOn(reg: TestRegistry, dir: string): string {
                 .replace(WORKING_HOURS_LINE, ""),
         );
     }
+    fs.cpSync(path.join(PROJECT_DIR, "prices"), path.join(project, "prices"), { recursive: true });
     return project;
 }
 

@@ -80,7 +80,7 @@ describe("@engine vnv command line", function () {
         const text = await vnv(["env", "ls"]);
         assert.match(
             text.out,
-            /^VERSION\s+URL\s+OWNER\s+CREATED\s+EXPIRES\s+LEFT\s+SLEEP\s+LAST UPDATE\s+RESOURCES\s+UPDATING\nv1\.4\.0-rc\.2\s+https:\/\/1-4-0-rc-2\.step-studio\.be\s+ana .*\sno$/m,
+            /^VERSION\s+URL\s+OWNER\s+CREATED\s+EXPIRES\s+LEFT\s+SLEEP\s+COST SO FAR \+ TO EXPIRY\s+LAST UPDATE\s+RESOURCES\s+UPDATING\nv1\.4\.0-rc\.2\s+https:\/\/1-4-0-rc-2\.step-studio\.be\s+ana .*\sno$/m,
         );
 
         const extend = await vnv(["env", "extend", "v1.4.0-rc.2", "--ttl", "5h", "--json"]);
@@ -212,6 +212,30 @@ describe("@engine vnv command line", function () {
             assert.equal(r.code, 1, r.err);
             assert.equal(JSON.parse(r.out).health.healthy, false);
             assert.match(r.err, /not healthy after \d+ s: proxy-server \(http:\/\/127\.0\.0\.1:\d+\/health\) last answered HTTP 503/);
+        });
+
+        it("env up says what the environment will cost before creating it; env ls what each has cost and will cost, and the total", async () => {
+            await pushVersion(reg, "v4.5.0-rc.1");
+            const up = await run(["env", "up", "v4.5.0-rc.1", "--json", "--wait", "0"], () => 200);
+            assert.equal(up.code, 0, up.err);
+            assert.ok(JSON.parse(up.out).estimate.day > 0);
+            assert.match(up.err, /v4-5-0-rc-1: about \$\d+\.\d\d an hour awake, \$\d+\.\d\d a day \(us-east-1 prices of 2026-06-17, not eu-central-1's/);
+            const [row] = JSON.parse((await vnv(["env", "ls", "--json"])).out);
+            assert.deepEqual(Object.keys(row.cost), ["soFar", "toExpiry", "day"]);
+            assert.match((await vnv(["env", "ls"])).out, /\ntotal: <?\$\d+\.\d\d so far, \$\d+\.\d\d more until their expiry, \$\d+\.\d\d a day now/);
+        });
+
+        it("a new environment past vnv:ephemeral.dailyBudget is refused with exit 2, naming the total and the budget; nothing is made", async () => {
+            const devFile = path.join(project, "Pulumi.dev.yaml");
+            fs.writeFileSync(devFile, fs.readFileSync(devFile, "utf8").replace(/dailyBudget: \d+/, "dailyBudget: 1"));
+            await pushVersion(reg, "v4.6.0-rc.1");
+            const r = await run(["env", "up", "v4.6.0-rc.1", "--wait", "0"], () => 200);
+            assert.equal(r.code, 2, r.err);
+            assert.match(
+                r.err,
+                /v4-6-0-rc-1 would take the ephemeral environments to \$\d+\.\d\d a day .* more than vnv:ephemeral\.dailyBudget, \$1 a day: nothing was created/,
+            );
+            assert.ok(!(await stackFiles(tmp())).some((f) => f.includes("v4-6-0")));
         });
 
         it("a webhook that answers 500 never fails env up", async () => {

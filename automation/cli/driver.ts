@@ -11,6 +11,7 @@ import { secretsInput, ttlInput } from "../inputs";
 import { chooseDataset } from "../release/dataset";
 import { checkRelease, MissingImagesError } from "../release/release";
 import { resolveCli } from "../state/pulumiCli";
+import { priceTableFor } from "../prices/table";
 import { awsClientConfig } from "./aws";
 import type { CliContext, SharedOptions } from "./context";
 
@@ -29,7 +30,9 @@ export async function makeDriver(ctx: CliContext, opts: SharedOptions): Promise<
     const waitMs = wait === "0" ? 0 : ttlInput(wait, undefined, "--wait").ms;
     const registry = await ctx.registry();
     const audit = await ctx.auditor(backend);
+    const pricing = pricingOf(ctx, region ?? settings.region, policy.dailyBudget);
     return new Environments({
+        ...(pricing === undefined ? {} : { pricing }),
         ...(audit === undefined ? {} : { audit }),
         ...(deps.clock === undefined ? {} : { clock: deps.clock }),
         checkImages: async (version, services) => {
@@ -90,4 +93,15 @@ function authOf(ctx: CliContext, policy: NonNullable<EnvironmentSettings["epheme
         program: deps.authProgram ?? programOf(spec!),
         ...(spec === undefined ? {} : { alongside: spec }),
     };
+}
+
+/** The price table of dev's region (or the snapshot's), and the daily budget; a table that cannot be read is said, not fatal. */
+function pricingOf(ctx: CliContext, region: string, dailyBudget: number | undefined) {
+    try {
+        const loaded = priceTableFor(ctx.dir, region);
+        return loaded === undefined ? undefined : { table: loaded.table, substitute: loaded.substitute, ...(dailyBudget === undefined ? {} : { dailyBudget }) };
+    } catch (e) {
+        ctx.log(`prices: ${(e as Error).message}`);
+        return undefined;
+    }
 }

@@ -15,6 +15,7 @@ import { OperationError } from "../errors";
 import { datasetCommands } from "./commands/dataset";
 import { envCommands } from "./commands/env";
 import { historyCommand } from "./commands/history";
+import { pricesCommands } from "./commands/prices";
 import { releaseCommands } from "./commands/release";
 import { stackCommands } from "./commands/stacks";
 import { CliContext, type CliDeps } from "./context";
@@ -41,6 +42,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<Exit
     stackCommands(program, ctx);
     historyCommand(program, ctx);
     releaseCommands(program, ctx);
+    pricesCommands(program, ctx);
     try {
         await program.parseAsync([...argv], { from: "user" });
         if (ctx.problems.length > 0) {

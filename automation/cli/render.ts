@@ -5,6 +5,7 @@
  * cell, so a value can neither act on the terminal nor break a row into forged ones; the command
  * line escapes its whole output once more (which changes nothing already escaped).
  */
+import { dollars } from "../../rules/prices";
 import type { SleepState } from "../../rules/schedule";
 import { terminalText as t } from "../../rules/terminal";
 import type { DatasetListing } from "../release/datasets";
@@ -66,12 +67,13 @@ export function environmentsTable(rows: readonly EnvironmentInfo[]): string {
     if (rows.length === 0) {
         return "no environments";
     }
-    const head = ["VERSION", "URL", "OWNER", "CREATED", "EXPIRES", "LEFT", "SLEEP", "LAST UPDATE", "RESOURCES", "UPDATING"];
+    const head = ["VERSION", "URL", "OWNER", "CREATED", "EXPIRES", "LEFT", "SLEEP", "COST SO FAR + TO EXPIRY", "LAST UPDATE", "RESOURCES", "UPDATING"];
     const body = rows.map((r): string[] =>
         (r.status === "malformed"
             ? [
                   r.stack,
                   `MALFORMED (never acted on): ${r.problem ?? ""}`,
+                  "-",
                   "-",
                   "-",
                   "-",
@@ -89,13 +91,20 @@ export function environmentsTable(rows: readonly EnvironmentInfo[]): string {
                   when(r.expiresAt),
                   r.timeLeft ?? "",
                   sleepText(r.sleep),
+                  r.cost === undefined ? "-" : `${dollars(r.cost.soFar)} + ${dollars(r.cost.toExpiry)}`,
                   r.lastUpdate ?? "never",
                   String(r.resourceCount ?? 0),
                   lockText(r),
               ]
         ).map(t),
     );
-    return columns(head, body);
+    const priced = rows.flatMap((r) => (r.cost === undefined ? [] : [r.cost]));
+    const total = (key: "soFar" | "toExpiry" | "day") => dollars(priced.reduce((a, c) => a + c[key], 0));
+    const totals =
+        priced.length === 0
+            ? ""
+            : `\ntotal: ${total("soFar")} so far, ${total("toExpiry")} more until their expiry, ${total("day")} a day now (vnv's estimate: vnv prices)`;
+    return `${columns(head, body)}${totals}`;
 }
 
 /** `asleep (hours) until …`, `awake (by hand) until …`, or `-` for an environment that always runs. */

@@ -4,6 +4,7 @@ import { parseSleepDemand, sleepState } from "../../rules/schedule";
 import { formatDuration } from "../../rules/ttl";
 import type { LockInfo } from "../errors";
 import type { StoredStack } from "../state/stackStore";
+import { costOf } from "./cost";
 import type { Runtime } from "./runtime";
 import type { EnvironmentInfo } from "./types";
 
@@ -12,13 +13,18 @@ export async function listEnvironments(rt: Runtime, now: Date): Promise<Environm
     const [stacks, locks] = await Promise.all([rt.store.list({ details: true }), rt.store.locks()]);
     const rules = rt.tagRules(now);
     const hours = rt.workingHours();
-    const rows = stacks.flatMap((s) => {
-        const role = stackRole(s.name, s.tags, rules);
+    const roles = stacks.map((s) => ({ s, role: stackRole(s.name, s.tags, rules) }));
+    const sharing = roles.filter((r) => r.role.role === "environment").length;
+    const rows = roles.flatMap(({ s, role }) => {
         if (role.role === "other") {
             return [];
         }
         const row = rowOf(s, role, locks === undefined ? null : (locks.get(s.name) ?? []), now);
-        return [row.status === "malformed" ? row : { ...row, sleep: sleepState(hours, parseSleepDemand(s.tags[TAG.sleep]), now) }];
+        if (role.role === "malformed") {
+            return [row];
+        }
+        const cost = costOf(rt, role.meta, sharing, now);
+        return [{ ...row, sleep: sleepState(hours, parseSleepDemand(s.tags[TAG.sleep]), now), ...(cost === undefined ? {} : { cost }) }];
     });
     const key = (r: EnvironmentInfo): string => `${r.expiresAt === undefined ? "1" : "0"}${r.expiresAt ?? ""}${r.stack}`;
     return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));

@@ -39,6 +39,8 @@ export interface Runtime {
     audited<T>(draft: AuditDraft, operation: (draft: AuditDraft) => Promise<T>): Promise<T>;
     /** Announces, never failing the operation. */
     announce(a: Announcement): Promise<void>;
+    /** The live ephemeral environments (by their tags). */
+    live(): Promise<EnvironmentMeta[]>;
     /** The metadata of an environment's stack; anything else is a NotEphemeralError. */
     metaOf(stack: Stack): Promise<EnvironmentMeta>;
 }

@@ -1,7 +1,9 @@
 /** The types of the environments library: its configuration and its results. */
 import type { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import type { PriceTable } from "../../rules/prices";
 import type { SleepState } from "../../rules/schedule";
 import type { LiveSleep } from "./sleep";
+import type { EnvironmentCost, PricedEstimate } from "./cost";
 import type { ChosenDataset, ResolvedImage } from "../release/dataset";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import type { EnvironmentSettings, RawSettings } from "../../infra/settings";
@@ -78,6 +80,11 @@ export interface DriverConfig {
      * `env sleep|wake` are refused, `env status` does not tell, `env up` cannot wake.
      */
     readonly scaling?: (region: string) => ApplicationAutoScalingClient;
+    /**
+     * The prices estimates use (rules/prices.ts) and the daily budget of the ephemeral
+     * environments. @default none: no estimate; a budget cannot be held
+     */
+    readonly pricing?: { readonly table: PriceTable; readonly substitute: boolean; readonly dailyBudget?: number };
     /** Where announcements go. @default none */
     readonly notifier?: Notifier;
     /** The reaper announces an environment once when it expires within this. @default 1 hour */
@@ -106,6 +113,8 @@ export interface EnvironmentInfo {
     readonly locks: readonly LockInfo[] | null;
     /** Whether its services sleep now, by the working hours or by hand (the stack's tag: `env status` asks AWS). */
     readonly sleep?: SleepState;
+    /** What it has cost since its creation and will cost until its expiry, US dollars by vnv's estimate (absent without a price table). */
+    readonly cost?: EnvironmentCost;
 }
 
 export interface UpResult {
@@ -119,6 +128,8 @@ export interface UpResult {
     readonly auth?: AuthOutcome;
     /** What the health checks saw (absent when not asked for). */
     readonly health?: HealthReport;
+    /** What it costs, by vnv's estimate (absent without a price table). */
+    readonly estimate?: PricedEstimate;
     /** Milliseconds of each step, in order (`check images`, `engine update`, `redirect list`, …). */
     readonly steps: readonly { step: string; ms: number }[];
 }

@@ -13,6 +13,7 @@ import type { Version } from "../../rules/versions";
 import { OperationError, UsageError } from "../errors";
 import type { AuditDraft } from "../history/auditing";
 import { currentOwner, type Owner, type Ttl } from "../inputs";
+import { estimateOf, estimateText, type PricedEstimate, priceNew } from "./cost";
 import { updateFailure } from "./failures";
 import { setExpiry } from "./lifecycle";
 import { plainOutputs, type Runtime, StepClock } from "./runtime";
@@ -37,6 +38,8 @@ export async function upEnvironment(rt: Runtime, version: Version, options: UpOp
     let digests = await steps.time("check images", () => checkImages(rt, version, checked, options.digests));
     const existing = await steps.time("select stack", () => rt.store.select(name));
     const created = existing === undefined;
+    // The price before anything is made; a new environment past the daily budget is refused here.
+    const price = await steps.time("price", () => (created ? priceNew(rt, name, checked) : priceLive(rt, name, checked)));
     // What the live environment runs (its fixed digests, its dataset): one engine process.
     const previous = existing === undefined ? undefined : await steps.time("read outputs", () => existing.outputs());
     if (previous !== undefined && digests !== undefined) {
@@ -72,6 +75,7 @@ export async function upEnvironment(rt: Runtime, version: Version, options: UpOp
         outputs: plainOutputs(result.outputs),
         ...(auth === undefined ? {} : { auth }),
         ...(health === undefined ? {} : { health }),
+        ...(price === undefined ? {} : { estimate: price }),
         steps: steps.laps,
     };
 }
@@ -187,4 +191,13 @@ async function datasetOf(
 /** The history's record of the dataset: its loader's digest beside the images'. */
 function datasetDigest(settings: EnvironmentSettings, dataset: PinnedDataset | undefined): Record<string, string> {
     return dataset === undefined || settings.database === undefined ? {} : { [loaderName(settings.database.name)]: dataset.digest };
+}
+
+/** The estimate of a live environment being updated, said. */
+async function priceLive(rt: Runtime, stack: string, settings: EnvironmentSettings): Promise<PricedEstimate | undefined> {
+    const e = estimateOf(rt, settings, (await rt.live()).length);
+    if (e !== undefined) {
+        rt.log(`${stack}: ${estimateText(e, settings.region)}`);
+    }
+    return e;
 }

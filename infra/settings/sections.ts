@@ -476,6 +476,7 @@ export function readEphemeralPolicy(
         "platformStack",
         "staleLockAfter",
         "expiryNotice",
+        "dailyBudget",
         "authStack",
         "authApplicationId",
         "fixedRedirectHosts",
@@ -494,6 +495,7 @@ export function readEphemeralPolicy(
             platformStack,
         staleLockAfter: r.string(o?.staleLockAfter, "ephemeral.staleLockAfter", duration) ?? d.staleLockAfter,
         expiryNotice: r.string(o?.expiryNotice, "ephemeral.expiryNotice", duration) ?? d.expiryNotice,
+        ...(o?.dailyBudget === undefined ? {} : { dailyBudget: r.integer(o.dailyBudget, "ephemeral.dailyBudget", 1, 100_000) }),
         authStack: r.string(o?.authStack, "ephemeral.authStack", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name" }) ?? d.authStack,
         authApplicationId: r.string(o?.authApplicationId, "ephemeral.authApplicationId", {
             pattern: APPLICATION_ID,

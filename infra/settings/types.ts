@@ -118,6 +118,11 @@ export interface EphemeralPolicy {
     readonly staleLockAfter: string;
     /** The reaper announces an environment once when it expires within this. */
     readonly expiryNotice: string;
+    /**
+     * US dollars a day all ephemeral environments together may cost, by vnv's estimate
+     * (rules/prices.ts): `env up` of a new one that would exceed it is refused. Absent: no budget.
+     */
+    readonly dailyBudget?: number;
     /** The stack that owns the shared application's redirect list. */
     readonly authStack: string;
     /** `/applications/<object id>` of the shared test application; absent: no reconciliation. */

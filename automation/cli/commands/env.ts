@@ -85,7 +85,13 @@ function upCommand(env: Command, ctx: CliContext): void {
             }
             const driver = await ctx.driver(opts);
             const r = await ctx.announced("env up", version.canonical, driver, () => driver.up(version, { ttl, owner, dataset }));
-            ctx.emit(opts, r, `${r.url}\n${r.created ? "created" : "updated"} ${r.stack}, expires ${r.expiresAt}${r.health?.healthy ? ", healthy" : ""}`);
+            const { estimateText } = require("../../environments/cost") as typeof import("../../environments/cost");
+            const price = r.estimate === undefined ? "" : `\n${estimateText(r.estimate, driver.cfg.region ?? r.estimate.table.region)}`;
+            ctx.emit(
+                opts,
+                r,
+                `${r.url}\n${r.created ? "created" : "updated"} ${r.stack}, expires ${r.expiresAt}${r.health?.healthy ? ", healthy" : ""}${price}`,
+            );
             ctx.authNotUpdated(r.auth);
             await ctx.unhealthy(r.health);
         });
