@@ -24,6 +24,7 @@
  * asleep; the database always runs. Pure module: no `@pulumi/*` import.
  */
 import type { WorkingHours } from "./schedule";
+import { UNSAFE } from "./terminal";
 import { asleepAt, clockMinutes, nextChange } from "./schedule";
 
 /** One price: US dollars per unit, and where it was read. */
@@ -55,7 +56,10 @@ export interface PriceTable {
     readonly assumptions: { readonly logGbPerTaskDay: number };
 }
 
-export class PriceTableError extends Error {}
+/** A price table that is not one: data from a file or the Price List, so a failure (exit 1), not bad input. */
+export class PriceTableError extends Error {
+    readonly meaning = "failed" as const;
+}
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -90,7 +94,7 @@ export function parsePriceTable(value: unknown, where: string): PriceTable {
                 ? entry.usd
                 : fail(`prices.${key}.usd: expected 0 to ${MAX_USD}`);
         const source =
-            typeof entry.source === "string" && entry.source.length > 0 && entry.source.length <= 300 && !/[\u0000-\u001f\u007f-\u009f]/.test(entry.source)
+            typeof entry.source === "string" && entry.source.length > 0 && entry.source.length <= 300 && !UNSAFE.test(entry.source)
                 ? entry.source
                 : fail(`prices.${key}.source: expected where the price was read, at most 300 characters`);
         prices[key] = { usd, source };

@@ -42,6 +42,7 @@ import { NamingError } from "../rules/naming";
 import { RedirectUriError } from "../rules/redirects";
 import { SinceError } from "../rules/since";
 import { TtlError } from "../rules/ttl";
+import { PriceTableError } from "../rules/prices";
 import { VersionError } from "../rules/versions";
 
 const ROOT = path.join(__dirname, "..");
@@ -72,6 +73,7 @@ const ERRORS: Record<string, [() => unknown, number]> = {
     AuditEventError: [() => new AuditEventError(["x"]), EXIT.failed],
     HistoryBoundError: [() => new HistoryBoundError("x"), EXIT.failed],
     CatalogueError: [() => new CatalogueError([]), EXIT.failed],
+    PriceTableError: [() => new PriceTableError("x"), EXIT.failed],
     ReleaseMovedError: [() => new ReleaseMovedError([]), EXIT.failed],
     DatasetError: [() => new DatasetError("x"), EXIT.failed],
     MissingImagesError: [() => new MissingImagesError({ version: "v1.0.0", images: [], missing: [], digests: {} } as never), EXIT.failed],
