@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DURATION_FORMS, formatDuration, parseDuration, TtlError } from "../rules/ttl";
+import { keepProblem } from "../rules/metadata";
 import { stackName } from "../rules/naming";
 import { parseSince, SinceError } from "../rules/since";
 import { terminalText } from "../rules/terminal";
@@ -262,4 +263,13 @@ export function environmentInput(text: string, what: string = "--env"): string {
         return text;
     }
     throw new UsageError(`invalid ${what} ${shown(text)}: expected prod, dev, an environment's stack (v1-2-3-rc-1) or its version (v1.2.3-rc.1)`);
+}
+
+/** `--keep <reason>`: 1 to 200 characters, none unsafe on a terminal (it becomes a stack tag and is printed). */
+export function keepInput(text: string): string {
+    const problem = keepProblem(text);
+    if (problem !== undefined) {
+        throw new UsageError(`invalid --keep ${shown(text.slice(0, 60))}: expected ${problem}`);
+    }
+    return text;
 }

@@ -3,6 +3,7 @@
  * destroys, which slot a new environment takes, how many fit on the shared ALB.
  * Pure: no `@pulumi/*` import.
  */
+import { UNSAFE } from "./terminal";
 import { hostname as versionHost, LIMITS, stackName as versionStack } from "./naming";
 import { formatDuration } from "./ttl";
 import { parseVersion } from "./versions";
@@ -17,6 +18,8 @@ export const TAG = {
     slot: "vnv:slot",
     /** The expiry the reaper last announced as coming (so it announces each expiry once). */
     expiryNoticed: "vnv:expiry-noticed",
+    /** Why the environment is kept past the maximum TTL (`env extend --keep`), up to vnv:ephemeral.maxKeep. */
+    keep: "vnv:keep",
     /** The last sleep or wake asked for by hand, `asleep@<ISO time>` (rules/schedule.ts). */
     sleep: "vnv:sleep",
 } as const;
@@ -34,6 +37,8 @@ export interface EnvironmentMeta {
     readonly createdAt: Date;
     readonly expiresAt: Date;
     readonly slot: number;
+    /** Why it is kept past the maximum TTL (`env extend --keep`). */
+    readonly keep?: string;
 }
 
 export type TagMap = Readonly<Record<string, string>>;
@@ -47,6 +52,8 @@ export type TagMap = Readonly<Record<string, string>>;
 export interface TagRules {
     readonly domain: string;
     readonly maxTtlMs: number;
+    /** The longest an environment with a keep reason may live (vnv:ephemeral.maxKeep); none: no keeping. */
+    readonly maxKeepMs?: number;
     /** The time of the decision. */
     readonly now: Date;
 }
@@ -55,7 +62,7 @@ export interface TagRules {
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** The tags vnv reads as an environment's metadata (the reaper compares exactly these before it destroys). */
-export const META_TAGS = [TAG.kind, TAG.expiresAt, TAG.slot, TAG.createdAt, TAG.version, TAG.hostname, TAG.owner] as const;
+export const META_TAGS = [TAG.kind, TAG.expiresAt, TAG.slot, TAG.createdAt, TAG.version, TAG.hostname, TAG.owner, TAG.keep] as const;
 
 /** Whether two stacks' metadata tags are the same (other tags, such as the expiry notice, aside). */
 export function sameMeta(a: TagMap, b: TagMap): boolean {
@@ -76,7 +83,19 @@ export function metaToTags(meta: EnvironmentMeta): Record<string, string> {
         [TAG.version]: meta.version,
         [TAG.hostname]: meta.hostname,
         [TAG.owner]: meta.owner,
+        ...(meta.keep === undefined ? {} : { [TAG.keep]: meta.keep }),
     };
+}
+
+/** A keep reason as vnv writes it: 1 to 200 characters, none unsafe on a terminal, no edge spaces. */
+export function keepProblem(reason: string): string | undefined {
+    if (reason.length === 0 || reason.length > 200) {
+        return "a reason of 1 to 200 characters";
+    }
+    if (UNSAFE.test(reason) || reason.trim() !== reason) {
+        return "a reason without control characters or leading and trailing spaces";
+    }
+    return undefined;
 }
 
 /** Slots claimed by stacks other than `self` (any stack with a slot tag, tagged completely or not). */
@@ -160,7 +179,20 @@ export function tagsToMeta(stack: string, tags: TagMap, rules: TagRules): Enviro
     if (createdAt.getTime() > expiresAt.getTime()) {
         return { problem: `tag ${TAG.expiresAt} is before ${TAG.createdAt}` };
     }
-    const meta = { stack, version, hostname: tags[TAG.hostname]!, owner: tags[TAG.owner]!, createdAt, expiresAt, slot: Number(tags[TAG.slot]) };
+    const keep = tags[TAG.keep];
+    if (keep !== undefined && keepProblem(keep) !== undefined) {
+        return { problem: `tag ${TAG.keep} is not ${keepProblem(keep)}` };
+    }
+    const meta = {
+        stack,
+        version,
+        hostname: tags[TAG.hostname]!,
+        owner: tags[TAG.owner]!,
+        createdAt,
+        expiresAt,
+        slot: Number(tags[TAG.slot]),
+        ...(keep === undefined ? {} : { keep }),
+    };
     const disagreement = disagreementOf(meta, rules);
     return disagreement === undefined ? meta : { problem: disagreement };
 }
@@ -183,8 +215,10 @@ function disagreementOf(meta: EnvironmentMeta, rules: TagRules): string | undefi
     if (meta.createdAt.getTime() > rules.now.getTime() + CLOCK_SKEW_MS) {
         return `tag ${TAG.createdAt} is in the future (${meta.createdAt.toISOString()}, now ${rules.now.toISOString()})`;
     }
-    if (meta.expiresAt.getTime() - meta.createdAt.getTime() > rules.maxTtlMs) {
-        return `tag ${TAG.expiresAt} is ${meta.expiresAt.toISOString()}, beyond the maximum TTL (${formatDuration(rules.maxTtlMs)}) from ${TAG.createdAt}`;
+    const kept = meta.keep !== undefined && rules.maxKeepMs !== undefined;
+    const bound = kept ? rules.maxKeepMs! : rules.maxTtlMs;
+    if (meta.expiresAt.getTime() - meta.createdAt.getTime() > bound) {
+        return `tag ${TAG.expiresAt} is ${meta.expiresAt.toISOString()}, beyond the maximum ${kept ? "kept life" : "TTL"} (${formatDuration(bound)}) from ${TAG.createdAt}`;
     }
     return undefined;
 }

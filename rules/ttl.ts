@@ -59,15 +59,41 @@ export interface TtlPolicy {
     readonly defaultMs: number;
     /** The largest TTL anyone may ask for (counted from creation). */
     readonly maxMs: number;
+    /** The longest a kept environment may live, from creation (`env extend --keep`); none: no keeping. */
+    readonly maxKeepMs?: number;
 }
 
-export function ttlPolicy(defaultTtl: string, maxTtl: string): TtlPolicy {
+export function ttlPolicy(defaultTtl: string, maxTtl: string, maxKeep?: string): TtlPolicy {
     const defaultMs = parseDuration(defaultTtl, "default TTL");
     const maxMs = parseDuration(maxTtl, "maximum TTL");
     if (defaultMs > maxMs) {
         throw new TtlError(`default TTL ${defaultTtl} is above the maximum TTL ${maxTtl}`);
     }
-    return { defaultMs, maxMs };
+    if (maxKeep === undefined) {
+        return { defaultMs, maxMs };
+    }
+    const maxKeepMs = parseDuration(maxKeep, "maximum kept life");
+    if (maxKeepMs < maxMs) {
+        throw new TtlError(`maximum kept life ${maxKeep} is below the maximum TTL ${maxTtl}`);
+    }
+    return { defaultMs, maxMs, maxKeepMs };
+}
+
+/** A duration as the command line takes it back: `1d6h`, `12h`, `45m` (whole minutes, at least 1m). */
+export function ttlText(ms: number): string {
+    let rest = Math.max(1, Math.round(ms / 60_000));
+    const parts: string[] = [];
+    for (const [unit, size] of [
+        ["d", 1440],
+        ["h", 60],
+        ["m", 1],
+    ] as const) {
+        if (rest >= size) {
+            parts.push(`${Math.floor(rest / size)}${unit}`);
+            rest %= size;
+        }
+    }
+    return parts.join("");
 }
 
 /**

@@ -8,6 +8,7 @@ import {
     metaToTags,
     planReap,
     reslot,
+    sameMeta,
     type StackSummary,
     TAG,
     stackRole,
@@ -153,6 +154,35 @@ describe("environment metadata", () => {
         assert.ok("problem" in read && /beyond the maximum TTL/.test(read.problem), JSON.stringify(read));
         const far = tagsToMeta("v1-2-3", metaToTags(meta("v1.2.3", "9999-12-31T23:59:59.999Z")), rules);
         assert.ok("problem" in far, "an expiry in the year 9999 was read as an environment");
+    });
+
+    describe("kept environments (env extend --keep)", () => {
+        const created = new Date("2026-11-23T00:00:00.000Z");
+        const kept = (reason: string, days: number) =>
+            metaToTags({ ...meta("v1.2.3", new Date(created.getTime() + days * DAY).toISOString()), createdAt: created, keep: reason });
+
+        it("a reason lets an environment live up to the maximum kept life, read back with it", () => {
+            const read = tagsToMeta("v1-2-3", kept("client demo on Friday", 10), { ...rules, maxKeepMs: 14 * DAY });
+            assert.ok(!("problem" in read) && read.keep === "client demo on Friday", JSON.stringify(read));
+        });
+
+        it("beyond the maximum kept life, or with no keeping configured, it is malformed", () => {
+            for (const r of [{ ...rules, maxKeepMs: 7 * DAY }, rules]) {
+                const read = tagsToMeta("v1-2-3", kept("demo", 10), r);
+                assert.ok("problem" in read && /beyond the maximum (kept life|TTL)/.test(read.problem), JSON.stringify(read));
+            }
+        });
+
+        it("a reason with control characters, edge spaces or over 200 characters is malformed", () => {
+            const problems = ["demo\u001b[2J", " demo", "x".repeat(201), ""].map(
+                (r) => "problem" in tagsToMeta("v1-2-3", kept(r, 1), { ...rules, maxKeepMs: 14 * DAY }),
+            );
+            assert.deepEqual(problems, [true, true, true, true]);
+        });
+
+        it("the reason is among the tags the reaper compares before it destroys: a keep set meanwhile stops it", () => {
+            assert.ok(!sameMeta(kept("demo", 1), { ...kept("demo", 1), "vnv:keep": "other" }));
+        });
     });
 
     it("property: what vnv writes for any version on its own stack is an environment", () => {

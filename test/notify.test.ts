@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { UsageError } from "../automation/errors";
 import { backendInput } from "../automation/inputs";
-import { type Announcement, noticeExpiring, notifierFrom, silentNotifier, webhookNotifier } from "../automation/environments/notify";
+import { type Announcement, announcementText, noticeExpiring, notifierFrom, silentNotifier, webhookNotifier } from "../automation/environments/notify";
+import { extendHint } from "../automation/environments/reaping";
 import { StackStore } from "../automation/state/stackStore";
 import { metaToTags } from "../rules/metadata";
 import { hostname, stackName } from "../rules/naming";
@@ -217,6 +218,41 @@ describe("announcements", () => {
                 cli: { root: dir, binary: path.join(dir, "bin", "pulumi"), version: "3.211.0", source: "PATH" }, // never run: listing reads the backend
             });
         };
+
+        describe("offer the way to extend", () => {
+            const DAY = 86_400_000;
+            const policy = { defaultMs: 6 * 3_600_000, maxMs: 3 * DAY, maxKeepMs: 14 * DAY };
+            const made = new Date("2026-11-27T00:00:00.000Z");
+            const env = (ttlMs: number) => ({
+                stack: "v1-2-3-rc-1",
+                version: "v1.2.3-rc.1",
+                hostname: "1-2-3-rc-1.step-studio.be",
+                owner: "ana",
+                createdAt: made,
+                expiresAt: new Date(made.getTime() + ttlMs),
+                slot: 0,
+            });
+
+            it("the exact command, its TTL longer by the default one", () => {
+                assert.equal(extendHint(policy, undefined, env(6 * 3_600_000)).extend, "vnv env extend v1.2.3-rc.1 --ttl 12h");
+            });
+
+            it("never past the maximum TTL: at it, keeping with a reason", () => {
+                assert.deepEqual(
+                    [extendHint(policy, undefined, env(3 * DAY - 3_600_000)).extend, extendHint(policy, undefined, env(3 * DAY)).extend],
+                    ["vnv env extend v1.2.3-rc.1 --ttl 3d", 'vnv env extend v1.2.3-rc.1 --keep "<why>"'],
+                );
+            });
+
+            it("the message names the command and the Environment workflow's page", () => {
+                const hint = extendHint(policy, "https://github.com/infrasoftbe/vnv/actions/workflows/environment.yml", env(6 * 3_600_000));
+                const { lines } = announcementText({ kind: "expiring", version: "v1.2.3-rc.1", url: "https://x", owner: "ana", expiresAt: "t", ...hint });
+                assert.deepEqual(lines.slice(3), [
+                    "Extend it: `vnv env extend v1.2.3-rc.1 --ttl 12h`",
+                    "or run the Environment workflow (action extend): https://github.com/infrasoftbe/vnv/actions/workflows/environment.yml",
+                ]);
+            });
+        });
 
         it("to a webhook that hangs go out several at once, all within one deadline, not one timeout after another", async () => {
             const hanging = await scripted(() => undefined);

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { expiryFor, formatDuration, parseDuration, parseTime, TtlError, ttlPolicy } from "../rules/ttl";
+import { expiryFor, formatDuration, parseDuration, parseTime, TtlError, ttlPolicy, ttlText } from "../rules/ttl";
 
 const policy = ttlPolicy("6h", "3d");
 const created = new Date("2026-11-23T10:00:00Z");
@@ -55,5 +55,9 @@ describe("TTL", () => {
                 assert.equal(parseDuration(text), d * 86_400_000 + h * 3_600_000 + m * 60_000);
             }),
         );
+    });
+
+    it("property: a duration written for the command line reads back as itself, to the minute", () => {
+        fc.assert(fc.property(fc.integer({ min: 60_000, max: 400 * 86_400_000 }), (ms) => parseDuration(ttlText(ms)) === Math.round(ms / 60_000) * 60_000));
     });
 });

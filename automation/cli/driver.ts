@@ -53,7 +53,7 @@ export async function makeDriver(ctx: CliContext, opts: SharedOptions): Promise<
         devSettings: raw,
         region,
         platformStack: policy.platformStack,
-        ttl: ttlPolicy(policy.defaultTtl, policy.maxTtl),
+        ttl: ttlPolicy(policy.defaultTtl, policy.maxTtl, policy.maxKeep),
         protectedStacks: policy.protectedStacks,
         maxEnvironments: policy.maxEnvironments,
         staleLockAfterMs: parseDuration(policy.staleLockAfter),
@@ -61,6 +61,7 @@ export async function makeDriver(ctx: CliContext, opts: SharedOptions): Promise<
         log: ctx.log,
         engineOutput: opts.quiet || opts.json ? undefined : (text) => deps.stderr(text),
         notifier,
+        ...workflowOf(deps.env),
         scaling: (where) => {
             const { ApplicationAutoScalingClient } =
                 require("@aws-sdk/client-application-auto-scaling") as typeof import("@aws-sdk/client-application-auto-scaling");
@@ -104,4 +105,14 @@ function pricingOf(ctx: CliContext, region: string, dailyBudget: number | undefi
         ctx.log(`prices: ${(e as Error).message}`);
         return undefined;
     }
+}
+
+/** The Environment workflow of the repository vnv runs in, when it runs in GitHub Actions. */
+function workflowOf(env: NodeJS.ProcessEnv): { workflowUrl?: string } {
+    const server = env.GITHUB_SERVER_URL ?? "";
+    const repository = env.GITHUB_REPOSITORY ?? "";
+    if (!/^https:\/\/[a-z0-9.-]{1,253}(:\d{1,5})?$/.test(server) || !/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/.test(repository)) {
+        return {};
+    }
+    return { workflowUrl: `${server}/${repository}/actions/workflows/environment.yml` };
 }

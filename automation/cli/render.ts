@@ -89,7 +89,7 @@ export function environmentsTable(rows: readonly EnvironmentInfo[]): string {
                   r.owner ?? "",
                   when(r.createdAt),
                   when(r.expiresAt),
-                  r.timeLeft ?? "",
+                  `${r.timeLeft ?? ""}${r.keep === undefined ? "" : ` (kept: ${r.keep})`}`,
                   sleepText(r.sleep),
                   r.cost === undefined ? "-" : `${dollars(r.cost.soFar)} + ${dollars(r.cost.toExpiry)}`,
                   r.lastUpdate ?? "never",
@@ -196,6 +196,9 @@ export function historyText(h: AuditHistory): string {
         }
         if (e.error !== undefined) {
             lines.push(`    ${t(e.error.split("\n")[0] ?? "")}`);
+        }
+        if (e.reason !== undefined) {
+            lines.push(`    kept: ${t(e.reason)}`);
         }
     });
     for (const p of h.problems) {

@@ -14,7 +14,7 @@ import { parseDatasetReference, type PinnedDataset } from "../../rules/datasets"
 import { mapLimit } from "../util";
 import { type EnvironmentMeta, planReap, type ReapDecision, stackRole, type TagRules } from "../../rules/metadata";
 import { stackName as versionStack } from "../../rules/naming";
-import { formatDuration } from "../../rules/ttl";
+import { formatDuration, ttlText } from "../../rules/ttl";
 import type { WorkingHours } from "../../rules/schedule";
 import { parseVersion, type Version } from "../../rules/versions";
 import { EnvironmentNotFoundError, NotEphemeralError, UsageError } from "../errors";
@@ -108,7 +108,8 @@ export class Environments implements Runtime {
 
     /** What tags must agree with besides the time (see {@link TagRules}): the dev configuration's domain and maximum TTL. */
     private tagBounds(): Omit<TagRules, "now"> {
-        return { domain: this.dev().domain, maxTtlMs: this.cfg.ttl.maxMs };
+        const keep = this.cfg.ttl.maxKeepMs;
+        return { domain: this.dev().domain, maxTtlMs: this.cfg.ttl.maxMs, ...(keep === undefined ? {} : { maxKeepMs: keep }) };
     }
 
     tagRules(now: Date = this.clock()): TagRules {
@@ -170,14 +171,39 @@ export class Environments implements Runtime {
         return statusOf(this, version);
     }
 
-    /** Sets the expiry to creation + `ttl`, holding the environment; an expired one only with `revive`. */
-    async extend(version: Version, ttl: Ttl, options: { revive?: boolean } = {}): Promise<EnvironmentMeta> {
-        this.checkTtl(ttl);
+    /**
+     * Sets the expiry to creation + `ttl`, holding the environment; an expired one only with
+     * `revive`. With `keep` (a reason) the bound is vnv:ephemeral.maxKeep instead of maxTtl, and
+     * `ttl` defaults to it; without, a kept environment's reason is dropped.
+     */
+    async extend(version: Version, ttl: Ttl | undefined, options: { revive?: boolean; keep?: string } = {}): Promise<EnvironmentMeta> {
+        const keep = options.keep;
+        const maxKeepMs = this.cfg.ttl.maxKeepMs;
+        if (keep !== undefined && maxKeepMs === undefined) {
+            throw new UsageError("--keep: Pulumi.dev.yaml sets no vnv:ephemeral.maxKeep, the longest a kept environment may live: nothing was changed");
+        }
+        if (keep === undefined) {
+            this.checkTtl(ttl);
+        } else if (ttl !== undefined && ttl.ms > maxKeepMs!) {
+            throw new UsageError(
+                `invalid --ttl ${JSON.stringify(ttl.text)}: at most ${formatDuration(maxKeepMs!)} for a kept environment (vnv:ephemeral.maxKeep), counted from creation`,
+            );
+        }
+        const wanted = ttl ?? (keep === undefined ? undefined : { text: ttlText(maxKeepMs!), ms: maxKeepMs! });
+        if (wanted === undefined) {
+            throw new UsageError("--ttl is required unless --keep is given");
+        }
         const name = versionStack(version);
-        const draft: AuditDraft = { action: "extend", environment: name, version: version.canonical, digests: {} };
+        const draft: AuditDraft = {
+            action: "extend",
+            environment: name,
+            version: version.canonical,
+            digests: {},
+            ...(keep === undefined ? {} : { reason: keep }),
+        };
         return this.leases.hold(name, "extend", () =>
             this.audited(draft, async (d) => {
-                const meta = await extendEnvironment(this, version, ttl, options.revive ?? false);
+                const meta = await extendEnvironment(this, version, wanted, options.revive ?? false, keep);
                 Object.assign(d, { expiresAt: meta.expiresAt.toISOString(), url: `https://${meta.hostname}` });
                 return meta;
             }),

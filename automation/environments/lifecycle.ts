@@ -65,7 +65,7 @@ export async function setExpiry(rt: Runtime, stack: Stack, meta: EnvironmentMeta
 }
 
 /** A new expiry for `version`'s environment; one that has expired already only with `revive`. */
-export async function extendEnvironment(rt: Runtime, version: Version, ttl: Ttl, revive: boolean): Promise<EnvironmentMeta> {
+export async function extendEnvironment(rt: Runtime, version: Version, ttl: Ttl, revive: boolean, keep?: string): Promise<EnvironmentMeta> {
     const stack = await environmentStack(rt, version);
     const current = await rt.metaOf(stack);
     if (!revive && current.expiresAt.getTime() <= rt.clock().getTime()) {
@@ -74,9 +74,19 @@ export async function extendEnvironment(rt: Runtime, version: Version, ttl: Ttl,
                 `To bring it back, run \`vnv env extend ${version.canonical} --ttl ${ttl.text} --revive\` (or \`vnv env up ${version.canonical}\` after it is gone)`,
         );
     }
-    const meta = await setExpiry(rt, stack, current, ttl);
-    rt.log(`${stack.name}: expires ${meta.expiresAt.toISOString()} (${formatDuration(meta.expiresAt.getTime() - rt.clock().getTime())} left)`);
-    return meta;
+    // The reason first when keeping, last when dropping it: the tags are valid at every step.
+    if (keep !== undefined) {
+        await stack.setTag(TAG.keep, keep);
+    }
+    const meta = await setExpiry(rt, stack, { ...current, ...(keep === undefined ? {} : { keep }) }, ttl);
+    if (keep === undefined && current.keep !== undefined) {
+        await stack.removeTag(TAG.keep);
+    }
+    rt.log(
+        `${stack.name}: expires ${meta.expiresAt.toISOString()} (${formatDuration(meta.expiresAt.getTime() - rt.clock().getTime())} left)${keep === undefined ? "" : `, kept: ${keep}`}`,
+    );
+    const { keep: _dropped, ...rest } = meta;
+    return keep === undefined ? rest : meta;
 }
 
 /** Destroys `version`'s environment, removes its stack, brings the redirect list in line, announces. */

@@ -47,5 +47,6 @@ function rowOf(s: StoredStack, role: Exclude<StackRole, { role: "other" }>, lock
         expiresAt: meta.expiresAt.toISOString(),
         timeLeftMs: left,
         timeLeft: left > 0 ? formatDuration(left) : `expired ${formatDuration(-left)} ago`,
+        ...(meta.keep === undefined ? {} : { keep: meta.keep }),
     };
 }

@@ -10,7 +10,7 @@
  * redirect is never followed; every message waits a bounded time; expiry warnings go out a few
  * at a time within one deadline.
  */
-import { stackRole, TAG, type TagRules } from "../../rules/metadata";
+import { type EnvironmentMeta, stackRole, TAG, type TagRules } from "../../rules/metadata";
 import { UsageError } from "../errors";
 import { shown } from "../inputs";
 import type { StackStore } from "../state/stackStore";
@@ -20,7 +20,17 @@ export type WebhookFormat = "teams" | "slack";
 
 export type Announcement =
     | { readonly kind: "up"; readonly created: boolean; readonly version: string; readonly url: string; readonly owner: string; readonly expiresAt: string }
-    | { readonly kind: "expiring"; readonly version: string; readonly url: string; readonly owner: string; readonly expiresAt: string }
+    | {
+          readonly kind: "expiring";
+          readonly version: string;
+          readonly url: string;
+          readonly owner: string;
+          readonly expiresAt: string;
+          /** The exact command that extends it. */
+          readonly extend: string;
+          /** The Environment workflow, to extend it from the browser. */
+          readonly workflowUrl?: string;
+      }
     | { readonly kind: "destroyed"; readonly version: string; readonly by: "down" | "reaper" }
     | { readonly kind: "failed"; readonly operation: string; readonly version?: string; readonly error: string }
     | { readonly kind: "deployed"; readonly stack: "prod" | "dev"; readonly version: string; readonly url: string }
@@ -53,7 +63,13 @@ export function announcementText(a: Announcement): { title: string; lines: strin
         case "expiring":
             return {
                 title: `Environment ${a.version} expires soon`,
-                lines: [`URL: ${a.url}`, `Owner: ${a.owner}`, `Expires: ${a.expiresAt}`, "Extend it with `vnv env extend`."],
+                lines: [
+                    `URL: ${a.url}`,
+                    `Owner: ${a.owner}`,
+                    `Expires: ${a.expiresAt}`,
+                    `Extend it: \`${a.extend}\``,
+                    ...(a.workflowUrl === undefined ? [] : [`or run the Environment workflow (action extend): ${a.workflowUrl}`]),
+                ],
             };
         case "destroyed":
             return { title: `Environment ${a.version} destroyed`, lines: [a.by === "reaper" ? "Its time was up (reaper)." : "Taken down by hand."] };
@@ -247,6 +263,7 @@ export async function noticeExpiring(
     rules: TagRules,
     windowMs: number,
     bounds: NoticeBounds = {},
+    hint: (meta: EnvironmentMeta) => { extend: string; workflowUrl?: string } = (meta) => ({ extend: `vnv env extend ${meta.version} --ttl <longer>` }),
 ): Promise<string[]> {
     const now = rules.now;
     const due = (await store.list()).flatMap((s) => {
@@ -265,7 +282,7 @@ export async function noticeExpiring(
             return undefined; // not sent: the next run tries again
         }
         const delivery = await notifier.announce(
-            { kind: "expiring", version: meta.version, url: `https://${meta.hostname}`, owner: meta.owner, expiresAt: expiry },
+            { kind: "expiring", version: meta.version, url: `https://${meta.hostname}`, owner: meta.owner, expiresAt: expiry, ...hint(meta) },
             deadline,
         );
         if (!delivery.delivered) {

@@ -5,6 +5,7 @@
  * is skipped with the reason.
  */
 import { decideReap, type EnvironmentMeta, sameMeta, type TagMap } from "../../rules/metadata";
+import { type TtlPolicy, ttlText } from "../../rules/ttl";
 import { describeLock, LeaseHeldError, UsageError } from "../errors";
 import { type AuditDraft, AuditWriteError } from "../history/auditing";
 import { destroyStack } from "./lifecycle";
@@ -30,7 +31,9 @@ export async function reapEnvironments(rt: Runtime, options: { dryRun?: boolean;
         { rules: rt.tagRules(options.now ?? rt.clock()), dryRun, concurrency: options.concurrency ?? 2 },
     );
     if (!summary.dryRun && rt.cfg.notifier !== undefined) {
-        summary.noticed = await noticeExpiring(rt.store, rt.cfg.notifier, rt.tagRules(), rt.cfg.expiryNoticeMs ?? 3_600_000);
+        summary.noticed = await noticeExpiring(rt.store, rt.cfg.notifier, rt.tagRules(), rt.cfg.expiryNoticeMs ?? 3_600_000, {}, (meta) =>
+            extendHint(rt.cfg.ttl, rt.cfg.workflowUrl, meta),
+        );
     }
     return summary;
 }
@@ -71,4 +74,22 @@ async function reapOne(rt: Runtime, name: string, planned: EnvironmentMeta, plan
         }
         throw e;
     }
+}
+
+/**
+ * How the owner of an expiring environment extends it: the exact command with a longer TTL
+ * (its TTL plus the default one, within the maximum), or `--keep` once at the maximum, and the
+ * Environment workflow when vnv runs in GitHub Actions.
+ */
+export function extendHint(ttl: TtlPolicy, workflowUrl: string | undefined, meta: EnvironmentMeta): { extend: string; workflowUrl?: string } {
+    const { defaultMs, maxMs, maxKeepMs } = ttl;
+    const current = meta.expiresAt.getTime() - meta.createdAt.getTime();
+    const longer = Math.min(maxMs, current + defaultMs);
+    const extend =
+        longer > current
+            ? `vnv env extend ${meta.version} --ttl ${ttlText(longer)}`
+            : maxKeepMs !== undefined && maxKeepMs > current
+              ? `vnv env extend ${meta.version} --keep "<why>"`
+              : `vnv env up ${meta.version} (after it is gone: it has lived the longest it may)`;
+    return { extend, ...(workflowUrl === undefined ? {} : { workflowUrl }) };
 }

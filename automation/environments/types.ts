@@ -85,6 +85,8 @@ export interface DriverConfig {
      * environments. @default none: no estimate; a budget cannot be held
      */
     readonly pricing?: { readonly table: PriceTable; readonly substitute: boolean; readonly dailyBudget?: number };
+    /** The Environment workflow's page, offered in the expiry warning (`<server>/<repository>/actions/workflows/environment.yml`). @default none */
+    readonly workflowUrl?: string;
     /** Where announcements go. @default none */
     readonly notifier?: Notifier;
     /** The reaper announces an environment once when it expires within this. @default 1 hour */
@@ -107,6 +109,8 @@ export interface EnvironmentInfo {
     /** Milliseconds until expiry (negative once expired). */
     readonly timeLeftMs?: number;
     readonly timeLeft?: string;
+    /** Why it is kept past the maximum TTL (`env extend --keep`). */
+    readonly keep?: string;
     readonly lastUpdate: string | undefined;
     readonly resourceCount: number | undefined;
     /** Who holds the stack's lock right now (an update or destroy in progress); null where the backend cannot tell. */

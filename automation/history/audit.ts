@@ -113,6 +113,7 @@ export class AuditLog {
                 ...(event.url !== undefined ? { url: event.url } : {}),
                 ...(event.expiresAt !== undefined ? { expiresAt: event.expiresAt } : {}),
                 ...(event.runUrl !== undefined ? { runUrl: event.runUrl } : {}),
+                ...(event.reason !== undefined ? { reason: event.reason } : {}),
             };
             const read = readEvent(candidate);
             if (read.problems !== undefined) {

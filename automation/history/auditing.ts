@@ -21,6 +21,8 @@ export interface AuditDraft {
     expiresAt?: string;
     /** Set when the operation returned but did not do what was asked (unhealthy after up). */
     failure?: string;
+    /** Why, when the operator said (`env extend --keep <reason>`). */
+    reason?: string;
 }
 
 export class AuditWriteError extends OperationError {
@@ -76,6 +78,7 @@ export class Auditor {
             durationMs: Date.now() - started,
             ...(draft.url === undefined ? {} : { url: draft.url }),
             ...(draft.expiresAt === undefined ? {} : { expiresAt: draft.expiresAt }),
+            ...(draft.reason === undefined ? {} : { reason: draft.reason }),
             ...(this.who.runUrl === undefined ? {} : { runUrl: this.who.runUrl }),
         };
         return this.log.append(event);

@@ -56,6 +56,8 @@ export interface AuditEvent {
     readonly expiresAt?: string;
     /** The CI run that did it. */
     readonly runUrl?: string;
+    /** Why, when the operator said (`env extend --keep <reason>`), at most {@link MAX_TEXT} characters. */
+    readonly reason?: string;
 }
 
 /** What a caller appends: the id and the schema are the log's. */
@@ -131,6 +133,7 @@ const FIELDS: ReadonlySet<string> = new Set([
     "url",
     "expiresAt",
     "runUrl",
+    "reason",
 ]);
 const ID = /^(\d{8}T\d{9}Z)-[0-9a-f]{16}$/;
 const KEY = /^\.vnv\/history\/v1\/(\d{8}T\d{9}Z-[0-9a-f]{16})\.json$/;
@@ -210,7 +213,12 @@ function textProblem(o: Record<string, unknown>, field: string, options: { empty
 
 /** Who, where, which version, and the URLs. */
 function textProblems(o: Record<string, unknown>): string[] {
-    const problems = [textProblem(o, "actor"), textProblem(o, "environment"), textProblem(o, "version", { empty: true })];
+    const problems = [
+        textProblem(o, "actor"),
+        textProblem(o, "environment"),
+        textProblem(o, "version", { empty: true }),
+        ...(o.reason === undefined ? [] : [textProblem(o, "reason")]),
+    ];
     for (const field of ["url", "runUrl"] as const) {
         const v = o[field];
         if (v !== undefined && (typeof v !== "string" || !isUrl(v))) {
@@ -276,6 +284,7 @@ function eventOf(o: Record<string, unknown>): AuditEvent {
         ...(o.url !== undefined ? { url: o.url as string } : {}),
         ...(o.expiresAt !== undefined ? { expiresAt: o.expiresAt as string } : {}),
         ...(o.runUrl !== undefined ? { runUrl: o.runUrl as string } : {}),
+        ...(o.reason !== undefined ? { reason: o.reason as string } : {}),
     };
 }
 

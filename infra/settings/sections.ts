@@ -477,6 +477,7 @@ export function readEphemeralPolicy(
         "staleLockAfter",
         "expiryNotice",
         "dailyBudget",
+        "maxKeep",
         "authStack",
         "authApplicationId",
         "fixedRedirectHosts",
@@ -496,6 +497,7 @@ export function readEphemeralPolicy(
         staleLockAfter: r.string(o?.staleLockAfter, "ephemeral.staleLockAfter", duration) ?? d.staleLockAfter,
         expiryNotice: r.string(o?.expiryNotice, "ephemeral.expiryNotice", duration) ?? d.expiryNotice,
         ...(o?.dailyBudget === undefined ? {} : { dailyBudget: r.integer(o.dailyBudget, "ephemeral.dailyBudget", 1, 100_000) }),
+        ...(o?.maxKeep === undefined ? {} : { maxKeep: r.string(o.maxKeep, "ephemeral.maxKeep", duration) }),
         authStack: r.string(o?.authStack, "ephemeral.authStack", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name" }) ?? d.authStack,
         authApplicationId: r.string(o?.authApplicationId, "ephemeral.authApplicationId", {
             pattern: APPLICATION_ID,

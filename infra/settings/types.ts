@@ -123,6 +123,8 @@ export interface EphemeralPolicy {
      * (rules/prices.ts): `env up` of a new one that would exceed it is refused. Absent: no budget.
      */
     readonly dailyBudget?: number;
+    /** The longest an environment kept with a reason may live, from creation (`env extend --keep`); absent: no keeping. */
+    readonly maxKeep?: string;
     /** The stack that owns the shared application's redirect list. */
     readonly authStack: string;
     /** `/applications/<object id>` of the shared test application; absent: no reconciliation. */

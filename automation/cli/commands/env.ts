@@ -2,7 +2,7 @@
 import { type Command, Option } from "commander";
 import { ttlPolicy } from "../../../rules/ttl";
 import { UsageError } from "../../errors";
-import { concurrencyInput, currentOwner, datasetInput, instantInput, ownerInput, ttlInput, versionInput } from "../../inputs";
+import { concurrencyInput, currentOwner, datasetInput, instantInput, keepInput, ownerInput, ttlInput, versionInput } from "../../inputs";
 import { type CliContext, engineCommand, type SharedOptions, withWait } from "../context";
 import type { DockerEnvironments } from "../../docker/target";
 import type { EnvironmentInfo, ReapSummary } from "../../environments/types";
@@ -146,23 +146,39 @@ function lsCommand(env: Command, ctx: CliContext): void {
 
 function extendCommand(env: Command, ctx: CliContext): void {
     withTarget(engineCommand(env.command("extend <version>")))
-        .description("set the expiry of <version>'s environment to creation + --ttl (no update runs); refused when that is already past")
-        .requiredOption("--ttl <duration>", "time to live from creation, e.g. 4h")
+        .description(
+            "set the expiry of <version>'s environment to creation + --ttl (no update runs); refused when that is already past. --keep <reason> keeps it longer, up to vnv:ephemeral.maxKeep",
+        )
+        .option("--ttl <duration>", "time to live from creation, e.g. 4h (required without --keep; with it, default vnv:ephemeral.maxKeep)")
+        .option("--keep <reason>", "why it must live past the maximum TTL (shown in env ls, kept in the history); its bound is vnv:ephemeral.maxKeep")
         .option("--revive", "also for an environment that has expired already (the reaper may be collecting it)")
-        .action(async (versionText: string, opts: OnTarget & { ttl: string; revive?: boolean }) => {
+        .action(async (versionText: string, opts: OnTarget & { ttl?: string; keep?: string; revive?: boolean }) => {
             const version = versionInput(versionText);
-            const ttl = ttlInput(opts.ttl, await maxTtlMs(ctx));
+            const keep = opts.keep === undefined ? undefined : keepInput(opts.keep);
+            if (opts.ttl === undefined && keep === undefined) {
+                throw new UsageError("--ttl is required (or --keep <reason>, to keep it up to vnv:ephemeral.maxKeep)");
+            }
+            const policy = (await ctx.stackFile("dev")).settings.ephemeral!;
+            const bounds = ttlPolicy(policy.defaultTtl, policy.maxTtl, policy.maxKeep);
+            // A kept environment's bound (maxKeep) is the library's to hold, saying so.
+            const ttl = opts.ttl === undefined ? undefined : keep === undefined ? ttlInput(opts.ttl, bounds.maxMs) : ttlInput(opts.ttl);
             const revive = opts.revive ?? false;
-            const meta =
-                opts.on === "docker"
-                    ? await (require("../../docker/lifecycle") as typeof import("../../docker/lifecycle")).extendDocker(
-                          await dockerTarget(ctx, opts),
-                          version,
-                          ttl,
-                          revive,
-                      )
-                    : await (await ctx.driver(opts)).extend(version, ttl, { revive });
-            ctx.emit(opts, { stack: meta.stack, expiresAt: meta.expiresAt.toISOString() }, `${meta.stack} expires ${meta.expiresAt.toISOString()}`);
+            if (opts.on === "docker") {
+                if (keep !== undefined || ttl === undefined) {
+                    throw new UsageError("--keep is for environments on aws: a Docker environment lives within vnv:ephemeral.maxTtl");
+                }
+                const { extendDocker } = require("../../docker/lifecycle") as typeof import("../../docker/lifecycle");
+                const meta = await extendDocker(await dockerTarget(ctx, opts), version, ttl, revive);
+                ctx.emit(opts, { stack: meta.stack, expiresAt: meta.expiresAt.toISOString() }, `${meta.stack} expires ${meta.expiresAt.toISOString()}`);
+                return;
+            }
+            const meta = await (await ctx.driver(opts)).extend(version, ttl, { revive, ...(keep === undefined ? {} : { keep }) });
+            const { terminalText } = require("../../../rules/terminal") as typeof import("../../../rules/terminal");
+            ctx.emit(
+                opts,
+                { stack: meta.stack, expiresAt: meta.expiresAt.toISOString(), ...(meta.keep === undefined ? {} : { keep: meta.keep }) },
+                `${meta.stack} expires ${meta.expiresAt.toISOString()}${meta.keep === undefined ? "" : `, kept: ${terminalText(meta.keep)}`}`,
+            );
         });
 }
 
