@@ -140,6 +140,8 @@ export class VersionedStack extends pulumi.ComponentResource {
      * count each wakes to.
      */
     public readonly ecs: pulumi.Output<EcsPlacementOutput>;
+    /** The ALB metric dimensions of each public service's target group: where the reaper reads whether anyone uses it. */
+    public readonly requests: pulumi.Output<{ loadBalancer: string; targetGroup: string }[]>;
 
     private readonly name: string;
     private readonly args: VersionedStackArgs;
@@ -161,6 +163,9 @@ export class VersionedStack extends pulumi.ComponentResource {
         this.version = pulumi.output(args.version);
         this.imageDigests = services.imageDigests;
         this.ecs = pulumi.output({ cluster: services.clusterArn, services: services.serviceNames, exec: args.exec ?? false, sleep: services.sleepCounts });
+        this.requests = pulumi
+            .all(Object.values(ingress.targetDimensions))
+            .apply((dims) => dims.map((d) => ({ loadBalancer: d.loadBalancer, targetGroup: d.targetGroup })));
         this.bucketName = frontend.bucketName;
         this.redirectUris = pulumi.output(redirectUris);
         this.registerOutputs({

@@ -139,6 +139,13 @@ export function standIn(options: StandInOptions = {}): ProgramFactory {
                         ? {}
                         : Object.fromEntries(settings.services.filter((s) => s.name !== settings.database?.name).map((s) => [s.name, s.desiredCount])),
             },
+            // As the real program's: each public service's target group on the load balancer.
+            requests: settings.services
+                .filter((s) => s.public ?? false)
+                .map((s) => ({
+                    loadBalancer: "app/vnv-dev-alb/0123456789abcdef",
+                    targetGroup: `targetgroup/${settings.environment}-${s.name}`.slice(0, 44) + "/0123456789abcdef",
+                })),
             // As the real program (infra/environment.ts datasetOutput), without loading it.
             ...(pinnedDataset(settings.database) === undefined ? {} : { dataset: datasetReference(pinnedDataset(settings.database)!) }),
         };

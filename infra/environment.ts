@@ -42,6 +42,8 @@ export interface EnvironmentOutputs {
     redirectUris: pulumi.Output<string[]>;
     /** The cluster, the services' ECS names and whether ECS Exec is on (`vnv env exec`). */
     ecs: pulumi.Output<EcsPlacementOutput>;
+    /** Each public service's ALB metric dimensions (the reaper's inactivity rule reads RequestCount there). */
+    requests: pulumi.Output<{ loadBalancer: string; targetGroup: string }[]>;
     /** The dataset its own database was made from (`image:tag@digest`, rules/datasets.ts); env up keeps it. */
     dataset?: string;
     /** Dev only: what ephemeral environments attach to (read through a StackReference). */
@@ -207,6 +209,7 @@ export function defineEnvironment(settings: EnvironmentSettings, options: Define
             bucket: env.bucketName,
             redirectUris: env.redirectUris,
             ecs: env.ecs,
+            requests: env.requests,
             ...datasetOutput(settings),
             ...(platform ? { platform: platform.outputs() } : {}),
         };

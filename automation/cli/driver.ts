@@ -62,6 +62,11 @@ export async function makeDriver(ctx: CliContext, opts: SharedOptions): Promise<
         engineOutput: opts.quiet || opts.json ? undefined : (text) => deps.stderr(text),
         notifier,
         ...workflowOf(deps.env),
+        ...(policy.idleAfter === undefined ? {} : { idleAfterMs: parseDuration(policy.idleAfter) }),
+        cloudwatch: (where) => {
+            const { CloudWatchClient } = require("@aws-sdk/client-cloudwatch") as typeof import("@aws-sdk/client-cloudwatch");
+            return new CloudWatchClient(awsClientConfig(deps.env, where));
+        },
         scaling: (where) => {
             const { ApplicationAutoScalingClient } =
                 require("@aws-sdk/client-application-auto-scaling") as typeof import("@aws-sdk/client-application-auto-scaling");

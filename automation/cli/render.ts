@@ -155,6 +155,9 @@ export function reapText(s: ReapSummary): string {
     for (const k of s.skipped) {
         lines.push(`  skipped    ${t(k.stack)}: ${t(k.reason)}`);
     }
+    for (const i of s.idled ?? []) {
+        lines.push(`  idle       ${t(i.stack)}: unused, now expires ${t(i.expiresAt)}`);
+    }
     if (s.auth !== undefined) {
         lines.push(s.auth.ok ? `  redirect list: ${s.auth.uris} URI(s) registered` : `  redirect list: NOT updated: ${t(s.auth.error.split("\n")[0] ?? "")}`);
     }

@@ -20,6 +20,8 @@ export interface ReapSummary {
     auth?: AuthOutcome;
     /** Environments announced as expiring soon by this run. */
     noticed?: string[];
+    /** Environments whose expiry this run brought forward, nobody having used them (vnv:ephemeral.idleAfter). */
+    idled?: { stack: string; expiresAt: string }[];
 }
 
 /** What became of one environment the plan doomed. */

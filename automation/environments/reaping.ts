@@ -9,6 +9,7 @@ import { type TtlPolicy, ttlText } from "../../rules/ttl";
 import { describeLock, LeaseHeldError, UsageError } from "../errors";
 import { type AuditDraft, AuditWriteError } from "../history/auditing";
 import { destroyStack } from "./lifecycle";
+import { idleSweep } from "./idle";
 import { noticeExpiring } from "./notify";
 import { type ReapAct, type ReapSummary, reap } from "./reaper";
 import type { Runtime } from "./runtime";
@@ -30,6 +31,10 @@ export async function reapEnvironments(rt: Runtime, options: { dryRun?: boolean;
         },
         { rules: rt.tagRules(options.now ?? rt.clock()), dryRun, concurrency: options.concurrency ?? 2 },
     );
+    if (!summary.dryRun) {
+        // Before the notices: an environment the rule brings forward is warned in this same run.
+        summary.idled = await idleSweep(rt, rt.clock());
+    }
     if (!summary.dryRun && rt.cfg.notifier !== undefined) {
         summary.noticed = await noticeExpiring(rt.store, rt.cfg.notifier, rt.tagRules(), rt.cfg.expiryNoticeMs ?? 3_600_000, {}, (meta) =>
             extendHint(rt.cfg.ttl, rt.cfg.workflowUrl, meta),

@@ -1,5 +1,6 @@
 /** The types of the environments library: its configuration and its results. */
 import type { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { PriceTable } from "../../rules/prices";
 import type { SleepState } from "../../rules/schedule";
 import type { LiveSleep } from "./sleep";
@@ -87,6 +88,10 @@ export interface DriverConfig {
     readonly pricing?: { readonly table: PriceTable; readonly substitute: boolean; readonly dailyBudget?: number };
     /** The Environment workflow's page, offered in the expiry warning (`<server>/<repository>/actions/workflows/environment.yml`). @default none */
     readonly workflowUrl?: string;
+    /** CloudWatch in a region, for the inactivity rule. @default none: no inactivity rule */
+    readonly cloudwatch?: (region: string) => CloudWatchClient;
+    /** vnv:ephemeral.idleAfter: awake time without a request after which an environment's expiry comes forward. @default none */
+    readonly idleAfterMs?: number;
     /** Where announcements go. @default none */
     readonly notifier?: Notifier;
     /** The reaper announces an environment once when it expires within this. @default 1 hour */

@@ -25,8 +25,9 @@ export const AUDIT_PREFIX = ".vnv/history/v1/";
  * - `rollback`: prod or dev deployed again with the digests of an earlier successful deploy
  *   (`vnv rollback`); `version` and `digests` are the ones it returned to
  * - `sleep`, `wake`: an environment's services put to 0 tasks or back by hand (`env sleep|wake`)
+ * - `idle`: the reaper brought an unused environment's expiry forward (vnv:ephemeral.idleAfter)
  */
-export const AUDIT_ACTIONS = ["deploy", "update", "extend", "destroy", "reap", "promote", "pin", "snapshot", "rollback", "sleep", "wake"] as const;
+export const AUDIT_ACTIONS = ["deploy", "update", "extend", "destroy", "reap", "promote", "pin", "snapshot", "rollback", "sleep", "wake", "idle"] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditResult = "succeeded" | "failed";
 

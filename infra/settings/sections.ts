@@ -478,6 +478,7 @@ export function readEphemeralPolicy(
         "expiryNotice",
         "dailyBudget",
         "maxKeep",
+        "idleAfter",
         "authStack",
         "authApplicationId",
         "fixedRedirectHosts",
@@ -498,6 +499,7 @@ export function readEphemeralPolicy(
         expiryNotice: r.string(o?.expiryNotice, "ephemeral.expiryNotice", duration) ?? d.expiryNotice,
         ...(o?.dailyBudget === undefined ? {} : { dailyBudget: r.integer(o.dailyBudget, "ephemeral.dailyBudget", 1, 100_000) }),
         ...(o?.maxKeep === undefined ? {} : { maxKeep: r.string(o.maxKeep, "ephemeral.maxKeep", duration) }),
+        ...(o?.idleAfter === undefined ? {} : { idleAfter: r.string(o.idleAfter, "ephemeral.idleAfter", duration) }),
         authStack: r.string(o?.authStack, "ephemeral.authStack", { pattern: /^[A-Za-z0-9_.-]+$/, allowed: "a stack name" }) ?? d.authStack,
         authApplicationId: r.string(o?.authApplicationId, "ephemeral.authApplicationId", {
             pattern: APPLICATION_ID,

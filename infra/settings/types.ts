@@ -125,6 +125,8 @@ export interface EphemeralPolicy {
     readonly dailyBudget?: number;
     /** The longest an environment kept with a reason may live, from creation (`env extend --keep`); absent: no keeping. */
     readonly maxKeep?: string;
+    /** Awake time without a request through the ALB after which the reaper warns and reaps an environment; absent: no inactivity rule. */
+    readonly idleAfter?: string;
     /** The stack that owns the shared application's redirect list. */
     readonly authStack: string;
     /** `/applications/<object id>` of the shared test application; absent: no reconciliation. */
