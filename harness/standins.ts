@@ -144,7 +144,7 @@ export function standIn(options: StandInOptions = {}): ProgramFactory {
                 .filter((s) => s.public ?? false)
                 .map((s) => ({
                     loadBalancer: "app/vnv-dev-alb/0123456789abcdef",
-                    targetGroup: `targetgroup/${settings.environment}-${s.name}`.slice(0, 44) + "/0123456789abcdef",
+                    targetGroup: `targetgroup/${`${settings.environment}-${s.name}`.slice(0, 32)}/0123456789abcdef`,
                 })),
             // As the real program (infra/environment.ts datasetOutput), without loading it.
             ...(pinnedDataset(settings.database) === undefined ? {} : { dataset: datasetReference(pinnedDataset(settings.database)!) }),

@@ -5,7 +5,7 @@
 import type { EnvironmentSettings } from "../../infra/settings";
 import { parseDuration, ttlPolicy } from "../../rules/ttl";
 import { programOf } from "../environments/authWorker";
-import { Environments, type ProgramFactory } from "../environments/environments";
+import { type DriverConfig, Environments, type ProgramFactory } from "../environments/environments";
 import { notifierFrom } from "../environments/notify";
 import { secretsInput, ttlInput } from "../inputs";
 import { chooseDataset } from "../release/dataset";
@@ -63,15 +63,7 @@ export async function makeDriver(ctx: CliContext, opts: SharedOptions): Promise<
         notifier,
         ...workflowOf(deps.env),
         ...(policy.idleAfter === undefined ? {} : { idleAfterMs: parseDuration(policy.idleAfter) }),
-        cloudwatch: (where) => {
-            const { CloudWatchClient } = require("@aws-sdk/client-cloudwatch") as typeof import("@aws-sdk/client-cloudwatch");
-            return new CloudWatchClient(awsClientConfig(deps.env, where));
-        },
-        scaling: (where) => {
-            const { ApplicationAutoScalingClient } =
-                require("@aws-sdk/client-application-auto-scaling") as typeof import("@aws-sdk/client-application-auto-scaling");
-            return new ApplicationAutoScalingClient(awsClientConfig(deps.env, where));
-        },
+        ...awsClients(deps.env),
         expiryNoticeMs: parseDuration(policy.expiryNotice),
         health: {
             base: deps.healthBase ?? ((host) => `https://${host}`),
@@ -120,4 +112,19 @@ function workflowOf(env: NodeJS.ProcessEnv): { workflowUrl?: string } {
         return {};
     }
     return { workflowUrl: `${server}/${repository}/actions/workflows/environment.yml` };
+}
+
+/** The AWS clients the library asks for by region: Application Auto Scaling (sleep), CloudWatch (the inactivity rule). */
+function awsClients(env: NodeJS.ProcessEnv): Pick<DriverConfig, "cloudwatch" | "scaling"> {
+    return {
+        cloudwatch: (where) => {
+            const { CloudWatchClient } = require("@aws-sdk/client-cloudwatch") as typeof import("@aws-sdk/client-cloudwatch");
+            return new CloudWatchClient(awsClientConfig(env, where));
+        },
+        scaling: (where) => {
+            const { ApplicationAutoScalingClient } =
+                require("@aws-sdk/client-application-auto-scaling") as typeof import("@aws-sdk/client-application-auto-scaling");
+            return new ApplicationAutoScalingClient(awsClientConfig(env, where));
+        },
+    };
 }
