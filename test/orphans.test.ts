@@ -7,7 +7,14 @@
 import { strict as assert } from "node:assert";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { CreateBucketCommand, PutBucketTaggingCommand, S3Client } from "@aws-sdk/client-s3";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CreateLogGroupCommand, CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { CreateSecurityGroupCommand, DescribeVpcsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { CreateTargetGroupCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { type CliDeps, main } from "../automation/cli/program";
 import { ORPHAN_LIMITS, orphansText, planOrphans, taggedResources } from "../automation/environments/orphans";
@@ -47,7 +54,7 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
         return `arn:aws:s3:::${bucket}`;
     }
 
-    async function orphans(): Promise<{ code: number; out: string; err: string }> {
+    async function orphans(args: string[] = ["--json"]): Promise<{ code: number; out: string; err: string }> {
         let out = "";
         let err = "";
         const deps: CliDeps = {
@@ -62,7 +69,7 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
             stderr: (t) => (err += t),
             pulumiHome: `${tmp()}/home`,
         };
-        const code = await main(["env", "orphans", "--json"], deps);
+        const code = await main(["env", "orphans", ...args], deps);
         return { code, out, err };
     }
 
@@ -78,6 +85,112 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
         assert.deepEqual(mine, [{ environment: "v9-9-9", resources: lost.sort() }]);
         assert.ok(!plan.orphans.some((o: { environment: string }) => o.environment === "v1-0-0"));
         assert.equal(plan.region, "eu-central-1");
+    });
+
+    describe("--out, then --apply: plan, then delete that plan", () => {
+        const region = "eu-central-1";
+        const aws = { region, endpoint: "", credentials: CREDENTIALS, maxAttempts: 1 };
+        const tags = (environment: string) => [
+            { Key: "vnv:project", Value: "vnv" },
+            { Key: "vnv:environment", Value: environment },
+        ];
+
+        /** One of each kind an environment leaves, tagged for `environment`. */
+        async function leftovers(environment: string): Promise<void> {
+            const config = { ...aws, endpoint: moto.endpoint };
+            const id = `${process.pid}-${n++}`;
+            const bucket = (await tagged(environment)).slice("arn:aws:s3:::".length);
+            const s3 = new S3Client({ ...config, forcePathStyle: true });
+            await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "index.html", Body: "<p>app</p>" }));
+            const logs = new CloudWatchLogsClient(config);
+            await logs.send(
+                new CreateLogGroupCommand({
+                    logGroupName: `/vnv/${environment}/${id}`,
+                    tags: Object.fromEntries(tags(environment).map((t) => [t.Key, t.Value])),
+                }),
+            );
+            const secrets = new SecretsManagerClient(config);
+            await secrets.send(new CreateSecretCommand({ Name: `vnv-${environment}-${id}`, SecretString: "x", Tags: tags(environment) }));
+            const ec2 = new EC2Client(config);
+            const vpc = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs?.[0]?.VpcId;
+            await ec2.send(
+                new CreateSecurityGroupCommand({
+                    GroupName: `vnv-${environment}-${id}`,
+                    Description: "test",
+                    VpcId: vpc,
+                    TagSpecifications: [{ ResourceType: "security-group", Tags: tags(environment) }],
+                }),
+            );
+            const elb = new ElasticLoadBalancingV2Client(config);
+            await elb.send(new CreateTargetGroupCommand({ Name: `tg-${id}`.slice(0, 32), Protocol: "HTTP", Port: 80, VpcId: vpc, Tags: tags(environment) }));
+        }
+
+        const planOf = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as { orphans: { environment: string; resources: string[] }[] };
+        const mine = (file: string, environment: string) => planOf(file).orphans.find((o) => o.environment === environment)?.resources ?? [];
+
+        it("--apply deletes exactly the plan's resources that are still orphans, every kind an environment leaves", async () => {
+            await leftovers("v7-7-7");
+            const plan = path.join(tmp(), "plan.json");
+            assert.equal((await orphans(["--out", plan])).code, 0);
+            const planned = mine(plan, "v7-7-7");
+            assert.equal(planned.length, 5, planned.join("\n")); // bucket, log group, secret, target group, security group
+            const later = await tagged("v7-7-7"); // made after the plan: not in it
+            const r = await orphans(["--apply", plan, "--json"]);
+            assert.equal(r.code, 0, r.err);
+            const deleted: string[] = JSON.parse(r.out).deleted;
+            assert.deepEqual(
+                planned.filter((arn) => !deleted.includes(arn)),
+                [],
+            );
+            const after = JSON.parse((await orphans()).out).orphans.find((o: { environment: string }) => o.environment === "v7-7-7");
+            assert.deepEqual(after?.resources, [later]);
+        });
+
+        it("a resource whose stack came back between the plan and --apply is skipped, not deleted", async () => {
+            await leftovers("v7-7-8");
+            const plan = path.join(tmp(), "plan.json");
+            await orphans(["--out", plan]);
+            const planned = mine(plan, "v7-7-8");
+            await makeDriver(tmp()).store.create("v7-7-8");
+            const r = JSON.parse((await orphans(["--apply", plan, "--json"])).out);
+            assert.deepEqual(
+                r.skipped.filter((s: { arn: string }) => planned.includes(s.arn)).map((s: { reason: string }) => s.reason),
+                planned.map(() => "no longer an orphan (its stack is back, or it is gone or untagged)"),
+            );
+            assert.ok(!r.deleted.some((arn: string) => planned.includes(arn)));
+        });
+
+        it("a plan that is not one vnv wrote is refused with exit 2 before anything is read or deleted", async () => {
+            const plan = path.join(tmp(), "plan.json");
+            fs.writeFileSync(plan, JSON.stringify({ project: "vnv", region, orphans: [{ environment: "v1", resources: ["rm -rf /"] }] }));
+            const r = await orphans(["--apply", plan]);
+            assert.equal(r.code, 2, r.err);
+            assert.match(r.err, /not a plan `vnv env orphans --out` wrote: .*not an ARN; nothing was deleted/);
+        });
+
+        it("a plan of another region is refused with exit 2, nothing deleted", async () => {
+            const plan = path.join(tmp(), "plan.json");
+            fs.writeFileSync(plan, JSON.stringify({ project: "vnv", region: "us-west-2", orphans: [] }));
+            const r = await orphans(["--apply", plan]);
+            assert.equal(r.code, 2, r.err);
+            assert.match(r.err, /the plan is for vnv in us-west-2, this is vnv in eu-central-1/);
+        });
+
+        it("a kind vnv does not delete is left and said, and the run exits 1", async () => {
+            const ecs = new ECSClient({ ...aws, endpoint: moto.endpoint });
+            const cluster = await ecs.send(
+                new CreateClusterCommand({
+                    clusterName: `vnv-v7-7-9-${process.pid}`,
+                    tags: tags("v7-7-9").map((t) => ({ key: t.Key, value: t.Value })),
+                }),
+            );
+            const plan = path.join(tmp(), "plan.json");
+            await orphans(["--out", plan]);
+            assert.deepEqual(mine(plan, "v7-7-9"), [cluster.cluster!.clusterArn]);
+            const r = await orphans(["--apply", plan]);
+            assert.equal(r.code, 1, r.err);
+            assert.match(r.out, /left {5}arn:aws:ecs:eu-central-1:\d+:cluster\/vnv-v7-7-9-\d+: vnv does not delete ecs:cluster; delete it by hand/);
+        });
     });
 
     it("prod's resources with no prod stack in this backend are never orphans: said, and left out", async () => {

@@ -12,7 +12,7 @@ import { chooseDataset } from "../release/dataset";
 import { checkRelease, MissingImagesError } from "../release/release";
 import { resolveCli } from "../state/pulumiCli";
 import { priceTableFor } from "../prices/table";
-import { awsClientConfig } from "./aws";
+import { awsClientConfig } from "../aws";
 import type { CliContext, SharedOptions } from "./context";
 
 /** The real environment program: the same definition `pulumi up` runs, as an inline program (loaded when it runs). */
