@@ -54,7 +54,7 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
         return `arn:aws:s3:::${bucket}`;
     }
 
-    async function orphans(args: string[] = ["--json"]): Promise<{ code: number; out: string; err: string }> {
+    async function orphans(args: string[] = ["--json"], command: string[] = ["env", "orphans"]): Promise<{ code: number; out: string; err: string }> {
         let out = "";
         let err = "";
         const deps: CliDeps = {
@@ -69,7 +69,7 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
             stderr: (t) => (err += t),
             pulumiHome: `${tmp()}/home`,
         };
-        const code = await main(["env", "orphans", ...args], deps);
+        const code = await main([...command, ...args], deps);
         return { code, out, err };
     }
 
@@ -191,6 +191,17 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
             assert.equal(r.code, 1, r.err);
             assert.match(r.out, /left {5}arn:aws:ecs:eu-central-1:\d+:cluster\/vnv-v7-7-9-\d+: vnv does not delete ecs:cluster; delete it by hand/);
         });
+    });
+
+    it("env reap --orphans reports, by environment, how many resources are left for a stack that is gone", async () => {
+        await tagged("v6-6-6");
+        await tagged("v6-6-6");
+        const r = await orphans(["--orphans", "--json", "--on", "aws"], ["env", "reap"]);
+        assert.equal(r.code, 0, r.err);
+        assert.deepEqual(
+            JSON.parse(r.out).orphans.filter((o: { environment: string }) => o.environment === "v6-6-6"),
+            [{ environment: "v6-6-6", resources: 2 }],
+        );
     });
 
     it("prod's resources with no prod stack in this backend are never orphans: said, and left out", async () => {

@@ -233,6 +233,8 @@ function renderReap(r) {
         ...arr(r.failed).map((f) => [cell(obj(f).stack), "**failed**", cell(obj(f).reason)]),
         ...arr(r.skipped).map((f) => [cell(obj(f).stack), "skipped", cell(obj(f).reason)]),
         ...arr(r.noticed).map((s) => [cell(s), "announced: expires soon", "—"]),
+        ...arr(r.idled).map((i) => [cell(obj(i).stack), "idle: expiry brought forward", cell(obj(i).expiresAt)]),
+        ...arr(r.orphans).map((o) => [cell(obj(o).environment), "**orphaned**: no stack", `${cell(obj(o).resources)} resource(s) left: vnv env orphans`]),
     ];
     return [
         ...facts([

@@ -158,6 +158,11 @@ export function reapText(s: ReapSummary): string {
     for (const i of s.idled ?? []) {
         lines.push(`  idle       ${t(i.stack)}: unused, now expires ${t(i.expiresAt)}`);
     }
+    for (const o of s.orphans ?? []) {
+        lines.push(
+            `  orphaned   ${t(o.environment)}: no stack, ${o.resources} resource(s) still tagged for it (\`vnv env orphans --out plan.json\`, then --apply)`,
+        );
+    }
     if (s.auth !== undefined) {
         lines.push(s.auth.ok ? `  redirect list: ${s.auth.uris} URI(s) registered` : `  redirect list: NOT updated: ${t(s.auth.error.split("\n")[0] ?? "")}`);
     }

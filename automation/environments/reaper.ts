@@ -22,6 +22,8 @@ export interface ReapSummary {
     noticed?: string[];
     /** Environments whose expiry this run brought forward, nobody having used them (vnv:ephemeral.idleAfter). */
     idled?: { stack: string; expiresAt: string }[];
+    /** `--orphans`: environments whose stack is gone with resources still tagged for them (`vnv env orphans`). */
+    orphans?: { environment: string; resources: number }[];
 }
 
 /** What became of one environment the plan doomed. */

@@ -188,7 +188,8 @@ function reapCommand(env: Command, ctx: CliContext): void {
         .option("--dry-run", "only say what would be destroyed")
         .option("--now <time>", "with --dry-run: plan as if it were this ISO 8601 time (with a time zone); a real reap decides by the time it acts")
         .addOption(new Option("--concurrency <n>", "environments destroyed at once, 1 to 32").default("2"))
-        .action(async (opts: OnTarget & { dryRun?: boolean; now?: string; concurrency: string }) => {
+        .option("--orphans", "also report resources tagged for an environment whose stack is gone (vnv env orphans; the Tagging API of dev's region)")
+        .action(async (opts: OnTarget & { dryRun?: boolean; now?: string; concurrency: string; orphans?: boolean }) => {
             const now = opts.now === undefined ? undefined : instantInput(opts.now);
             if (now !== undefined && !opts.dryRun) {
                 throw new UsageError("--now is for planning only: add --dry-run (a real reap decides by the time it acts, never by a given one)");
@@ -211,6 +212,9 @@ function reapCommand(env: Command, ctx: CliContext): void {
             const summary = aws !== undefined && docker !== undefined ? mergeReaps(aws, docker) : (aws ?? docker);
             if (summary === undefined) {
                 return; // unreachable: --on docker answers or throws
+            }
+            if (opts.orphans && opts.on !== "docker") {
+                Object.assign(summary, { orphans: await orphansSeen(ctx, opts) });
             }
             const { reapText } = require("../render") as typeof import("../render");
             ctx.emit(opts, summary, reapText(summary));
@@ -269,6 +273,18 @@ export async function onDocker<T>(
         }
         ctx.problem(`Docker environments: ${(e as Error).message}`);
         return otherwise;
+    }
+}
+
+/** The orphans the reaper sees: by environment, how many resources; a Tagging API it cannot read is a problem (exit 1), never fatal for the reap. */
+async function orphansSeen(ctx: CliContext, opts: OnTarget): Promise<{ environment: string; resources: number }[] | undefined> {
+    try {
+        const { currentPlan } = require("./orphans") as typeof import("./orphans");
+        const { plan } = await currentPlan(ctx, opts);
+        return plan.orphans.map((o) => ({ environment: o.environment, resources: o.resources.length }));
+    } catch (e) {
+        ctx.problem(`orphans: ${(e as Error).message}`);
+        return undefined;
     }
 }
 
