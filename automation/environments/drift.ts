@@ -33,6 +33,16 @@ const MAX_KEYS = 20;
 /** Output keys of the dynamic provider's own bookkeeping, never drift. */
 const IGNORED_KEYS = new Set(["__provider"]);
 
+/**
+ * Outputs AWS itself changes by design, never drift: a scalable target's bounds (the working
+ * hours' scheduled actions and `vnv env sleep|wake` set them) and a service's task count
+ * (Application Auto Scaling sets it; the program ignores it, `ignoreChanges: ["desiredCount"]`).
+ */
+export const OWNED_BY_AWS: Readonly<Record<string, readonly string[]>> = {
+    "aws:appautoscaling/target:Target": ["minCapacity", "maxCapacity"],
+    "aws:ecs/service:Service": ["desiredCount"],
+};
+
 /** The drift among the events of a refresh preview. */
 export function driftOf(events: readonly EngineEvent[]): { drifted: DriftedResource[]; unchanged: number } {
     const drifted: DriftedResource[] = [];
@@ -45,7 +55,13 @@ export function driftOf(events: readonly EngineEvent[]): { drifted: DriftedResou
         if (m.op === "delete") {
             drifted.push({ urn: m.urn, type: m.type, change: "deleted", keys: [] });
         } else if (m.op === "update") {
-            drifted.push({ urn: m.urn, type: m.type, change: "changed", keys: changedKeys(m.old?.outputs ?? {}, m.new?.outputs ?? {}) });
+            const owned = OWNED_BY_AWS[m.type] ?? [];
+            const keys = changedKeys(m.old?.outputs ?? {}, m.new?.outputs ?? {}).filter((k) => !owned.includes(k));
+            if (keys.length === 0) {
+                unchanged++; // only what AWS changes by design
+            } else {
+                drifted.push({ urn: m.urn, type: m.type, change: "changed", keys });
+            }
         } else if (m.op === "same") {
             unchanged++;
         }
