@@ -4,36 +4,58 @@
  */
 import { strict as assert } from "node:assert";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { driftOf } from "../automation/environments/drift";
+import { driftOf, ownedByAws } from "../automation/environments/drift";
 
-/** A refresh event of one resource whose outputs went from `old` to `now`. */
-function refreshed(type: string, old: Record<string, unknown>, now: Record<string, unknown>): EngineEvent {
+/** A refresh event of the resource `name` whose outputs went from `old` to `now`. */
+function refreshed(type: string, name: string, old: Record<string, unknown>, now: Record<string, unknown>): EngineEvent {
     return {
         sequence: 1,
         timestamp: 0,
-        resOutputsEvent: { metadata: { op: "update", urn: `urn:pulumi:dev::vnv::${type}::x`, type, old: { outputs: old }, new: { outputs: now } } },
+        resOutputsEvent: { metadata: { op: "update", urn: `urn:pulumi:dev::vnv::${type}::${name}`, type, old: { outputs: old }, new: { outputs: now } } },
     } as unknown as EngineEvent; // only the fields driftOf reads
 }
 
+const SERVICE = "aws:ecs/service:Service";
+const TARGET = "aws:appautoscaling/target:Target";
+/** dev: every service sleeps. */
+const dev = ownedByAws([{ name: "proxy-server" }, { name: "redis" }], true);
+/** prod: proxy-server scales, redis runs a fixed count. */
+const prod = ownedByAws([{ name: "proxy-server", scaling: { max: 4 } }, { name: "redis" }], false);
+
 describe("drift", () => {
-    it("a scalable target whose bounds the working hours or sleep set is not drift", () => {
-        const r = driftOf([refreshed("aws:appautoscaling/target:Target", { minCapacity: 1, maxCapacity: 1 }, { minCapacity: 0, maxCapacity: 0 })]);
+    it("a sleeping service's target whose bounds the working hours or sleep set is not drift", () => {
+        const r = driftOf([refreshed(TARGET, "vnv-services-proxy-server-hours", { minCapacity: 1, maxCapacity: 1 }, { minCapacity: 0, maxCapacity: 0 })], dev);
         assert.deepEqual([r.drifted, r.unchanged], [[], 1]);
     });
 
-    it("a service whose task count Application Auto Scaling set is not drift", () => {
-        assert.deepEqual(driftOf([refreshed("aws:ecs/service:Service", { desiredCount: 2 }, { desiredCount: 0 })]).drifted, []);
+    it("a task count Application Auto Scaling sets (a sleeping or scaling service) is not drift", () => {
+        const events = (name: string) => [refreshed(SERVICE, name, { desiredCount: 2 }, { desiredCount: 0 })];
+        assert.deepEqual([driftOf(events("vnv-services-redis"), dev).drifted, driftOf(events("vnv-services-proxy-server"), prod).drifted], [[], []]);
     });
 
-    it("any other change of the same resources is drift, named without the owned outputs", () => {
-        const r = driftOf([refreshed("aws:ecs/service:Service", { desiredCount: 2, taskDefinition: "a:1" }, { desiredCount: 0, taskDefinition: "a:2" })]);
+    it("a fixed service's count changed by hand in prod is drift", () => {
+        assert.equal(driftOf([refreshed(SERVICE, "vnv-services-redis", { desiredCount: 1 }, { desiredCount: 0 })], prod).drifted.length, 1);
+    });
+
+    it("prod's scaling bounds changed by hand are drift", () => {
+        const r = driftOf(
+            [refreshed(TARGET, "vnv-services-proxy-server-scaling", { minCapacity: 2, maxCapacity: 4 }, { minCapacity: 2, maxCapacity: 1 })],
+            prod,
+        );
+        assert.deepEqual(
+            r.drifted.map((d) => d.keys),
+            [["maxCapacity"]],
+        );
+    });
+
+    it("any other change of an owned resource is drift, named without the owned outputs", () => {
+        const r = driftOf(
+            [refreshed(SERVICE, "vnv-services-redis", { desiredCount: 2, taskDefinition: "a:1" }, { desiredCount: 0, taskDefinition: "a:2" })],
+            dev,
+        );
         assert.deepEqual(
             r.drifted.map((d) => d.keys),
             [["taskDefinition"]],
         );
-    });
-
-    it("outputs of those names on another type are drift", () => {
-        assert.equal(driftOf([refreshed("aws:autoscaling/group:Group", { minCapacity: 1 }, { minCapacity: 0 })]).drifted.length, 1);
     });
 });

@@ -34,17 +34,33 @@ const MAX_KEYS = 20;
 const IGNORED_KEYS = new Set(["__provider"]);
 
 /**
- * Outputs AWS itself changes by design, never drift: a scalable target's bounds (the working
- * hours' scheduled actions and `vnv env sleep|wake` set them) and a service's task count
- * (Application Auto Scaling sets it; the program ignores it, `ignoreChanges: ["desiredCount"]`).
+ * Which outputs of a resource AWS itself changes by design, by its type and logical name: those
+ * the program leaves to it (`ignoreChanges`), never drift. Anything else is.
  */
-export const OWNED_BY_AWS: Readonly<Record<string, readonly string[]>> = {
-    "aws:appautoscaling/target:Target": ["minCapacity", "maxCapacity"],
-    "aws:ecs/service:Service": ["desiredCount"],
-};
+export type OwnedByAws = (type: string, name: string) => readonly string[];
+
+/**
+ * What the program leaves to AWS in a stack with these services: the task count of a service
+ * that scales or sleeps (Application Auto Scaling sets it; `ignoreChanges: ["desiredCount"]`),
+ * and the bounds of a sleeping service's scalable target (`<component>-<service>-hours`: the
+ * working hours' scheduled actions and `vnv env sleep|wake` set them). A fixed service's count
+ * and a scaling target's bounds stay the program's: changed by hand, they are drift.
+ */
+export function ownedByAws(services: readonly { name: string; scaling?: unknown }[], sleeps: boolean, database?: string): OwnedByAws {
+    const counted = services.filter((s) => s.scaling !== undefined || (sleeps && s.name !== database)).map((s) => s.name);
+    return (type, name) => {
+        if (type === "aws:ecs/service:Service" && counted.some((s) => name.endsWith(`-${s}`))) {
+            return ["desiredCount"];
+        }
+        if (type === "aws:appautoscaling/target:Target" && sleeps && name.endsWith("-hours")) {
+            return ["minCapacity", "maxCapacity"];
+        }
+        return [];
+    };
+}
 
 /** The drift among the events of a refresh preview. */
-export function driftOf(events: readonly EngineEvent[]): { drifted: DriftedResource[]; unchanged: number } {
+export function driftOf(events: readonly EngineEvent[], owned: OwnedByAws = () => []): { drifted: DriftedResource[]; unchanged: number } {
     const drifted: DriftedResource[] = [];
     let unchanged = 0;
     for (const event of events) {
@@ -55,8 +71,8 @@ export function driftOf(events: readonly EngineEvent[]): { drifted: DriftedResou
         if (m.op === "delete") {
             drifted.push({ urn: m.urn, type: m.type, change: "deleted", keys: [] });
         } else if (m.op === "update") {
-            const owned = OWNED_BY_AWS[m.type] ?? [];
-            const keys = changedKeys(m.old?.outputs ?? {}, m.new?.outputs ?? {}).filter((k) => !owned.includes(k));
+            const aws = owned(m.type, m.urn.split("::").pop() ?? "");
+            const keys = changedKeys(m.old?.outputs ?? {}, m.new?.outputs ?? {}).filter((k) => !aws.includes(k));
             if (keys.length === 0) {
                 unchanged++; // only what AWS changes by design
             } else {
@@ -82,7 +98,7 @@ function changedKeys(old: Record<string, unknown>, now: Record<string, unknown>)
  * confirmations are skipped ("--yes and --preview-only cannot be used together", v3.259), so
  * the workspace's `PULUMI_SKIP_CONFIRMATIONS` is lifted for this one run.
  */
-export async function checkDrift(stack: Stack, now: Date, onOutput?: (text: string) => void): Promise<DriftReport> {
+export async function checkDrift(stack: Stack, now: Date, onOutput?: (text: string) => void, owned?: OwnedByAws): Promise<DriftReport> {
     const events: EngineEvent[] = [];
     const env = stack.workspace.envVars;
     const skip = env.PULUMI_SKIP_CONFIRMATIONS;
@@ -96,6 +112,6 @@ export async function checkDrift(stack: Stack, now: Date, onOutput?: (text: stri
             env.PULUMI_SKIP_CONFIRMATIONS = skip;
         }
     }
-    const { drifted, unchanged } = driftOf(events);
+    const { drifted, unchanged } = driftOf(events, owned);
     return { stack: stack.name, checkedAt: now.toISOString(), drifted, unchanged };
 }

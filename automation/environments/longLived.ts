@@ -1,8 +1,8 @@
 /** The long-lived stacks, prod and dev: a pinned deploy, and drift. Selected, never created. */
 import type { Stack } from "@pulumi/pulumi/automation";
-import type { EnvironmentSettings } from "../../infra/settings";
+import { type EnvironmentSettings, ROLE_RULES } from "../../infra/settings";
 import { EnvironmentNotFoundError } from "../errors";
-import { checkDrift, type DriftReport } from "./drift";
+import { checkDrift, type DriftReport, ownedByAws } from "./drift";
 import { updateFailure } from "./failures";
 import { plainOutputs, type Runtime, StepClock } from "./runtime";
 import type { DeployResult } from "./types";
@@ -68,7 +68,8 @@ export async function driftOf(rt: Runtime, settings: EnvironmentSettings): Promi
     const name = settings.environment;
     const stack = await longLivedStack(rt, settings, "");
     rt.log(`${name}: reading every resource from its provider (a refresh, previewed: nothing is written)`);
-    const report = await rt.locks.run(stack, "drift", () => checkDrift(stack, rt.clock(), rt.cfg.engineOutput));
+    const owned = ownedByAws(settings.services, ROLE_RULES[settings.role].sleeps, settings.database?.name);
+    const report = await rt.locks.run(stack, "drift", () => checkDrift(stack, rt.clock(), rt.cfg.engineOutput, owned));
     if (report.drifted.length > 0) {
         await rt.announce({ kind: "drift", stack: name, resources: report.drifted.map((d) => `${d.change} ${d.urn.split("::").pop() ?? d.urn} (${d.type})`) });
     }
