@@ -18,6 +18,8 @@ export const TAG = {
     slot: "vnv:slot",
     /** The expiry the reaper last announced as coming (so it announces each expiry once). */
     expiryNoticed: "vnv:expiry-noticed",
+    /** When its expiry was last moved by `env extend` (its owner using it: the inactivity rule waits a whole window again). */
+    extendedAt: "vnv:extended-at",
     /** Why the environment is kept past the maximum TTL (`env extend --keep`), up to vnv:ephemeral.maxKeep. */
     keep: "vnv:keep",
     /** The last sleep or wake asked for by hand, `asleep@<ISO time>` (rules/schedule.ts). */

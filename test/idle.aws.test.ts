@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import type { Announcement, Notifier } from "../automation/environments/notify";
 import { idleWindowStart, parseRequests } from "../automation/environments/idle";
-import { makeDriver, useTempDir, v } from "../harness/driver";
+import { makeDriver, ttl, useTempDir, v } from "../harness/driver";
 import { S3_ENV, startS3, type TestS3 } from "../harness/s3";
 import { awakeHoursBetween } from "../rules/prices";
 import type { WorkingHours } from "../rules/schedule";
@@ -105,6 +105,13 @@ describe("@engine the inactivity rule, on moto's CloudWatch", function () {
         await requests(stale.groups[0]!, new Date("2026-12-02T11:00:00.000Z"), 50); // 12:00 in Brussels, before 14:00
         const summary = await driver(NOW).reap();
         assert.ok((summary.idled ?? []).some((i) => i.stack === stale.stack));
+    });
+
+    it("one extended within the window is its owner saying it is in use: left alone for a whole window", async () => {
+        const extended = await madeTuesday();
+        await driver(new Date(NOW.getTime() - 30 * 60_000)).extend(v(extended.version), ttl("3d"));
+        const summary = await driver(NOW).reap();
+        assert.ok(!(summary.idled ?? []).some((i) => i.stack === extended.stack));
     });
 
     it("a kept environment is never brought forward", async () => {

@@ -11,7 +11,7 @@
  * datapoint for an hour without requests, so none is zero. Its answers are hostile input.
  */
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { type EnvironmentMeta, TAG } from "../../rules/metadata";
+import { type EnvironmentMeta, sameMeta, stackRole, TAG, type TagMap } from "../../rules/metadata";
 import { awakeHoursBetween } from "../../rules/prices";
 import type { WorkingHours } from "../../rules/schedule";
 import { formatDuration } from "../../rules/ttl";
@@ -134,39 +134,52 @@ export async function idleSweep(rt: Runtime, now: Date): Promise<Idled[]> {
     const noticeMs = rt.cfg.expiryNoticeMs ?? 3_600_000;
     const start = idleWindowStart(rt.workingHours(), now, idleMs);
     const idled: Idled[] = [];
-    for (const meta of await rt.live()) {
-        if (meta.keep !== undefined || meta.createdAt.getTime() > start.getTime() || meta.expiresAt.getTime() <= now.getTime() + noticeMs) {
-            continue;
-        }
-        const dims = parseRequests(await rt.store.outputs(meta.stack));
-        if (dims === undefined) {
-            rt.log(`${meta.stack}: its stack names no target groups vnv reads (\`vnv env up\` again writes them): the inactivity rule leaves it alone`);
+    for (const s of await rt.store.list()) {
+        const role = stackRole(s.name, s.tags, rt.tagRules(now));
+        if (role.role !== "environment" || !candidate(role.meta, s.tags, start, now.getTime() + noticeMs)) {
             continue;
         }
         try {
+            const dims = parseRequests(await rt.store.outputs(s.name));
+            if (dims === undefined) {
+                rt.log(`${s.name}: its stack names no target groups vnv reads (\`vnv env up\` again writes them): the inactivity rule leaves it alone`);
+                continue;
+            }
             if ((await requestsBetween(client, dims, start, now)) > 0) {
                 continue;
             }
-            const moved = await bringForward(rt, meta, new Date(now.getTime() + noticeMs), idleMs);
+            const moved = await bringForward(rt, role.meta, s.tags, new Date(now.getTime() + noticeMs), idleMs);
             if (moved !== undefined) {
                 idled.push(moved);
             }
         } catch (e) {
-            rt.log(`${meta.stack}: the inactivity rule could not decide: ${(e as Error).message}`);
+            rt.log(`${s.name}: the inactivity rule could not decide: ${(e as Error).message}`);
         }
     }
     return idled;
 }
 
+/**
+ * Whether the rule may judge an environment: not kept, older than the window, not extended within
+ * it (an extend is its owner saying it is in use: it gets a whole window again), and not about to
+ * expire anyway.
+ */
+function candidate(meta: EnvironmentMeta, tags: TagMap, start: Date, soon: number): boolean {
+    const extended = Date.parse(tags[TAG.extendedAt] ?? "");
+    return meta.keep === undefined && meta.createdAt.getTime() <= start.getTime() && !(extended > start.getTime()) && meta.expiresAt.getTime() > soon;
+}
+
 /** Sets the expiry of an idle environment to `expiresAt`, holding it and deciding again on its tags. */
-async function bringForward(rt: Runtime, planned: EnvironmentMeta, expiresAt: Date, idleMs: number): Promise<Idled | undefined> {
+async function bringForward(rt: Runtime, planned: EnvironmentMeta, plannedTags: TagMap, expiresAt: Date, idleMs: number): Promise<Idled | undefined> {
     const draft: AuditDraft = { action: "idle", environment: planned.stack, version: planned.version, digests: {}, expiresAt: expiresAt.toISOString() };
     return rt.leases.hold(planned.stack, "idle", async () => {
         const stack = await rt.store.select(planned.stack);
-        const meta = stack === undefined ? undefined : await rt.metaOf(stack);
-        if (stack === undefined || meta === undefined || meta.keep !== undefined || meta.expiresAt.getTime() <= expiresAt.getTime()) {
-            return undefined; // gone, kept or expiring sooner meanwhile
+        const tags = stack === undefined ? undefined : await rt.store.tags(stack);
+        // Decided on tags read before the lease: any change since (an extend, a keep) wins.
+        if (stack === undefined || tags === undefined || !sameMeta(tags, plannedTags) || tags[TAG.extendedAt] !== plannedTags[TAG.extendedAt]) {
+            return undefined;
         }
+        const meta = await rt.metaOf(stack);
         return rt.audited(draft, async () => {
             await stack.setTag(TAG.expiresAt, expiresAt.toISOString());
             rt.log(

@@ -79,6 +79,7 @@ export async function extendEnvironment(rt: Runtime, version: Version, ttl: Ttl,
         await stack.setTag(TAG.keep, keep);
     }
     const meta = await setExpiry(rt, stack, { ...current, ...(keep === undefined ? {} : { keep }) }, ttl);
+    await stack.setTag(TAG.extendedAt, rt.clock().toISOString());
     if (keep === undefined && current.keep !== undefined) {
         await stack.removeTag(TAG.keep);
     }

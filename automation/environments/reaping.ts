@@ -33,7 +33,10 @@ export async function reapEnvironments(rt: Runtime, options: { dryRun?: boolean;
     );
     if (!summary.dryRun) {
         // Before the notices: an environment the rule brings forward is warned in this same run.
-        summary.idled = await idleSweep(rt, rt.clock());
+        summary.idled = await idleSweep(rt, rt.clock()).catch((e: unknown) => {
+            rt.log(`the inactivity rule could not run: ${(e as Error).message}`);
+            return [];
+        });
     }
     if (!summary.dryRun && rt.cfg.notifier !== undefined) {
         summary.noticed = await noticeExpiring(rt.store, rt.cfg.notifier, rt.tagRules(), rt.cfg.expiryNoticeMs ?? 3_600_000, {}, (meta) =>
