@@ -227,6 +227,9 @@ function weeklyAwakeHours(h: WorkingHours): number {
     return (h.days.length * ((clockMinutes(h.to) ?? 0) - (clockMinutes(h.from) ?? 0))) / 60;
 }
 
+/** The longest span {@link awakeHoursBetween} counts. */
+export const MAX_SPAN_MS = 400 * 86_400_000;
+
 /** Hours between `from` and `to` the working hours keep the services awake (all of them without hours). */
 export function awakeHoursBetween(hours: WorkingHours | undefined, from: Date, to: Date): number {
     if (to.getTime() <= from.getTime()) {
@@ -234,6 +237,10 @@ export function awakeHoursBetween(hours: WorkingHours | undefined, from: Date, t
     }
     if (hours === undefined) {
         return (to.getTime() - from.getTime()) / 3_600_000;
+    }
+    if (to.getTime() - from.getTime() > MAX_SPAN_MS) {
+        // Stepped change by change, a span is scanned minute by minute: callers bound theirs.
+        throw new RangeError(`a span of more than ${MAX_SPAN_MS / 86_400_000} days is not priced`);
     }
     let awake = 0;
     for (let t = from; t.getTime() < to.getTime(); ) {

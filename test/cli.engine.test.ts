@@ -238,6 +238,15 @@ describe("@engine vnv command line", function () {
             assert.ok(!(await stackFiles(tmp())).some((f) => f.includes("v4-6-0")));
         });
 
+        it("a daily budget with no price table to hold it refuses a new environment (exit 1), nothing made", async () => {
+            fs.rmSync(path.join(project, "prices"), { recursive: true });
+            await pushVersion(reg, "v4.7.0-rc.1");
+            const r = await run(["env", "up", "v4.7.0-rc.1", "--wait", "0"], () => 200);
+            assert.equal(r.code, 1, r.err);
+            assert.match(r.err, /vnv:ephemeral\.dailyBudget is set but there is no price table to hold it/);
+            assert.ok(!(await stackFiles(tmp())).some((f) => f.includes("v4-7-0")));
+        });
+
         it("a webhook that answers 500 never fails env up", async () => {
             await pushVersion(reg, "v4.2.0-rc.1");
             const r = await run(["env", "up", "v4.2.0-rc.1", "--wait", "30s"], () => 200, 500);

@@ -63,4 +63,13 @@ describe("@engine keeping an environment (env extend --keep)", function () {
         assert.match(r.err, /invalid --keep/);
         assert.ok(!r.err.includes("\u001b"), "the reason is escaped when printed");
     });
+
+    it("an environment whose tags claim a creation decades ago is listed without a cost (nothing priced over decades)", async () => {
+        await created("v8.4.0-rc.1");
+        const stack = await makeDriver(tmp()).store.select("v8-4-0-rc-1");
+        await stack!.setTag("vnv:expires-at", "1970-01-02T00:00:00.000Z");
+        await stack!.setTag("vnv:created-at", "1970-01-01T00:00:00.000Z");
+        const [row] = JSON.parse((await vnv(["env", "ls", "--json", "--on", "aws"])).out);
+        assert.deepEqual([row.status, row.cost], ["expired", undefined]);
+    });
 });

@@ -144,6 +144,10 @@ describe("the price of an environment", () => {
             );
         });
 
+        it("a span longer than the bound is refused rather than scanned for minutes (tags can claim any creation time)", () => {
+            assert.throws(() => awakeHoursBetween(BRUSSELS, new Date("1970-01-01Z"), new Date("2026-12-01Z")), /not priced/);
+        });
+
         it("cost between two instants is the awake hours at the awake rate and the rest at the asleep rate", () => {
             const cost = costBetween({ awakeHour: 2, asleepHour: 1 }, BRUSSELS, new Date("2026-12-04T17:00:00Z"), new Date("2026-12-07T07:00:00Z"));
             assert.equal(cost, 2 * 2 + 60 * 1);

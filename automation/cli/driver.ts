@@ -30,9 +30,10 @@ export async function makeDriver(ctx: CliContext, opts: SharedOptions): Promise<
     const waitMs = wait === "0" ? 0 : ttlInput(wait, undefined, "--wait").ms;
     const registry = await ctx.registry();
     const audit = await ctx.auditor(backend);
-    const pricing = pricingOf(ctx, region ?? settings.region, policy.dailyBudget);
+    const pricing = pricingOf(ctx, region ?? settings.region);
     return new Environments({
         ...(pricing === undefined ? {} : { pricing }),
+        ...(policy.dailyBudget === undefined ? {} : { dailyBudget: policy.dailyBudget }),
         ...(audit === undefined ? {} : { audit }),
         ...(deps.clock === undefined ? {} : { clock: deps.clock }),
         checkImages: async (version, services) => {
@@ -93,11 +94,14 @@ function authOf(ctx: CliContext, policy: NonNullable<EnvironmentSettings["epheme
     };
 }
 
-/** The price table of dev's region (or the snapshot's), and the daily budget; a table that cannot be read is said, not fatal. */
-function pricingOf(ctx: CliContext, region: string, dailyBudget: number | undefined) {
+/**
+ * The price table of dev's region (or the snapshot's); one that cannot be read is said, not fatal
+ * here (`env up` with a daily budget then refuses: the budget cannot be held without prices).
+ */
+function pricingOf(ctx: CliContext, region: string) {
     try {
         const loaded = priceTableFor(ctx.dir, region);
-        return loaded === undefined ? undefined : { table: loaded.table, substitute: loaded.substitute, ...(dailyBudget === undefined ? {} : { dailyBudget }) };
+        return loaded === undefined ? undefined : { table: loaded.table, substitute: loaded.substitute };
     } catch (e) {
         ctx.log(`prices: ${(e as Error).message}`);
         return undefined;

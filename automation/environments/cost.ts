@@ -43,7 +43,7 @@ export function estimateText(e: PricedEstimate, region: string): string {
  * it would take the live ephemeral environments past the daily budget.
  */
 export async function priceNew(rt: Runtime, stack: string, settings: EnvironmentSettings): Promise<PricedEstimate | undefined> {
-    const budget = rt.cfg.pricing?.dailyBudget;
+    const budget = rt.cfg.dailyBudget;
     const live = await rt.live();
     const mine = estimateOf(rt, settings, live.length + 1);
     if (mine === undefined) {
@@ -58,7 +58,15 @@ export async function priceNew(rt: Runtime, stack: string, settings: Environment
     if (budget === undefined) {
         return mine;
     }
-    const others = live.map((m) => estimateOf(rt, settingsOfMeta(rt, m), live.length + 1)?.day ?? 0);
+    // One whose settings no longer build (a version dev's configuration no longer makes) is
+    // priced as this one: it still runs, and must not block everyone else's up.
+    const others = live.map((m) => {
+        try {
+            return estimateOf(rt, settingsOfMeta(rt, m), live.length + 1)?.day ?? mine.day;
+        } catch {
+            return mine.day;
+        }
+    });
     const total = mine.day + others.reduce((a, b) => a + b, 0);
     if (total > budget) {
         throw new UsageError(
@@ -81,7 +89,13 @@ export interface EnvironmentCost {
     readonly day: number;
 }
 
+/** A life longer than this is no environment vnv priced (tags that say so are hostile or broken): no cost is shown. */
+const MAX_PRICED_MS = 400 * 86_400_000;
+
 export function costOf(rt: Runtime, meta: EnvironmentMeta, sharedBy: number, now: Date): EnvironmentCost | undefined {
+    if (Math.max(now.getTime(), meta.expiresAt.getTime()) - meta.createdAt.getTime() > MAX_PRICED_MS || meta.createdAt.getTime() > now.getTime()) {
+        return undefined;
+    }
     let settings: EnvironmentSettings;
     try {
         settings = settingsOfMeta(rt, meta);

@@ -85,7 +85,9 @@ export interface DriverConfig {
      * The prices estimates use (rules/prices.ts) and the daily budget of the ephemeral
      * environments. @default none: no estimate; a budget cannot be held
      */
-    readonly pricing?: { readonly table: PriceTable; readonly substitute: boolean; readonly dailyBudget?: number };
+    readonly pricing?: { readonly table: PriceTable; readonly substitute: boolean };
+    /** vnv:ephemeral.dailyBudget, US dollars; held only with a price table (`env up` refuses without one). @default none */
+    readonly dailyBudget?: number;
     /** The Environment workflow's page, offered in the expiry warning (`<server>/<repository>/actions/workflows/environment.yml`). @default none */
     readonly workflowUrl?: string;
     /** CloudWatch in a region, for the inactivity rule. @default none: no inactivity rule */
