@@ -191,12 +191,22 @@ export function tagsToMeta(stack: string, tags: TagMap, rules: TagRules): Enviro
         hostname: tags[TAG.hostname]!,
         owner: tags[TAG.owner]!,
         createdAt,
-        expiresAt,
+        expiresAt: keep === undefined ? expiresAt : keptExpiry(createdAt, expiresAt, rules),
         slot: Number(tags[TAG.slot]),
         ...(keep === undefined ? {} : { keep }),
     };
     const disagreement = disagreementOf(meta, rules);
     return disagreement === undefined ? meta : { problem: disagreement };
+}
+
+/**
+ * A kept environment's expiry within today's bound: a bound lowered (or keeping switched off)
+ * after it was kept holds it to the new bound, so it is collected then instead of read as
+ * malformed and never acted on.
+ */
+function keptExpiry(createdAt: Date, expiresAt: Date, rules: TagRules): Date {
+    const bound = createdAt.getTime() + (rules.maxKeepMs ?? rules.maxTtlMs);
+    return expiresAt.getTime() > bound ? new Date(bound) : expiresAt;
 }
 
 /** Where well-formed tags disagree with their stack, the domain, the maximum TTL or the time. */

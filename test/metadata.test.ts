@@ -166,11 +166,17 @@ describe("environment metadata", () => {
             assert.ok(!("problem" in read) && read.keep === "client demo on Friday", JSON.stringify(read));
         });
 
-        it("beyond the maximum kept life, or with no keeping configured, it is malformed", () => {
-            for (const r of [{ ...rules, maxKeepMs: 7 * DAY }, rules]) {
+        it("a bound lowered after it was kept, or keeping switched off, holds it to the new bound: it expires there, never malformed and never acted on", () => {
+            const expiries = [{ ...rules, maxKeepMs: 7 * DAY }, rules].map((r) => {
                 const read = tagsToMeta("v1-2-3", kept("demo", 10), r);
-                assert.ok("problem" in read && /beyond the maximum (kept life|TTL)/.test(read.problem), JSON.stringify(read));
-            }
+                return "problem" in read ? read.problem : read.expiresAt.toISOString();
+            });
+            assert.deepEqual(expiries, ["2026-11-30T00:00:00.000Z", "2026-11-26T00:00:00.000Z"]);
+        });
+
+        it("without a reason, an expiry beyond the maximum TTL stays malformed", () => {
+            const { "vnv:keep": _k, ...plain } = kept("demo", 10);
+            assert.ok("problem" in tagsToMeta("v1-2-3", plain, { ...rules, maxKeepMs: 14 * DAY }));
         });
 
         it("a reason with control characters, edge spaces or over 200 characters is malformed", () => {

@@ -88,6 +88,13 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
     });
 
     describe("--out, then --apply: plan, then delete that plan", () => {
+        beforeEach(async () => {
+            // As on the team's backend: prod and dev are there (a backend without them is the wrong one).
+            for (const stack of ["prod", "dev"]) {
+                await makeDriver(tmp()).store.create(stack);
+            }
+        });
+
         const region = "eu-central-1";
         const aws = { region, endpoint: "", credentials: CREDENTIALS, maxAttempts: 1 };
         const tags = (environment: string) => [
@@ -162,7 +169,7 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
 
         it("a plan that is not one vnv wrote is refused with exit 2 before anything is read or deleted", async () => {
             const plan = path.join(tmp(), "plan.json");
-            fs.writeFileSync(plan, JSON.stringify({ project: "vnv", region, orphans: [{ environment: "v1", resources: ["rm -rf /"] }] }));
+            fs.writeFileSync(plan, JSON.stringify({ backend: "file:///x", project: "vnv", region, orphans: [{ environment: "v1", resources: ["rm -rf /"] }] }));
             const r = await orphans(["--apply", plan]);
             assert.equal(r.code, 2, r.err);
             assert.match(r.err, /not a plan `vnv env orphans --out` wrote: .*not an ARN; nothing was deleted/);
@@ -170,7 +177,8 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
 
         it("a plan of another region is refused with exit 2, nothing deleted", async () => {
             const plan = path.join(tmp(), "plan.json");
-            fs.writeFileSync(plan, JSON.stringify({ project: "vnv", region: "us-west-2", orphans: [] }));
+            await orphans(["--out", plan]);
+            fs.writeFileSync(plan, JSON.stringify({ ...JSON.parse(fs.readFileSync(plan, "utf8")), region: "us-west-2", orphans: [] }));
             const r = await orphans(["--apply", plan]);
             assert.equal(r.code, 2, r.err);
             assert.match(r.err, /the plan is for vnv in us-west-2, this is vnv in eu-central-1/);
@@ -191,6 +199,15 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
             assert.equal(r.code, 1, r.err);
             assert.match(r.out, /left {5}arn:aws:ecs:eu-central-1:\d+:cluster\/vnv-v7-7-9-\d+: vnv does not delete ecs:cluster; delete it by hand/);
         });
+
+        it("a plan made against another backend is refused with exit 2: orphans are judged by a backend's stacks", async () => {
+            const plan = path.join(tmp(), "plan.json");
+            await orphans(["--out", plan]);
+            fs.writeFileSync(plan, JSON.stringify({ ...JSON.parse(fs.readFileSync(plan, "utf8")), backend: "s3://another-bucket" }));
+            const r = await orphans(["--apply", plan]);
+            assert.equal(r.code, 2, r.err);
+            assert.match(r.err, /the plan was made against the backend s3:\/\/another-bucket, this is file:.*nothing was deleted/);
+        });
     });
 
     it("env reap --orphans reports, by environment, how many resources are left for a stack that is gone", async () => {
@@ -202,6 +219,15 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
             JSON.parse(r.out).orphans.filter((o: { environment: string }) => o.environment === "v6-6-6"),
             [{ environment: "v6-6-6", resources: 2 }],
         );
+    });
+
+    it("a backend without dev, while resources are tagged for dev, is the wrong one: --apply refuses with exit 2", async () => {
+        const plan = path.join(tmp(), "plan.json");
+        await tagged("dev");
+        await orphans(["--out", plan]);
+        const r = await orphans(["--apply", plan]);
+        assert.equal(r.code, 2, r.err);
+        assert.match(r.err, /this backend holds no stack for dev, which have tagged resources: is it the right backend\? nothing was deleted/);
     });
 
     it("prod's resources with no prod stack in this backend are never orphans: said, and left out", async () => {

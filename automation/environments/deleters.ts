@@ -5,6 +5,7 @@
  */
 import type { AwsClientConfig } from "../aws";
 import { OperationError } from "../errors";
+import { terminalText } from "../../rules/terminal";
 import { type Deleter, gone, type Kind, type Target } from "./orphanSweep";
 
 /** A bucket with more objects than this is not an environment's frontend: left for a person. */
@@ -115,7 +116,14 @@ async function emptyAndDelete(client: import("@aws-sdk/client-s3").S3Client, buc
         if (deleted > MAX_OBJECTS) {
             throw new OperationError(`${bucket} holds more than ${MAX_OBJECTS} objects: not an environment's frontend, left for a person`);
         }
-        await client.send(new sdk.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+        const answer = await client.send(new sdk.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+        const [refused] = answer.Errors ?? [];
+        if (refused !== undefined) {
+            // Listed again next round, it would loop to the bound: say the first refusal instead.
+            throw new OperationError(
+                `${bucket}: S3 refused to delete ${terminalText(String(refused.Key).slice(0, 200))}: ${terminalText(`${refused.Code}: ${refused.Message}`.slice(0, 200))}`,
+            );
+        }
     }
     await client.send(new sdk.DeleteBucketCommand({ Bucket: bucket }));
 }

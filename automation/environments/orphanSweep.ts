@@ -17,14 +17,16 @@ const ARN = /^arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{0,12}):(.+)$/;
 
 /** A plan as `--out` writes it. */
 export interface SavedPlan {
+    /** The state backend whose stacks the plan was made against (its URL without query). */
+    readonly backend: string;
     readonly project: string;
     readonly region: string;
     readonly orphans: readonly { readonly environment: string; readonly resources: readonly string[] }[];
 }
 
 /** Writes the plan `--apply` takes. */
-export function savePlan(file: string, plan: OrphanPlan): void {
-    const saved: SavedPlan = { project: plan.project, region: plan.region, orphans: plan.orphans };
+export function savePlan(file: string, plan: OrphanPlan, backend: string): void {
+    const saved: SavedPlan = { backend: backendIdentity(backend), project: plan.project, region: plan.region, orphans: plan.orphans };
     fs.writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`);
 }
 
@@ -50,8 +52,15 @@ export function readPlan(file: string): SavedPlan {
     }
     const plan = typeof o === "object" && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>) : refuse("not an object");
     const keys = Object.keys(plan).sort().join();
-    if (keys !== "orphans,project,region" || typeof plan.project !== "string" || typeof plan.region !== "string" || !Array.isArray(plan.orphans)) {
-        refuse("expected {project, region, orphans}");
+    if (
+        keys !== "backend,orphans,project,region" ||
+        typeof plan.backend !== "string" ||
+        plan.backend.length > 2048 ||
+        typeof plan.project !== "string" ||
+        typeof plan.region !== "string" ||
+        !Array.isArray(plan.orphans)
+    ) {
+        refuse("expected {backend, project, region, orphans}");
     }
     let count = 0;
     const orphans = (plan.orphans as unknown[]).map((x) => {
@@ -66,7 +75,12 @@ export function readPlan(file: string): SavedPlan {
         }
         return { environment: entry.environment as string, resources: resources as string[] };
     });
-    return { project: plan.project as string, region: plan.region as string, orphans };
+    return { backend: plan.backend as string, project: plan.project as string, region: plan.region as string, orphans };
+}
+
+/** A backend's URL without its query (`s3://bucket/prefix`): what a plan names it by. */
+export function backendIdentity(url: string): string {
+    return url.split("?")[0]!;
 }
 
 /** One resource's kind, from its ARN: `s3:bucket`, `ecs:service`, … */
@@ -134,10 +148,26 @@ export type Deleter = (t: Target) => Promise<void>;
  * Deletes what is in `saved` and still an orphan in `now` (the plan made again from the Tagging
  * API at apply time), kind by kind in {@link DELETE_ORDER}.
  */
-export async function sweep(saved: SavedPlan, now: OrphanPlan, deleters: Readonly<Record<Kind, Deleter>>, log: (line: string) => void): Promise<SweepResult> {
+export async function sweep(
+    saved: SavedPlan,
+    now: OrphanPlan,
+    backend: string,
+    deleters: Readonly<Record<Kind, Deleter>>,
+    log: (line: string) => void,
+): Promise<SweepResult> {
     if (saved.project !== now.project || saved.region !== now.region) {
         throw new UsageError(
             `the plan is for ${terminalText(saved.project)} in ${terminalText(saved.region)}, this is ${now.project} in ${now.region}: nothing was deleted`,
+        );
+    }
+    if (saved.backend !== backendIdentity(backend)) {
+        throw new UsageError(
+            `the plan was made against the backend ${terminalText(saved.backend)}, this is ${terminalText(backendIdentity(backend))}: orphans are judged by a backend's stacks, so nothing was deleted`,
+        );
+    }
+    if (now.protectedMissing.length > 0) {
+        throw new UsageError(
+            `this backend holds no stack for ${now.protectedMissing.join(", ")}, which have tagged resources: is it the right backend? nothing was deleted`,
         );
     }
     const current = new Map(now.orphans.flatMap((o) => o.resources.map((arn) => [arn, o.environment] as const)));

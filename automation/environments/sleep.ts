@@ -15,6 +15,7 @@ import { scalingResourceId } from "../../rules/alarms";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { asleepAt, parseSleepDemand, type SleepState, sleepDemandTag, sleepState, type WorkingHours, wakeEnd } from "../../rules/schedule";
 import { terminalText } from "../../rules/terminal";
+import { tryParseVersion } from "../../rules/versions";
 import { EnvironmentNotFoundError, OperationError, UsageError } from "../errors";
 import { ecsPlacement } from "./exec";
 import type { EcsPlacement } from "./exec";
@@ -161,7 +162,8 @@ export async function setSleep(rt: Runtime, name: string, asleep: boolean, hours
         throw new EnvironmentNotFoundError(name);
     }
     const outputs = await rt.store.outputs(name);
-    const devVersion = typeof outputs?.version === "string" && outputs.version.length <= 128 ? outputs.version : "";
+    // Backend data: the history records dev's version only when it is one.
+    const devVersion = typeof outputs?.version === "string" ? (tryParseVersion(outputs.version.slice(0, 128))?.canonical ?? "") : "";
     const version = name === "dev" ? devVersion : (await rt.metaOf(stack)).version;
     const placement = ecsPlacement(name, outputs ?? {});
     const targets = sleepTargets(name, placement);

@@ -23,9 +23,10 @@ export function orphansCommand(env: Command, ctx: CliContext): void {
             const sweep = require("../../environments/orphanSweep") as typeof import("../../environments/orphanSweep");
             const saved = opts.apply === undefined ? undefined : sweep.readPlan(opts.apply);
             const { plan, region } = await currentPlan(ctx, opts);
+            const backend = ctx.backend(opts).url;
             if (saved === undefined) {
                 if (opts.out !== undefined) {
-                    sweep.savePlan(opts.out, plan);
+                    sweep.savePlan(opts.out, plan, backend);
                     ctx.log(`wrote the plan to ${opts.out}: \`vnv env orphans --apply ${opts.out}\` deletes what in it is still an orphan then`);
                 }
                 const { orphansText } = require("../../environments/orphans") as typeof import("../../environments/orphans");
@@ -33,7 +34,7 @@ export function orphansCommand(env: Command, ctx: CliContext): void {
             }
             const { awsDeleters } = require("../../environments/deleters") as typeof import("../../environments/deleters");
             const { awsClientConfig } = require("../../aws") as typeof import("../../aws");
-            const result = await sweep.sweep(saved, plan, awsDeleters(awsClientConfig(ctx.deps.env, region)), ctx.log);
+            const result = await sweep.sweep(saved, plan, backend, awsDeleters(awsClientConfig(ctx.deps.env, region)), ctx.log);
             const { terminalText: t } = require("../../../rules/terminal") as typeof import("../../../rules/terminal");
             const lines = [
                 ...result.deleted.map((arn) => `deleted  ${t(arn)}`),
