@@ -450,6 +450,28 @@ const SAMPLES: Record<string, { json: unknown; rows: string[] }> = {
         json: { stack: "v1-2-3-rc-1", expiresAt: "2026-11-28T12:00:00.000Z" },
         rows: ["| Stack | v1-2-3-rc-1 |", "| Expires | 2026-11-28T12:00:00.000Z |"],
     },
+    sleep: {
+        json: {
+            stack: "v1-2-3-rc-1",
+            asleep: true,
+            services: [
+                { service: "proxy-server", tasks: 0 },
+                { service: "redis", tasks: 0 },
+            ],
+            state: { asleep: true, by: "demand", until: "2026-12-03T18:00:00.000Z" },
+        },
+        rows: ["| Stack | v1-2-3-rc-1 |", "| Asleep | yes |", "| Until | 2026-12-03T18:00:00.000Z |", "| Services | proxy-server 0, redis 0 |"],
+    },
+    wake: {
+        json: {
+            stack: "v1-2-3-rc-1",
+            asleep: false,
+            services: [{ service: "proxy-server", tasks: 1 }],
+            state: { asleep: false, by: "demand", until: "2026-12-02T22:00:00.000Z" },
+            health: { healthy: true, services: [], notReachable: [], elapsedMs: 1 },
+        },
+        rows: ["| Asleep | no |", "| Services | proxy-server 1 |", "| Healthy | yes |"],
+    },
     down: {
         json: { stack: "v1-2-3-rc-1", auth: { ok: false, error: "locked | try later" } },
         rows: ["| Stack | v1-2-3-rc-1 |", "| Destroyed | yes, and its stack removed |", "| Redirect list | **not updated**: locked \\| try later |"],

@@ -4,7 +4,7 @@
 //
 //   node .github/scripts/summary.cjs <kind> <file.json>
 //
-// kinds: up (env up), deploy, status (env status), extend (env extend), down (env down),
+// kinds: up (env up), deploy, status (env status), extend (env extend), down (env down), sleep and wake (env sleep|wake),
 // promote (release promote), reap (env reap), check (release check), drift (vnv drift), verify (release verify). Tables of version, URL,
 // expiry, health, digests and steps go to $GITHUB_STEP_SUMMARY (stdout without it).
 //
@@ -23,6 +23,8 @@ const KINDS = {
     status: { label: "env status", render: renderStatus },
     extend: { label: "env extend", render: renderExtend },
     down: { label: "env down", render: renderDown },
+    sleep: { label: "env sleep", render: renderSleep },
+    wake: { label: "env wake", render: renderSleep },
     promote: { label: "release promote", render: renderPromote },
     reap: { label: "env reap", render: renderReap },
     check: { label: "release check", render: renderCheck },
@@ -197,6 +199,18 @@ function renderExtend(r) {
     return facts([
         ["Stack", cell(r.stack)],
         ["Expires", cell(r.expiresAt)],
+        ...(r.keep === undefined ? [] : [["Kept", cell(r.keep)]]),
+    ]);
+}
+
+function renderSleep(r) {
+    const state = obj(r.state);
+    return facts([
+        ["Stack", cell(r.stack)],
+        ["Asleep", yesNo(r.asleep)],
+        ["Until", cell(state.until)],
+        ["Services", cell(arr(r.services).map((s) => `${text(obj(s).service) ?? "?"} ${text(obj(s).tasks) ?? "?"}`).join(", "))],
+        ...(r.health === undefined ? [] : [["Healthy", yesNo(obj(r.health).healthy)]]),
     ]);
 }
 
