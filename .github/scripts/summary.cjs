@@ -196,11 +196,7 @@ function renderStatus(r) {
 }
 
 function renderExtend(r) {
-    return facts([
-        ["Stack", cell(r.stack)],
-        ["Expires", cell(r.expiresAt)],
-        ...(r.keep === undefined ? [] : [["Kept", cell(r.keep)]]),
-    ]);
+    return facts([["Stack", cell(r.stack)], ["Expires", cell(r.expiresAt)], ...(r.keep === undefined ? [] : [["Kept", cell(r.keep)]])]);
 }
 
 function renderSleep(r) {
@@ -209,7 +205,14 @@ function renderSleep(r) {
         ["Stack", cell(r.stack)],
         ["Asleep", yesNo(r.asleep)],
         ["Until", cell(state.until)],
-        ["Services", cell(arr(r.services).map((s) => `${text(obj(s).service) ?? "?"} ${text(obj(s).tasks) ?? "?"}`).join(", "))],
+        [
+            "Services",
+            cell(
+                arr(r.services)
+                    .map((s) => `${text(obj(s).service) ?? "?"} ${text(obj(s).tasks) ?? "?"}`)
+                    .join(", "),
+            ),
+        ],
         ...(r.health === undefined ? [] : [["Healthy", yesNo(obj(r.health).healthy)]]),
     ]);
 }
