@@ -196,9 +196,9 @@ function scalingIn(rt: Runtime, region: string): ApplicationAutoScalingClient {
 }
 
 /**
- * After `env up`'s update: a new environment runs (tagged awake when the working hours say
- * asleep, so `env ls` tells the truth until their next change); a sleeping one is woken. Whether
- * it is awake now.
+ * After `env up`'s update: a new environment runs (outside the working hours for a wake's
+ * length, tagged so `env ls` tells the truth); a sleeping one is woken the same way. Whether it
+ * is awake now.
  */
 export async function wakeOnUp(rt: Runtime, stack: Stack, created: boolean, outputs: Readonly<Record<string, unknown>>): Promise<boolean> {
     const hours = rt.workingHours();
@@ -208,7 +208,8 @@ export async function wakeOnUp(rt: Runtime, stack: Stack, created: boolean, outp
     const placement = () => ecsPlacement(stack.name, outputs);
     if (created) {
         if (hours !== undefined && asleepAt(hours, now)) {
-            // Created outside the hours: it runs until their next end unless told otherwise.
+            // Created outside the hours: it runs for a wake's default length, then sleeps until they start
+            // (left alone, it would run until their next end: all weekend when made on a Friday night).
             if (rt.cfg.scaling !== undefined && until !== undefined) {
                 await applySleep(
                     rt.cfg.scaling(placement().region),
