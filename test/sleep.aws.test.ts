@@ -160,7 +160,7 @@ describe("@engine sleep and wake, on moto's Application Auto Scaling", function 
     it("sleep and wake are recorded in the history", async () => {
         const env = await live(IN_HOURS);
         await vnv(["env", "sleep", env.version], IN_HOURS);
-        await vnv(["env", "wake", env.version], IN_HOURS);
+        await vnv(["env", "wake", env.version], new Date(IN_HOURS.getTime() + 60_000)); // a later event: newest first
         const history = JSON.parse((await vnv(["history", "--env", env.stack, "--json"], IN_HOURS)).out) as { events: { action: string; result: string }[] };
         assert.deepEqual(
             history.events.slice(0, 2).map((e) => `${e.action} ${e.result}`),
