@@ -123,3 +123,25 @@ export async function startS3(options: { delayMs?: number } = {}): Promise<TestS
         },
     };
 }
+
+/** Moto on loopback for the enclosing `describe`: started before its tests, stopped after them. */
+export function useMoto(): () => TestS3 {
+    let moto: TestS3 | undefined;
+    before(async () => {
+        moto = await startS3();
+    });
+    after(async () => {
+        await moto?.stop();
+    });
+    return () => moto!;
+}
+
+/** An AWS SDK client's settings for moto in `region`: its endpoint, the test credentials, no retry. */
+export function motoClient(moto: TestS3, region: string = "eu-central-1") {
+    return {
+        region,
+        endpoint: moto.endpoint,
+        credentials: { accessKeyId: S3_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: S3_ENV.AWS_SECRET_ACCESS_KEY },
+        maxAttempts: 1,
+    };
+}

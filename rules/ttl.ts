@@ -35,23 +35,26 @@ export function parseDuration(text: string, what: string = "duration"): number {
 /** `2h 5m`, `3d 4h`, `45s`; negative durations as `-…`. */
 export function formatDuration(ms: number): string {
     const sign = ms < 0 ? "-" : "";
-    let rest = Math.abs(Math.round(ms / 1000));
-    const parts: string[] = [];
-    for (const [unit, size] of [
+    const parts = inUnits(Math.abs(Math.round(ms / 1000)), [
         ["d", 86_400],
         ["h", 3_600],
         ["m", 60],
         ["s", 1],
-    ] as const) {
+    ]).slice(0, 2);
+    return sign + (parts.join(" ") || "0s");
+}
+
+/** `amount` in the units, largest first, each with its count (units with none left out). */
+function inUnits(amount: number, units: readonly (readonly [string, number])[]): string[] {
+    let rest = amount;
+    const parts: string[] = [];
+    for (const [unit, size] of units) {
         if (rest >= size) {
             parts.push(`${Math.floor(rest / size)}${unit}`);
             rest %= size;
         }
-        if (parts.length === 2) {
-            break;
-        }
     }
-    return sign + (parts.join(" ") || "0s");
+    return parts;
 }
 
 export interface TtlPolicy {
@@ -81,19 +84,11 @@ export function ttlPolicy(defaultTtl: string, maxTtl: string, maxKeep?: string):
 
 /** A duration as the command line takes it back: `1d6h`, `12h`, `45m` (whole minutes, at least 1m). */
 export function ttlText(ms: number): string {
-    let rest = Math.max(1, Math.round(ms / 60_000));
-    const parts: string[] = [];
-    for (const [unit, size] of [
+    return inUnits(Math.max(1, Math.round(ms / 60_000)), [
         ["d", 1440],
         ["h", 60],
         ["m", 1],
-    ] as const) {
-        if (rest >= size) {
-            parts.push(`${Math.floor(rest / size)}${unit}`);
-            rest %= size;
-        }
-    }
-    return parts.join("");
+    ]).join("");
 }
 
 /**

@@ -9,12 +9,11 @@ import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwat
 import type { Announcement, Notifier } from "../automation/environments/notify";
 import { idleWindowStart, parseRequests } from "../automation/environments/idle";
 import { makeDriver, ttl, useTempDir, v } from "../harness/driver";
-import { S3_ENV, startS3, type TestS3 } from "../harness/s3";
+import { motoClient, useMoto } from "../harness/s3";
 import { awakeHoursBetween } from "../rules/prices";
 import type { WorkingHours } from "../rules/schedule";
 import { ttlPolicy } from "../rules/ttl";
 
-const CREDENTIALS = { accessKeyId: S3_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: S3_ENV.AWS_SECRET_ACCESS_KEY };
 const BRUSSELS: WorkingHours = { timeZone: "Europe/Brussels", days: ["mon", "tue", "wed", "thu", "fri"], from: "07:00", to: "19:00" };
 /** Wednesday 16:00 in Brussels; Pulumi.dev.yaml's hours make the last 2 awake hours 14:00 to 16:00. */
 const NOW = new Date("2026-12-02T15:00:00.000Z");
@@ -24,16 +23,10 @@ const HOUR = 3_600_000;
 describe("@engine the inactivity rule, on moto's CloudWatch", function () {
     this.timeout(180_000);
     const tmp = useTempDir("vnv-idle-");
-    let moto: TestS3;
-    before(async () => {
-        moto = await startS3();
-    });
-    after(async () => {
-        await moto?.stop();
-    });
+    const moto = useMoto();
     let n = 0;
 
-    const cloudwatch = () => new CloudWatchClient({ region: "eu-central-1", endpoint: moto.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+    const cloudwatch = () => new CloudWatchClient(motoClient(moto()));
     const sent: Announcement[] = [];
     const notifier: Notifier = {
         announce: async (a) => {

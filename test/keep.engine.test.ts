@@ -4,30 +4,15 @@
  * on the real engine and a directory backend, with the stand-in program.
  */
 import { strict as assert } from "node:assert";
-import { type CliDeps, main } from "../automation/cli/program";
-import { makeDriver, PASSPHRASE, useTempDir, v } from "../harness/driver";
-import { authStandIn, standIn } from "../harness/standins";
+import { runCli } from "../harness/cli";
+import { makeDriver, useTempDir, v } from "../harness/driver";
 
 describe("@engine keeping an environment (env extend --keep)", function () {
     this.timeout(120_000);
     const tmp = useTempDir("vnv-keep-");
     const DAY = 86_400_000;
 
-    async function vnv(args: string[], overrides: Partial<CliDeps> = {}): Promise<{ code: number; out: string; err: string }> {
-        let out = "";
-        let err = "";
-        const code = await main(args, {
-            env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, PULUMI_BACKEND_URL: `file://${tmp()}/state` },
-            stdout: (t) => (out += t),
-            stderr: (t) => (err += t),
-            program: standIn(),
-            authProgram: authStandIn,
-            pulumiHome: `${tmp()}/home`,
-            waitDefault: "0",
-            ...overrides,
-        });
-        return { code, out, err };
-    }
+    const vnv = (args: string[]) => runCli(args, tmp());
 
     const created = async (version: string) => new Date((await makeDriver(tmp()).up(v(version))).expiresAt).getTime() - 6 * 3_600_000;
 

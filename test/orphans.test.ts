@@ -16,28 +16,22 @@ import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectCommand, S3Clien
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
-import { type CliDeps, main } from "../automation/cli/program";
 import { ORPHAN_LIMITS, orphansText, planOrphans, taggedResources } from "../automation/environments/orphans";
-import { makeDriver, PASSPHRASE, useTempDir } from "../harness/driver";
-import { S3_ENV, startS3, type TestS3 } from "../harness/s3";
+import { runCli } from "../harness/cli";
+import { makeDriver, useTempDir } from "../harness/driver";
+import { motoClient, S3_ENV, useMoto } from "../harness/s3";
 
 const CREDENTIALS = { accessKeyId: S3_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: S3_ENV.AWS_SECRET_ACCESS_KEY };
 
 describe("@engine vnv env orphans, on moto's Tagging API", function () {
     this.timeout(120_000);
     const tmp = useTempDir("vnv-orphans-");
-    let moto: TestS3;
-    before(async () => {
-        moto = await startS3();
-    });
-    after(async () => {
-        await moto?.stop();
-    });
+    const moto = useMoto();
 
     let n = 0;
     /** A bucket tagged as the provider's default tags tag every resource of an environment. */
     async function tagged(environment: string, project = "vnv"): Promise<string> {
-        const s3 = new S3Client({ region: S3_ENV.AWS_REGION, endpoint: moto.endpoint, forcePathStyle: true, credentials: CREDENTIALS });
+        const s3 = new S3Client({ ...motoClient(moto(), S3_ENV.AWS_REGION), forcePathStyle: true });
         const bucket = `orphans-${process.pid}-${n++}-${environment}`;
         await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "eu-central-1" } }));
         await s3.send(
@@ -54,24 +48,8 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
         return `arn:aws:s3:::${bucket}`;
     }
 
-    async function orphans(args: string[] = ["--json"], command: string[] = ["env", "orphans"]): Promise<{ code: number; out: string; err: string }> {
-        let out = "";
-        let err = "";
-        const deps: CliDeps = {
-            env: {
-                ...process.env,
-                ...S3_ENV,
-                AWS_ENDPOINT_URL: moto.endpoint,
-                PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-                PULUMI_BACKEND_URL: `file://${tmp()}/state`,
-            },
-            stdout: (t) => (out += t),
-            stderr: (t) => (err += t),
-            pulumiHome: `${tmp()}/home`,
-        };
-        const code = await main([...command, ...args], deps);
-        return { code, out, err };
-    }
+    const orphans = (args: string[] = ["--json"], command: string[] = ["env", "orphans"]) =>
+        runCli([...command, ...args], tmp(), { env: { ...S3_ENV, AWS_ENDPOINT_URL: moto().endpoint } });
 
     it("an environment whose stack is gone is listed with its resources; one with a stack, and other projects, are not", async () => {
         await makeDriver(tmp()).store.create("v1-0-0");
@@ -96,7 +74,6 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
         });
 
         const region = "eu-central-1";
-        const aws = { region, endpoint: "", credentials: CREDENTIALS, maxAttempts: 1 };
         const tags = (environment: string) => [
             { Key: "vnv:project", Value: "vnv" },
             { Key: "vnv:environment", Value: environment },
@@ -104,7 +81,7 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
 
         /** One of each kind an environment leaves, tagged for `environment`. */
         async function leftovers(environment: string): Promise<void> {
-            const config = { ...aws, endpoint: moto.endpoint };
+            const config = motoClient(moto(), region);
             const id = `${process.pid}-${n++}`;
             const bucket = (await tagged(environment)).slice("arn:aws:s3:::".length);
             const s3 = new S3Client({ ...config, forcePathStyle: true });
@@ -185,7 +162,7 @@ describe("@engine vnv env orphans, on moto's Tagging API", function () {
         });
 
         it("a kind vnv does not delete is left and said, and the run exits 1", async () => {
-            const ecs = new ECSClient({ ...aws, endpoint: moto.endpoint });
+            const ecs = new ECSClient(motoClient(moto(), region));
             const cluster = await ecs.send(
                 new CreateClusterCommand({
                     clusterName: `vnv-v7-7-9-${process.pid}`,

@@ -12,42 +12,30 @@ import {
     RegisterScalableTargetCommand,
 } from "@aws-sdk/client-application-auto-scaling";
 import { CreateClusterCommand, CreateServiceCommand, ECSClient } from "@aws-sdk/client-ecs";
-import { type CliDeps, main } from "../automation/cli/program";
+import type { CliDeps } from "../automation/cli/program";
+import { runCli } from "../harness/cli";
 import { ecsPlacement } from "../automation/environments/exec";
 import { atSchedule, WAKE_END_ACTION } from "../automation/environments/sleep";
 import type { Environments } from "../automation/environments/environments";
-import { makeDriver, PASSPHRASE, useTempDir, v } from "../harness/driver";
+import { makeDriver, useTempDir, v } from "../harness/driver";
 import { startServer } from "../harness/http";
-import { S3_ENV, startS3, type TestS3 } from "../harness/s3";
-import { authStandIn, standIn } from "../harness/standins";
+import { motoClient, S3_ENV, useMoto } from "../harness/s3";
+import { standIn } from "../harness/standins";
 import type { ProgramFactory } from "../automation/environments/environments";
 
-const CREDENTIALS = { accessKeyId: S3_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: S3_ENV.AWS_SECRET_ACCESS_KEY };
 const REGION = "eu-central-1"; // Pulumi.dev.yaml's
 /** Wednesday 11:00 in Brussels: in the working hours, which end at 19:00 (18:00 UTC). */
 const IN_HOURS = new Date("2026-12-02T10:00:00.000Z");
 /** Wednesday 21:00 in Brussels: outside them, until Thursday 07:00 (06:00 UTC). */
 const AT_NIGHT = new Date("2026-12-02T20:00:00.000Z");
 
-interface Run {
-    code: number;
-    out: string;
-    err: string;
-}
-
 describe("@engine sleep and wake, on moto's Application Auto Scaling", function () {
     this.timeout(180_000);
     const tmp = useTempDir("vnv-sleep-");
-    let moto: TestS3;
+    const moto = useMoto();
     let n = 0;
-    before(async () => {
-        moto = await startS3();
-    });
-    after(async () => {
-        await moto?.stop();
-    });
 
-    const scaling = () => new ApplicationAutoScalingClient({ region: REGION, endpoint: moto.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+    const scaling = () => new ApplicationAutoScalingClient(motoClient(moto(), REGION));
     const driver = (clock: Date, program: ProgramFactory = standIn()): Environments =>
         makeDriver(tmp(), { clock: () => clock, program, scaling: () => scaling() });
 
@@ -65,7 +53,7 @@ describe("@engine sleep and wake, on moto's Application Auto Scaling", function 
         // Named as the stand-in names them (harness/standins.ts), made before the first up, which may act on them.
         const settings = d.settingsFor(v(version), 0);
         const clusterName = `vnv-${settings.environment}-cluster-1a2b3c4`;
-        const ecs = new ECSClient({ region: REGION, endpoint: moto.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+        const ecs = new ECSClient(motoClient(moto(), REGION));
         await ecs.send(new CreateClusterCommand({ clusterName }));
         const ids: Record<string, string> = {};
         for (const name of [...settings.services.map((s) => s.name), ...(settings.database === undefined ? [] : [settings.database.name])]) {
@@ -109,28 +97,8 @@ describe("@engine sleep and wake, on moto's Application Auto Scaling", function 
         return (answer.ScheduledActions ?? []).filter((a) => ids.has(a.ResourceId!)).map((a) => a.Schedule!);
     }
 
-    async function vnv(args: string[], clock: Date, overrides: Partial<CliDeps> = {}): Promise<Run> {
-        let out = "";
-        let err = "";
-        const code = await main(args, {
-            env: {
-                ...process.env,
-                ...S3_ENV,
-                AWS_ENDPOINT_URL: moto.endpoint,
-                PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-                PULUMI_BACKEND_URL: `file://${tmp()}/state`,
-            },
-            stdout: (t) => (out += t),
-            stderr: (t) => (err += t),
-            program: standIn(),
-            authProgram: authStandIn,
-            pulumiHome: `${tmp()}/home`,
-            waitDefault: "0",
-            clock: () => clock,
-            ...overrides,
-        });
-        return { code, out, err };
-    }
+    const vnv = (args: string[], clock: Date, overrides: Partial<CliDeps> = {}) =>
+        runCli(args, tmp(), { env: { ...S3_ENV, AWS_ENDPOINT_URL: moto().endpoint }, clock: () => clock, ...overrides });
 
     const zeros = (counts: Record<string, number>) => Object.fromEntries(Object.keys(counts).map((s) => [s, [0, 0]]));
     const back = (counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).map(([s, c]) => [s, [c, c]]));
