@@ -205,19 +205,16 @@ export async function wakeOnUp(rt: Runtime, stack: Stack, created: boolean, outp
     const now = rt.clock();
     const until = wakeEnd(hours, now, undefined);
     const awakeTag = () => stack.setTag(TAG.sleep, sleepDemandTag({ asleep: false, at: now, ...(until === undefined ? {} : { until }) }));
-    const placement = () => ecsPlacement(stack.name, outputs);
+    const wake = async () => {
+        const placement = ecsPlacement(stack.name, outputs);
+        await applySleep(rt.cfg.scaling!(placement.region), sleepTargets(stack.name, placement), false, (line) => rt.log(`${stack.name}: ${line}`), until);
+    };
     if (created) {
         if (hours !== undefined && asleepAt(hours, now)) {
             // Created outside the hours: it runs for a wake's default length, then sleeps until they start
             // (left alone, it would run until their next end: all weekend when made on a Friday night).
             if (rt.cfg.scaling !== undefined && until !== undefined) {
-                await applySleep(
-                    rt.cfg.scaling(placement().region),
-                    sleepTargets(stack.name, placement()),
-                    false,
-                    (line) => rt.log(`${stack.name}: ${line}`),
-                    until,
-                );
+                await wake();
             }
             await awakeTag();
         }
@@ -232,7 +229,7 @@ export async function wakeOnUp(rt: Runtime, stack: Stack, created: boolean, outp
         return false;
     }
     rt.log(`${stack.name}: asleep (${state.by === "hours" ? "outside its working hours" : "by hand"}): waking it`);
-    await applySleep(rt.cfg.scaling(placement().region), sleepTargets(stack.name, placement()), false, (line) => rt.log(`${stack.name}: ${line}`), until);
+    await wake();
     await awakeTag();
     return true;
 }
@@ -247,9 +244,11 @@ export interface LiveSleep {
 
 /** The environment's sleep now, or undefined when it has no service that may sleep or no client is configured. */
 export async function liveSleep(rt: Runtime, name: string, outputs: Readonly<Record<string, unknown>> | undefined): Promise<LiveSleep | undefined> {
+    let placement: EcsPlacement;
     let targets: SleepTarget[];
     try {
-        targets = sleepTargets(name, ecsPlacement(name, outputs ?? {}));
+        placement = ecsPlacement(name, outputs ?? {});
+        targets = sleepTargets(name, placement);
     } catch {
         return undefined; // a stack an older vnv wrote: nothing that sleeps
     }
@@ -257,7 +256,7 @@ export async function liveSleep(rt: Runtime, name: string, outputs: Readonly<Rec
         return undefined;
     }
     try {
-        const services = await liveTargets(rt.cfg.scaling(ecsPlacement(name, outputs ?? {}).region), targets);
+        const services = await liveTargets(rt.cfg.scaling(placement.region), targets);
         const asleep = services.filter((s) => s.state === "asleep").length;
         const state = asleep === 0 ? "awake" : asleep === services.length ? "asleep" : "partly";
         return { state, services };
