@@ -160,6 +160,24 @@ describe("@docker the Docker target", function () {
         assert.deepEqual(await leftOf("vnv-v1-0-0-rc-1"), []);
     });
 
+    it("env down removes the environment's network even with a container vnv did not make still attached to it (that container keeps running)", async () => {
+        await upJson(V1);
+        const net = (await docker(["network", "ls", "-q", "--filter", "label=com.docker.compose.project=vnv-v1-0-0-rc-1"])).stdout.trim();
+        assert.match(net, /^[0-9a-f]{12}$/);
+        const image = (await docker(["inspect", "--format", "{{.Image}}", "vnv-v1-0-0-rc-1-neo4j-1"])).stdout.trim();
+        const foreign = `vnv-foreign-${process.pid}`;
+        const ran = await docker(["run", "-d", "--name", foreign, "--network", net, image]);
+        assert.equal(ran.code, 0, ran.stderr);
+        try {
+            const r = await vnv(["env", "down", V1, "--on", "docker"]);
+            assert.equal(r.code, 0, r.err);
+            assert.deepEqual(await leftOf("vnv-v1-0-0-rc-1"), []);
+            assert.equal((await docker(["inspect", "--format", "{{.State.Running}}", foreign])).stdout.trim(), "true");
+        } finally {
+            await docker(["rm", "-f", foreign]);
+        }
+    });
+
     it("the reaper removes an expired Docker environment, and only that one", async () => {
         await upJson(V1, ["--ttl", "1h"]);
         await upJson(V2, ["--ttl", "3h"]);

@@ -51,6 +51,9 @@ export class PortTakenError extends ComposeError {
 
 export type { Ran } from "../process";
 
+/** A project's networks are removed at most this many times when the engine is slow to release an endpoint. */
+const DOWN_ATTEMPTS = 3;
+
 /** At most this much of a command's output is kept. */
 const MAX_OUTPUT = 4 * 1024 * 1024;
 
@@ -196,16 +199,54 @@ export class DockerEngine {
         });
     }
 
-    /** `docker compose down -v --remove-orphans`: every container, network and volume of the project. */
+    /**
+     * `docker compose down -v --remove-orphans`: every container, network and volume of the project.
+     * A network still in use is not removed by Compose (docker/compose#10555 skips it with a
+     * warning), and Engine 20.10 can keep a removed container's endpoint for a moment ("network …
+     * has active endpoints", moby/moby#42119): so the project's networks left after it are cleared
+     * of what is attached (`docker network disconnect -f`) and removed, retried a few times.
+     */
     async down(project: string): Promise<void> {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-compose-"));
         try {
             const r = await this.compose(dir, project, ["down", "-v", "--remove-orphans", "--timeout", "10"], 300_000, {});
-            if (r.code !== 0) {
+            if (r.code !== 0 && !/has active endpoints/.test(r.stderr)) {
                 throw new ComposeError(project, "down", lastLines(r.stderr, 8) || `exit ${r.code}`);
             }
+            await this.removeNetworks(project);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }
+
+    /** Removes `project`'s networks, disconnecting whatever is still attached; ComposeError if one stays. */
+    private async removeNetworks(project: string): Promise<void> {
+        for (let attempt = 1; ; attempt++) {
+            const nets = await this.docker(["network", "ls", "-q", "--no-trunc", "--filter", `label=${COMPOSE_PROJECT_LABEL}=${project}`]);
+            const left = idsOf(nets.stdout, /^[0-9a-f]{64}$/);
+            if (nets.code === 0 && left.length === 0) {
+                return;
+            }
+            let last = lastLines(nets.stderr);
+            let removed = nets.code === 0;
+            for (const net of left) {
+                const attached = await this.docker(["network", "inspect", "--format", "{{range .Containers}}{{.Name}}\n{{end}}", net]);
+                for (const name of idsOf(attached.stdout, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/)) {
+                    await this.docker(["network", "disconnect", "-f", net, name]);
+                }
+                const rm = await this.docker(["network", "rm", net]);
+                if (rm.code !== 0) {
+                    removed = false;
+                    last = lastLines(rm.stderr);
+                }
+            }
+            if (removed) {
+                return;
+            }
+            if (attempt >= DOWN_ATTEMPTS) {
+                throw new ComposeError(project, "down", `a network of the project stays: ${last || "docker network rm failed"}`);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
         }
     }
 
