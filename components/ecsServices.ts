@@ -10,7 +10,9 @@ import { lookupReference, parseRepository } from "../rules/imageReference";
 import { logGroupName, logGroupPrefix, roleLogicalName, serviceNamespaceName } from "../rules/naming";
 import { type Capacity, isDigest, type ServiceSpec, serviceProblems } from "../rules/service";
 import { type Container, type DatasetLoad, describeContainers, withDatasetLoad } from "../rules/containers";
-import type { DatabaseSpec } from "../rules/database";
+import { DATABASE_DATA_PATH, type DatabaseSpec, pinnedDataset } from "../rules/database";
+import { DATA_VOLUME_DEFAULTS, EBS_DATA_VOLUME } from "../rules/ecsSnapshot";
+import { DatabaseSnapshots, ecsVolumeRole } from "./databaseSnapshots";
 
 /** Arguments of {@link EcsServices}. */
 export interface EcsServicesArgs {
@@ -84,6 +86,23 @@ export interface EcsServicesArgs {
      * definition's awslogs configuration). @default false
      */
     readonly exec?: boolean;
+    /**
+     * A database loaded from a dataset keeps its data on an EBS volume ECS makes for each of its
+     * tasks, and gets what `vnv env snapshot` runs (components/databaseSnapshots.ts): the private
+     * bucket dumps pass through, and the data volume's size in GiB. @default none (task storage, no snapshots)
+     */
+    readonly snapshots?: { readonly bucketName: string; readonly volumeSizeInGb: number };
+}
+
+/** Where a snapshot runs (the stack's `ecs.snapshot` output; automation/environments/ecsSnapshot.ts reads it). */
+export interface SnapshotPlacementOutput {
+    taskDefinition: string;
+    bucket: string;
+    volumeRole: string;
+    volumeSizeInGb: number;
+    subnets: string[];
+    securityGroups: string[];
+    assignPublicIp: boolean;
 }
 
 /** The execution role and the policies it needs before a task can start. */
@@ -113,6 +132,8 @@ export class EcsServices extends pulumi.ComponentResource {
     public readonly serviceNames: Record<string, pulumi.Output<string>>;
     /** The services that may sleep, each with the task count it wakes to. */
     public readonly sleepCounts: Record<string, number>;
+    /** Where `vnv env snapshot` runs, when the database is loaded from a dataset and `snapshots` is given. */
+    public readonly snapshot: pulumi.Output<SnapshotPlacementOutput> | undefined;
 
     private readonly name: string;
     private readonly args: EcsServicesArgs;
@@ -126,6 +147,7 @@ export class EcsServices extends pulumi.ComponentResource {
         const clusterArn = this.createCluster();
         const digests = this.resolveDigests();
         const roles = this.createRoles();
+        const volumes = this.dataVolumes() ? ecsVolumeRole(name, args.environment, this) : undefined;
         const securityGroup = this.createSecurityGroup();
         const namespace = this.createNamespace();
         this.serviceNames = {};
@@ -146,7 +168,7 @@ export class EcsServices extends pulumi.ComponentResource {
             const spec = args.services.find((s) => s.name === container.name)!;
             const image = pulumi.interpolate`${spec.image}@${digests[spec.name]!}`;
             this.images[spec.name] = image;
-            const taskDefinition = this.createTaskDefinition(spec, container, image, roles);
+            const taskDefinition = this.createTaskDefinition(spec, container, image, roles, volumes !== undefined);
             const after = container.after.map((n) => created.get(n)!);
             const watched = this.alarmContext();
             const dimensions = args.targetDimensions?.[spec.name];
@@ -160,8 +182,15 @@ export class EcsServices extends pulumi.ComponentResource {
                 taskDefinition,
                 securityGroup,
                 namespace,
-                [...roles.grants, ...(args.waitFor ?? []), ...after, ...alarms],
+                [
+                    ...roles.grants,
+                    ...(args.waitFor ?? []),
+                    ...after,
+                    ...alarms,
+                    ...(container.load === undefined || volumes === undefined ? [] : [volumes.grant]),
+                ],
                 alarms,
+                container.load === undefined ? undefined : volumes?.role.arn,
             );
             created.set(spec.name, service);
             this.serviceNames[spec.name] = service.name;
@@ -178,6 +207,7 @@ export class EcsServices extends pulumi.ComponentResource {
             }
         }
 
+        this.snapshot = volumes === undefined ? undefined : this.createSnapshots(roles, securityGroup, volumes.role);
         this.clusterArn = clusterArn;
         this.imageDigests = pulumi.output(digests);
         this.taskRoleArn = roles.task.arn;
@@ -188,6 +218,47 @@ export class EcsServices extends pulumi.ComponentResource {
             imageDigests: this.imageDigests,
             taskRoleArn: this.taskRoleArn,
             securityGroupId: this.securityGroupId,
+        });
+    }
+
+    /** Whether the database keeps its data on EBS volumes (a dataset, and snapshots asked for). */
+    private dataVolumes(): boolean {
+        return this.args.snapshots !== undefined && this.args.database?.dataset !== undefined;
+    }
+
+    /** The snapshot's bucket and task definition, and where its tasks run. */
+    private createSnapshots(roles: Roles, securityGroup: aws.ec2.SecurityGroup, volumeRole: aws.iam.Role): pulumi.Output<SnapshotPlacementOutput> {
+        const db = this.args.database!;
+        const dataset = pinnedDataset(db)!;
+        const spec = this.args.services.find((s) => s.name === db.name)!;
+        const credentials = this.args.registryCredentials?.[parseRepository(dataset.image).registry];
+        const { bucketName, volumeSizeInGb } = this.args.snapshots!;
+        const snapshots = new DatabaseSnapshots(
+            `${this.name}-snapshots`,
+            {
+                project: this.args.project,
+                environment: this.args.environment,
+                region: this.args.region,
+                bucketName,
+                dataset,
+                dataPath: DATABASE_DATA_PATH,
+                cpu: spec.cpu,
+                memory: spec.memory,
+                volumeSizeInGb,
+                executionRoleArn: roles.execution.arn,
+                ...(credentials === undefined ? {} : { datasetCredentials: credentials.secretArn }),
+                logRetentionDays: this.args.logRetentionDays ?? 30,
+            },
+            { parent: this, dependsOn: roles.grants },
+        );
+        return pulumi.output({
+            taskDefinition: snapshots.taskDefinitionArn,
+            bucket: snapshots.bucketName,
+            volumeRole: volumeRole.arn,
+            volumeSizeInGb,
+            subnets: this.args.subnetIds,
+            securityGroups: [securityGroup.id],
+            assignPublicIp: this.args.assignPublicIp ?? false,
         });
     }
 
@@ -317,6 +388,7 @@ export class EcsServices extends pulumi.ComponentResource {
         described: Container<pulumi.Output<string>>,
         image: pulumi.Output<string>,
         roles: Roles,
+        onEbs: boolean,
     ): aws.ecs.TaskDefinition {
         const logs = new aws.cloudwatch.LogGroup(
             `${this.name}-${spec.name}-logs`,
@@ -363,7 +435,7 @@ export class EcsServices extends pulumi.ComponentResource {
                 taskRoleArn: roles.task.arn,
                 runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
                 ...(storage.volumes.length > 0 || load !== undefined
-                    ? { volumes: [...storage.volumes, ...(load === undefined ? [] : [{ name: DATA_VOLUME }])] }
+                    ? { volumes: [...storage.volumes, ...(load === undefined ? [] : [{ name: DATA_VOLUME, ...(onEbs ? { configureAtLaunch: true } : {}) }])] }
                     : {}),
                 containerDefinitions: pulumi.jsonStringify(definitions),
             },
@@ -379,6 +451,7 @@ export class EcsServices extends pulumi.ComponentResource {
         namespace: aws.servicediscovery.HttpNamespace,
         waitFor: pulumi.Resource[],
         alarms: readonly aws.cloudwatch.MetricAlarm[],
+        volumeRole: pulumi.Output<string> | undefined,
     ): aws.ecs.Service {
         const isPublic = spec.public ?? false;
         const service = new aws.ecs.Service(
@@ -419,6 +492,7 @@ export class EcsServices extends pulumi.ComponentResource {
                         },
                     ],
                 },
+                ...(volumeRole === undefined ? {} : { volumeConfiguration: dataVolumeConfiguration(volumeRole, this.args.snapshots!.volumeSizeInGb) }),
                 propagateTags: "SERVICE",
                 enableEcsManagedTags: true,
                 enableExecuteCommand: this.args.exec ?? false,
@@ -510,8 +584,27 @@ export function ecsContainer(c: Container<pulumi.Output<string>>, image: pulumi.
     };
 }
 
-/** The task volume a database and its dataset loader share (the task's own storage, as the database's data always was). */
-export const DATA_VOLUME = "data";
+/**
+ * The database's data volume as ECS makes it for each task (rules/ecsSnapshot.ts): gp3, ext4,
+ * encrypted, tagged like the service (so `vnv env orphans` finds one left behind).
+ */
+function dataVolumeConfiguration(roleArn: pulumi.Output<string>, sizeInGb: number) {
+    const { volumeType, fileSystemType, encrypted } = DATA_VOLUME_DEFAULTS;
+    return {
+        name: DATA_VOLUME,
+        managedEbsVolume: {
+            roleArn,
+            sizeInGb,
+            volumeType,
+            fileSystemType,
+            encrypted,
+            tagSpecifications: [{ resourceType: "volume", propagateTags: "SERVICE" }],
+        },
+    };
+}
+
+/** The task volume a database and its dataset loader share: the task's own storage, or an EBS volume ECS makes for the task (`snapshots`). */
+export const DATA_VOLUME = EBS_DATA_VOLUME;
 
 /**
  * The container definition of a dataset loader: not essential (it exits when done; ECS refuses

@@ -6,7 +6,8 @@ import { logBucketPolicy } from "../rules/accessLogs";
 export interface LogBucketArgs {
     /** Physical bucket name (`studio-app-prod-logs`). */
     readonly bucketName: string;
-    readonly region: string;
+    /** Where the load balancers run (their log delivery's principal): required with `loadBalancerPrefixes`. */
+    readonly region?: string;
     /** Days a log object is kept; the lifecycle rule deletes it then. */
     readonly expirationDays: number;
     /** The access-log prefixes of the load balancers that write here (`alb/vnv-ingress-lb`). @default [] */
@@ -39,6 +40,9 @@ export class LogBucket extends pulumi.ComponentResource {
         }
         if (!Number.isInteger(args.expirationDays) || args.expirationDays < 1 || args.expirationDays > 3650) {
             throw new Error(`LogBucket: expirationDays must be an integer from 1 to 3650, got ${JSON.stringify(args.expirationDays)}`);
+        }
+        if ((args.loadBalancerPrefixes ?? []).length > 0 && args.region === undefined) {
+            throw new Error("LogBucket: region is required with loadBalancerPrefixes");
         }
         const child = { parent: this, retainOnDelete: args.retain ?? false };
         const bucket = new aws.s3.Bucket(
@@ -77,7 +81,7 @@ export class LogBucket extends pulumi.ComponentResource {
                 policy: pulumi.all([bucket.arn, account]).apply(([bucketArn, acct]) =>
                     logBucketPolicy({
                         bucketArn,
-                        region: args.region,
+                        region: args.region ?? "",
                         account: acct,
                         loadBalancerPrefixes: args.loadBalancerPrefixes ?? [],
                         serverLogSources: args.serverLogSources ?? [],

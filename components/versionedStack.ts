@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AuthRedirects, type RedirectType } from "./authRedirects";
 import { DnsAlias } from "./dnsAlias";
 import { Alerts, type AlertsArgs } from "./alerts";
-import { EcsServices } from "./ecsServices";
+import { EcsServices, type SnapshotPlacementOutput } from "./ecsServices";
 import { GraphDatabaseCredentials } from "./graphDatabase";
 import type { DatabaseSpec } from "../rules/database";
 import { environmentServices } from "../rules/containers";
@@ -78,6 +78,8 @@ export interface VersionedStackArgs {
     readonly workingHours?: WorkingHours;
     /** The services (not the database) may be put to sleep on demand (see EcsServices). @default false */
     readonly sleeps?: boolean;
+    /** The database's data on EBS, and snapshots (EcsServicesArgs.snapshots). */
+    readonly snapshots?: { readonly bucketName: string; readonly volumeSizeInGb: number };
     readonly ingress: VersionedIngressArgs;
     /**
      * Alarms on the public services (deployment alarms with rollback, CPU and memory), sent to
@@ -126,6 +128,8 @@ export interface EcsPlacementOutput {
     services: Record<string, string>;
     exec: boolean;
     sleep: Record<string, number>;
+    /** Where `vnv env snapshot` runs (a database loaded from a dataset only). */
+    snapshot?: SnapshotPlacementOutput;
 }
 
 export class VersionedStack extends pulumi.ComponentResource {
@@ -162,7 +166,13 @@ export class VersionedStack extends pulumi.ComponentResource {
         this.url = pulumi.output(`https://${args.hostname}`);
         this.version = pulumi.output(args.version);
         this.imageDigests = services.imageDigests;
-        this.ecs = pulumi.output({ cluster: services.clusterArn, services: services.serviceNames, exec: args.exec ?? false, sleep: services.sleepCounts });
+        this.ecs = pulumi.output({
+            cluster: services.clusterArn,
+            services: services.serviceNames,
+            exec: args.exec ?? false,
+            sleep: services.sleepCounts,
+            ...(services.snapshot === undefined ? {} : { snapshot: services.snapshot }),
+        });
         this.requests = pulumi
             .all(Object.values(ingress.targetDimensions))
             .apply((dims) => dims.map((d) => ({ loadBalancer: d.loadBalancer, targetGroup: d.targetGroup })));
@@ -255,6 +265,7 @@ export class VersionedStack extends pulumi.ComponentResource {
                 exec: args.exec ?? false,
                 ...(args.workingHours === undefined ? {} : { workingHours: args.workingHours }),
                 sleeps: args.sleeps ?? false,
+                ...(args.snapshots === undefined ? {} : { snapshots: args.snapshots }),
                 registryCredentials: args.registryCredentials,
                 targetDimensions: ingress.targetDimensions,
                 ...(args.watch === undefined ? {} : { alarms: { actions: this.alertActions(args.watch.alerts) } }),

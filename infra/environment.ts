@@ -28,7 +28,8 @@ import { parseRepository } from "../rules/imageReference";
 import { pathParts } from "../rules/layerPaths";
 import { pinnedDataset } from "../rules/database";
 import { datasetReference } from "../rules/datasets";
-import { logBucketName, shortHash } from "../rules/naming";
+import { DATA_VOLUME_DEFAULTS } from "../rules/ecsSnapshot";
+import { dumpBucketName, logBucketName, shortHash } from "../rules/naming";
 import { BaselineGuard, baselineContext } from "./baseline";
 import { createsCluster, declaresEcsServiceLinkedRole, ecsServiceLinkedRole } from "./serviceLinkedRole";
 import { type EnvironmentSettings, ROLE_RULES } from "./settings";
@@ -290,6 +291,10 @@ function versionedStackArgs(
         },
         services: settings.services,
         ...(settings.database === undefined ? {} : { database: settings.database }),
+        // A database loaded from a dataset can be snapshotted (rules/ecsSnapshot.ts).
+        ...(settings.database?.dataset === undefined
+            ? {}
+            : { snapshots: { bucketName: dumpBucketName(settings.frontend.bucketPrefix, settings.version), volumeSizeInGb: DATA_VOLUME_DEFAULTS.sizeInGb } }),
         registryCredentials: settings.registries,
         capacity: settings.capacity,
         logRetentionDays: settings.logRetentionDays,

@@ -88,6 +88,14 @@ export function ecsTasksTrustPolicy(accountId: string): string {
     return serviceTrustPolicy("ecs-tasks.amazonaws.com", accountId);
 }
 
+/**
+ * ECS's infrastructure role for task volumes (ECS developer guide, "Amazon ECS infrastructure IAM
+ * role"): ECS itself assumes it to make, attach and delete a task's EBS volume.
+ */
+export function ecsInfrastructureTrustPolicy(accountId: string): string {
+    return serviceTrustPolicy("ecs.amazonaws.com", accountId);
+}
+
 /** The role AWS Chatbot (Amazon Q Developer in chat applications) assumes for a channel, from this account only. */
 export function chatbotTrustPolicy(accountId: string): string {
     return serviceTrustPolicy("chatbot.amazonaws.com", accountId);

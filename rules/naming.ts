@@ -133,6 +133,16 @@ export function logBucketName(prefix: string): string {
     return `${prefix}-logs`;
 }
 
+/**
+ * The private bucket a version's database snapshots pass through (rules/ecsSnapshot.ts):
+ * `studio-app` and `v1.2.3-rc.1` → `studio-app-dumps-1-2-3-rc-1`. Never `<prefix>-v…`, which are
+ * the version buckets.
+ */
+export function dumpBucketName(prefix: string, version: Version | string): string {
+    bucketName(prefix, "v0.0.0");
+    return fit(`${prefix}-dumps-${dnsLabel(version)}`, LIMITS.bucketName);
+}
+
 const SERVICE_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 
 /** Checks a service name (`proxy-server`): 2–32 characters of `[a-z0-9-]`, starting with a letter. */

@@ -12,7 +12,7 @@ import { chooseDataset } from "../release/dataset";
 import { checkRelease, MissingImagesError } from "../release/release";
 import { resolveCli } from "../state/pulumiCli";
 import { priceTableFor } from "../prices/table";
-import { awsClientConfig } from "../aws";
+import { awsClientConfig, clientsFor } from "../aws";
 import type { CliContext, SharedOptions } from "./context";
 
 /** The real environment program: the same definition `pulumi up` runs, as an inline program (loaded when it runs). */
@@ -118,9 +118,13 @@ function workflowOf(env: NodeJS.ProcessEnv): { workflowUrl?: string } {
     return { workflowUrl: `${server}/${repository}/actions/workflows/environment.yml` };
 }
 
-/** The AWS clients the library asks for by region: Application Auto Scaling (sleep), CloudWatch (the inactivity rule). */
-function awsClients(env: NodeJS.ProcessEnv): Pick<DriverConfig, "cloudwatch" | "scaling"> {
+/** The AWS clients the library asks for by region: Application Auto Scaling (sleep), CloudWatch (the inactivity rule), ECS, EC2 and S3 (snapshots). */
+function awsClients(env: NodeJS.ProcessEnv): Pick<DriverConfig, "cloudwatch" | "scaling" | "snapshots"> {
     return {
+        snapshots: (where) => {
+            const made = clientsFor(awsClientConfig(env, where));
+            return { ecs: made.ecs(), ec2: made.ec2(), s3: made.s3() };
+        },
         cloudwatch: (where) => {
             const { CloudWatchClient } = require("@aws-sdk/client-cloudwatch") as typeof import("@aws-sdk/client-cloudwatch");
             return new CloudWatchClient(awsClientConfig(env, where));

@@ -13,17 +13,16 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { appendLayer } from "../../registry/appendLayer";
-import { RegistryError } from "../../registry/client";
 import { DumpRefusedError, snapshotLayer } from "../../registry/snapshotLayer";
 import { dataVolumeName } from "../../rules/compose";
 import { DATABASE_DATA_PATH } from "../../rules/database";
-import { DATASET_VARIABLES, datasetEnvironment, DUMP_PATH, type PinnedDataset, SNAPSHOT_LABELS, snapshotTag } from "../../rules/datasets";
+import { DATASET_VARIABLES, datasetEnvironment, DUMP_PATH, type PinnedDataset, snapshotTag } from "../../rules/datasets";
 import { terminalLines } from "../../rules/terminal";
 import type { Version } from "../../rules/versions";
 import { StepClock } from "../environments/runtime";
 import type { AuditDraft } from "../history/auditing";
 import { OperationError, UsageError } from "../errors";
+import { pushSnapshot, refuseTaken } from "../release/snapshotPush";
 import { keptDataset } from "./dataset";
 import type { DockerEngine, DockerObject } from "./engine";
 import { type DockerEnvironment, type DockerEnvironments, historyName } from "./target";
@@ -87,7 +86,7 @@ async function planSnapshot(target: DockerEnvironments, version: Version, option
     }
     const now = target.cfg.clock();
     const tag = options.as ?? snapshotTag(found.env.stack, now);
-    const free = () => refuseTaken(target, from.image, tag, options.as !== undefined);
+    const free = () => refuseTaken(target.cfg.registry, from.image, tag, options.as !== undefined);
     await steps.time("tag free", free);
     const { container, volume } = databaseObjects(found.env, db.name, version);
     return { env: found.env, version, database: db.name, from, tag, now, free, container, volume };
@@ -104,26 +103,22 @@ async function capture(target: DockerEnvironments, plan: SnapshotPlan, steps: St
         );
         steps.lap("copy out");
         log(`${env.stack}: ${layer.files} file(s), ${layer.bytes} bytes dumped; pushing ${from.image}:${tag}`);
-        const labels = {
-            [SNAPSHOT_LABELS.source]: `vnv env snapshot of ${historyName(env.stack)} (${version.canonical})`,
-            [SNAPSHOT_LABELS.base]: `${from.image}:${from.tag}@${from.digest}`,
-            [SNAPSHOT_LABELS.created]: now.toISOString(),
-        };
         const pushed = await steps.time("push", () =>
-            // The tag is checked free once more just before it is written: the registry API has no create-only PUT.
-            appendLayer(registry, from.image, from.digest, layer, {
+            pushSnapshot(registry, {
+                from,
                 tag,
-                labels,
-                created: now,
+                layer,
+                source: `vnv env snapshot of ${historyName(env.stack)} (${version.canonical})`,
                 createdBy: `vnv env snapshot ${version.canonical}`,
-                beforeTag: plan.free,
+                now,
+                free: plan.free,
             }),
         );
         return {
             stack: env.stack,
             version: version.canonical,
-            dataset: { image: from.image, tag, digest: pushed.digest },
-            reference: `${from.image}:${tag}@${pushed.digest}`,
+            dataset: pushed.dataset,
+            reference: pushed.reference,
             from,
             files: layer.files,
             bytes: layer.bytes,
@@ -149,19 +144,6 @@ function databaseObjects(env: DockerEnvironment, name: string, version: Version)
         );
     }
     return { container, volume };
-}
-
-/** A usage error when `image:tag` exists: a dataset's tag is never overwritten. */
-async function refuseTaken(target: DockerEnvironments, image: string, tag: string, named: boolean): Promise<void> {
-    try {
-        const existing = await target.cfg.registry.resolve(image, tag);
-        const message = `${image}:${tag} exists already (${existing.digest}); a dataset's tag is never overwritten`;
-        throw named ? new UsageError(`--as ${tag}: ${message}: choose another name`) : new OperationError(`${message}: name the snapshot with --as`);
-    } catch (e) {
-        if (!(e instanceof RegistryError && e.kind === "not-found")) {
-            throw e;
-        }
-    }
 }
 
 /** Runs `work` with the database stopped, then starts it again and waits until it is running (healthy, when it has a check). */

@@ -3,43 +3,13 @@
  * (orphanSweep.ts), one SDK client per service, made when first needed. A resource already gone
  * counts as deleted. A bucket is emptied first (every version and delete marker, bounded).
  */
-import type { AwsClientConfig } from "../aws";
+import { type AwsClientConfig, clientsFor } from "../aws";
 import { OperationError } from "../errors";
 import { terminalText } from "../../rules/terminal";
 import { type Deleter, gone, type Kind, type Target } from "./orphanSweep";
 
 /** A bucket with more objects than this is not an environment's frontend: left for a person. */
 const MAX_OBJECTS = 100_000;
-
-/** The SDK clients, each made when first used. */
-function clientsFor(config: AwsClientConfig) {
-    const lazy = <T>(make: () => T): (() => T) => {
-        let made: T | undefined;
-        return () => (made ??= make());
-    };
-    const ecs = lazy(() => new (require("@aws-sdk/client-ecs") as typeof import("@aws-sdk/client-ecs")).ECSClient(config));
-    const elb = lazy(
-        () =>
-            new (
-                require("@aws-sdk/client-elastic-load-balancing-v2") as typeof import("@aws-sdk/client-elastic-load-balancing-v2")
-            ).ElasticLoadBalancingV2Client(config),
-    );
-    const logs = lazy(() => new (require("@aws-sdk/client-cloudwatch-logs") as typeof import("@aws-sdk/client-cloudwatch-logs")).CloudWatchLogsClient(config));
-    const cw = lazy(() => new (require("@aws-sdk/client-cloudwatch") as typeof import("@aws-sdk/client-cloudwatch")).CloudWatchClient(config));
-    const secrets = lazy(
-        () => new (require("@aws-sdk/client-secrets-manager") as typeof import("@aws-sdk/client-secrets-manager")).SecretsManagerClient(config),
-    );
-    const ec2 = lazy(() => new (require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2")).EC2Client(config));
-    const s3 = lazy(
-        () =>
-            new (require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3")).S3Client({
-                ...config,
-                // An endpoint of our own (an S3 API on loopback) is addressed by path, not by host.
-                forcePathStyle: config.endpoint !== undefined,
-            }),
-    );
-    return { ecs, elb, logs, cw, secrets, ec2, s3 };
-}
 
 export function awsDeleters(config: AwsClientConfig): Record<Kind, Deleter> {
     const { ecs, elb, logs, cw, secrets, ec2, s3 } = clientsFor(config);

@@ -1,5 +1,6 @@
 /** The types of the environments library: its configuration and its results. */
 import type { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import type { SnapshotClients } from "./ecsSnapshot";
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { PriceTable } from "../../rules/prices";
 import type { SleepState } from "../../rules/schedule";
@@ -90,6 +91,8 @@ export interface DriverConfig {
     readonly dailyBudget?: number;
     /** The Environment workflow's page, offered in the expiry warning (`<server>/<repository>/actions/workflows/environment.yml`). @default none */
     readonly workflowUrl?: string;
+    /** ECS, EC2 and S3 in a region, for `env snapshot` on ECS (automation/environments/ecsSnapshot.ts). @default none: refused */
+    readonly snapshots?: (region: string) => SnapshotClients;
     /** CloudWatch in a region, for the inactivity rule. @default none: no inactivity rule */
     readonly cloudwatch?: (region: string) => CloudWatchClient;
     /** vnv:ephemeral.idleAfter: awake time without a request after which an environment's expiry comes forward. @default none */

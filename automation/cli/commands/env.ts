@@ -227,24 +227,29 @@ function reapCommand(env: Command, ctx: CliContext): void {
 
 function snapshotCommand(env: Command, ctx: CliContext): void {
     withTarget(engineCommand(env.command("snapshot <version>")))
-        .description("capture the database of <version>'s environment as a new dataset (its database stops for the dump), pushed beside its dataset")
+        .description(
+            "capture the database of <version>'s environment as a new dataset, pushed beside its dataset (on ECS from an EBS snapshot, the database running on; on Docker the database stops for the dump)",
+        )
         .option("--as <name>", "the new dataset's tag, never one that exists (default: <stack>.<UTC time>)")
         .action(async (versionText: string, opts: OnTarget & { as?: string }) => {
             const version = versionInput(versionText);
             const as = opts.as === undefined ? undefined : datasetInput(opts.as, "--as");
             if (opts.on !== "docker") {
-                throw new UsageError(
-                    "env snapshot runs on the Docker target only (--on docker): on ECS the database's data lives in its task's own storage, which no other task can read (the README's Datasets section says what an ECS snapshot needs)",
-                );
+                const { snapshotOnEcs } = require("../../environments/ecsSnapshot") as typeof import("../../environments/ecsSnapshot");
+                const driver = await ctx.driver(opts);
+                const r = await snapshotOnEcs(driver, version, { ...(as === undefined ? {} : { as }), registry: await ctx.registry() });
+                ctx.emit(opts, r, snapshotText(r));
+                return;
             }
             const { snapshot } = require("../../docker/snapshot") as typeof import("../../docker/snapshot");
             const r = await snapshot(await dockerTarget(ctx, opts), version, { ...(as === undefined ? {} : { as }) });
-            ctx.emit(
-                opts,
-                r,
-                `${r.reference}\n${r.files} file(s), ${r.bytes} bytes, from ${r.from.tag}; start an environment from it: vnv env up <version> --dataset ${r.dataset.tag}`,
-            );
+            ctx.emit(opts, r, snapshotText(r));
         });
+}
+
+/** What a snapshot made, and how to start an environment from it. */
+function snapshotText(r: { reference: string; files: number; bytes: number; from: { tag: string }; dataset: { tag: string } }): string {
+    return `${r.reference}\n${r.files} file(s), ${r.bytes} bytes, from ${r.from.tag}; start an environment from it: vnv env up <version> --dataset ${r.dataset.tag}`;
 }
 
 /**

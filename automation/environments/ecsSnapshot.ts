@@ -1,0 +1,359 @@
+/**
+ * `vnv env snapshot <version>` on ECS (rules/ecsSnapshot.ts): the running database's EBS volume
+ * snapshotted, a one-off task dumping a volume made from that snapshot into the environment's
+ * private bucket, the dump read back as one layer on the dataset image and pushed under a new
+ * tag. The database never stops. What AWS answers is hostile: the stack's outputs, task and
+ * attachment shapes, object names and sizes are parsed strictly and bounded.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ECSClient, Task } from "@aws-sdk/client-ecs";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { RegistryClient } from "../../registry/client";
+import { type PinnedDataset, parseDatasetReference, snapshotTag } from "../../rules/datasets";
+import { DATA_VOLUME_DEFAULTS, dumpPrefix, EBS_DATA_VOLUME, SNAPSHOT_CONTAINERS, SNAPSHOT_TARGET_VARIABLE } from "../../rules/ecsSnapshot";
+import { stackName } from "../../rules/naming";
+import { terminalLines } from "../../rules/terminal";
+import { parseVersion, type Version } from "../../rules/versions";
+import { EnvironmentNotFoundError, OperationError, UsageError } from "../errors";
+import { pushSnapshot, refuseTaken } from "../release/snapshotPush";
+import { dumpFromBucket, removeDump } from "./ecsSnapshotDump";
+import { ecsPlacement } from "./exec";
+import { type Runtime, StepClock } from "./runtime";
+
+/** The AWS clients a snapshot uses, in the cluster's region. */
+export interface SnapshotClients {
+    readonly ecs: ECSClient;
+    readonly ec2: EC2Client;
+    readonly s3: S3Client;
+}
+
+export interface EcsSnapshotOptions {
+    readonly as?: string;
+    readonly registry: RegistryClient;
+    /** How often AWS is asked, and for how long at most (ms). @default 10 s; 60 min per wait */
+    readonly pollMs?: number;
+    readonly timeoutMs?: number;
+}
+
+export interface EcsSnapshotResult {
+    readonly stack: string;
+    readonly version: string;
+    readonly dataset: PinnedDataset;
+    readonly reference: string;
+    readonly from: PinnedDataset;
+    readonly files: number;
+    readonly bytes: number;
+    readonly size: number;
+    /** The EBS snapshot and the one-off task it went through (both gone once it is pushed). */
+    readonly volumeSnapshot: string;
+    readonly task: string;
+    readonly steps: readonly { step: string; ms: number }[];
+}
+
+/** Where a snapshot runs, as the stack's `ecs.snapshot` output says. */
+export interface SnapshotPlacement {
+    readonly taskDefinition: string;
+    readonly bucket: string;
+    readonly volumeRole: string;
+    readonly volumeSizeInGb: number;
+    readonly subnets: readonly string[];
+    readonly securityGroups: readonly string[];
+    readonly assignPublicIp: boolean;
+}
+
+const TASK_DEFINITION = /^arn:aws[a-z-]*:ecs:[a-z0-9-]{1,30}:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d{1,9}$/;
+const ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const SUBNET = /^subnet-[0-9a-f]{8,17}$/;
+const GROUP = /^sg-[0-9a-f]{8,17}$/;
+const VOLUME = /^vol-[0-9a-f]{8,17}$/;
+
+/** The `ecs.snapshot` output, or undefined when the stack has none (no dataset, or made before snapshots). */
+export function snapshotPlacement(stack: string, ecs: unknown): SnapshotPlacement | undefined {
+    const s = typeof ecs === "object" && ecs !== null ? (ecs as Record<string, unknown>).snapshot : undefined;
+    if (s === undefined) {
+        return undefined;
+    }
+    const refuse = (why: string) => new OperationError(`${stack}'s ecs.snapshot output is not one vnv reads (${why}); \`vnv env up\` again writes it`);
+    if (typeof s !== "object" || s === null || Array.isArray(s)) {
+        throw refuse("not an object");
+    }
+    const o = s as Record<string, unknown>;
+    const strings = (v: unknown, re: RegExp) =>
+        Array.isArray(v) && v.length >= 1 && v.length <= 16 && v.every((x) => typeof x === "string" && re.test(x)) ? (v as string[]) : undefined;
+    const subnets = strings(o.subnets, SUBNET);
+    const securityGroups = strings(o.securityGroups, GROUP);
+    const checks: [boolean, string][] = [
+        [typeof o.taskDefinition === "string" && TASK_DEFINITION.test(o.taskDefinition), "taskDefinition is not a task definition ARN"],
+        [typeof o.bucket === "string" && BUCKET.test(o.bucket), "bucket is not a bucket name"],
+        [typeof o.volumeRole === "string" && ROLE.test(o.volumeRole), "volumeRole is not a role ARN"],
+        [Number.isInteger(o.volumeSizeInGb) && (o.volumeSizeInGb as number) >= 1 && (o.volumeSizeInGb as number) <= 16384, "volumeSizeInGb is not 1–16384"],
+        [subnets !== undefined, "subnets are not 1–16 subnet ids"],
+        [securityGroups !== undefined, "securityGroups are not 1–16 security group ids"],
+        [typeof o.assignPublicIp === "boolean", "assignPublicIp is not true or false"],
+    ];
+    const failed = checks.find(([ok]) => !ok);
+    if (failed !== undefined) {
+        throw refuse(failed[1]);
+    }
+    return {
+        taskDefinition: o.taskDefinition as string,
+        bucket: o.bucket as string,
+        volumeRole: o.volumeRole as string,
+        volumeSizeInGb: o.volumeSizeInGb as number,
+        subnets: subnets!,
+        securityGroups: securityGroups!,
+        assignPublicIp: o.assignPublicIp as boolean,
+    };
+}
+
+/** The EBS volume ECS attached to a task (DescribeTasks: an `AmazonElasticBlockStorage` attachment's `volumeId`). */
+export function dataVolumeOf(task: Pick<Task, "attachments" | "taskArn">): string {
+    const ebs = (task.attachments ?? []).filter((a) => a.type === "AmazonElasticBlockStorage");
+    const ids = ebs.flatMap((a) => (a.details ?? []).filter((d) => d.name === "volumeId").map((d) => d.value ?? ""));
+    if (ids.length !== 1 || !VOLUME.test(ids[0]!)) {
+        throw new OperationError(
+            `the database's task ${terminalLines(String(task.taskArn ?? "?").slice(0, 200))} has ${ids.length === 0 ? "no EBS volume" : "no single EBS volume id vnv reads"}: it was started before its data moved to EBS; \`vnv env up\` again, then snapshot`,
+        );
+    }
+    return ids[0]!;
+}
+
+/** Whether the one-off task did its work: stopped, the dump and the upload both exited 0. */
+export function taskVerdict(task: Pick<Task, "lastStatus" | "containers" | "stoppedReason" | "stopCode">): { ok: true } | { ok: false; why: string } {
+    if (task.lastStatus !== "STOPPED") {
+        return { ok: false, why: `it is ${terminalLines(String(task.lastStatus ?? "in no known state").slice(0, 40))}` };
+    }
+    const said = (c: string) => {
+        const found = (task.containers ?? []).find((x) => x.name === c);
+        return found?.exitCode === 0
+            ? undefined
+            : `${c} ${found?.exitCode === undefined ? "never ran to an end" : `exited ${found.exitCode}`}${found?.reason ? ` (${terminalLines(found.reason.slice(0, 300))})` : ""}`;
+    };
+    const failed = [said(SNAPSHOT_CONTAINERS.dump), said(SNAPSHOT_CONTAINERS.upload)].filter((x) => x !== undefined);
+    if (failed.length === 0) {
+        return { ok: true };
+    }
+    const reason = task.stoppedReason ? `; ECS: ${terminalLines(task.stoppedReason.slice(0, 300))}` : "";
+    return { ok: false, why: `${failed.join(", ")}${reason}` };
+}
+
+/** Snapshots `version`'s environment on ECS as `as` (default `<stack>.<UTC time>`); the history records it. */
+export async function snapshotOnEcs(rt: Runtime, version: Version, o: EcsSnapshotOptions): Promise<EcsSnapshotResult> {
+    const steps = new StepClock();
+    const name = stackName(version);
+    const stack = await rt.store.select(name);
+    if (stack === undefined) {
+        throw new EnvironmentNotFoundError(name);
+    }
+    const meta = await rt.metaOf(stack);
+    const outputs = (await rt.store.outputs(name)) ?? {};
+    const placement = ecsPlacement(name, outputs);
+    const where = snapshotPlacement(name, outputs.ecs);
+    const from = typeof outputs.dataset === "string" ? parseDatasetReference(outputs.dataset.slice(0, 600)) : undefined;
+    const database = rt.settingsFor(parseVersion(meta.version), meta.slot).database?.name;
+    const service = database === undefined ? undefined : placement.services[database];
+    if (where === undefined || from === undefined || service === undefined) {
+        throw new UsageError(
+            `${name} cannot be snapshotted on ECS: ${from === undefined ? "it was made without a dataset (`vnv env up <version> --dataset <name>` first)" : "its stack predates snapshots on ECS (`vnv env up` again)"}`,
+        );
+    }
+    const tag = o.as ?? snapshotTag(name, rt.clock());
+    const free = () => refuseTaken(o.registry, from.image, tag, o.as !== undefined);
+    await steps.time("tag free", free);
+    if (rt.cfg.snapshots === undefined) {
+        throw new OperationError("this vnv has no ECS, EC2 and S3 clients configured: a snapshot on ECS acts on AWS");
+    }
+    const clients = rt.cfg.snapshots(placement.region);
+    const draft = { action: "snapshot" as const, environment: name, version: version.canonical, digests: {} };
+    return rt.leases.hold(name, "snapshot", () =>
+        rt.audited(draft, async (d) => {
+            const run = { rt, clients, cluster: placement.cluster, where, from, tag, steps, pollMs: o.pollMs ?? 10_000, timeoutMs: o.timeoutMs ?? 60 * 60_000 };
+            const captured = await capture(run, service);
+            const pushed = await steps
+                .time("push", () =>
+                    pushSnapshot(o.registry, {
+                        from,
+                        tag,
+                        layer: captured.layer,
+                        source: `vnv env snapshot of ${name} (${version.canonical})`,
+                        createdBy: `vnv env snapshot ${version.canonical}`,
+                        now: rt.clock(),
+                        free,
+                    }),
+                )
+                .finally(captured.cleanup);
+            d.digests = { snapshot: pushed.dataset.digest };
+            const { layer } = captured;
+            return {
+                stack: name,
+                version: version.canonical,
+                ...pushed,
+                from,
+                files: layer.files,
+                bytes: layer.bytes,
+                volumeSnapshot: captured.volumeSnapshot,
+                task: captured.task,
+                steps: steps.laps,
+            };
+        }),
+    );
+}
+
+interface Run {
+    readonly rt: Runtime;
+    readonly clients: SnapshotClients;
+    readonly cluster: string;
+    readonly where: SnapshotPlacement;
+    readonly from: PinnedDataset;
+    readonly tag: string;
+    readonly steps: StepClock;
+    readonly pollMs: number;
+    readonly timeoutMs: number;
+}
+
+/** EBS snapshot, one-off dump task, the dump read back as a layer; `cleanup` removes the snapshot, the objects and the layer's file. */
+async function capture(run: Run, service: string) {
+    const { rt, clients, steps } = run;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-snapshot-"));
+    const prefix = dumpPrefix(run.tag);
+    let volumeSnapshot: string | undefined;
+    const cleanup = async () => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        await removeDump(clients.s3, run.where.bucket, prefix).catch((e: unknown) =>
+            rt.log(`could not remove s3://${run.where.bucket}/${prefix}: ${String(e)}`),
+        );
+        if (volumeSnapshot !== undefined) {
+            const { DeleteSnapshotCommand } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
+            await clients.ec2
+                .send(new DeleteSnapshotCommand({ SnapshotId: volumeSnapshot }))
+                .catch((e: unknown) => rt.log(`could not delete ${volumeSnapshot}: ${String(e)}`));
+        }
+    };
+    try {
+        const volume = await steps.time("database volume", () => databaseVolume(run, service));
+        volumeSnapshot = await steps.time("volume snapshot", () => snapshotVolume(run, volume));
+        const task = await steps.time("dump task", () => dumpTask(run, volumeSnapshot!, `s3://${run.where.bucket}/${prefix}`));
+        const layer = await steps.time("read dump", () => dumpFromBucket(clients.s3, run.where.bucket, prefix, path.join(dir, "layer.tar.gz")));
+        rt.log(`${run.tag}: ${layer.files} file(s), ${layer.bytes} bytes dumped; pushing ${run.from.image}:${run.tag}`);
+        return { layer, volumeSnapshot, task, cleanup };
+    } catch (e) {
+        await cleanup();
+        throw e;
+    }
+}
+
+/** The database service's one running task's EBS volume. */
+async function databaseVolume(run: Run, service: string): Promise<string> {
+    const { ListTasksCommand, DescribeTasksCommand } = require("@aws-sdk/client-ecs") as typeof import("@aws-sdk/client-ecs");
+    const listed = await run.clients.ecs.send(new ListTasksCommand({ cluster: run.cluster, serviceName: service, desiredStatus: "RUNNING", maxResults: 10 }));
+    const arns = (listed.taskArns ?? []).slice(0, 10);
+    const tasks = arns.length === 0 ? [] : ((await run.clients.ecs.send(new DescribeTasksCommand({ cluster: run.cluster, tasks: arns }))).tasks ?? []);
+    const running = tasks.filter((t) => t.lastStatus === "RUNNING");
+    if (running.length !== 1) {
+        throw new OperationError(
+            `${service} has ${running.length} running task(s), not one: a snapshot is taken of a database that runs alone (wait for its deployment to end, or \`vnv env up\` again)`,
+        );
+    }
+    return dataVolumeOf(running[0]!);
+}
+
+/** A completed EBS snapshot of `volume`, tagged with the environment and the tag it becomes. */
+async function snapshotVolume(run: Run, volume: string): Promise<string> {
+    const { CreateSnapshotCommand, DescribeSnapshotsCommand } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
+    const made = await run.clients.ec2.send(
+        new CreateSnapshotCommand({
+            VolumeId: volume,
+            Description: `vnv env snapshot ${run.tag}`.slice(0, 255),
+            TagSpecifications: [{ ResourceType: "snapshot", Tags: [{ Key: "vnv:snapshot", Value: run.tag }] }],
+        }),
+    );
+    const id = made.SnapshotId ?? "";
+    if (!/^snap-[0-9a-f]{8,17}$/.test(id)) {
+        throw new OperationError(`EC2 answered no snapshot id for ${volume}`);
+    }
+    await poll(run, `EBS snapshot ${id}`, async () => {
+        const s = (await run.clients.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots?.[0];
+        if (s?.State === "error") {
+            throw new OperationError(`EBS snapshot ${id} of ${volume} failed: ${terminalLines(String(s.StateMessage ?? "").slice(0, 300))}`);
+        }
+        return s?.State === "completed" ? true : `${terminalLines(String(s?.Progress ?? "0%").slice(0, 8))}`;
+    });
+    return id;
+}
+
+/** Runs the snapshot task on a volume made from `snapshot`, to its end; its ARN once both containers exited 0. */
+async function dumpTask(run: Run, snapshot: string, target: string): Promise<string> {
+    const { RunTaskCommand, DescribeTasksCommand } = require("@aws-sdk/client-ecs") as typeof import("@aws-sdk/client-ecs");
+    const { where } = run;
+    const { volumeType, fileSystemType } = DATA_VOLUME_DEFAULTS;
+    const started = await run.clients.ecs.send(
+        new RunTaskCommand({
+            cluster: run.cluster,
+            taskDefinition: where.taskDefinition,
+            launchType: "FARGATE",
+            count: 1,
+            startedBy: "vnv-snapshot",
+            networkConfiguration: {
+                awsvpcConfiguration: {
+                    subnets: [...where.subnets],
+                    securityGroups: [...where.securityGroups],
+                    assignPublicIp: where.assignPublicIp ? "ENABLED" : "DISABLED",
+                },
+            },
+            overrides: { containerOverrides: [{ name: SNAPSHOT_CONTAINERS.upload, environment: [{ name: SNAPSHOT_TARGET_VARIABLE, value: target }] }] },
+            volumeConfigurations: [
+                {
+                    name: EBS_DATA_VOLUME,
+                    managedEBSVolume: {
+                        snapshotId: snapshot,
+                        roleArn: where.volumeRole,
+                        volumeType,
+                        filesystemType: fileSystemType,
+                        terminationPolicy: { deleteOnTermination: true },
+                    },
+                },
+            ],
+        }),
+    );
+    const arn = started.tasks?.[0]?.taskArn;
+    if (arn === undefined || (started.failures ?? []).length > 0) {
+        const why = (started.failures ?? []).map((f) => `${f.reason ?? "?"} ${f.detail ?? ""}`.trim()).join("; ");
+        throw new OperationError(`ECS did not start the snapshot task: ${terminalLines((why || "no task").slice(0, 500))}`);
+    }
+    let last: Task | undefined;
+    await poll(run, `snapshot task ${arn.split("/").pop()}`, async () => {
+        last = (await run.clients.ecs.send(new DescribeTasksCommand({ cluster: run.cluster, tasks: [arn] }))).tasks?.[0];
+        return last?.lastStatus === "STOPPED" ? true : terminalLines(String(last?.lastStatus ?? "?").slice(0, 40));
+    });
+    const verdict = taskVerdict(last ?? {});
+    if (!verdict.ok) {
+        throw new OperationError(
+            `the snapshot task failed: ${verdict.why}; nothing was pushed (its log: the ${SNAPSHOT_CONTAINERS.dump} and ${SNAPSHOT_CONTAINERS.upload} streams of the environment's snapshot log group)`,
+        );
+    }
+    return arn;
+}
+
+/** Asks `check` every pollMs until it answers true, logging what it says otherwise; an OperationError after timeoutMs. */
+async function poll(run: Run, what: string, check: () => Promise<true | string>): Promise<void> {
+    const deadline = Date.now() + run.timeoutMs;
+    let said = "";
+    for (;;) {
+        const answer = await check();
+        if (answer === true) {
+            return;
+        }
+        if (answer !== said) {
+            run.rt.log(`${what}: ${answer}`);
+            said = answer;
+        }
+        if (Date.now() > deadline) {
+            throw new OperationError(`${what} did not end within ${Math.round(run.timeoutMs / 60_000)} min (last: ${answer})`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, run.pollMs));
+    }
+}
