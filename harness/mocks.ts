@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { digestOf } from "./fixtures";
-import { PROVIDER_RULES, providerViolations } from "./providerRules";
+import { crossResourceViolations, PROVIDER_RULES, providerViolations } from "./providerRules";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-central-1";
@@ -318,6 +318,8 @@ export async function run<T>(
         const result = await program();
         await settle();
         await new Promise((resolve) => setImmediate(resolve));
+        // Rules between resources (a service and its task definition), once everything registered.
+        violations.push(...crossResourceViolations(recorded));
         if (violations.length > 0) {
             throw new Error(`the provider would reject ${violations.length} input(s):\n  - ${violations.join("\n  - ")}`);
         }

@@ -20,6 +20,7 @@ import {
     type ProviderRule,
     type Inputs,
     isRecord,
+    UNKNOWN,
     absent,
     at,
     items,
@@ -118,6 +119,16 @@ const SRC = {
     ecsPortMapping: "AWS ECS API reference, PortMapping name",
     ecsSecret: "AWS ECS API reference, Secret",
     ecsRepositoryCredentials: "AWS ECS API reference, RepositoryCredentials credentialsParameter",
+    ecsServiceVolume: `${TF} internal/service/ecs/service.go: volume_configuration (MaxItems 1; name Required; managed_ebs_volume Required, MaxItems 1: role_arn Required, ValidARN; encrypted TypeBool; file_system_type enum TaskFilesystemType (ext3, ext4, ntfs, xfs); iops, size_in_gb, volume_initialization_rate TypeInt; throughput IntBetween(0, 1000); tag_specifications: resource_type Required, enum EBSResourceType (volume); propagate_tags enum PropagateTags)`,
+    ecsManagedEbs:
+        "AWS ECS API reference, ServiceManagedEBSVolumeConfiguration (you must specify either snapshotId or sizeInGiB; volumeType gp2, gp3, io1, io2, st1, sc1 or standard, the magnetic standard type not supported on Fargate; sizeInGiB gp2 and gp3 1-16,384, io1 and io2 4-16,384, st1 and sc1 125-16,384, standard 1-1,024; iops gp3 3,000-16,000, io1 100-64,000, io2 100-256,000, required for io1 and io2, not supported for st1, sc1 or standard; throughput only supported for gp3; volumeInitializationRate only if you specify a snapshotId)",
+    ecsEbsTags: "AWS ECS API reference, EBSTagSpecification tags (AmazonECSCreated and AmazonECSManaged are reserved tags that can't be used)",
+    ecsVolumeAtLaunch:
+        "AWS ECS API reference, Volume configuredAtLaunch (each task definition revision may only have one volume configured at launch; @pulumi/aws 7.x TaskDefinitionVolume configureAtLaunch says the same)",
+    ecsVolumeKinds:
+        "AWS ECS API reference, Volume (each volume may only specify a name and one of either configuredAtLaunch, dockerVolumeConfiguration, efsVolumeConfiguration, s3filesVolumeConfiguration, fsxWindowsFileServerVolumeConfiguration, or host)",
+    ecsServiceVolumeName:
+        "AWS ECS API reference, CreateService / UpdateService volumeConfigurations and ServiceVolumeConfiguration name (the name of the volume must match the name from the task definition's Volume configured at launch) and Volume configuredAtLaunch (to configure a volume at launch time, specify a volumeConfigurations object when calling CreateService, UpdateService, RunTask or StartTask)",
     iamRole: `${TF} internal/service/iam/role.go`,
     iamValidate: `${TF} internal/service/iam/validate.go`,
     iamCreateRole: "AWS IAM API reference, CreateRole",
@@ -1029,6 +1040,39 @@ const capacityRules: ProviderRule[] = [
 const DISCOVERY_NAME = /^[a-z0-9_][a-z0-9_-]{0,63}$/;
 const DNS_NAME = /^[a-z0-9_.][a-z0-9_.-]{0,126}$/;
 
+/** The service's one volume configuration and its one managed EBS volume (each MaxItems 1), or undefined. */
+function volumeConfiguration(inputs: Inputs): Record<string, unknown> | undefined {
+    const [config] = records(inputs.volumeConfiguration);
+    return config;
+}
+
+function managedEbsVolume(inputs: Inputs): Record<string, unknown> | undefined {
+    const config = volumeConfiguration(inputs);
+    return config === undefined ? undefined : records(config.managedEbsVolume)[0];
+}
+
+/** Whether the service's tasks run on Fargate: its launch type says so, or each provider of its capacity provider strategy is Fargate's. */
+function serviceOnFargate(inputs: Inputs): boolean {
+    if (!absent(inputs.launchType)) {
+        return inputs.launchType === "FARGATE";
+    }
+    const providers = records(inputs.capacityProviderStrategies).map((s) => s.capacityProvider);
+    return providers.length > 0 && providers.every((p) => p === "FARGATE" || p === "FARGATE_SPOT");
+}
+
+/** EBS volume types ECS makes: the size range (GiB) of each, and the IOPS range of those that take IOPS. */
+const EBS_TYPES: ReadonlyMap<string, { readonly size: readonly [number, number]; readonly iops?: readonly [number, number] }> = new Map([
+    ["gp2", { size: [1, 16384] }],
+    ["gp3", { size: [1, 16384], iops: [3000, 16000] }],
+    ["io1", { size: [4, 16384], iops: [100, 64000] }],
+    ["io2", { size: [4, 16384], iops: [100, 256000] }],
+    ["st1", { size: [125, 16384] }],
+    ["sc1", { size: [125, 16384] }],
+    ["standard", { size: [1, 1024] }],
+] as const);
+
+const RESERVED_EBS_TAGS = ["AmazonECSCreated", "AmazonECSManaged"];
+
 const serviceRules: ProviderRule[] = [
     value(SERVICE, "name", `${SRC.ecsCreateService} serviceName: up to 255 letters, numbers, underscores and hyphens`, ecsName),
     value(
@@ -1180,6 +1224,107 @@ const serviceRules: ProviderRule[] = [
             return problems;
         },
     ),
+    rule(SERVICE, "volumeConfiguration", SRC.ecsServiceVolume, (inputs) => {
+        const configs = items(inputs.volumeConfiguration);
+        if (configs.length === 0) {
+            return undefined;
+        }
+        if (configs.length > 1) {
+            return got(inputs.volumeConfiguration, "at most one volume configuration");
+        }
+        const [config] = configs;
+        if (!isRecord(config)) {
+            return got(config, "an object");
+        }
+        const problems = missingKeys(config, ["name", "managedEbsVolume"], "");
+        const volumes = items(config.managedEbsVolume);
+        if (volumes.length > 1) {
+            problems.push(`.managedEbsVolume ${got(config.managedEbsVolume, "one managed EBS volume")}`);
+        }
+        records(config.managedEbsVolume).forEach((v) => {
+            const where = ".managedEbsVolume";
+            problems.push(...missingKeys(v, ["roleArn"], where));
+            problems.push(
+                ...eachValue([{ where: `${where}.roleArn`, value: v.roleArn }], validArn),
+                ...eachValue([{ where: `${where}.encrypted`, value: v.encrypted }], boolean),
+                ...eachValue([{ where: `${where}.fileSystemType`, value: v.fileSystemType }], oneOf(["ext3", "ext4", "ntfs", "xfs"])),
+                ...eachValue([{ where: `${where}.throughput`, value: v.throughput }], intBetween(0, 1000)),
+                ...eachValue(
+                    ["sizeInGb", "iops", "volumeInitializationRate"].map((k) => ({ where: `${where}.${k}`, value: v[k] })),
+                    intBetween(-2147483648, 2147483647),
+                ),
+            );
+            items(v.tagSpecifications).forEach((t, i) => {
+                const tw = `${where}.tagSpecifications[${i}]`;
+                if (!isRecord(t)) {
+                    problems.push(`${tw} ${got(t, "an object")}`);
+                    return;
+                }
+                problems.push(...missingKeys(t, ["resourceType"], tw));
+                problems.push(...eachValue([{ where: `${tw}.resourceType`, value: t.resourceType }], oneOf(["volume"])));
+                problems.push(...eachValue([{ where: `${tw}.propagateTags`, value: t.propagateTags }], oneOf(["TASK_DEFINITION", "SERVICE", "NONE"])));
+            });
+        });
+        return problems;
+    }),
+    rule(SERVICE, "volumeConfiguration.managedEbsVolume", SRC.ecsManagedEbs, (inputs) => {
+        const v = managedEbsVolume(inputs);
+        if (v === undefined) {
+            return undefined;
+        }
+        const problems: string[] = [];
+        const type = v.volumeType;
+        const known = typeof type === "string" ? EBS_TYPES.get(type) : undefined;
+        if (!absent(type) && known === undefined) {
+            problems.push(`volumeType ${got(type, `one of ${[...EBS_TYPES.keys()].join(", ")}`)}`);
+        }
+        if (type === "standard" && serviceOnFargate(inputs)) {
+            problems.push(`volumeType ${got(type, "not standard (magnetic) on Fargate")}`);
+        }
+        if (absent(v.sizeInGb) && absent(v.snapshotId)) {
+            problems.push("neither sizeInGb nor snapshotId: give one");
+        }
+        // Without a (known) type, the bounds every type shares.
+        const [minSize, maxSize] = known?.size ?? [1, 16384];
+        problems.push(
+            ...eachValue([{ where: "sizeInGb", value: v.sizeInGb }], (n) =>
+                intBetween(minSize, maxSize)(n) === undefined
+                    ? undefined
+                    : `an integer from ${minSize} to ${maxSize}${known === undefined ? "" : ` for ${String(type)}`}`,
+            ),
+        );
+        if (!absent(v.iops) && known !== undefined) {
+            problems.push(
+                ...(known.iops === undefined
+                    ? [`iops ${got(v.iops, `no iops for ${String(type)}`)}`]
+                    : eachValue([{ where: "iops", value: v.iops }], (n) =>
+                          intBetween(known.iops![0], known.iops![1])(n) === undefined
+                              ? undefined
+                              : `an integer from ${known.iops![0]} to ${known.iops![1]} for ${String(type)}`,
+                      )),
+            );
+        }
+        if (absent(v.iops) && (type === "io1" || type === "io2")) {
+            problems.push(`iops is required for ${type} but absent`);
+        }
+        if (!absent(v.throughput) && !absent(type) && type !== "gp3") {
+            problems.push(`throughput ${got(v.throughput, `no throughput for ${String(type)} (gp3 only)`)}`);
+        }
+        if (!absent(v.volumeInitializationRate) && absent(v.snapshotId)) {
+            problems.push(`volumeInitializationRate ${got(v.volumeInitializationRate, "none without a snapshotId")}`);
+        }
+        return problems;
+    }),
+    rule(SERVICE, "volumeConfiguration.managedEbsVolume.tagSpecifications[].tags", SRC.ecsEbsTags, (inputs) =>
+        records(managedEbsVolume(inputs)?.tagSpecifications).flatMap((t, i) => {
+            const tags = t.tags;
+            return isRecord(tags)
+                ? Object.keys(tags)
+                      .filter((k) => RESERVED_EBS_TAGS.includes(k))
+                      .map((k) => `[${i}] key ${got(k, `no ${RESERVED_EBS_TAGS.join(" or ")} (reserved)`)}`)
+                : [];
+        }),
+    ),
     ...tagRules(SERVICE),
 ];
 
@@ -1233,6 +1378,15 @@ function containers(inputs: Inputs): Record<string, unknown>[] {
 
 const PORT_MAPPING_NAME = /^[a-z0-9_][a-z0-9_-]{0,63}$/;
 
+/** A task definition volume's kinds besides configured at launch (Pulumi's names; `hostPath` is the API's `host`). */
+const VOLUME_KINDS = [
+    "dockerVolumeConfiguration",
+    "efsVolumeConfiguration",
+    "s3filesVolumeConfiguration",
+    "fsxWindowsFileServerVolumeConfiguration",
+    "hostPath",
+];
+
 const taskDefinitionRules: ProviderRule[] = [
     ...pulumiRequired(TASK, "ecs/taskDefinition", ["family", "containerDefinitions"], "internal/service/ecs/task_definition.go"),
     rule(
@@ -1285,6 +1439,22 @@ const taskDefinitionRules: ProviderRule[] = [
             ...(fargate && !absent(at(v, "hostPath")) ? [`[${i}].hostPath ${got(v.hostPath, "no host path on Fargate")}`] : []),
         ]);
     }),
+    rule(TASK, "volumes[].configureAtLaunch", SRC.ecsVolumeAtLaunch, (inputs) => {
+        const atLaunch = records(inputs.volumes).filter((v) => v.configureAtLaunch === true);
+        return [
+            ...eachValue(
+                records(inputs.volumes).map((v, i) => ({ where: `[${i}]`, value: v.configureAtLaunch })),
+                boolean,
+            ),
+            ...(atLaunch.length > 1 ? [`${atLaunch.length} volumes configured at launch (${atLaunch.map((v) => show(v.name)).join(", ")}): at most one`] : []),
+        ];
+    }),
+    rule(TASK, "volumes[]: one kind", SRC.ecsVolumeKinds, (inputs) =>
+        records(inputs.volumes).flatMap((v, i) => {
+            const kinds = [...(v.configureAtLaunch === true ? ["configureAtLaunch"] : []), ...VOLUME_KINDS.filter((k) => !absent(v[k]))];
+            return kinds.length > 1 ? [`[${i}] (${show(v.name)}) gives ${kinds.join(", ")}: a volume gives one of them`] : [];
+        }),
+    ),
     rule(TASK, "containerDefinitions[].mountPoints[]", SRC.ecsMountPoint, (inputs) => {
         const names = new Set(records(inputs.volumes).map((v) => v.name));
         return containers(inputs).flatMap((c, i) =>
@@ -1947,6 +2117,97 @@ export function providerViolations(type: string, inputs: Record<string, unknown>
         const message = r.check(plain);
         if (message !== undefined) {
             out.push(message);
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Across resources: what the provider checks against another resource the program made
+
+/** A registered resource as the cross-resource rules read it. */
+export interface Registered {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, unknown>;
+}
+
+/** A constraint between a resource of `type` and the others of the program, each naming its source. */
+export interface CrossResourceRule {
+    readonly type: string;
+    readonly property: string;
+    readonly source: string;
+    check(resource: Registered, all: readonly Registered[]): string | undefined;
+}
+
+/** The family a service's `taskDefinition` names: `family`, `family:revision` or the task definition's ARN. */
+function taskFamily(reference: unknown): string | undefined {
+    if (typeof reference !== "string" || reference === "" || reference === UNKNOWN) {
+        return undefined;
+    }
+    const resource = reference.startsWith("arn:") ? /:task-definition\/(.+)$/.exec(reference)?.[1] : reference;
+    return resource?.replace(/:\d+$/, "");
+}
+
+/** The task definition of the program a service runs, when the program made it (by family; the last registered). */
+function serviceTaskDefinition(service: Registered, all: readonly Registered[]): Record<string, unknown> | undefined {
+    const family = taskFamily(revealed(service.inputs.taskDefinition));
+    if (family === undefined) {
+        return undefined;
+    }
+    const found = all.filter((r) => r.type === TASK && revealed(r.inputs.family) === family);
+    return found.length === 0 ? undefined : (revealed(found[found.length - 1]!.inputs) as Record<string, unknown>);
+}
+
+export const CROSS_RESOURCE_RULES: readonly CrossResourceRule[] = [
+    {
+        type: SERVICE,
+        property: "volumeConfiguration / taskDefinition volumes[].configureAtLaunch",
+        source: SRC.ecsServiceVolumeName,
+        check(resource, all) {
+            const task = serviceTaskDefinition(resource, all);
+            if (task === undefined) {
+                return undefined;
+            }
+            const inputs = revealed(resource.inputs) as Inputs;
+            const atLaunch = records(task.volumes)
+                .filter((v) => v.configureAtLaunch === true)
+                .map((v) => v.name);
+            const config = volumeConfiguration(inputs);
+            const family = show(task.family);
+            if (config === undefined) {
+                return atLaunch.length > 0
+                    ? `no volumeConfiguration, but task definition ${family} has volume ${atLaunch.map(show).join(", ")} configured at launch: the service must configure it`
+                    : undefined;
+            }
+            if (absent(config.name) || atLaunch.includes(config.name)) {
+                return undefined;
+            }
+            return `volumeConfiguration.name ${got(
+                config.name,
+                atLaunch.length > 0
+                    ? `the name of task definition ${family}'s volume configured at launch (${atLaunch.map(show).join(", ")})`
+                    : `a volume configured at launch, but task definition ${family} has none`,
+            )}`;
+        },
+    },
+];
+
+/**
+ * Violations between the resources a program registered (each `<name>: <type> <property>: … [source: …]`):
+ * the checks the provider makes against another resource, which no single resource's inputs show.
+ */
+export function crossResourceViolations(resources: readonly Registered[]): string[] {
+    const out: string[] = [];
+    for (const resource of resources) {
+        for (const r of CROSS_RESOURCE_RULES) {
+            if (r.type !== resource.type) {
+                continue;
+            }
+            const problem = r.check(resource, resources);
+            if (problem !== undefined) {
+                out.push(`${resource.name}: ${r.type} ${r.property}: ${problem} [source: ${r.source}]`);
+            }
         }
     }
     return out;

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { T } from "../harness/tokens";
-import { PROVIDER_RULES, providerViolations } from "../harness/providerRules";
+import { CROSS_RESOURCE_RULES, crossResourceViolations, PROVIDER_RULES, providerViolations } from "../harness/providerRules";
 
 type Inputs = Record<string, unknown>;
 
@@ -248,6 +248,20 @@ const valid: Record<keyof typeof T, Inputs> = {
     },
     provider: { region: REGION, defaultTags: JSON.stringify({ tags: { "vnv:project": "vnv", "managed-by": "pulumi" } }) },
 };
+
+/** A database service on an EBS volume ECS makes for each task, as components/ecsServices.ts gives it. */
+const EBS_VOLUME = {
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/vnv-services-volumes-1a2b3c4`,
+    sizeInGb: 20,
+    volumeType: "gp3",
+    fileSystemType: "ext4",
+    encrypted: true,
+    tagSpecifications: [{ resourceType: "volume", propagateTags: "SERVICE" }],
+};
+const ebsService = (managedEbsVolume: Inputs = EBS_VOLUME, name = "data"): Inputs => ({
+    ...valid.service,
+    volumeConfiguration: { name, managedEbsVolume },
+});
 
 /** `base` with `changes` applied (`undefined` removes a property). */
 function edit(base: Inputs, changes: Inputs): Inputs {
@@ -598,6 +612,39 @@ describe("provider rules", () => {
                 /ValidTaskDefinitionContainerDefinitions/,
             );
         });
+
+        it("at most one volume is configured at launch", () => {
+            passes("taskDefinition", edit(valid.taskDefinition, { volumes: [{ name: "writable-0" }, { name: "data", configureAtLaunch: true }] }));
+            const volumes = [
+                { name: "writable-0", configureAtLaunch: true },
+                { name: "data", configureAtLaunch: true },
+            ];
+            fails("taskDefinition", edit(valid.taskDefinition, { volumes }), "volumes[].configureAtLaunch", /Volume configuredAtLaunch/, /at most one/);
+        });
+
+        it("a volume configured at launch gives nothing else (one kind of volume each)", () => {
+            passes("taskDefinition", edit(valid.taskDefinition, { volumes: [{ name: "writable-0" }, { name: "data", configureAtLaunch: false }] }));
+            const efs = { fileSystemId: "fs-0123456789abcdef0" };
+            fails(
+                "taskDefinition",
+                edit(valid.taskDefinition, { volumes: [{ name: "writable-0" }, { name: "data", configureAtLaunch: true, efsVolumeConfiguration: efs }] }),
+                "volumes[]: one kind",
+                /only specify a name and one of either configuredAtLaunch/,
+                /configureAtLaunch, efsVolumeConfiguration/,
+            );
+        });
+
+        it("ephemeral storage is 21..200 GiB", () => {
+            passes("taskDefinition", edit(valid.taskDefinition, { ephemeralStorage: { sizeInGib: 21 } }));
+            passes("taskDefinition", edit(valid.taskDefinition, { ephemeralStorage: { sizeInGib: 200 } }));
+            fails("taskDefinition", edit(valid.taskDefinition, { ephemeralStorage: { sizeInGib: 20 } }), "ephemeralStorage.sizeInGib", /IntBetween\(21, 200\)/);
+            fails(
+                "taskDefinition",
+                edit(valid.taskDefinition, { ephemeralStorage: { sizeInGib: 201 } }),
+                "ephemeralStorage.sizeInGib",
+                /IntBetween\(21, 200\)/,
+            );
+        });
     });
 
     describe("ECS services and clusters", () => {
@@ -651,6 +698,156 @@ describe("provider rules", () => {
 
         it("the capacity providers' cluster is a name, not an ARN", () => {
             fails("capacity", edit(valid.capacity, { clusterName: arn("ecs", "cluster/vnv") }), "clusterName", /validateClusterName/);
+        });
+
+        it("a volume configuration is one, names its volume, and its one managed EBS volume has a role ARN, a known file system, throughput 0..1000 and volume tag specifications", () => {
+            passes("service", ebsService());
+            const message = fails(
+                "service",
+                edit(valid.service, {
+                    volumeConfiguration: {
+                        managedEbsVolume: {
+                            ...EBS_VOLUME,
+                            roleArn: "vnv-services-volumes",
+                            fileSystemType: "btrfs",
+                            throughput: 1001,
+                            tagSpecifications: [{ resourceType: "snapshot", propagateTags: "TASK" }, { propagateTags: "SERVICE" }],
+                        },
+                    },
+                }),
+                "volumeConfiguration",
+                /service\.go: volume_configuration/,
+            );
+            assert.match(message, /\.name is required but absent/);
+            assert.match(message, /roleArn got "vnv-services-volumes"/);
+            assert.match(message, /fileSystemType got "btrfs", expected one of ext3, ext4, ntfs, xfs/);
+            assert.match(message, /throughput got 1001/);
+            assert.match(message, /tagSpecifications\[0\]\.resourceType got "snapshot"/);
+            assert.match(message, /tagSpecifications\[0\]\.propagateTags got "TASK"/);
+            assert.match(message, /tagSpecifications\[1\]\.resourceType is required but absent/);
+            fails(
+                "service",
+                edit(valid.service, { volumeConfiguration: { name: "data" } }),
+                "volumeConfiguration",
+                /managed_ebs_volume Required/,
+                /managedEbsVolume is required/,
+            );
+            fails(
+                "service",
+                edit(valid.service, { volumeConfiguration: [ebsService().volumeConfiguration, ebsService().volumeConfiguration] }),
+                "volumeConfiguration",
+                /MaxItems 1/,
+                /at most one volume configuration/,
+            );
+        });
+
+        it("a managed EBS volume gives a size or a snapshot, the size within its volume type's range", () => {
+            passes("service", ebsService({ roleArn: EBS_VOLUME.roleArn, snapshotId: "snap-0123456789abcdef0" }));
+            passes("service", ebsService({ ...EBS_VOLUME, volumeType: "st1", sizeInGb: 125 }));
+            const ebs = "volumeConfiguration.managedEbsVolume";
+            fails(
+                "service",
+                ebsService({ ...EBS_VOLUME, sizeInGb: undefined }),
+                ebs,
+                /ServiceManagedEBSVolumeConfiguration/,
+                /neither sizeInGb nor snapshotId/,
+            );
+            fails(
+                "service",
+                ebsService({ ...EBS_VOLUME, sizeInGb: 0 }),
+                ebs,
+                /gp2 and gp3 1-16,384/,
+                /sizeInGb got 0, expected an integer from 1 to 16384 for gp3/,
+            );
+            fails("service", ebsService({ ...EBS_VOLUME, volumeType: "st1", sizeInGb: 124 }), ebs, /st1 and sc1 125-16,384/, /from 125 to 16384 for st1/);
+            fails("service", ebsService({ ...EBS_VOLUME, volumeType: "io2", sizeInGb: 3, iops: 3000 }), ebs, /io1 and io2 4-16,384/, /from 4 to 16384 for io2/);
+            fails("service", ebsService({ ...EBS_VOLUME, volumeType: "gp4" }), ebs, /volumeType gp2, gp3/, /"gp4"/);
+        });
+
+        it("IOPS fit the volume type (required for io1 and io2, none for st1), throughput is gp3's, an initialization rate needs a snapshot, and no magnetic volume on Fargate", () => {
+            const ebs = "volumeConfiguration.managedEbsVolume";
+            passes("service", ebsService({ ...EBS_VOLUME, iops: 3000, throughput: 125 }));
+            passes("service", ebsService({ roleArn: EBS_VOLUME.roleArn, snapshotId: "snap-0123456789abcdef0", volumeInitializationRate: 100 }));
+            fails(
+                "service",
+                ebsService({ ...EBS_VOLUME, iops: 2999 }),
+                ebs,
+                /gp3 3,000-16,000/,
+                /iops got 2999, expected an integer from 3000 to 16000 for gp3/,
+            );
+            fails("service", ebsService({ ...EBS_VOLUME, volumeType: "io1" }), ebs, /required for io1 and io2/, /iops is required for io1/);
+            fails("service", ebsService({ ...EBS_VOLUME, volumeType: "st1", sizeInGb: 125, iops: 500 }), ebs, /not supported for st1/, /no iops for st1/);
+            fails("service", ebsService({ ...EBS_VOLUME, volumeType: "gp2", throughput: 125 }), ebs, /throughput only supported for gp3/, /gp3 only/);
+            fails(
+                "service",
+                ebsService({ ...EBS_VOLUME, volumeInitializationRate: 100 }),
+                ebs,
+                /only if you specify a snapshotId/,
+                /volumeInitializationRate got 100/,
+            );
+            fails("service", ebsService({ ...EBS_VOLUME, volumeType: "standard" }), ebs, /not supported on Fargate/, /not standard \(magnetic\) on Fargate/);
+            passes("service", edit(ebsService({ ...EBS_VOLUME, volumeType: "standard" }), { capacityProviderStrategies: undefined, launchType: "EC2" }));
+        });
+
+        it("a managed EBS volume's tags leave AmazonECSCreated and AmazonECSManaged to ECS", () => {
+            passes("service", ebsService({ ...EBS_VOLUME, tagSpecifications: [{ resourceType: "volume", tags: { "vnv:environment": "dev" } }] }));
+            fails(
+                "service",
+                ebsService({ ...EBS_VOLUME, tagSpecifications: [{ resourceType: "volume", tags: { AmazonECSManaged: "true" } }] }),
+                "volumeConfiguration.managedEbsVolume.tagSpecifications[].tags",
+                /EBSTagSpecification/,
+                /"AmazonECSManaged"/,
+            );
+        });
+    });
+
+    describe("across resources", () => {
+        const task = (volumes: Inputs[]): Inputs => ({ ...valid.taskDefinition, family: "vnv-dev-neo4j", volumes });
+        const service = (inputs: Inputs): Inputs => ({ ...inputs, taskDefinition: arn("ecs", "task-definition/vnv-dev-neo4j:1") });
+        const program = (td: Inputs, svc: Inputs) => [
+            { type: T.taskDefinition, name: "services-neo4j", inputs: td },
+            { type: T.service, name: "services-neo4j", inputs: svc },
+        ];
+
+        it("names a source for every rule", () => {
+            for (const r of CROSS_RESOURCE_RULES) {
+                assert.ok(r.property.length > 0 && r.source.length > 10, `${r.type} ${r.property}`);
+            }
+        });
+
+        it("a service's volume configuration names its task definition's volume configured at launch", () => {
+            const td = task([{ name: "writable-0" }, { name: "data", configureAtLaunch: true }]);
+            assert.deepEqual(crossResourceViolations(program(td, service(ebsService()))), []);
+            // By family, family:revision or ARN.
+            assert.deepEqual(crossResourceViolations(program(td, { ...ebsService(), taskDefinition: "vnv-dev-neo4j" })), []);
+            const one = (violations: string[], expected: RegExp) => {
+                assert.equal(violations.length, 1, JSON.stringify(violations));
+                assert.ok(
+                    violations[0]!.startsWith(`services-neo4j: ${T.service} volumeConfiguration / taskDefinition volumes[].configureAtLaunch: `),
+                    violations[0],
+                );
+                assert.match(violations[0]!, expected);
+                assert.match(violations[0]!, /\[source: .*the name of the volume must match the name from the task definition/);
+            };
+            one(
+                crossResourceViolations(program(td, service(ebsService(EBS_VOLUME, "writable-0")))),
+                /volumeConfiguration\.name got "writable-0", expected the name of task definition "vnv-dev-neo4j"'s volume configured at launch \("data"\)/,
+            );
+            one(
+                crossResourceViolations(program(task([{ name: "data" }]), service(ebsService()))),
+                /got "data", expected a volume configured at launch, but task definition "vnv-dev-neo4j" has none/,
+            );
+        });
+
+        it("a service whose task definition has a volume configured at launch configures it", () => {
+            const td = task([{ name: "data", configureAtLaunch: true }]);
+            const violations = crossResourceViolations(program(td, service(valid.service)));
+            assert.equal(violations.length, 1, JSON.stringify(violations));
+            assert.match(violations[0]!, /no volumeConfiguration, but task definition "vnv-dev-neo4j" has volume "data" configured at launch/);
+            assert.match(violations[0]!, /\[source: .*specify a volumeConfigurations object when calling CreateService/);
+            // A task definition the program did not make (or made for RunTask alone) is not judged.
+            assert.deepEqual(crossResourceViolations([{ type: T.service, name: "web", inputs: service(valid.service) }]), []);
+            assert.deepEqual(crossResourceViolations([{ type: T.taskDefinition, name: "snapshot", inputs: td }]), []);
         });
     });
 

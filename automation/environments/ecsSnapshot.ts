@@ -20,6 +20,7 @@ import { parseVersion, type Version } from "../../rules/versions";
 import { EnvironmentNotFoundError, OperationError, UsageError } from "../errors";
 import { pushSnapshot, refuseTaken } from "../release/snapshotPush";
 import { dumpFromBucket, removeDump } from "./ecsSnapshotDump";
+import { dataVolumeOf, type SnapshotPlacement, snapshotPlacement, taskVerdict } from "./ecsSnapshotAnswers";
 import { ecsPlacement } from "./exec";
 import { type Runtime, StepClock } from "./runtime";
 
@@ -51,94 +52,6 @@ export interface EcsSnapshotResult {
     readonly volumeSnapshot: string;
     readonly task: string;
     readonly steps: readonly { step: string; ms: number }[];
-}
-
-/** Where a snapshot runs, as the stack's `ecs.snapshot` output says. */
-export interface SnapshotPlacement {
-    readonly taskDefinition: string;
-    readonly bucket: string;
-    readonly volumeRole: string;
-    readonly volumeSizeInGb: number;
-    readonly subnets: readonly string[];
-    readonly securityGroups: readonly string[];
-    readonly assignPublicIp: boolean;
-}
-
-const TASK_DEFINITION = /^arn:aws[a-z-]*:ecs:[a-z0-9-]{1,30}:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d{1,9}$/;
-const ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const SUBNET = /^subnet-[0-9a-f]{8,17}$/;
-const GROUP = /^sg-[0-9a-f]{8,17}$/;
-const VOLUME = /^vol-[0-9a-f]{8,17}$/;
-
-/** The `ecs.snapshot` output, or undefined when the stack has none (no dataset, or made before snapshots). */
-export function snapshotPlacement(stack: string, ecs: unknown): SnapshotPlacement | undefined {
-    const s = typeof ecs === "object" && ecs !== null ? (ecs as Record<string, unknown>).snapshot : undefined;
-    if (s === undefined) {
-        return undefined;
-    }
-    const refuse = (why: string) => new OperationError(`${stack}'s ecs.snapshot output is not one vnv reads (${why}); \`vnv env up\` again writes it`);
-    if (typeof s !== "object" || s === null || Array.isArray(s)) {
-        throw refuse("not an object");
-    }
-    const o = s as Record<string, unknown>;
-    const strings = (v: unknown, re: RegExp) =>
-        Array.isArray(v) && v.length >= 1 && v.length <= 16 && v.every((x) => typeof x === "string" && re.test(x)) ? (v as string[]) : undefined;
-    const subnets = strings(o.subnets, SUBNET);
-    const securityGroups = strings(o.securityGroups, GROUP);
-    const checks: [boolean, string][] = [
-        [typeof o.taskDefinition === "string" && TASK_DEFINITION.test(o.taskDefinition), "taskDefinition is not a task definition ARN"],
-        [typeof o.bucket === "string" && BUCKET.test(o.bucket), "bucket is not a bucket name"],
-        [typeof o.volumeRole === "string" && ROLE.test(o.volumeRole), "volumeRole is not a role ARN"],
-        [Number.isInteger(o.volumeSizeInGb) && (o.volumeSizeInGb as number) >= 1 && (o.volumeSizeInGb as number) <= 16384, "volumeSizeInGb is not 1–16384"],
-        [subnets !== undefined, "subnets are not 1–16 subnet ids"],
-        [securityGroups !== undefined, "securityGroups are not 1–16 security group ids"],
-        [typeof o.assignPublicIp === "boolean", "assignPublicIp is not true or false"],
-    ];
-    const failed = checks.find(([ok]) => !ok);
-    if (failed !== undefined) {
-        throw refuse(failed[1]);
-    }
-    return {
-        taskDefinition: o.taskDefinition as string,
-        bucket: o.bucket as string,
-        volumeRole: o.volumeRole as string,
-        volumeSizeInGb: o.volumeSizeInGb as number,
-        subnets: subnets!,
-        securityGroups: securityGroups!,
-        assignPublicIp: o.assignPublicIp as boolean,
-    };
-}
-
-/** The EBS volume ECS attached to a task (DescribeTasks: an `AmazonElasticBlockStorage` attachment's `volumeId`). */
-export function dataVolumeOf(task: Pick<Task, "attachments" | "taskArn">): string {
-    const ebs = (task.attachments ?? []).filter((a) => a.type === "AmazonElasticBlockStorage");
-    const ids = ebs.flatMap((a) => (a.details ?? []).filter((d) => d.name === "volumeId").map((d) => d.value ?? ""));
-    if (ids.length !== 1 || !VOLUME.test(ids[0]!)) {
-        throw new OperationError(
-            `the database's task ${terminalLines(String(task.taskArn ?? "?").slice(0, 200))} has ${ids.length === 0 ? "no EBS volume" : "no single EBS volume id vnv reads"}: it was started before its data moved to EBS; \`vnv env up\` again, then snapshot`,
-        );
-    }
-    return ids[0]!;
-}
-
-/** Whether the one-off task did its work: stopped, the dump and the upload both exited 0. */
-export function taskVerdict(task: Pick<Task, "lastStatus" | "containers" | "stoppedReason" | "stopCode">): { ok: true } | { ok: false; why: string } {
-    if (task.lastStatus !== "STOPPED") {
-        return { ok: false, why: `it is ${terminalLines(String(task.lastStatus ?? "in no known state").slice(0, 40))}` };
-    }
-    const said = (c: string) => {
-        const found = (task.containers ?? []).find((x) => x.name === c);
-        return found?.exitCode === 0
-            ? undefined
-            : `${c} ${found?.exitCode === undefined ? "never ran to an end" : `exited ${found.exitCode}`}${found?.reason ? ` (${terminalLines(found.reason.slice(0, 300))})` : ""}`;
-    };
-    const failed = [said(SNAPSHOT_CONTAINERS.dump), said(SNAPSHOT_CONTAINERS.upload)].filter((x) => x !== undefined);
-    if (failed.length === 0) {
-        return { ok: true };
-    }
-    const reason = task.stoppedReason ? `; ECS: ${terminalLines(task.stoppedReason.slice(0, 300))}` : "";
-    return { ok: false, why: `${failed.join(", ")}${reason}` };
 }
 
 /** Snapshots `version`'s environment on ECS as `as` (default `<stack>.<UTC time>`); the history records it. */
@@ -235,7 +148,7 @@ async function capture(run: Run, service: string) {
     };
     try {
         const volume = await steps.time("database volume", () => databaseVolume(run, service));
-        volumeSnapshot = await steps.time("volume snapshot", () => snapshotVolume(run, volume));
+        volumeSnapshot = await steps.time("volume snapshot", () => snapshotVolume(clients.ec2, volume, run.tag, waitOf(run)));
         const task = await steps.time("dump task", () => dumpTask(run, volumeSnapshot!, `s3://${run.where.bucket}/${prefix}`));
         const layer = await steps.time("read dump", () => dumpFromBucket(clients.s3, run.where.bucket, prefix, path.join(dir, "layer.tar.gz")));
         rt.log(`${run.tag}: ${layer.files} file(s), ${layer.bytes} bytes dumped; pushing ${run.from.image}:${run.tag}`);
@@ -261,22 +174,33 @@ async function databaseVolume(run: Run, service: string): Promise<string> {
     return dataVolumeOf(running[0]!);
 }
 
-/** A completed EBS snapshot of `volume`, tagged with the environment and the tag it becomes. */
-async function snapshotVolume(run: Run, volume: string): Promise<string> {
+/** How long and how often AWS is asked, and where progress goes. */
+export interface Waiting {
+    readonly pollMs: number;
+    readonly timeoutMs: number;
+    readonly log: (line: string) => void;
+}
+
+function waitOf(run: Run): Waiting {
+    return { pollMs: run.pollMs, timeoutMs: run.timeoutMs, log: run.rt.log };
+}
+
+/** A completed EBS snapshot of `volume`, tagged with the dataset tag it becomes. */
+export async function snapshotVolume(ec2: EC2Client, volume: string, tag: string, wait: Waiting): Promise<string> {
     const { CreateSnapshotCommand, DescribeSnapshotsCommand } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
-    const made = await run.clients.ec2.send(
+    const made = await ec2.send(
         new CreateSnapshotCommand({
             VolumeId: volume,
-            Description: `vnv env snapshot ${run.tag}`.slice(0, 255),
-            TagSpecifications: [{ ResourceType: "snapshot", Tags: [{ Key: "vnv:snapshot", Value: run.tag }] }],
+            Description: `vnv env snapshot ${tag}`.slice(0, 255),
+            TagSpecifications: [{ ResourceType: "snapshot", Tags: [{ Key: "vnv:snapshot", Value: tag }] }],
         }),
     );
     const id = made.SnapshotId ?? "";
     if (!/^snap-[0-9a-f]{8,17}$/.test(id)) {
         throw new OperationError(`EC2 answered no snapshot id for ${volume}`);
     }
-    await poll(run, `EBS snapshot ${id}`, async () => {
-        const s = (await run.clients.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots?.[0];
+    await poll(wait, `EBS snapshot ${id}`, async () => {
+        const s = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots?.[0];
         if (s?.State === "error") {
             throw new OperationError(`EBS snapshot ${id} of ${volume} failed: ${terminalLines(String(s.StateMessage ?? "").slice(0, 300))}`);
         }
@@ -325,7 +249,7 @@ async function dumpTask(run: Run, snapshot: string, target: string): Promise<str
         throw new OperationError(`ECS did not start the snapshot task: ${terminalLines((why || "no task").slice(0, 500))}`);
     }
     let last: Task | undefined;
-    await poll(run, `snapshot task ${arn.split("/").pop()}`, async () => {
+    await poll(waitOf(run), `snapshot task ${arn.split("/").pop()}`, async () => {
         last = (await run.clients.ecs.send(new DescribeTasksCommand({ cluster: run.cluster, tasks: [arn] }))).tasks?.[0];
         return last?.lastStatus === "STOPPED" ? true : terminalLines(String(last?.lastStatus ?? "?").slice(0, 40));
     });
@@ -339,7 +263,7 @@ async function dumpTask(run: Run, snapshot: string, target: string): Promise<str
 }
 
 /** Asks `check` every pollMs until it answers true, logging what it says otherwise; an OperationError after timeoutMs. */
-async function poll(run: Run, what: string, check: () => Promise<true | string>): Promise<void> {
+async function poll(run: Waiting, what: string, check: () => Promise<true | string>): Promise<void> {
     const deadline = Date.now() + run.timeoutMs;
     let said = "";
     for (;;) {
@@ -348,7 +272,7 @@ async function poll(run: Run, what: string, check: () => Promise<true | string>)
             return;
         }
         if (answer !== said) {
-            run.rt.log(`${what}: ${answer}`);
+            run.log(`${what}: ${answer}`);
             said = answer;
         }
         if (Date.now() > deadline) {

@@ -18,7 +18,12 @@ interface Listed {
 }
 
 /** Every object under `prefix`, within DUMP_LIMITS (count and bytes together). */
-export async function listDump(s3: S3Client, bucket: string, prefix: string, limits = DUMP_LIMITS): Promise<Listed[]> {
+export async function listDump(
+    s3: S3Client,
+    bucket: string,
+    prefix: string,
+    limits: { readonly [K in keyof typeof DUMP_LIMITS]: number } = DUMP_LIMITS,
+): Promise<Listed[]> {
     const { ListObjectsV2Command } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
     const found: Listed[] = [];
     let bytes = 0;
@@ -47,11 +52,20 @@ export async function listDump(s3: S3Client, bucket: string, prefix: string, lim
 }
 
 /** The dump under `prefix` as a snapshot layer written to `file`. */
-export async function dumpFromBucket(s3: S3Client, bucket: string, prefix: string, file: string, limits = DUMP_LIMITS): Promise<SnapshotLayer> {
+export async function dumpFromBucket(
+    s3: S3Client,
+    bucket: string,
+    prefix: string,
+    file: string,
+    limits: { readonly [K in keyof typeof DUMP_LIMITS]: number } = DUMP_LIMITS,
+): Promise<SnapshotLayer> {
     const listed = await listDump(s3, bucket, prefix, limits);
     const { GetObjectCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
     const archive = tarPack();
+    const stream = new PassThrough();
     const top = DUMP_PATH.slice(1);
+    // A failed read ends the archive with its error; a refused entry ends the reading (the pack's own error then says no more).
+    archive.on("error", () => undefined);
     const feeding = (async () => {
         archive.entry({ name: `${top}/`, type: "directory", mode: 0o755 });
         for (const o of listed) {
@@ -64,16 +78,22 @@ export async function dumpFromBucket(s3: S3Client, bucket: string, prefix: strin
                 const entry = archive.entry({ name: `${top}/${o.key.slice(prefix.length)}`, type: "file", size: o.size, mode: 0o644 }, (e) =>
                     e ? reject(e) : resolve(),
                 );
+                entry.on("error", (e: Error) => {
+                    body.destroy();
+                    reject(e);
+                });
                 body.on("error", reject);
                 body.pipe(entry);
             });
         }
         archive.finalize();
-    })();
-    const stream = new PassThrough();
+    })().catch((e: unknown) => {
+        stream.destroy(e instanceof Error ? e : new Error(String(e)));
+    });
     archive.pipe(stream);
     try {
-        const [layer] = await Promise.all([snapshotLayer(stream, file, limits), feeding]);
+        const layer = await snapshotLayer(stream, file, limits);
+        await feeding;
         return layer;
     } catch (e) {
         archive.destroy();
