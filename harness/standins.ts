@@ -6,6 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { pinnedDataset } from "../rules/database";
 import { datasetReference } from "../rules/datasets";
+import { DATA_VOLUME_DEFAULTS } from "../rules/ecsSnapshot";
+import { dumpBucketName } from "../rules/naming";
 import type { AuthProgramFactory, ProgramFactory } from "../automation/environments/environments";
 
 interface MarkerInputs {
@@ -138,6 +140,20 @@ export function standIn(options: StandInOptions = {}): ProgramFactory {
                     settings.role === "prod"
                         ? {}
                         : Object.fromEntries(settings.services.filter((s) => s.name !== settings.database?.name).map((s) => [s.name, s.desiredCount])),
+                // A database loaded from a dataset can be snapshotted (components/ecsServices.ts).
+                ...(pinnedDataset(settings.database) === undefined
+                    ? {}
+                    : {
+                          snapshot: {
+                              taskDefinition: `arn:aws:ecs:${settings.region}:123456789012:task-definition/vnv-${settings.environment}-snapshot:1`,
+                              bucket: dumpBucketName(settings.frontend.bucketPrefix, settings.version),
+                              volumeRole: "arn:aws:iam::123456789012:role/vnv-services-volumes-role-9a8b7c6",
+                              volumeSizeInGb: DATA_VOLUME_DEFAULTS.sizeInGb,
+                              subnets: [...settings.network.privateSubnetIds],
+                              securityGroups: ["sg-0123456789abcdef0"],
+                              assignPublicIp: settings.network.assignPublicIp ?? false,
+                          },
+                      }),
             },
             // As the real program's: each public service's target group on the load balancer.
             requests: settings.services

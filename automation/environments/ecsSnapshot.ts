@@ -134,11 +134,15 @@ async function capture(run: Run, service: string) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vnv-snapshot-"));
     const prefix = dumpPrefix(run.tag);
     let volumeSnapshot: string | undefined;
+    let dumping = false;
+    // Only what was made is removed: the objects once a task may have written them, the EBS snapshot once it exists.
     const cleanup = async () => {
         fs.rmSync(dir, { recursive: true, force: true });
-        await removeDump(clients.s3, run.where.bucket, prefix).catch((e: unknown) =>
-            rt.log(`could not remove s3://${run.where.bucket}/${prefix}: ${String(e)}`),
-        );
+        if (dumping) {
+            await removeDump(clients.s3, run.where.bucket, prefix).catch((e: unknown) =>
+                rt.log(`could not remove s3://${run.where.bucket}/${prefix}: ${String(e)}`),
+            );
+        }
         if (volumeSnapshot !== undefined) {
             const { DeleteSnapshotCommand } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
             await clients.ec2
@@ -148,11 +152,19 @@ async function capture(run: Run, service: string) {
     };
     try {
         const volume = await steps.time("database volume", () => databaseVolume(run, service));
-        volumeSnapshot = await steps.time("volume snapshot", () => snapshotVolume(clients.ec2, volume, run.tag, waitOf(run)));
-        const task = await steps.time("dump task", () => dumpTask(run, volumeSnapshot!, `s3://${run.where.bucket}/${prefix}`));
+        const made = await steps.time("volume snapshot", () =>
+            snapshotVolume(clients.ec2, volume, run.tag, {
+                ...waitOf(run),
+                made: (id) => {
+                    volumeSnapshot = id;
+                },
+            }),
+        );
+        dumping = true;
+        const task = await steps.time("dump task", () => dumpTask(run, made, `s3://${run.where.bucket}/${prefix}`));
         const layer = await steps.time("read dump", () => dumpFromBucket(clients.s3, run.where.bucket, prefix, path.join(dir, "layer.tar.gz")));
         rt.log(`${run.tag}: ${layer.files} file(s), ${layer.bytes} bytes dumped; pushing ${run.from.image}:${run.tag}`);
-        return { layer, volumeSnapshot, task, cleanup };
+        return { layer, volumeSnapshot: made, task, cleanup };
     } catch (e) {
         await cleanup();
         throw e;
@@ -179,6 +191,8 @@ export interface Waiting {
     readonly pollMs: number;
     readonly timeoutMs: number;
     readonly log: (line: string) => void;
+    /** Told what was made as soon as it exists (so it is removed even when the wait fails). */
+    readonly made?: (id: string) => void;
 }
 
 function waitOf(run: Run): Waiting {
@@ -199,6 +213,7 @@ export async function snapshotVolume(ec2: EC2Client, volume: string, tag: string
     if (!/^snap-[0-9a-f]{8,17}$/.test(id)) {
         throw new OperationError(`EC2 answered no snapshot id for ${volume}`);
     }
+    wait.made?.(id);
     await poll(wait, `EBS snapshot ${id}`, async () => {
         const s = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots?.[0];
         if (s?.State === "error") {
