@@ -15,7 +15,10 @@
  *   0; when the marker is there already it exits 0 at once, so running it again never loads
  *   over data (a restarted database keeps what it holds);
  * - run with the argument `dump` and the data volume, it writes the database's data as dataset
- *   files into `$VNV_DUMP_PATH` and exits 0 (`vnv env snapshot` makes a new dataset of them):
+ *   files into `$VNV_DUMP_PATH` and exits 0 (`vnv env snapshot` makes a new dataset of them). On
+ *   Docker the database was stopped cleanly; on ECS the volume is a crash-consistent copy (an EBS
+ *   snapshot of a running database, rules/ecsSnapshot.ts), which `dump` recovers first (for
+ *   Neo4j 5: start and stop the database once on it, then `neo4j-admin database dump`):
  *   regular files and directories only; the image holds that directory ({@link DUMP_PATH}), empty
  *   and owned by its user, so the volume mounted there is the user's to write (Docker gives a new
  *   volume the owner of the directory it is mounted over).
