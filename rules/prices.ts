@@ -18,6 +18,9 @@
  *   ingestion rate.
  * - Secrets: the own database's password, one secret, prorated by the hour (AWS Secrets
  *   Manager pricing: per secret per month, prorated by the hours it is stored).
+ * - The database's data volume, when it is loaded from a dataset (an ECS-managed gp3 EBS volume,
+ *   rules/ecsSnapshot.ts): its size at the GB-month rate, prorated by the hour (Amazon EBS
+ *   pricing), around the clock. A table without the rate leaves it out, said.
  * - Service Connect: no charge of its own (its proxy runs in the task's CPU and memory).
  *
  * Sleeping services (every one but the database, outside the working hours) cost nothing while
@@ -42,10 +45,11 @@ export const PRICE_KEYS = [
     "publicIpv4Hour",
     "logsIngestGb",
     "secretMonth",
+    "ebsGp3GbMonth",
 ] as const;
 export type PriceKey = (typeof PRICE_KEYS)[number];
-/** Spot rates change with the market and may be absent; the others are required. */
-const OPTIONAL: readonly PriceKey[] = ["fargateSpotVcpuHour", "fargateSpotGbHour"];
+/** Spot rates change with the market and may be absent, as may EBS (tables from before it); the others are required. */
+const OPTIONAL: readonly PriceKey[] = ["fargateSpotVcpuHour", "fargateSpotGbHour", "ebsGp3GbMonth"];
 
 export interface PriceTable {
     readonly region: string;
@@ -129,6 +133,8 @@ export interface PricedEnvironment {
         readonly capacity?: "FARGATE" | "FARGATE_SPOT";
     }[];
     readonly database?: { readonly name: string; readonly cpu: number; readonly memory: number };
+    /** GiB of the database's EBS data volume (a database loaded from a dataset). */
+    readonly dataVolumeGb?: number;
     readonly capacity: "FARGATE" | "FARGATE_SPOT";
     readonly assignPublicIp: boolean;
     /** How many environments share its load balancer (1: a dedicated one). */
@@ -207,6 +213,13 @@ export function estimate(env: PricedEnvironment, table: PriceTable): Estimate {
         const secret = price("secretMonth") / HOURS_PER_MONTH;
         lines.push({ item: "the database's secret", awakeHour: secret, asleepHour: secret });
     }
+    if (env.dataVolumeGb !== undefined) {
+        if (table.prices.ebsGp3GbMonth === undefined) {
+            caveats.push(EBS_CAVEAT);
+        }
+        const volume = (env.dataVolumeGb * price("ebsGp3GbMonth")) / HOURS_PER_MONTH;
+        lines.push({ item: `the database's data volume (${env.dataVolumeGb} GiB gp3 EBS)`, awakeHour: volume, asleepHour: volume });
+    }
     lines.push({ item: "Service Connect (no charge of its own)", awakeHour: 0, asleepHour: 0 });
     const awakeHour = sum(lines.map((l) => l.awakeHour));
     const asleepHour = sum(lines.map((l) => l.asleepHour));
@@ -215,6 +228,7 @@ export function estimate(env: PricedEnvironment, table: PriceTable): Estimate {
     return { lines, awakeHour, asleepHour, day, awakeHoursPerWeek, caveats, table: { region: table.region, date: table.date } };
 }
 
+const EBS_CAVEAT = "the database's EBS data volume not counted (the table has no EBS rate: `vnv prices show`)";
 const SPOT_CAVEAT = "Fargate Spot priced at on-demand rates (the table has no Spot rates): an upper bound";
 /** AWS's hours in a month for prorating (730 = 8760 / 12). */
 export const HOURS_PER_MONTH = 730;

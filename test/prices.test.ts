@@ -27,7 +27,9 @@ function only(prices: Partial<Record<PriceKey, number>>, assumptions = { logGbPe
         ]),
     );
     const spot = Object.fromEntries(
-        (["fargateSpotVcpuHour", "fargateSpotGbHour"] as const).filter((k) => prices[k] !== undefined).map((k) => [k, { usd: prices[k]!, source: "test" }]),
+        (["fargateSpotVcpuHour", "fargateSpotGbHour", "ebsGp3GbMonth"] as const)
+            .filter((k) => prices[k] !== undefined)
+            .map((k) => [k, { usd: prices[k]!, source: "test" }]),
     );
     return parsePriceTable({ region: "us-east-1", date: "2026-06-17", currency: "USD", prices: { ...all, ...spot }, assumptions }, "test");
 }
@@ -121,6 +123,18 @@ describe("the price of an environment", () => {
             const e = estimate(one({ services: [], database: { name: "neo4j", cpu: 0, memory: 0 } }), only({ secretMonth: 0.4 }));
             assert.ok(Math.abs(e.awakeHour * 730 - 0.4) < 1e-12);
         });
+
+        it("a database loaded from a dataset pays its EBS data volume around the clock: GiB × the GB-month rate over 730 hours", () => {
+            const e = estimate(one({ services: [], dataVolumeGb: 20 }), only({ ebsGp3GbMonth: 0.08 }));
+            assert.ok(Math.abs(e.awakeHour * 730 - 1.6) < 1e-12);
+            assert.equal(e.asleepHour, e.awakeHour);
+            assert.deepEqual(e.caveats, []);
+        });
+
+        it("a table without the EBS rate leaves the volume out and says so", () => {
+            const e = estimate(one({ services: [], dataVolumeGb: 20 }), only({}));
+            assert.match(e.caveats.join("\n"), /EBS data volume not counted/);
+        });
     });
 
     describe("cost over time", () => {
@@ -168,7 +182,7 @@ describe("the price of an environment", () => {
         };
 
         it("the committed snapshot is a table: us-east-1, dated, every required price with its source", () => {
-            assert.deepEqual([SNAPSHOT.region, SNAPSHOT.date, Object.keys(SNAPSHOT.prices).length], ["us-east-1", "2026-06-17", 6]);
+            assert.deepEqual([SNAPSHOT.region, SNAPSHOT.date, Object.keys(SNAPSHOT.prices).length], ["us-east-1", "2026-06-17", 7]);
         });
 
         it("a negative price, an absurd one, or one that is not a number is refused, naming it", () => {
@@ -297,7 +311,8 @@ describe("refreshing the prices from the AWS Price List offer files", () => {
         assert.match(again.table.prices.secretMonth!.source, /^not in eu-central-1's offer files: us-east-1's, AWS Secrets Manager pricing/);
         assert.deepEqual(
             again.changes.filter((c) => !c.found).map((c) => c.key),
-            ["fargateSpotGbHour", "secretMonth"],
+            // EBS is in the EC2 offer, which no refresh reads: kept from the snapshot.
+            ["fargateSpotGbHour", "secretMonth", "ebsGp3GbMonth"],
         );
     });
 

@@ -7,6 +7,7 @@
 import type { EnvironmentSettings } from "../../infra/settings";
 import { costBetween, dollars, type Estimate, estimate, type PricedEnvironment } from "../../rules/prices";
 import type { EnvironmentMeta } from "../../rules/metadata";
+import { DATA_VOLUME_DEFAULTS } from "../../rules/ecsSnapshot";
 import { parseVersion } from "../../rules/versions";
 import { OperationError, UsageError } from "../errors";
 import type { Runtime } from "./runtime";
@@ -18,6 +19,8 @@ export function pricedOf(settings: EnvironmentSettings, sharedBy: number): Price
     return {
         services: settings.services,
         ...(settings.database === undefined ? {} : { database: settings.database }),
+        // A database loaded from a dataset keeps its data on EBS (infra/environment.ts).
+        ...(settings.database?.dataset === undefined ? {} : { dataVolumeGb: DATA_VOLUME_DEFAULTS.sizeInGb }),
         capacity: settings.capacity,
         assignPublicIp: settings.network.assignPublicIp,
         albSharedBy: settings.ingress.mode === "shared" ? Math.max(1, sharedBy) : 1,

@@ -9,7 +9,7 @@
  * match one price with different prices are refused rather than guessed between.
  */
 import { OperationError } from "../errors";
-import { type Price, type PriceKey, type PriceTable, parsePriceTable } from "../../rules/prices";
+import { PRICE_KEYS, type Price, type PriceKey, type PriceTable, parsePriceTable } from "../../rules/prices";
 import { terminalText } from "../../rules/terminal";
 
 export const PRICE_LIST_URL = "https://pricing.us-east-1.amazonaws.com";
@@ -184,18 +184,19 @@ export async function refreshPrices(
             ? p
             : { usd: p.usd, source: `not in ${region}'s offer files: ${earlier.region}'s, ${p.source}`.slice(0, 300) };
     };
+    // Every key: those no offer file here holds (EBS is in the EC2 offer, beyond any bound) are kept as they were.
     const prices = Object.fromEntries(
-        MATCHERS.flatMap((m) => {
-            const p = found[m.key] ?? kept(m.key);
-            return p === undefined ? [] : [[m.key, p]];
+        PRICE_KEYS.flatMap((key) => {
+            const p = found[key] ?? kept(key);
+            return p === undefined ? [] : [[key, p]];
         }),
     );
     const table = parsePriceTable({ region, date: today, currency: "USD", prices, assumptions: earlier.assumptions }, `the ${region} prices read`);
-    const changes = MATCHERS.map((m) => ({
-        key: m.key,
-        ...(earlier.prices[m.key] === undefined ? {} : { before: earlier.prices[m.key]!.usd }),
-        ...(table.prices[m.key] === undefined ? {} : { after: table.prices[m.key]!.usd }),
-        found: found[m.key] !== undefined,
+    const changes = PRICE_KEYS.map((key) => ({
+        key,
+        ...(earlier.prices[key] === undefined ? {} : { before: earlier.prices[key]!.usd }),
+        ...(table.prices[key] === undefined ? {} : { after: table.prices[key]!.usd }),
+        found: found[key] !== undefined,
     }));
     return { table, changes };
 }
