@@ -100,15 +100,24 @@ describe("@engine ECS snapshots' dump and volume snapshot, on moto's S3 and EC2"
         assert.deepEqual(left, ["dumps/kept/x"]);
     });
 
-    it("the database's volume is snapshotted to completion, tagged with the dataset tag it becomes", async () => {
+    it("the database's volume is snapshotted to completion, tagged with the environment and the dataset tag it becomes", async () => {
         const ec2 = new EC2Client(motoClient(moto()));
         const volume = (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "eu-central-1a", Size: 20, VolumeType: "gp3" }))).VolumeId!;
         const lines: string[] = [];
-        const id = await snapshotVolume(ec2, volume, "v1-2-3.20261203-101500", { pollMs: 10, timeoutMs: 10_000, log: (l) => lines.push(l) });
+        const id = await snapshotVolume(
+            ec2,
+            volume,
+            { project: "vnv", environment: "v1-2-3", tag: "v1-2-3.20261203-101500" },
+            { pollMs: 10, timeoutMs: 10_000, log: (l) => lines.push(l) },
+        );
         const [snap] = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots ?? [];
         assert.equal(snap?.VolumeId, volume);
         assert.equal(snap?.State, "completed");
-        assert.deepEqual(snap?.Tags, [{ Key: "vnv:snapshot", Value: "v1-2-3.20261203-101500" }]);
+        assert.deepEqual(
+            Object.fromEntries((snap?.Tags ?? []).map((t) => [t.Key, t.Value])),
+            { "vnv:project": "vnv", "vnv:environment": "v1-2-3", "vnv:snapshot": "v1-2-3.20261203-101500" },
+            "tagged as the environment's resources are, so env orphans finds one left behind",
+        );
     });
 });
 

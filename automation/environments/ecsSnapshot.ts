@@ -84,7 +84,18 @@ export async function snapshotOnEcs(rt: Runtime, version: Version, o: EcsSnapsho
     const draft = { action: "snapshot" as const, environment: name, version: version.canonical, digests: {} };
     return rt.leases.hold(name, "snapshot", () =>
         rt.audited(draft, async (d) => {
-            const run = { rt, clients, cluster: placement.cluster, where, from, tag, steps, pollMs: o.pollMs ?? 10_000, timeoutMs: o.timeoutMs ?? 60 * 60_000 };
+            const run = {
+                rt,
+                environment: name,
+                clients,
+                cluster: placement.cluster,
+                where,
+                from,
+                tag,
+                steps,
+                pollMs: o.pollMs ?? 10_000,
+                timeoutMs: o.timeoutMs ?? 60 * 60_000,
+            };
             const captured = await capture(run, service);
             const pushed = await steps
                 .time("push", () =>
@@ -118,6 +129,7 @@ export async function snapshotOnEcs(rt: Runtime, version: Version, o: EcsSnapsho
 
 interface Run {
     readonly rt: Runtime;
+    readonly environment: string;
     readonly clients: SnapshotClients;
     readonly cluster: string;
     readonly where: SnapshotPlacement;
@@ -153,12 +165,17 @@ async function capture(run: Run, service: string) {
     try {
         const volume = await steps.time("database volume", () => databaseVolume(run, service));
         const made = await steps.time("volume snapshot", () =>
-            snapshotVolume(clients.ec2, volume, run.tag, {
-                ...waitOf(run),
-                made: (id) => {
-                    volumeSnapshot = id;
+            snapshotVolume(
+                clients.ec2,
+                volume,
+                { project: rt.project, environment: run.environment, tag: run.tag },
+                {
+                    ...waitOf(run),
+                    made: (id) => {
+                        volumeSnapshot = id;
+                    },
                 },
-            }),
+            ),
         );
         dumping = true;
         const task = await steps.time("dump task", () => dumpTask(run, made, `s3://${run.where.bucket}/${prefix}`));
@@ -199,14 +216,32 @@ function waitOf(run: Run): Waiting {
     return { pollMs: run.pollMs, timeoutMs: run.timeoutMs, log: run.rt.log };
 }
 
-/** A completed EBS snapshot of `volume`, tagged with the dataset tag it becomes. */
-export async function snapshotVolume(ec2: EC2Client, volume: string, tag: string, wait: Waiting): Promise<string> {
+/**
+ * A completed EBS snapshot of `volume`, tagged with the dataset tag it becomes and, as every
+ * resource of the environment, its project and environment (so `env orphans` names one a killed
+ * vnv left behind once the environment is gone).
+ */
+export async function snapshotVolume(
+    ec2: EC2Client,
+    volume: string,
+    tags: { project: string; environment: string; tag: string },
+    wait: Waiting,
+): Promise<string> {
     const { CreateSnapshotCommand, DescribeSnapshotsCommand } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
     const made = await ec2.send(
         new CreateSnapshotCommand({
             VolumeId: volume,
-            Description: `vnv env snapshot ${tag}`.slice(0, 255),
-            TagSpecifications: [{ ResourceType: "snapshot", Tags: [{ Key: "vnv:snapshot", Value: tag }] }],
+            Description: `vnv env snapshot ${tags.tag}`.slice(0, 255),
+            TagSpecifications: [
+                {
+                    ResourceType: "snapshot",
+                    Tags: [
+                        { Key: "vnv:project", Value: tags.project },
+                        { Key: "vnv:environment", Value: tags.environment },
+                        { Key: "vnv:snapshot", Value: tags.tag },
+                    ],
+                },
+            ],
         }),
     );
     const id = made.SnapshotId ?? "";
