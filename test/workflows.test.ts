@@ -472,6 +472,26 @@ const SAMPLES: Record<string, { json: unknown; rows: string[] }> = {
         },
         rows: ["| Asleep | no |", "| Services | proxy-server 1 |", "| Healthy | yes |"],
     },
+    snapshot: {
+        json: {
+            stack: "v1-2-3-rc-1",
+            version: "v1.2.3-rc.1",
+            dataset: { image: "ghcr.io/infrasoftbe/infrasoft-vnv-dataset", tag: "brakes-edge-case", digest: `sha256:${"e".repeat(64)}` },
+            reference: `ghcr.io/infrasoftbe/infrasoft-vnv-dataset:brakes-edge-case@sha256:${"e".repeat(64)}`,
+            from: { image: "ghcr.io/infrasoftbe/infrasoft-vnv-dataset", tag: "2026.11", digest: `sha256:${"d".repeat(64)}` },
+            files: 2,
+            bytes: 1048576,
+            size: 524288,
+            steps: [],
+        },
+        rows: [
+            "| Stack | v1-2-3-rc-1 |",
+            `| Dataset | ghcr.io/infrasoftbe/infrasoft-vnv-dataset:brakes-edge-case@sha256:${"e".repeat(64)} |`,
+            "| From | 2026.11 |",
+            "| Files | 2 |",
+            "| Bytes | 1048576 |",
+        ],
+    },
     down: {
         json: { stack: "v1-2-3-rc-1", auth: { ok: false, error: "locked | try later" } },
         rows: ["| Stack | v1-2-3-rc-1 |", "| Destroyed | yes, and its stack removed |", "| Redirect list | **not updated**: locked \\| try later |"],

@@ -4,7 +4,7 @@
 //
 //   node .github/scripts/summary.cjs <kind> <file.json>
 //
-// kinds: up (env up), deploy, status (env status), extend (env extend), down (env down), sleep and wake (env sleep|wake),
+// kinds: up (env up), deploy, status (env status), extend (env extend), down (env down), sleep and wake (env sleep|wake), snapshot (env snapshot),
 // promote (release promote), reap (env reap), check (release check), drift (vnv drift), verify (release verify). Tables of version, URL,
 // expiry, health, digests and steps go to $GITHUB_STEP_SUMMARY (stdout without it).
 //
@@ -25,6 +25,7 @@ const KINDS = {
     down: { label: "env down", render: renderDown },
     sleep: { label: "env sleep", render: renderSleep },
     wake: { label: "env wake", render: renderSleep },
+    snapshot: { label: "env snapshot", render: renderSnapshot },
     promote: { label: "release promote", render: renderPromote },
     reap: { label: "env reap", render: renderReap },
     check: { label: "release check", render: renderCheck },
@@ -197,6 +198,17 @@ function renderStatus(r) {
 
 function renderExtend(r) {
     return facts([["Stack", cell(r.stack)], ["Expires", cell(r.expiresAt)], ...(r.keep === undefined ? [] : [["Kept", cell(r.keep)]])]);
+}
+
+function renderSnapshot(r) {
+    const from = obj(r.from);
+    return facts([
+        ["Stack", cell(r.stack)],
+        ["Dataset", cell(r.reference)],
+        ["From", cell(from.tag)],
+        ["Files", cell(r.files)],
+        ["Bytes", cell(r.bytes)],
+    ]);
 }
 
 function renderSleep(r) {
