@@ -15,7 +15,7 @@ import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client }
 import fc from "fast-check";
 import { extract } from "tar-stream";
 import { snapshotVolume } from "../automation/environments/ecsSnapshot";
-import { dataVolumeOf, snapshotPlacement, taskVerdict } from "../automation/environments/ecsSnapshotAnswers";
+import { dataVolumeOf, loaderState, snapshotPlacement, taskVerdict } from "../automation/environments/ecsSnapshotAnswers";
 import { dumpFromBucket, removeDump } from "../automation/environments/ecsSnapshotDump";
 import { motoClient, useMoto } from "../harness/s3";
 import { dumpPrefix } from "../rules/ecsSnapshot";
@@ -183,6 +183,34 @@ describe("ECS snapshots: what AWS answers is hostile input", () => {
         assert.equal(v.ok, false);
         const why = v.ok ? "" : v.why;
         assert.ok(!why.includes("\u001b") && !why.includes("\u0007"), why);
+    });
+
+    it("the dataset was loaded when the database's running task's loader exited 0; failed, naming its code, when it exited otherwise; loading before", () => {
+        const task = (exitCode: number | undefined, reason?: string) => ({
+            taskArn: TASK_ARN,
+            lastStatus: "RUNNING",
+            containers: [
+                {
+                    name: "neo4j-dataset",
+                    lastStatus: exitCode === undefined ? "RUNNING" : "STOPPED",
+                    ...(exitCode === undefined ? {} : { exitCode }),
+                    ...(reason ? { reason } : {}),
+                },
+                { name: "neo4j" },
+            ],
+        });
+        assert.equal(loaderState([task(0)], "neo4j-dataset").state, "loaded");
+        assert.deepEqual(loaderState([task(2, "no space left")], "neo4j-dataset"), {
+            state: "failed",
+            detail: "task 0123456789abcdef0123456789abcdef: neo4j-dataset exited 2 (no space left)",
+        });
+        assert.equal(loaderState([task(undefined)], "neo4j-dataset").state, "loading");
+    });
+
+    it("no running database task, or two (a deployment): unknown, saying how many", () => {
+        assert.deepEqual(loaderState([], "neo4j-dataset"), { state: "unknown", detail: "the database has 0 running task(s), not one" });
+        const t = { taskArn: TASK_ARN, lastStatus: "RUNNING", containers: [] };
+        assert.equal(loaderState([t, t], "neo4j-dataset").detail, "the database has 2 running task(s), not one");
     });
 
     const placement = {

@@ -85,7 +85,11 @@ describe("@engine @registry env snapshot on ECS, on moto and the loopback regist
                 requiresCompatibilities: ["FARGATE"],
                 cpu: "1024",
                 memory: "2048",
-                containerDefinitions: [{ name: "neo4j", image: "neo4j", memory: 2048 }],
+                // As the real task definition: the loader, then the database (moto describes the first container only, exit code 0).
+                containerDefinitions: [
+                    { name: "neo4j-dataset", image: "dataset", memory: 512, essential: false },
+                    { name: "neo4j", image: "neo4j", memory: 1536 },
+                ],
             }),
         );
         const [first] = (await ec2().send(new DescribeSubnetsCommand({}))).Subnets ?? [];
@@ -135,6 +139,14 @@ describe("@engine @registry env snapshot on ECS, on moto and the loopback regist
             events.filter((e) => e.action === "snapshot").map((e) => e.result),
             ["failed"],
         );
+    });
+
+    it("env status asks ECS whether the dataset loaded: the running database task's loader exited 0", async () => {
+        await withDataset("v4.4.0-rc.1", "v4-4-0-rc-1");
+        const r = await vnv(["env", "status", "v4.4.0-rc.1", "--json"], { healthBase: () => "http://127.0.0.1:9" });
+        const status = JSON.parse(r.out) as { dataset?: { tag: string; state: string; detail?: string } };
+        assert.equal(status.dataset?.tag, "2026.11", r.err);
+        assert.equal(status.dataset?.state, "loaded", status.dataset?.detail);
     });
 
     it("--as a dataset tag that exists: exit 2 before AWS is asked anything, the tag untouched", async () => {

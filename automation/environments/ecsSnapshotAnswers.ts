@@ -95,3 +95,35 @@ export function taskVerdict(task: Pick<Task, "lastStatus" | "containers" | "stop
     const reason = task.stoppedReason ? `; ECS: ${terminalLines(task.stoppedReason.slice(0, 300))}` : "";
     return { ok: false, why: `${failed.join(", ")}${reason}` };
 }
+
+/**
+ * Whether the database's dataset was loaded, from its running task as ECS describes it: the
+ * loader container exited 0 (`loaded`), exited otherwise (`failed`), has not exited yet
+ * (`loading`). No running task, or several (a deployment), is `unknown`, said.
+ */
+export function loaderState(
+    tasks: readonly Pick<Task, "lastStatus" | "containers" | "taskArn">[],
+    loader: string,
+): { state: "loaded" | "loading" | "failed" | "unknown"; detail?: string } {
+    const running = tasks.filter((t) => t.lastStatus === "RUNNING" || t.lastStatus === "PENDING" || t.lastStatus === "ACTIVATING");
+    if (running.length !== 1) {
+        return { state: "unknown", detail: `the database has ${running.length} running task(s), not one` };
+    }
+    const task = running[0]!;
+    const c = (task.containers ?? []).find((x) => x.name === loader);
+    const id = terminalLines(
+        String(task.taskArn ?? "?")
+            .split("/")
+            .pop()!
+            .slice(0, 64),
+    );
+    if (c === undefined) {
+        return { state: "unknown", detail: `task ${id} has no ${loader} container` };
+    }
+    if (c.exitCode === undefined) {
+        return { state: "loading", detail: `task ${id}: ${loader} ${terminalLines(String(c.lastStatus ?? "?").slice(0, 40))}` };
+    }
+    return c.exitCode === 0
+        ? { state: "loaded", detail: `task ${id}` }
+        : { state: "failed", detail: `task ${id}: ${loader} exited ${c.exitCode}${c.reason ? ` (${terminalLines(c.reason.slice(0, 300))})` : ""}` };
+}

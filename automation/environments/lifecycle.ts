@@ -1,16 +1,19 @@
 /** An environment after its creation: its health now, a new expiry, taking it down. */
 import type { Stack } from "@pulumi/pulumi/automation";
-import { parseDatasetReference } from "../../rules/datasets";
+import { loaderName, parseDatasetReference } from "../../rules/datasets";
 import { type EnvironmentMeta, TAG } from "../../rules/metadata";
 import { stackName as versionStack } from "../../rules/naming";
+import { terminalLines } from "../../rules/terminal";
 import { formatDuration } from "../../rules/ttl";
 import type { Version } from "../../rules/versions";
 import { EnvironmentNotFoundError, UsageError } from "../errors";
 import type { Ttl } from "../inputs";
+import { loaderState } from "./ecsSnapshotAnswers";
+import { ecsPlacement } from "./exec";
 import { checkOnce, healthTargets } from "./health";
 import type { Runtime } from "./runtime";
 import { liveSleep } from "./sleep";
-import type { DownResult, StatusResult } from "./types";
+import type { DatasetStatus, DownResult, StatusResult } from "./types";
 
 /** The stack of `version`'s environment, or EnvironmentNotFoundError. */
 export async function environmentStack(rt: Runtime, version: Version): Promise<Stack> {
@@ -42,11 +45,37 @@ export async function statusOf(rt: Runtime, version: Version): Promise<StatusRes
         expiresAt: meta.expiresAt.toISOString(),
         health,
         ...(sleep === undefined ? {} : { sleep }),
-        // Whether its loader exited 0 is ECS's to tell (the task's stopped containers), out of vnv's reach here.
-        ...(dataset === undefined
-            ? {}
-            : { dataset: { ...dataset, state: "unknown" as const, detail: "ECS keeps its loader's exit code: `aws ecs describe-tasks`" } }),
+        // Whether its loader exited 0 is ECS's to tell: the database's running task.
+        ...(dataset === undefined ? {} : { dataset: { ...dataset, ...(await datasetLoaded(rt, stack.name, outputs ?? {}, settings.database?.name)) } }),
     };
+}
+
+/** Whether the database's loader exited 0, as ECS says (unknown, said, when ECS cannot be asked). */
+async function datasetLoaded(
+    rt: Runtime,
+    name: string,
+    outputs: Readonly<Record<string, unknown>>,
+    database: string | undefined,
+): Promise<{ state: DatasetStatus["state"]; detail?: string }> {
+    const unknown = (detail: string) => ({ state: "unknown" as const, detail });
+    if (rt.cfg.snapshots === undefined || database === undefined) {
+        return unknown("ECS keeps its loader's exit code: `aws ecs describe-tasks`");
+    }
+    try {
+        const placement = ecsPlacement(name, outputs);
+        const service = placement.services[database];
+        if (service === undefined) {
+            return unknown(`the stack names no ECS service for ${database}`);
+        }
+        const { ecs } = rt.cfg.snapshots(placement.region);
+        const { ListTasksCommand, DescribeTasksCommand } = require("@aws-sdk/client-ecs") as typeof import("@aws-sdk/client-ecs");
+        const listed = await ecs.send(new ListTasksCommand({ cluster: placement.cluster, serviceName: service, desiredStatus: "RUNNING", maxResults: 10 }));
+        const arns = (listed.taskArns ?? []).slice(0, 10);
+        const tasks = arns.length === 0 ? [] : ((await ecs.send(new DescribeTasksCommand({ cluster: placement.cluster, tasks: arns }))).tasks ?? []);
+        return loaderState(tasks, loaderName(database));
+    } catch (e) {
+        return unknown(`ECS could not be asked: ${terminalLines(String((e as Error).message ?? e).slice(0, 200))}`);
+    }
 }
 
 /** Sets the expiry to creation + `ttl`; refused (nothing changed) when that is already past. */
