@@ -14,7 +14,7 @@ import { CreateVolumeCommand, DescribeSnapshotsCommand, EC2Client } from "@aws-s
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import fc from "fast-check";
 import { extract } from "tar-stream";
-import { snapshotVolume } from "../automation/environments/ecsSnapshot";
+import { runTaskInput, snapshotVolume } from "../automation/environments/ecsSnapshot";
 import { dataVolumeOf, loaderState, snapshotPlacement, taskVerdict } from "../automation/environments/ecsSnapshotAnswers";
 import { dumpFromBucket, removeDump } from "../automation/environments/ecsSnapshotDump";
 import { motoClient, useMoto } from "../harness/s3";
@@ -140,10 +140,10 @@ describe("ECS snapshots: what AWS answers is hostile input", () => {
         assert.equal(dataVolumeOf({ taskArn: TASK_ARN, attachments: [eni, ebs("vol-0123456789abcdef0")] }), "vol-0123456789abcdef0");
     });
 
-    it("a task without an EBS volume (started before its data moved to EBS) is refused, saying how to move it", () => {
+    it("a task without an EBS volume (started before its data moved to EBS) is refused, saying that moving it starts the database again from its dataset", () => {
         assert.throws(
             () => dataVolumeOf({ taskArn: TASK_ARN, attachments: [eni] }),
-            /has no EBS volume: it was started before its data moved to EBS; `vnv env up` again/,
+            /has no EBS volume: it was started before its data moved to EBS.*`vnv env up` again moves it there, but starts its database again from its dataset \(what was written since it was loaded is lost\)/,
         );
     });
 
@@ -222,6 +222,43 @@ describe("ECS snapshots: what AWS answers is hostile input", () => {
         securityGroups: ["sg-0123456789abcdef0"],
         assignPublicIp: false,
     };
+
+    it("the snapshot task runs on Fargate in the environment's network, its data volume made from the EBS snapshot by the volume role and deleted with it, the uploader told where to write, the task and volume tagged for the environment", () => {
+        const input = runTaskInput(
+            { cluster: "arn:aws:ecs:eu-central-1:123456789012:cluster/vnv", where: placement, project: "vnv", environment: "v1-2-3-rc-1" },
+            "snap-0123456789abcdef0",
+            "s3://b/dumps/t/",
+        );
+        const tags = [
+            { key: "vnv:project", value: "vnv" },
+            { key: "vnv:environment", value: "v1-2-3-rc-1" },
+        ];
+        assert.deepEqual(input, {
+            cluster: "arn:aws:ecs:eu-central-1:123456789012:cluster/vnv",
+            taskDefinition: placement.taskDefinition,
+            launchType: "FARGATE",
+            count: 1,
+            startedBy: "vnv-snapshot",
+            tags,
+            networkConfiguration: { awsvpcConfiguration: { subnets: placement.subnets, securityGroups: placement.securityGroups, assignPublicIp: "DISABLED" } },
+            overrides: { containerOverrides: [{ name: "upload", environment: [{ name: "VNV_SNAPSHOT_TARGET", value: "s3://b/dumps/t/" }] }] },
+            volumeConfigurations: [
+                {
+                    // The task definition's volume configured at launch (ECS API reference, RunTask volumeConfigurations: the names must match).
+                    name: "data",
+                    managedEBSVolume: {
+                        snapshotId: "snap-0123456789abcdef0",
+                        roleArn: placement.volumeRole,
+                        volumeType: "gp3",
+                        // The file system the snapshot holds (the service's volume's): another would not mount.
+                        filesystemType: "ext4",
+                        terminationPolicy: { deleteOnTermination: true },
+                        tagSpecifications: [{ resourceType: "volume", tags }],
+                    },
+                },
+            ],
+        });
+    });
 
     it("the stack's ecs.snapshot output reads back as itself; a stack without it has none", () => {
         assert.deepEqual(snapshotPlacement("v1-2-3-rc-1", { cluster: "x", snapshot: placement }), placement);

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EC2Client } from "@aws-sdk/client-ec2";
-import type { ECSClient, Task } from "@aws-sdk/client-ecs";
+import type { ECSClient, RunTaskCommandInput, Task } from "@aws-sdk/client-ecs";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { RegistryClient } from "../../registry/client";
 import { type PinnedDataset, parseDatasetReference, snapshotTag } from "../../rules/datasets";
@@ -71,7 +71,7 @@ export async function snapshotOnEcs(rt: Runtime, version: Version, o: EcsSnapsho
     const service = database === undefined ? undefined : placement.services[database];
     if (where === undefined || from === undefined || service === undefined) {
         throw new UsageError(
-            `${name} cannot be snapshotted on ECS: ${from === undefined ? "it was made without a dataset (`vnv env up <version> --dataset <name>` first)" : "its stack predates snapshots on ECS (`vnv env up` again)"}`,
+            `${name} cannot be snapshotted on ECS: ${from === undefined ? "it was made without a dataset (`vnv env up <version> --dataset <name>` first)" : "its stack predates snapshots on ECS (its data is not on EBS). `vnv env up` again moves it there, but starts its database again from its dataset (what was written since it was loaded is lost): snapshot once the data you want is in it again"}`,
         );
     }
     const tag = o.as ?? snapshotTag(name, rt.clock());
@@ -147,9 +147,18 @@ async function capture(run: Run, service: string) {
     const prefix = dumpPrefix(run.tag);
     let volumeSnapshot: string | undefined;
     let dumping = false;
-    // Only what was made is removed: the objects once a task may have written them, the EBS snapshot once it exists.
+    let task: string | undefined;
+    let ended = false;
+    // Only what was made is removed: a task still running is stopped first (it would write after the
+    // cleanup, and hold a volume), the objects once a task may have written them, the EBS snapshot once it exists.
     const cleanup = async () => {
         fs.rmSync(dir, { recursive: true, force: true });
+        if (task !== undefined && !ended) {
+            const { StopTaskCommand } = require("@aws-sdk/client-ecs") as typeof import("@aws-sdk/client-ecs");
+            await clients.ecs
+                .send(new StopTaskCommand({ cluster: run.cluster, task, reason: "vnv env snapshot gave up" }))
+                .catch((e: unknown) => rt.log(`could not stop ${task}: ${String(e)}`));
+        }
         if (dumping) {
             await removeDump(clients.s3, run.where.bucket, prefix).catch((e: unknown) =>
                 rt.log(`could not remove s3://${run.where.bucket}/${prefix}: ${String(e)}`),
@@ -178,10 +187,15 @@ async function capture(run: Run, service: string) {
             ),
         );
         dumping = true;
-        const task = await steps.time("dump task", () => dumpTask(run, made, `s3://${run.where.bucket}/${prefix}`));
+        const arn = await steps.time("dump task", () =>
+            dumpTask(run, made, `s3://${run.where.bucket}/${prefix}`, (a) => {
+                task = a;
+            }),
+        );
+        ended = true;
         const layer = await steps.time("read dump", () => dumpFromBucket(clients.s3, run.where.bucket, prefix, path.join(dir, "layer.tar.gz")));
         rt.log(`${run.tag}: ${layer.files} file(s), ${layer.bytes} bytes dumped; pushing ${run.from.image}:${run.tag}`);
-        return { layer, volumeSnapshot: made, task, cleanup };
+        return { layer, volumeSnapshot: made, task: arn, cleanup };
     } catch (e) {
         await cleanup();
         throw e;
@@ -259,43 +273,67 @@ export async function snapshotVolume(
     return id;
 }
 
-/** Runs the snapshot task on a volume made from `snapshot`, to its end; its ARN once both containers exited 0. */
-async function dumpTask(run: Run, snapshot: string, target: string): Promise<string> {
-    const { RunTaskCommand, DescribeTasksCommand } = require("@aws-sdk/client-ecs") as typeof import("@aws-sdk/client-ecs");
-    const { where } = run;
+/**
+ * The RunTask request of one snapshot: the environment's snapshot task definition on Fargate, in
+ * the environment's subnets and security group, its data volume made from `snapshot` by the
+ * volume role (deleted with the task), the uploader told where to write; the task and the volume
+ * tagged as the environment's resources are (so `env orphans` names one left behind).
+ */
+export function runTaskInput(
+    o: { cluster: string; where: SnapshotPlacement; project: string; environment: string },
+    snapshot: string,
+    target: string,
+): RunTaskCommandInput {
+    const { where } = o;
     const { volumeType, fileSystemType } = DATA_VOLUME_DEFAULTS;
-    const started = await run.clients.ecs.send(
-        new RunTaskCommand({
-            cluster: run.cluster,
-            taskDefinition: where.taskDefinition,
-            launchType: "FARGATE",
-            count: 1,
-            startedBy: "vnv-snapshot",
-            networkConfiguration: {
-                awsvpcConfiguration: {
-                    subnets: [...where.subnets],
-                    securityGroups: [...where.securityGroups],
-                    assignPublicIp: where.assignPublicIp ? "ENABLED" : "DISABLED",
+    const tags = [
+        { key: "vnv:project", value: o.project },
+        { key: "vnv:environment", value: o.environment },
+    ];
+    return {
+        cluster: o.cluster,
+        taskDefinition: where.taskDefinition,
+        launchType: "FARGATE",
+        count: 1,
+        startedBy: SNAPSHOT_STARTED_BY,
+        tags,
+        networkConfiguration: {
+            awsvpcConfiguration: {
+                subnets: [...where.subnets],
+                securityGroups: [...where.securityGroups],
+                assignPublicIp: where.assignPublicIp ? "ENABLED" : "DISABLED",
+            },
+        },
+        overrides: { containerOverrides: [{ name: SNAPSHOT_CONTAINERS.upload, environment: [{ name: SNAPSHOT_TARGET_VARIABLE, value: target }] }] },
+        volumeConfigurations: [
+            {
+                name: EBS_DATA_VOLUME,
+                managedEBSVolume: {
+                    snapshotId: snapshot,
+                    roleArn: where.volumeRole,
+                    volumeType,
+                    filesystemType: fileSystemType,
+                    terminationPolicy: { deleteOnTermination: true },
+                    tagSpecifications: [{ resourceType: "volume", tags }],
                 },
             },
-            overrides: { containerOverrides: [{ name: SNAPSHOT_CONTAINERS.upload, environment: [{ name: SNAPSHOT_TARGET_VARIABLE, value: target }] }] },
-            volumeConfigurations: [
-                {
-                    name: EBS_DATA_VOLUME,
-                    managedEBSVolume: {
-                        snapshotId: snapshot,
-                        roleArn: where.volumeRole,
-                        volumeType,
-                        filesystemType: fileSystemType,
-                        terminationPolicy: { deleteOnTermination: true },
-                    },
-                },
-            ],
-        }),
-    );
-    const arn = started.tasks?.[0]?.taskArn;
-    if (arn === undefined || (started.failures ?? []).length > 0) {
-        const why = (started.failures ?? []).map((f) => `${f.reason ?? "?"} ${f.detail ?? ""}`.trim()).join("; ");
+        ],
+    };
+}
+
+/** The `startedBy` of every snapshot task. */
+export const SNAPSHOT_STARTED_BY = "vnv-snapshot";
+
+/** Runs the snapshot task on a volume made from `snapshot`, to its end; its ARN once both containers exited 0. `started` is told its ARN at once. */
+async function dumpTask(run: Run, snapshot: string, target: string, started: (arn: string) => void): Promise<string> {
+    const { RunTaskCommand, DescribeTasksCommand } = require("@aws-sdk/client-ecs") as typeof import("@aws-sdk/client-ecs");
+    const ran = await run.clients.ecs.send(new RunTaskCommand(runTaskInput({ ...run, project: run.rt.project }, snapshot, target)));
+    const arn = ran.tasks?.[0]?.taskArn;
+    if (arn !== undefined) {
+        started(arn);
+    }
+    if (arn === undefined || (ran.failures ?? []).length > 0) {
+        const why = (ran.failures ?? []).map((f) => `${f.reason ?? "?"} ${f.detail ?? ""}`.trim()).join("; ");
         throw new OperationError(`ECS did not start the snapshot task: ${terminalLines((why || "no task").slice(0, 500))}`);
     }
     let last: Task | undefined;

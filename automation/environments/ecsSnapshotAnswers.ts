@@ -71,7 +71,7 @@ export function dataVolumeOf(task: Pick<Task, "attachments" | "taskArn">): strin
     const ids = ebs.flatMap((a) => (a.details ?? []).filter((d) => d.name === "volumeId").map((d) => d.value ?? ""));
     if (ids.length !== 1 || !VOLUME.test(ids[0]!)) {
         throw new OperationError(
-            `the database's task ${terminalLines(String(task.taskArn ?? "?").slice(0, 200))} has ${ids.length === 0 ? "no EBS volume" : "no single EBS volume id vnv reads"}: it was started before its data moved to EBS; \`vnv env up\` again, then snapshot`,
+            `the database's task ${terminalLines(String(task.taskArn ?? "?").slice(0, 200))} has ${ids.length === 0 ? "no EBS volume" : "no single EBS volume id vnv reads"}: it was started before its data moved to EBS, and its data cannot be read by another task. \`vnv env up\` again moves it there, but starts its database again from its dataset (what was written since it was loaded is lost): snapshot once the data you want is in it again`,
         );
     }
     return ids[0]!;

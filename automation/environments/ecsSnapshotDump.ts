@@ -28,7 +28,13 @@ export async function listDump(
     const found: Listed[] = [];
     let bytes = 0;
     let token: string | undefined;
+    // Pages of up to 1000 keys: a listing that goes on past what the limits allow (truncated pages without keys) is refused too.
+    const maxPages = Math.ceil(limits.entries / 1000) + 2;
+    let pages = 0;
     do {
+        if (++pages > maxPages) {
+            throw new OperationError(`s3://${bucket}/${prefix}: the listing goes on past ${maxPages} pages; nothing was pushed`);
+        }
         const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token === undefined ? {} : { ContinuationToken: token }) }));
         for (const o of page.Contents ?? []) {
             const size = o.Size ?? -1;
