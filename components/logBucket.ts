@@ -69,7 +69,16 @@ export class LogBucket extends pulumi.ComponentResource {
             `${name}-expiration`,
             {
                 bucket: bucket.id,
-                rules: [{ id: "expire-logs", status: "Enabled", filter: { prefix: "" }, expiration: { days: args.expirationDays } }],
+                // An upload cut off halfway (a snapshot's uploader stopped) leaves parts no expiry removes: aborted after a day.
+                rules: [
+                    {
+                        id: "expire-logs",
+                        status: "Enabled",
+                        filter: { prefix: "" },
+                        expiration: { days: args.expirationDays },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                    },
+                ],
             },
             child,
         );

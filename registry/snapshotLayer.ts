@@ -54,7 +54,10 @@ export async function snapshotLayer(
     const out = tarPack();
     const tar = new Hashing();
     const gz = new Hashing();
-    const written = pipeline(out, tar, createGzip({ level: 6 }), gz, fs.createWriteStream(file, { flags: "wx", mode: 0o600 }));
+    const sink = fs.createWriteStream(file, { flags: "wx", mode: 0o600 });
+    // Its file is opened asynchronously: removed only once the stream has closed, or it could be made after.
+    const closed = new Promise<void>((resolve) => sink.once("close", () => resolve()));
+    const written = pipeline(out, tar, createGzip({ level: 6 }), gz, sink);
     const base = DATASET_FILES.slice(1);
     const check = new DumpCheck(base, limits);
     try {
@@ -86,6 +89,8 @@ export async function snapshotLayer(
     } catch (e) {
         out.destroy();
         await written.catch(() => undefined);
+        sink.destroy();
+        await closed;
         fs.rmSync(file, { force: true });
         throw e;
     }

@@ -20,8 +20,13 @@
  *   snapshot of a running database, rules/ecsSnapshot.ts), which `dump` recovers first (for
  *   Neo4j 5: start and stop the database once on it, then `neo4j-admin database dump`):
  *   regular files and directories only; the image holds that directory ({@link DUMP_PATH}), empty
- *   and owned by its user, so the volume mounted there is the user's to write (Docker gives a new
- *   volume the owner of the directory it is mounted over).
+ *   and owned by its user, and declares it a `VOLUME` (as the database's image declares its data
+ *   directory), so the volume mounted there is the user's to write: Docker gives a new volume the
+ *   owner of the directory it is mounted over, and Fargate does so for a task volume only where
+ *   the image declares a `VOLUME` (ECS developer guide, "Bind mounts");
+ * - on ECS the data volume is a new EBS volume whose root belongs to root (ECS changes its owner
+ *   only for a container definition with a `user`, which vnv does not set): the image starts as
+ *   root and gives the data to the database's user itself, as the database's own entrypoint does.
  *
  * A version names its dataset with a label on its images ({@link DATASET_LABEL}); the build that
  * makes the version's code says which data it expects. `env up --dataset` names another.

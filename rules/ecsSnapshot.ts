@@ -58,7 +58,8 @@ export const SNAPSHOT_PREFIX = "dumps/";
 export function snapshotTaskPolicy(bucketArn: string): string {
     return JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{ Sid: "WriteDumps", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${bucketArn}/${SNAPSHOT_PREFIX}*` }],
+        // PutObject covers a multipart upload's parts (what `aws s3 cp` does for large files); AbortMultipartUpload lets it clean up after itself.
+        Statement: [{ Sid: "WriteDumps", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${bucketArn}/${SNAPSHOT_PREFIX}*` }],
     });
 }
 

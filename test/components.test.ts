@@ -257,10 +257,16 @@ describe("components", () => {
             assert.ok(statements(resources).some((s) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false"));
         });
 
-        it("deletes every log after its retention", async () => {
+        it("deletes every log after its retention, and an upload cut off halfway after a day", async () => {
             const { resources } = await run(() => new LogBucket("logs", args));
             assert.deepEqual(ofType(resources, T.lifecycle)[0]!.inputs.rules, [
-                { id: "expire-logs", status: "Enabled", filter: { prefix: "" }, expiration: { days: 365 } },
+                {
+                    id: "expire-logs",
+                    status: "Enabled",
+                    filter: { prefix: "" },
+                    expiration: { days: 365 },
+                    abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                },
             ]);
             assert.throws(() => new LogBucket("logs", { ...args, expirationDays: 0 }), /expirationDays must be an integer from 1 to 3650, got 0/);
         });

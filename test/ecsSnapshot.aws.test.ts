@@ -14,7 +14,7 @@ import { CreateVolumeCommand, DescribeSnapshotsCommand, EC2Client } from "@aws-s
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import fc from "fast-check";
 import { extract } from "tar-stream";
-import { runTaskInput, snapshotVolume } from "../automation/environments/ecsSnapshot";
+import { runTaskInput, snapshotVolume } from "../automation/environments/ecsSnapshotSteps";
 import { dataVolumeOf, loaderState, snapshotPlacement, taskVerdict } from "../automation/environments/ecsSnapshotAnswers";
 import { dumpFromBucket, removeDump } from "../automation/environments/ecsSnapshotDump";
 import { motoClient, useMoto } from "../harness/s3";

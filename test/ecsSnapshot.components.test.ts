@@ -129,14 +129,14 @@ describe("ECS snapshots: a database loaded from a dataset", () => {
         assert.equal(td.inputs.memory, db.inputs.memory);
     });
 
-    it("the snapshot task's role may put objects under dumps/ of the snapshot bucket, nothing else", () => {
+    it("the snapshot task's role may put objects (and abort its own uploads) under dumps/ of the snapshot bucket, nothing else", () => {
         const policy = JSON.parse(named(withDataset.resources, T.rolePolicy, "-snapshots-task-write").inputs.policy);
         assert.equal(policy.Statement.length, 1);
-        assert.deepEqual(policy.Statement[0].Action, ["s3:PutObject"]);
+        assert.deepEqual(policy.Statement[0].Action, ["s3:PutObject", "s3:AbortMultipartUpload"]);
         assert.match(policy.Statement[0].Resource, /^arn:aws:s3:::vnv-dumps-1-2-3-rc-1\/dumps\/\*$|^arn:.*\/dumps\/\*$/);
     });
 
-    it("the snapshot bucket is private (public access blocked, TLS only), its objects expire after a day, and it goes with the stack", () => {
+    it("the snapshot bucket is private (public access blocked, TLS only), its objects and cut-off uploads expire after a day, and it goes with the stack", () => {
         const bucket = named(withDataset.resources, T.bucket, "-snapshots-bucket-bucket");
         assert.match(bucket.inputs.bucket, /-dumps-1-2-3-rc-1$/);
         assert.equal(bucket.inputs.forceDestroy, true);
@@ -147,6 +147,7 @@ describe("ECS snapshots: a database loaded from a dataset", () => {
         );
         const lifecycle = named(withDataset.resources, T.lifecycle, "-snapshots-bucket-expiration");
         assert.equal(lifecycle.inputs.rules[0].expiration.days, 1);
+        assert.deepEqual(lifecycle.inputs.rules[0].abortIncompleteMultipartUpload, { daysAfterInitiation: 1 }, "an upload cut off halfway leaves no parts");
         const policy = JSON.parse(named(withDataset.resources, T.bucketPolicy, "-snapshots-bucket-policy").inputs.policy);
         assert.deepEqual(
             policy.Statement.map((s: Json) => s.Sid),

@@ -6,7 +6,15 @@
  * recorded. The steps after it are held in ecsSnapshot.aws.test.ts and under the mocks.
  */
 import { strict as assert } from "node:assert";
-import { CreateClusterCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
+import {
+    CreateClusterCommand,
+    CreateServiceCommand,
+    DescribeServicesCommand,
+    ECSClient,
+    ListTasksCommand,
+    RegisterTaskDefinitionCommand,
+    RunTaskCommand,
+} from "@aws-sdk/client-ecs";
 import { DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeSubnetsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { type CliDeps, main } from "../automation/cli/program";
 import { PASSPHRASE, useTempDir } from "../harness/driver";
@@ -78,6 +86,7 @@ describe("@engine @registry env snapshot on ECS, on moto and the loopback regist
         // Named as the stand-in names its cluster (harness/standins.ts).
         const cluster = `vnv-${environment}-cluster-1a2b3c4`;
         await ecs().send(new CreateClusterCommand({ clusterName: cluster }));
+        await ecs().send(new CreateServiceCommand({ cluster, serviceName: "vnv-services-neo4j-5d6e7f8", desiredCount: 1, launchType: "FARGATE" }));
         await ecs().send(
             new RegisterTaskDefinitionCommand({
                 family: `vnv-${environment}-neo4j`,
@@ -150,6 +159,18 @@ describe("@engine @registry env snapshot on ECS, on moto and the loopback regist
         const status = JSON.parse(r.out) as { dataset?: { tag: string; state: string; detail?: string } };
         assert.equal(status.dataset?.tag, "2026.11", r.err);
         assert.equal(status.dataset?.state, "loaded", status.dataset?.detail);
+    });
+
+    it("env down of an environment whose database is on EBS stops its database's and snapshot tasks first, so ECS can delete their volumes before the role goes", async () => {
+        await withDataset("v4.5.0-rc.1", "v4-5-0-rc-1");
+        const cluster = "vnv-v4-5-0-rc-1-cluster-1a2b3c4";
+        const r = await vnv(["env", "down", "v4.5.0-rc.1"]);
+        assert.equal(r.code, 0, r.err);
+        assert.match(r.err, /v4-5-0-rc-1: stopping 1 database and snapshot task\(s\) so ECS deletes their volumes/);
+        const left = await ecs().send(new ListTasksCommand({ cluster, desiredStatus: "RUNNING" }));
+        assert.deepEqual(left.taskArns, []);
+        const service = (await ecs().send(new DescribeServicesCommand({ cluster, services: ["vnv-services-neo4j-5d6e7f8"] }))).services?.[0];
+        assert.equal(service?.desiredCount, 0, "ECS starts no other");
     });
 
     it("--as a dataset tag that exists: exit 2 before AWS is asked anything, the tag untouched", async () => {

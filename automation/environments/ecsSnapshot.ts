@@ -9,11 +9,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EC2Client } from "@aws-sdk/client-ec2";
-import type { ECSClient, RunTaskCommandInput, Task } from "@aws-sdk/client-ecs";
+import type { ECSClient, Task } from "@aws-sdk/client-ecs";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { RegistryClient } from "../../registry/client";
 import { type PinnedDataset, parseDatasetReference, snapshotTag } from "../../rules/datasets";
-import { DATA_VOLUME_DEFAULTS, dumpPrefix, EBS_DATA_VOLUME, SNAPSHOT_CONTAINERS, SNAPSHOT_TARGET_VARIABLE } from "../../rules/ecsSnapshot";
+import { dumpPrefix, SNAPSHOT_CONTAINERS } from "../../rules/ecsSnapshot";
 import { stackName } from "../../rules/naming";
 import { terminalLines } from "../../rules/terminal";
 import { parseVersion, type Version } from "../../rules/versions";
@@ -21,6 +21,7 @@ import { EnvironmentNotFoundError, OperationError, UsageError } from "../errors"
 import { pushSnapshot, refuseTaken } from "../release/snapshotPush";
 import { dumpFromBucket, removeDump } from "./ecsSnapshotDump";
 import { dataVolumeOf, type SnapshotPlacement, snapshotPlacement, taskVerdict } from "./ecsSnapshotAnswers";
+import { poll, runTaskInput, snapshotVolume, type Waiting } from "./ecsSnapshotSteps";
 import { ecsPlacement } from "./exec";
 import { type Runtime, StepClock } from "./runtime";
 
@@ -57,6 +58,63 @@ export interface EcsSnapshotResult {
 /** Snapshots `version`'s environment on ECS as `as` (default `<stack>.<UTC time>`); the history records it. */
 export async function snapshotOnEcs(rt: Runtime, version: Version, o: EcsSnapshotOptions): Promise<EcsSnapshotResult> {
     const steps = new StepClock();
+    const { name, placement, where, from, service } = await planSnapshot(rt, version);
+    const tag = o.as ?? snapshotTag(name, rt.clock());
+    const free = () => refuseTaken(o.registry, from.image, tag, o.as !== undefined);
+    await steps.time("tag free", free);
+    if (rt.cfg.snapshots === undefined) {
+        throw new OperationError("this vnv has no ECS, EC2 and S3 clients configured: a snapshot on ECS acts on AWS");
+    }
+    const clients = rt.cfg.snapshots(placement.region);
+    const draft = { action: "snapshot" as const, environment: name, version: version.canonical, digests: {} };
+    const run = {
+        rt,
+        environment: name,
+        clients,
+        cluster: placement.cluster,
+        where,
+        from,
+        tag,
+        steps,
+        pollMs: o.pollMs ?? 10_000,
+        timeoutMs: o.timeoutMs ?? 60 * 60_000,
+    };
+    return rt.leases.hold(name, "snapshot", () =>
+        rt.audited(draft, async (d) => {
+            const captured = await capture(run, service);
+            const source = `vnv env snapshot of ${name} (${version.canonical})`;
+            const pushed = await steps
+                .time("push", () =>
+                    pushSnapshot(o.registry, {
+                        from,
+                        tag,
+                        layer: captured.layer,
+                        source,
+                        createdBy: `vnv env snapshot ${version.canonical}`,
+                        now: rt.clock(),
+                        free,
+                    }),
+                )
+                .finally(captured.cleanup);
+            d.digests = { snapshot: pushed.dataset.digest };
+            const { layer, volumeSnapshot, task } = captured;
+            return {
+                stack: name,
+                version: version.canonical,
+                ...pushed,
+                from,
+                files: layer.files,
+                bytes: layer.bytes,
+                volumeSnapshot,
+                task,
+                steps: steps.laps,
+            };
+        }),
+    );
+}
+
+/** What a snapshot of `version`'s environment acts on, read from its stack; a usage error when it cannot be snapshotted on ECS. */
+async function planSnapshot(rt: Runtime, version: Version) {
     const name = stackName(version);
     const stack = await rt.store.select(name);
     if (stack === undefined) {
@@ -74,57 +132,7 @@ export async function snapshotOnEcs(rt: Runtime, version: Version, o: EcsSnapsho
             `${name} cannot be snapshotted on ECS: ${from === undefined ? "it was made without a dataset (`vnv env up <version> --dataset <name>` first)" : "its stack predates snapshots on ECS (its data is not on EBS). `vnv env up` again moves it there, but starts its database again from its dataset (what was written since it was loaded is lost): snapshot once the data you want is in it again"}`,
         );
     }
-    const tag = o.as ?? snapshotTag(name, rt.clock());
-    const free = () => refuseTaken(o.registry, from.image, tag, o.as !== undefined);
-    await steps.time("tag free", free);
-    if (rt.cfg.snapshots === undefined) {
-        throw new OperationError("this vnv has no ECS, EC2 and S3 clients configured: a snapshot on ECS acts on AWS");
-    }
-    const clients = rt.cfg.snapshots(placement.region);
-    const draft = { action: "snapshot" as const, environment: name, version: version.canonical, digests: {} };
-    return rt.leases.hold(name, "snapshot", () =>
-        rt.audited(draft, async (d) => {
-            const run = {
-                rt,
-                environment: name,
-                clients,
-                cluster: placement.cluster,
-                where,
-                from,
-                tag,
-                steps,
-                pollMs: o.pollMs ?? 10_000,
-                timeoutMs: o.timeoutMs ?? 60 * 60_000,
-            };
-            const captured = await capture(run, service);
-            const pushed = await steps
-                .time("push", () =>
-                    pushSnapshot(o.registry, {
-                        from,
-                        tag,
-                        layer: captured.layer,
-                        source: `vnv env snapshot of ${name} (${version.canonical})`,
-                        createdBy: `vnv env snapshot ${version.canonical}`,
-                        now: rt.clock(),
-                        free,
-                    }),
-                )
-                .finally(captured.cleanup);
-            d.digests = { snapshot: pushed.dataset.digest };
-            const { layer } = captured;
-            return {
-                stack: name,
-                version: version.canonical,
-                ...pushed,
-                from,
-                files: layer.files,
-                bytes: layer.bytes,
-                volumeSnapshot: captured.volumeSnapshot,
-                task: captured.task,
-                steps: steps.laps,
-            };
-        }),
-    );
+    return { name, placement, where, from, service };
 }
 
 interface Run {
@@ -217,112 +225,9 @@ async function databaseVolume(run: Run, service: string): Promise<string> {
     return dataVolumeOf(running[0]!);
 }
 
-/** How long and how often AWS is asked, and where progress goes. */
-export interface Waiting {
-    readonly pollMs: number;
-    readonly timeoutMs: number;
-    readonly log: (line: string) => void;
-    /** Told what was made as soon as it exists (so it is removed even when the wait fails). */
-    readonly made?: (id: string) => void;
-}
-
 function waitOf(run: Run): Waiting {
     return { pollMs: run.pollMs, timeoutMs: run.timeoutMs, log: run.rt.log };
 }
-
-/**
- * A completed EBS snapshot of `volume`, tagged with the dataset tag it becomes and, as every
- * resource of the environment, its project and environment (so `env orphans` names one a killed
- * vnv left behind once the environment is gone).
- */
-export async function snapshotVolume(
-    ec2: EC2Client,
-    volume: string,
-    tags: { project: string; environment: string; tag: string },
-    wait: Waiting,
-): Promise<string> {
-    const { CreateSnapshotCommand, DescribeSnapshotsCommand } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
-    const made = await ec2.send(
-        new CreateSnapshotCommand({
-            VolumeId: volume,
-            Description: `vnv env snapshot ${tags.tag}`.slice(0, 255),
-            TagSpecifications: [
-                {
-                    ResourceType: "snapshot",
-                    Tags: [
-                        { Key: "vnv:project", Value: tags.project },
-                        { Key: "vnv:environment", Value: tags.environment },
-                        { Key: "vnv:snapshot", Value: tags.tag },
-                    ],
-                },
-            ],
-        }),
-    );
-    const id = made.SnapshotId ?? "";
-    if (!/^snap-[0-9a-f]{8,17}$/.test(id)) {
-        throw new OperationError(`EC2 answered no snapshot id for ${volume}`);
-    }
-    wait.made?.(id);
-    await poll(wait, `EBS snapshot ${id}`, async () => {
-        const s = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots?.[0];
-        if (s?.State === "error") {
-            throw new OperationError(`EBS snapshot ${id} of ${volume} failed: ${terminalLines(String(s.StateMessage ?? "").slice(0, 300))}`);
-        }
-        return s?.State === "completed" ? true : `${terminalLines(String(s?.Progress ?? "0%").slice(0, 8))}`;
-    });
-    return id;
-}
-
-/**
- * The RunTask request of one snapshot: the environment's snapshot task definition on Fargate, in
- * the environment's subnets and security group, its data volume made from `snapshot` by the
- * volume role (deleted with the task), the uploader told where to write; the task and the volume
- * tagged as the environment's resources are (so `env orphans` names one left behind).
- */
-export function runTaskInput(
-    o: { cluster: string; where: SnapshotPlacement; project: string; environment: string },
-    snapshot: string,
-    target: string,
-): RunTaskCommandInput {
-    const { where } = o;
-    const { volumeType, fileSystemType } = DATA_VOLUME_DEFAULTS;
-    const tags = [
-        { key: "vnv:project", value: o.project },
-        { key: "vnv:environment", value: o.environment },
-    ];
-    return {
-        cluster: o.cluster,
-        taskDefinition: where.taskDefinition,
-        launchType: "FARGATE",
-        count: 1,
-        startedBy: SNAPSHOT_STARTED_BY,
-        tags,
-        networkConfiguration: {
-            awsvpcConfiguration: {
-                subnets: [...where.subnets],
-                securityGroups: [...where.securityGroups],
-                assignPublicIp: where.assignPublicIp ? "ENABLED" : "DISABLED",
-            },
-        },
-        overrides: { containerOverrides: [{ name: SNAPSHOT_CONTAINERS.upload, environment: [{ name: SNAPSHOT_TARGET_VARIABLE, value: target }] }] },
-        volumeConfigurations: [
-            {
-                name: EBS_DATA_VOLUME,
-                managedEBSVolume: {
-                    snapshotId: snapshot,
-                    roleArn: where.volumeRole,
-                    volumeType,
-                    filesystemType: fileSystemType,
-                    terminationPolicy: { deleteOnTermination: true },
-                    tagSpecifications: [{ resourceType: "volume", tags }],
-                },
-            },
-        ],
-    };
-}
-
-/** The `startedBy` of every snapshot task. */
-export const SNAPSHOT_STARTED_BY = "vnv-snapshot";
 
 /** Runs the snapshot task on a volume made from `snapshot`, to its end; its ARN once both containers exited 0. `started` is told its ARN at once. */
 async function dumpTask(run: Run, snapshot: string, target: string, started: (arn: string) => void): Promise<string> {
@@ -348,24 +253,4 @@ async function dumpTask(run: Run, snapshot: string, target: string, started: (ar
         );
     }
     return arn;
-}
-
-/** Asks `check` every pollMs until it answers true, logging what it says otherwise; an OperationError after timeoutMs. */
-async function poll(run: Waiting, what: string, check: () => Promise<true | string>): Promise<void> {
-    const deadline = Date.now() + run.timeoutMs;
-    let said = "";
-    for (;;) {
-        const answer = await check();
-        if (answer === true) {
-            return;
-        }
-        if (answer !== said) {
-            run.log(`${what}: ${answer}`);
-            said = answer;
-        }
-        if (Date.now() > deadline) {
-            throw new OperationError(`${what} did not end within ${Math.round(run.timeoutMs / 60_000)} min (last: ${answer})`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, run.pollMs));
-    }
 }

@@ -8,6 +8,9 @@ import { SNAPSHOT_CONTAINERS } from "../../rules/ecsSnapshot";
 import { terminalLines } from "../../rules/terminal";
 import { OperationError } from "../errors";
 
+/** The `startedBy` of every snapshot task. */
+export const SNAPSHOT_STARTED_BY = "vnv-snapshot";
+
 /** Where a snapshot runs, as the stack's `ecs.snapshot` output says. */
 export interface SnapshotPlacement {
     readonly taskDefinition: string;

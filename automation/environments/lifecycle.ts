@@ -8,6 +8,7 @@ import { formatDuration } from "../../rules/ttl";
 import type { Version } from "../../rules/versions";
 import { EnvironmentNotFoundError, UsageError } from "../errors";
 import type { Ttl } from "../inputs";
+import { releaseDataVolumes } from "./dataVolumes";
 import { loaderState } from "./ecsSnapshotAnswers";
 import { ecsPlacement } from "./exec";
 import { checkOnce, healthTargets } from "./health";
@@ -132,6 +133,7 @@ export async function downEnvironment(rt: Runtime, version: Version): Promise<Do
 /** Destroys the stack's resources under its lock (after recovering a killed run), then removes it. */
 export async function destroyStack(rt: Runtime, stack: Stack): Promise<void> {
     await rt.locks.recover(stack);
+    await releaseDataVolumes(rt, stack.name);
     rt.log(`${stack.name}: destroying`);
     await rt.locks.run(stack, "destroy", () => rt.store.destroyAndRemove(stack, rt.cfg.engineOutput));
     rt.log(`${stack.name}: destroyed and removed`);
