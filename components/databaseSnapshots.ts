@@ -7,6 +7,7 @@ import {
     EBS_DATA_VOLUME,
     SCRATCH_VOLUME,
     SNAPSHOT_CONTAINERS,
+    SNAPSHOT_LOGS,
     snapshotContainers,
     snapshotTaskPolicy,
     VOLUME_ROLE_POLICY,
@@ -69,7 +70,7 @@ export class DatabaseSnapshots extends pulumi.ComponentResource {
         const write = new aws.iam.RolePolicy(`${name}-task-write`, { role: task.name, policy: bucket.bucketArn.apply(snapshotTaskPolicy) }, child);
         const logs = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
-            { name: logGroupName(args.project, args.environment, "snapshot"), retentionInDays: args.logRetentionDays },
+            { name: logGroupName(args.project, args.environment, SNAPSHOT_LOGS), retentionInDays: args.logRetentionDays },
             child,
         );
         const { dump, upload } = snapshotContainers(args.dataset, args.dataPath);
@@ -89,8 +90,9 @@ export class DatabaseSnapshots extends pulumi.ComponentResource {
                 executionRoleArn: args.executionRoleArn,
                 taskRoleArn: task.arn,
                 runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-                // The dump is written to the task's own storage: at least the data volume's size (Fargate: 21–200 GiB).
-                ephemeralStorage: { sizeInGib: Math.min(200, Math.max(21, args.volumeSizeInGb + 1)) },
+                // The task's own storage holds its images (the dataset image carries a dataset, about the
+                // data's size) and the dump (at most the data's size): twice the data volume and a GiB (Fargate: 21–200 GiB).
+                ephemeralStorage: { sizeInGib: Math.min(200, Math.max(21, 2 * args.volumeSizeInGb + 1)) },
                 volumes: [{ name: EBS_DATA_VOLUME, configureAtLaunch: true }, { name: DUMP_VOLUME }, { name: SCRATCH_VOLUME }],
                 containerDefinitions: pulumi.jsonStringify([
                     { ...dump, ...credentials, logConfiguration: logsFor(SNAPSHOT_CONTAINERS.dump) },

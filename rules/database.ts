@@ -9,6 +9,7 @@
  * Pure module: no `@pulumi/*` import.
  */
 import { type DatasetSpec, loaderName, type PinnedDataset } from "./datasets";
+import { SNAPSHOT_LOGS } from "./ecsSnapshot";
 import type { ServiceSpec } from "./service";
 
 /** The environment variables a client of the database receives. */
@@ -178,6 +179,9 @@ export function databaseProblems(spec: DatabaseSpec, services: readonly ServiceS
     }
     if (spec.dataset !== undefined && services.some((s) => s.name === loaderName(spec.name))) {
         problems.push(`${where}.dataset: a service is named ${loaderName(spec.name)}, the name of the database's dataset loader; rename it`);
+    }
+    if (spec.dataset !== undefined && (services.some((s) => s.name === SNAPSHOT_LOGS) || spec.name === SNAPSHOT_LOGS)) {
+        problems.push(`${where}.dataset: a service is named ${SNAPSHOT_LOGS}, the name of the snapshot task's log group (rules/ecsSnapshot.ts); rename it`);
     }
     if (spec.clients.length === 0) {
         problems.push(`${where}.clients: name at least one service that uses the database`);

@@ -28,6 +28,8 @@ export const EBS_DATA_VOLUME = "data";
 export const DUMP_VOLUME = "dump";
 /** The uploader's scratch space (`/tmp`). */
 export const SCRATCH_VOLUME = "scratch";
+/** The snapshot task's log group's last part (`/ecs/<project>/<environment>/snapshot`): no service of a dataset environment may take it. */
+export const SNAPSHOT_LOGS = "snapshot";
 /** The snapshot task's containers. */
 export const SNAPSHOT_CONTAINERS = { dump: "dump", upload: "upload" } as const;
 /** The uploader's variable naming where the dump goes (`s3://bucket/prefix/`), set by vnv's RunTask. */
@@ -91,6 +93,8 @@ export function snapshotContainers(dataset: PinnedDataset, dataPath: string): Sn
         essential: false,
         command: ["dump"],
         readonlyRootFilesystem: true,
+        // No Linux capability: it reads and writes files (as the Docker target runs it: --cap-drop ALL).
+        linuxParameters: { capabilities: { drop: ["ALL"] } },
         mountPoints: [
             { sourceVolume: EBS_DATA_VOLUME, containerPath: dataPath, readOnly: false },
             { sourceVolume: DUMP_VOLUME, containerPath: DUMP_PATH, readOnly: false },
@@ -105,8 +109,9 @@ export function snapshotContainers(dataset: PinnedDataset, dataPath: string): Sn
         // The image's entrypoint is `aws`; the target comes from vnv's RunTask (containerOverrides).
         entryPoint: ["/bin/sh", "-c"],
         command: [`exec aws s3 cp --recursive --only-show-errors ${DUMP_PATH}/ "$${SNAPSHOT_TARGET_VARIABLE}"`],
-        // A read-only root with a scratch /tmp for the CLI (HOME there too).
+        // A read-only root with a scratch /tmp for the CLI (HOME there too), no Linux capability.
         readonlyRootFilesystem: true,
+        linuxParameters: { capabilities: { drop: ["ALL"] } },
         mountPoints: [
             { sourceVolume: DUMP_VOLUME, containerPath: DUMP_PATH, readOnly: true },
             { sourceVolume: SCRATCH_VOLUME, containerPath: "/tmp", readOnly: false },

@@ -97,4 +97,19 @@ describe("datasets", () => {
             found.join("\n"),
         );
     });
+
+    it("a service named like the snapshot task's log group is refused when the database has a dataset", () => {
+        const raw = ephemeralRaw("v1.2.3-rc.1");
+        const services = raw.services as Record<string, unknown>[];
+        const clash = { ...services[0]!, name: "snapshot", public: false, paths: undefined };
+        const found = problems({
+            ...raw,
+            services: [...services, clash],
+            database: { ...(raw.database as object), dataset: { image: REPO, tag: "2026.11", digest: DIGEST } },
+        });
+        assert.ok(
+            found.some((p) => /a service is named snapshot, the name of the snapshot task's log group/.test(p)),
+            found.join("\n"),
+        );
+    });
 });

@@ -195,10 +195,10 @@ describe("@docker env snapshot on the Docker target", function () {
         }
     });
 
-    it("on AWS (the default target) it is refused with exit 2, saying why", async () => {
+    it("without --on docker it is the snapshot on AWS: the Docker environment is not it, and no environment of that version there is exit 4", async () => {
         const r = await vnv(["env", "snapshot", V1]);
-        assert.equal(r.code, 2, r.err);
-        assert.match(r.err, /env snapshot runs on the Docker target only \(--on docker\)/);
+        assert.equal(r.code, 4, r.err);
+        assert.match(r.err, /no environment v3-2-0-rc-1/);
     });
 
     it("--as a name that is not a tag is refused with exit 2", async () => {

@@ -94,6 +94,7 @@ describe("ECS snapshots: a database loaded from a dataset", () => {
         assert.deepEqual(dump.command, ["dump"]);
         assert.equal(dump.essential, false);
         assert.equal(dump.readonlyRootFilesystem, true);
+        assert.deepEqual(dump.linuxParameters, { capabilities: { drop: ["ALL"] } });
         assert.deepEqual(dump.mountPoints, [
             { sourceVolume: "data", containerPath: "/data", readOnly: false },
             { sourceVolume: "dump", containerPath: "/vnv-dump", readOnly: false },
@@ -103,6 +104,7 @@ describe("ECS snapshots: a database loaded from a dataset", () => {
         assert.equal(upload.essential, true);
         assert.deepEqual(upload.dependsOn, [{ containerName: "dump", condition: "SUCCESS" }]);
         assert.equal(upload.readonlyRootFilesystem, true);
+        assert.deepEqual(upload.linuxParameters, { capabilities: { drop: ["ALL"] } });
         assert.deepEqual(upload.mountPoints, [
             { sourceVolume: "dump", containerPath: "/vnv-dump", readOnly: true },
             { sourceVolume: "scratch", containerPath: "/tmp", readOnly: false },
@@ -121,10 +123,10 @@ describe("ECS snapshots: a database loaded from a dataset", () => {
         assert.match(upload.command[0], /^exec aws s3 cp --recursive --only-show-errors \/vnv-dump\/ "\$VNV_SNAPSHOT_TARGET"$/);
     });
 
-    it("the dump's task storage holds at least the data volume (21 GiB for 20), and the task is the database's size", () => {
+    it("the dump's task storage holds the dataset image and the dump, each up to the data volume (41 GiB for 20), and the task is the database's size", () => {
         const td = named(withDataset.resources, T.taskDefinition, "-snapshots-task");
         const db = named(withDataset.resources, T.taskDefinition, "-services-neo4j");
-        assert.deepEqual(td.inputs.ephemeralStorage, { sizeInGib: 21 });
+        assert.deepEqual(td.inputs.ephemeralStorage, { sizeInGib: 41 });
         assert.equal(td.inputs.cpu, db.inputs.cpu);
         assert.equal(td.inputs.memory, db.inputs.memory);
     });
