@@ -22,7 +22,7 @@ import type { Version } from "../../rules/versions";
 import { StepClock } from "../environments/runtime";
 import type { AuditDraft } from "../history/auditing";
 import { OperationError, UsageError } from "../errors";
-import { pushSnapshot, refuseTaken } from "../release/snapshotPush";
+import { pushSnapshot, refuseTaken, type SnapshotResult } from "../release/snapshotPush";
 import { keptDataset } from "./dataset";
 import type { DockerEngine, DockerObject } from "./engine";
 import { type DockerEnvironment, type DockerEnvironments, historyName } from "./target";
@@ -33,18 +33,7 @@ export const DUMP_CONTAINER_LABEL = "be.infrasoft.vnv.snapshot-of";
 const DUMP_TIMEOUT_MS = 60 * 60_000;
 const RESTART_TIMEOUT_MS = 180_000;
 
-export interface SnapshotResult {
-    readonly stack: string;
-    readonly version: string;
-    readonly dataset: PinnedDataset;
-    readonly reference: string;
-    readonly from: PinnedDataset;
-    readonly files: number;
-    readonly bytes: number;
-    /** What a pull of it moves (every blob, compressed). */
-    readonly size: number;
-    readonly steps: readonly { step: string; ms: number }[];
-}
+export type { SnapshotResult } from "../release/snapshotPush";
 
 /** Snapshots `version`'s environment as `tag` (default: `<stack>.<UTC time>`); the history records it. */
 export async function snapshot(target: DockerEnvironments, version: Version, options: { as?: string }): Promise<SnapshotResult> {

@@ -18,7 +18,7 @@ import { stackName } from "../../rules/naming";
 import { terminalLines } from "../../rules/terminal";
 import { parseVersion, type Version } from "../../rules/versions";
 import { EnvironmentNotFoundError, OperationError, UsageError } from "../errors";
-import { pushSnapshot, refuseTaken } from "../release/snapshotPush";
+import { pushSnapshot, refuseTaken, type SnapshotResult } from "../release/snapshotPush";
 import { dumpFromBucket, removeDump } from "./ecsSnapshotDump";
 import { dataVolumeOf, type SnapshotPlacement, snapshotPlacement, taskVerdict } from "./ecsSnapshotAnswers";
 import { poll, runTaskInput, snapshotVolume, type Waiting } from "./ecsSnapshotSteps";
@@ -40,19 +40,10 @@ export interface EcsSnapshotOptions {
     readonly timeoutMs?: number;
 }
 
-export interface EcsSnapshotResult {
-    readonly stack: string;
-    readonly version: string;
-    readonly dataset: PinnedDataset;
-    readonly reference: string;
-    readonly from: PinnedDataset;
-    readonly files: number;
-    readonly bytes: number;
-    readonly size: number;
+export interface EcsSnapshotResult extends SnapshotResult {
     /** The EBS snapshot and the one-off task it went through (both gone once it is pushed). */
     readonly volumeSnapshot: string;
     readonly task: string;
-    readonly steps: readonly { step: string; ms: number }[];
 }
 
 /** Snapshots `version`'s environment on ECS as `as` (default `<stack>.<UTC time>`); the history records it. */

@@ -22,6 +22,20 @@ export async function refuseTaken(registry: RegistryClient, image: string, tag: 
     }
 }
 
+/** What `env snapshot` made, on either target. */
+export interface SnapshotResult {
+    readonly stack: string;
+    readonly version: string;
+    readonly dataset: PinnedDataset;
+    readonly reference: string;
+    readonly from: PinnedDataset;
+    readonly files: number;
+    readonly bytes: number;
+    /** What a pull of it moves (every blob, compressed). */
+    readonly size: number;
+    readonly steps: readonly { step: string; ms: number }[];
+}
+
 export interface SnapshotPush {
     readonly from: PinnedDataset;
     readonly tag: string;
