@@ -16,12 +16,12 @@ import {
     RunTaskCommand,
 } from "@aws-sdk/client-ecs";
 import { DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeSubnetsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { type CliDeps, main } from "../automation/cli/program";
-import { PASSPHRASE, useTempDir } from "../harness/driver";
+import type { CliDeps } from "../automation/cli/program";
+import { runCli } from "../harness/cli";
+import { useTempDir } from "../harness/driver";
 import { projectOn, pushVersion } from "../harness/project";
 import { pushImage, startRegistry, type TestRegistry } from "../harness/registry";
 import { motoClient, S3_ENV, useMoto } from "../harness/s3";
-import { authStandIn, standIn } from "../harness/standins";
 import { RegistryClient } from "../registry/client";
 import { DATASET_LABEL } from "../rules/datasets";
 
@@ -49,28 +49,13 @@ describe("@engine @registry env snapshot on ECS, on moto and the loopback regist
         assert.equal(r.status, 201, await r.text());
     });
 
-    async function vnv(args: string[], overrides: Partial<CliDeps> = {}): Promise<{ code: number; out: string; err: string }> {
-        let out = "";
-        let err = "";
-        const code = await main(args, {
-            env: {
-                ...process.env,
-                ...S3_ENV,
-                AWS_ENDPOINT_URL: moto().endpoint,
-                PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-                PULUMI_BACKEND_URL: `file://${tmp()}/state`,
-            },
-            stdout: (t) => (out += t),
-            stderr: (t) => (err += t),
-            program: standIn(),
-            authProgram: authStandIn,
-            pulumiHome: `${tmp()}/home`,
-            waitDefault: "0",
+    function vnv(args: string[], overrides: Partial<CliDeps> = {}) {
+        return runCli(args, tmp(), {
+            env: { ...S3_ENV, AWS_ENDPOINT_URL: moto().endpoint },
             projectDir: project,
             registry: new RegistryClient({ credentials: () => undefined, backoffMs: 10 }),
             ...overrides,
         });
-        return { code, out, err };
     }
 
     const ecs = () => new ECSClient(motoClient(moto(), REGION));
